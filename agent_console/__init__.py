@@ -1,0 +1,7 @@
+"""agent_console part of Hotline."""
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Register this part's blueprints and commands."""

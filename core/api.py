@@ -1,0 +1,122 @@
+"""The JSON API base: ``/api`` blueprints, bearer tokens, JSON errors, the OpenAPI document.
+
+Parts register their own blueprints under ``/api`` and describe their paths with
+``openapi_paths({...})``; ``GET /api/openapi.json`` serves the merged document.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from flask import Blueprint, Flask, g, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from core.db import session
+from core.models import User
+from core.users import user_for_token
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+_PATHS: dict[str, dict[str, Any]] = {}
+_SCHEMAS: dict[str, Any] = {
+    "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}},
+}
+
+
+class ApiError(Exception):
+    """Raise from an API view or service to answer ``{"error": message}`` with ``status``."""
+
+    def __init__(self, message: str, status: int = 400):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+def openapi_paths(paths: dict[str, dict[str, Any]], schemas: dict[str, Any] | None = None) -> None:
+    """Add path items (OpenAPI 3.1) to the document; later parts may add methods to a path."""
+    for path, item in paths.items():
+        _PATHS.setdefault(path, {}).update(item)
+    _SCHEMAS.update(schemas or {})
+
+
+def current_user() -> User:
+    return g.api_user
+
+
+def api_auth(roles: Iterable[str] | None = None) -> Callable:
+    """Require ``Authorization: Bearer <token>``; optionally one of ``roles``."""
+    allowed = set(roles or ())
+
+    def decorator(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            header = request.headers.get("Authorization", "")
+            scheme, _, token = header.partition(" ")
+            user = user_for_token(session(), token.strip()) if scheme.lower() == "bearer" else None
+            if user is None:
+                return jsonify(error="missing or invalid bearer token"), 401
+            if allowed and user.role not in allowed:
+                return jsonify(error=f"this needs the role {' or '.join(sorted(allowed))}"), 403
+            g.api_user = user
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def json_body(required: Iterable[str] = ()) -> dict[str, Any]:
+    """The request's JSON object, or ApiError(400) naming what is wrong."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise ApiError("the body must be a JSON object")
+    for field in required:
+        if field not in data:
+            raise ApiError(f"{field}: required")
+    return data
+
+
+def openapi_document() -> dict[str, Any]:
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Hotline API", "version": "1.0.0",
+                 "description": "Queue, calls, cases, the script library, campaigns and reports."},
+        "servers": [{"url": "/"}],
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": _SCHEMAS,
+        },
+        "security": [{"bearer": []}],
+        "paths": dict(sorted(_PATHS.items())),
+    }
+
+
+@bp.get("/openapi.json")
+def openapi_json():
+    return jsonify(openapi_document())
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path == "/api"
+
+
+def _handle_api_error(exc: ApiError):
+    return jsonify(error=exc.message), exc.status
+
+
+def _handle_http_error(exc: HTTPException):
+    if not _wants_json():
+        return exc
+    return jsonify(error=exc.description or exc.name), exc.code or 500
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+    app.register_error_handler(ApiError, _handle_api_error)
+    app.register_error_handler(HTTPException, _handle_http_error)
+    openapi_paths({"/api/openapi.json": {"get": {
+        "summary": "This document", "security": [],
+        "responses": {"200": {"description": "OpenAPI 3.1 document",
+                              "content": {"application/json": {"schema": {"type": "object"}}}}}}}})

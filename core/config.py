@@ -1,0 +1,377 @@
+"""Typed settings: a YAML file (``HOTLINE_CONFIG``) plus environment overrides.
+
+Every number the handbooks give is a setting here with the handbook's value as default
+(rule ids in the field comments). A missing or invalid setting raises ``ConfigError``
+whose message names the setting; ``app.py`` prints it as one line and exits.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import date, time
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+
+class ConfigError(Exception):
+    """A setting is missing or invalid; the message names it."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ServerSettings(_Section):
+    host: str = "127.0.0.1"
+    port: int = Field(5000, ge=0, le=65535)
+    # Base URL Twilio (or anyone signing requests) sees; default http://host:port.
+    public_url: str | None = None
+    secret_key: str | None = None  # generated and stored on first start when empty
+    # Where runtime files live (SQLite database, generated recordings).
+    data_dir: str = "instance"
+
+    @field_validator("public_url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        if not re.match(r"^https?://[^/\s]+(/[^\s]*)?$", value):
+            raise ValueError("must be an http(s) URL such as https://hotline.example.com")
+        return value.rstrip("/")
+
+
+class DatabaseSettings(_Section):
+    url: str | None = None  # default: sqlite:///<data_dir>/hotline.db
+
+    @field_validator("url")
+    @classmethod
+    def _dialect(cls, value: str | None) -> str | None:
+        if value and not re.match(r"^(sqlite|postgresql)(\+\w+)?://", value):
+            raise ValueError("must start with sqlite:// or postgresql://")
+        if value and value.startswith("postgresql://"):
+            value = "postgresql+psycopg://" + value[len("postgresql://"):]
+        return value or None
+
+
+class TelephonySettings(_Section):
+    # auto: twilio when account_sid and auth_token are both set, else simulator.
+    mode: Literal["auto", "simulator", "twilio"] = "auto"
+    account_sid: str | None = None
+    auth_token: str | None = None
+    caller_id: str = "+8675512345678"  # the hotline's own number (E.164)
+    # Simulator clock for the running server: realtime for a person at the console.
+    simulator_clock: Literal["realtime", "manual", "auto"] = "realtime"
+    simulator_calls_per_second: float = Field(1.0, gt=0)  # Twilio's default account limit
+
+    @field_validator("account_sid")
+    @classmethod
+    def _sid(cls, value: str | None) -> str | None:
+        if value and not re.match(r"^AC[0-9a-fA-F]{32}$", value):
+            raise ValueError("must look like AC followed by 32 hex digits")
+        return value or None
+
+
+class CompanySettings(_Section):
+    name: str = "SCC顺创"  # H1: greet by naming company and department
+    department: str = "客服部"
+    name_en: str = "SCC Shunchuang"
+    department_en: str = "Customer Service"
+    default_locale: Literal["zh-CN", "en"] = "zh-CN"
+
+
+class VoiceSettings(_Section):
+    """Say/Gather language pairs (TWILIO.md: Gather cmn-Hans-CN, Say cmn-CN)."""
+
+    say_language: str
+    say_voice: str | None = None
+    gather_language: str
+
+
+def _default_voices() -> dict[str, VoiceSettings]:
+    return {
+        "zh-CN": VoiceSettings(say_language="cmn-CN", say_voice="Google.cmn-CN-Standard-A",
+                               gather_language="cmn-Hans-CN"),
+        "en": VoiceSettings(say_language="en-US", say_voice="Polly.Joanna", gather_language="en-US"),
+    }
+
+
+class HoursSettings(_Section):
+    timezone: str = "Asia/Shanghai"
+    # H4: one site answers 9:30-17:50; "00:00-24:00" means always open.
+    open: str = "09:30-17:50"
+    # H4: the phone service runs 12 hours a day (reported against in service-level figures).
+    service_day_hours: float = Field(12, gt=0, le=24)
+    open_weekdays: list[int] = Field(default_factory=lambda: [0, 1, 2, 3, 4, 5, 6])
+    closed_dates: list[date] = Field(default_factory=list)
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown IANA time zone {value!r}") from exc
+        return value
+
+    @field_validator("open")
+    @classmethod
+    def _open(cls, value: str) -> str:
+        parse_open_hours(value)
+        return value
+
+    @field_validator("open_weekdays")
+    @classmethod
+    def _weekdays(cls, value: list[int]) -> list[int]:
+        if any(d < 0 or d > 6 for d in value):
+            raise ValueError("weekdays are 0 (Monday) to 6 (Sunday)")
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def window(self) -> tuple[time, time | None]:
+        return parse_open_hours(self.open)
+
+
+class AnswerSettings(_Section):
+    ring_s: float = Field(3, gt=0)  # H2: one ring is about 3 s
+    max_rings: int = Field(3, ge=1)  # H2: answer within three rings
+
+    @property
+    def threshold_s(self) -> float:
+        """Service-level threshold: answered within this many seconds (H2: 3 rings ≈ 9 s)."""
+        return self.ring_s * self.max_rings
+
+
+class QueueSettings(_Section):
+    name: str = Field("hotline", max_length=60)  # Twilio queue names are <= 64 characters
+    reassure_every_s: float = Field(30, gt=0, le=600)  # H3: reassure every 30 seconds
+    max_size: int = Field(100, ge=1, le=5000)  # Twilio: default 1000 (older pages 100), max 5000
+    short_abandon_s: float = Field(10, ge=0)  # hang-ups after longer waits get a recovery call-back
+    hold_audio_url: str | None = None  # optional WAV served by the app between reassurances
+    default_handle_s: float = Field(180, gt=0)  # expected handle time before there is history (H7)
+    callback_offer: bool = True  # H9: offer a call-back while waiting
+
+
+class RoutingSettings(_Section):
+    strategy: Literal["longest-idle", "round-robin", "fewest-calls"] = "longest-idle"
+    agent_answer_timeout_s: int = Field(15, ge=5, le=600)  # then the agent is set away
+    wrap_up_s: float = Field(30, ge=0)  # wrap-up after each call
+    menu_reprompts: int = Field(2, ge=0, le=5)  # no match / timeout → reprompt twice, then an agent
+    gather_timeout_s: int = Field(5, ge=1, le=60)
+
+
+class CallSettings(_Section):
+    target_s: float = Field(180, gt=0)  # H7: a call should take under 3 minutes
+    max_s: float = Field(300, gt=0)  # H7: never more than 5
+
+
+class CaseSettings(_Section):
+    reply_within_h: float = Field(24, gt=0)  # H14: tell the caller within 1 day at most
+    repair_escalate_after_h: float = Field(48, gt=0)  # H15: repair open > 2 days → supervisor
+    complaint_reply_hours: int = Field(24, gt=0)  # S8/S9: "在XX小时内给您答复"
+
+
+class FollowUpSettings(_Section):
+    repair_callback_delay_days: int = Field(1, ge=0)  # H16: the day after the work order returns
+    repair_callback_rate_target: float = Field(0.95, ge=0, le=1)  # H16: at least 95 %
+    survey_every_months: int = Field(6, ge=1)  # H18: half-yearly surveys
+    survey_return_target: float = Field(0.70, ge=0, le=1)  # H18: return rate at least 70 %
+    # H19: answers that count as satisfied.
+    satisfied_answers: list[str] = Field(default_factory=lambda: ["很满意", "满意", "基本满意"])
+
+
+class CampaignSettings(_Section):
+    calls_per_second: float = Field(1.0, gt=0)  # Twilio's default account limit
+    max_concurrent: int = Field(5, ge=1)
+    max_attempts: int = Field(3, ge=1)
+    retry_backoff_s: float = Field(1800, ge=0)
+    default_region: str = "CN"  # phonenumbers region for numbers without +country
+
+
+class LibrarySettings(_Section):
+    dir: str | None = None  # default: the library shipped in scripts_library/data
+    check_min_score: float = Field(72, ge=0, le=100)
+    suggest_min_score: float = Field(40, ge=0, le=100)
+    max_text_chars: int = Field(5000, ge=1)
+
+
+class SchedulerSettings(_Section):
+    enabled: bool = True  # python app.py runs the scheduler in-process
+    lease_s: float = Field(30, ge=5)  # leader lease; another process takes over after it lapses
+
+
+class ShiftSettings(_Section):
+    name: str
+    start: str  # HH:MM local time
+    end: str  # may pass midnight (H24: 16:00-1:00)
+
+
+def _default_shifts() -> list[ShiftSettings]:
+    return [ShiftSettings(name="day", start="08:00", end="17:30"),
+            ShiftSettings(name="evening", start="16:00", end="01:00")]
+
+
+class EmergencyNumber(_Section):
+    label: str
+    number: str
+
+
+class Settings(_Section):
+    server: ServerSettings = ServerSettings()
+    database: DatabaseSettings = DatabaseSettings()
+    telephony: TelephonySettings = TelephonySettings()
+    company: CompanySettings = CompanySettings()
+    voices: dict[str, VoiceSettings] = Field(default_factory=_default_voices)
+    hours: HoursSettings = HoursSettings()
+    answer: AnswerSettings = AnswerSettings()
+    queue: QueueSettings = QueueSettings()
+    routing: RoutingSettings = RoutingSettings()
+    calls: CallSettings = CallSettings()
+    cases: CaseSettings = CaseSettings()
+    followup: FollowUpSettings = FollowUpSettings()
+    campaigns: CampaignSettings = CampaignSettings()
+    library: LibrarySettings = LibrarySettings()
+    scheduler: SchedulerSettings = SchedulerSettings()
+    shifts: list[ShiftSettings] = Field(default_factory=_default_shifts)
+    # H5: emergency list kept at the front desk, read to urgent callers when configured.
+    emergency_numbers: list[EmergencyNumber] = Field(default_factory=lambda: [
+        EmergencyNumber(label="火警 Fire", number="119"),
+        EmergencyNumber(label="报警 Police", number="110"),
+        EmergencyNumber(label="急救 Ambulance", number="120"),
+    ])
+
+    @model_validator(mode="after")
+    def _voices_cover_locales(self) -> Settings:
+        for locale in ("zh-CN", "en"):
+            if locale not in self.voices:
+                raise ValueError(f"voices.{locale} is missing")
+        return self
+
+    @property
+    def telephony_mode(self) -> Literal["simulator", "twilio"]:
+        t = self.telephony
+        if t.mode != "auto":
+            return t.mode
+        return "twilio" if t.account_sid and t.auth_token else "simulator"
+
+    @property
+    def public_url(self) -> str:
+        if self.server.public_url:
+            return self.server.public_url
+        host = self.server.host if self.server.host not in ("0.0.0.0", "::") else "127.0.0.1"  # noqa: S104
+        return f"http://{host}:{self.server.port}"
+
+
+def parse_open_hours(value: str) -> tuple[time, time | None]:
+    """Parse ``HH:MM-HH:MM``; an end of ``24:00`` is returned as None (end of day)."""
+    match = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*", value or "")
+    if not match:
+        raise ValueError(f"expected HH:MM-HH:MM such as 09:30-17:50, got {value!r}")
+    h1, m1, h2, m2 = (int(g) for g in match.groups())
+    if h1 > 23 or m1 > 59 or m2 > 59 or h2 > 24 or (h2 == 24 and m2):
+        raise ValueError(f"not a time range: {value!r}")
+    start = time(h1, m1)
+    end = None if h2 == 24 else time(h2, m2)
+    if end is not None and end <= start:
+        raise ValueError(f"end must be after start in {value!r} (use 00:00-24:00 for always open)")
+    return start, end
+
+
+# Environment overrides (Contract 2): variable → dotted setting.
+ENV_OVERRIDES: dict[str, str] = {
+    "HOTLINE_HOST": "server.host",
+    "HOTLINE_PORT": "server.port",
+    "HOTLINE_PUBLIC_URL": "server.public_url",
+    "HOTLINE_DATABASE_URL": "database.url",
+    "HOTLINE_TELEPHONY": "telephony.mode",
+    "HOTLINE_TIMEZONE": "hours.timezone",
+    "HOTLINE_OPEN_HOURS": "hours.open",
+    "TWILIO_ACCOUNT_SID": "telephony.account_sid",
+    "TWILIO_AUTH_TOKEN": "telephony.auth_token",
+    "TWILIO_CALLER_ID": "telephony.caller_id",
+}
+
+
+def _set_dotted(data: dict[str, Any], dotted: str, value: Any) -> None:
+    node = data
+    parts = dotted.split(".")
+    for part in parts[:-1]:
+        child = node.get(part)
+        if not isinstance(child, dict):
+            child = {}
+            node[part] = child
+        node = child
+    node[parts[-1]] = value
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise ConfigError(f"HOTLINE_CONFIG: file not found: {path}") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"HOTLINE_CONFIG: cannot read {path}: {exc}") from exc
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark else ""
+        raise ConfigError(f"HOTLINE_CONFIG: {path}{where} is not valid YAML") from exc
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"HOTLINE_CONFIG: {path} must hold a mapping of sections")
+    return data
+
+
+def _deep_merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def load_settings(environ: dict[str, str] | None = None,
+                  overrides: dict[str, Any] | None = None) -> Settings:
+    """Build the settings from ``HOTLINE_CONFIG``, the environment and ``overrides``."""
+    env = os.environ if environ is None else environ
+    data: dict[str, Any] = {}
+    config_path = env.get("HOTLINE_CONFIG")
+    if config_path is not None:
+        if not config_path.strip():
+            raise ConfigError("HOTLINE_CONFIG: is set but empty")
+        data = _read_yaml(Path(config_path))
+    for variable, dotted in ENV_OVERRIDES.items():
+        if variable in env:
+            _set_dotted(data, dotted, env[variable])
+    if overrides:
+        data = _deep_merge(data, overrides)
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc)) from None
+
+
+def _describe(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    dotted = ".".join(str(p) for p in error["loc"]) or "config"
+    env_name = next((v for v, d in ENV_OVERRIDES.items() if d == dotted), None)
+    label = f"{dotted} ({env_name})" if env_name else dotted
+    message = error["msg"]
+    if error["type"] == "extra_forbidden":
+        message = "unknown setting"
+    message = message.removeprefix("Value error, ")
+    value = error.get("input")
+    shown = f" (got {value!r})" if isinstance(value, str | int | float) and error["type"] != "missing" else ""
+    return f"invalid setting {label}: {message}{shown}"

@@ -1,0 +1,43 @@
+"""Contract 3: every ``/ivr/`` request must carry a valid ``X-Twilio-Signature``.
+
+The signature is checked with ``twilio.request_validator.RequestValidator`` over the URL
+Twilio requested — ``HOTLINE_PUBLIC_URL`` plus the path and query string — and the POST
+form. Anything else gets 403 before a view runs, so nothing is written.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, jsonify, request
+from twilio.request_validator import RequestValidator
+
+PROTECTED_PREFIX = "/ivr/"
+
+
+def public_request_url() -> str:
+    """The URL as Twilio saw it: public base URL + path (+ query string when present)."""
+    base = current_app.config["HOTLINE"].public_url
+    query = request.query_string.decode("latin-1")
+    return f"{base}{request.path}" + (f"?{query}" if query else "")
+
+
+def signature_is_valid() -> bool:
+    signature = request.headers.get("X-Twilio-Signature", "")
+    if not signature:
+        return False
+    validator = RequestValidator(current_app.config["TWILIO_AUTH_TOKEN"])
+    params = request.form if request.method == "POST" else {}
+    return validator.validate(public_request_url(), params, signature)
+
+
+def _guard_ivr():
+    if not request.path.startswith(PROTECTED_PREFIX):
+        return None
+    if signature_is_valid():
+        return None
+    current_app.logger.warning("rejected %s %s: invalid Twilio signature", request.method, request.path)
+    return jsonify(error="invalid or missing X-Twilio-Signature"), 403
+
+
+def init_app(app: Flask) -> None:
+    # Runs before every view (and before 404/405 handling of /ivr/ paths).
+    app.before_request(_guard_ivr)
