@@ -1,0 +1,51 @@
+"""Opening cases (H12–H14): every part that logs a contact goes through ``open_case``."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from core.config import Settings
+from core.db import utcnow
+from core.models import Case, CaseKind, CaseStatus
+
+KINDS = {k.value for k in CaseKind}
+SOURCES = {"call", "visit", "letter", "online", "voicemail", "campaign"}
+
+
+class CaseError(ValueError):
+    """Bad case input; the message names the field."""
+
+
+def next_ref(s: Session, now: datetime) -> str:
+    """C20261124-0007: the day's running number (unique index guards races)."""
+    prefix = f"C{now:%Y%m%d}-"
+    count = s.scalar(select(func.count()).select_from(Case).where(Case.ref.like(prefix + "%"))) or 0
+    return f"{prefix}{count + 1:04d}"
+
+
+def open_case(s: Session, settings: Settings, *, kind: str, description: str = "", source: str = "call",
+              caller_id: int | None = None, call_id: int | None = None, caller_name: str | None = None,
+              contact_number: str | None = None, place: str | None = None, district: str | None = None,
+              department: str | None = None, urgent: bool = False, created_by_id: int | None = None,
+              parent_case_id: int | None = None, reply_due_at: datetime | None = None,
+              recording_url: str | None = None, transcript: str | None = None) -> Case:
+    """Create a case with its reply deadline (H14: within ``cases.reply_within_h``)."""
+    if kind not in KINDS:
+        raise CaseError(f"kind: must be one of {', '.join(sorted(KINDS))}")
+    if source not in SOURCES:
+        raise CaseError(f"source: must be one of {', '.join(sorted(SOURCES))}")
+    if len(description) > 10_000:
+        raise CaseError("description: at most 10,000 characters")
+    now = utcnow()
+    case = Case(ref=next_ref(s, now), kind=kind, status=CaseStatus.OPEN, source=source,
+                description=description, caller_id=caller_id, call_id=call_id, caller_name=caller_name,
+                contact_number=contact_number, place=place, district=district, department=department,
+                urgent=urgent, created_by_id=created_by_id, parent_case_id=parent_case_id,
+                recording_url=recording_url, transcript=transcript, created_at=now,
+                reply_due_at=reply_due_at or now + timedelta(hours=settings.cases.reply_within_h))
+    s.add(case)
+    s.flush()
+    return case
