@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,8 @@ from flask import Flask, current_app, g
 from sqlalchemy import Engine, MetaData, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import StaticPool
+
+from core import clock
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -38,8 +40,11 @@ class Base(DeclarativeBase):
 
 
 def utcnow() -> datetime:
-    """Now in UTC, naive (the database stores UTC without a zone, on SQLite and PostgreSQL)."""
-    return datetime.now(UTC).replace(tzinfo=None)
+    """Now in UTC, naive (the database stores UTC without a zone, on SQLite and PostgreSQL).
+
+    Follows the simulator's virtual clock when one drives the app (core.clock).
+    """
+    return clock.utcnow()
 
 
 def import_all_models() -> None:

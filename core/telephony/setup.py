@@ -57,6 +57,11 @@ def _simulator_client(app: Flask, settings: Settings, account_sid: str, auth_tok
     app.register_blueprint(make_rest_blueprint(sim), url_prefix=SIMULATOR_PREFIX)
     app.register_blueprint(make_control_blueprint(sim), url_prefix=SIMULATOR_PREFIX + "/control")
     app.extensions["simulator"] = sim
+    if settings.telephony.simulator_clock != "realtime":
+        # Tests and `simulate call`: the app's now follows the simulator's virtual time.
+        from core import clock
+
+        clock.follow(lambda: sim.now)
     client = Client(account_sid, auth_token, http_client=SimulatorHttpClient(app))
     client.api.base_url = base + SIMULATOR_PREFIX
     return client

@@ -1,0 +1,35 @@
+"""The app's notion of now.
+
+In production this is the wall clock. When the simulator runs on a manual or auto-advancing
+clock (tests, ``flask simulate call``), the app follows the simulator's virtual time, so a
+two-minute wait, a wrap-up timer or a next-day follow-up happen in milliseconds and every
+timestamp the app writes agrees with what the simulated caller lived through.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+_source: Callable[[], datetime] | None = None
+
+
+def wall_utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def utcnow() -> datetime:
+    """Now in UTC, naive (how the database stores times)."""
+    return _source() if _source is not None else wall_utcnow()
+
+
+def follow(seconds: Callable[[], float], start: datetime | None = None) -> None:
+    """Make ``utcnow()`` = ``start`` + ``seconds()`` (e.g. the simulator's virtual time)."""
+    global _source
+    origin = start or wall_utcnow()
+    _source = lambda: origin + timedelta(seconds=seconds())  # noqa: E731
+
+
+def reset() -> None:
+    global _source
+    _source = None
