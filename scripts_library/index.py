@@ -1,0 +1,123 @@
+"""Token encoding, a gram inverted index and local fuzzy alignment on rapidfuzz.
+
+rapidfuzz compares strings; to compare *token* sequences (Chinese characters, English words)
+every token is encoded as one character: a Chinese character stands for itself, an English
+word gets a private-use code point. The inverted index (bigrams of those codes → patterns)
+picks the few patterns worth scoring, so a 10,000-entry library costs about as much per call
+as a small one.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+
+from rapidfuzz import fuzz
+from rapidfuzz.distance import Indel
+
+_VOCAB_BASE = 0xF0000  # Supplementary Private Use Area-A: library words
+_UNKNOWN_BASE = 0x100000  # Supplementary Private Use Area-B: words only the query has
+
+
+class Encoder:
+    """Token → one character. Words learnt from the library get stable codes; a query's
+    unknown words get codes of their own that match nothing in the library."""
+
+    def __init__(self) -> None:
+        self._vocab: dict[str, str] = {}
+
+    def encode(self, tokens: Iterable[str], learn: bool = False) -> str:
+        out: list[str] = []
+        unknown: dict[str, str] = {}
+        for tok in tokens:
+            if len(tok) == 1:
+                out.append(tok)
+                continue
+            code = self._vocab.get(tok)
+            if code is None:
+                if learn:
+                    code = self._vocab[tok] = chr(_VOCAB_BASE + len(self._vocab))
+                else:
+                    code = unknown.setdefault(tok, chr(_UNKNOWN_BASE + len(unknown) % 0xFFFD))
+            out.append(code)
+        return "".join(out)
+
+
+def grams(code: str) -> set[str]:
+    """Bigrams of a code string (a one-token string is its own gram)."""
+    if len(code) < 2:
+        return {code} if code else set()
+    return {code[i : i + 2] for i in range(len(code) - 1)}
+
+
+class GramIndex:
+    """Inverted index from grams to pattern ids."""
+
+    def __init__(self, codes: Sequence[str], min_share: float = 0.5, limit: int = 300):
+        self.codes = list(codes)
+        self.min_share = min_share
+        self.limit = limit
+        self._postings: dict[str, list[int]] = defaultdict(list)
+        self._sizes: list[int] = []
+        for pid, code in enumerate(self.codes):
+            g = grams(code)
+            self._sizes.append(len(g))
+            for x in g:
+                self._postings[x].append(pid)
+
+    def candidates(self, query: str, qgrams: set[str] | None = None) -> list[int]:
+        """Patterns sharing at least ``min_share`` of the smaller gram set with ``query``
+        (at most ``limit``, most shared first, ties by pattern id)."""
+        qg = qgrams if qgrams is not None else grams(query)
+        counts: Counter[int] = Counter()
+        postings = self._postings
+        for x in qg | set(query):
+            p = postings.get(x)
+            if p:
+                counts.update(p)
+        qsize = max(1, len(qg))
+        sizes, share = self._sizes, self.min_share
+        found = [(c, pid) for pid, c in counts.items() if c >= math.ceil(min(sizes[pid], qsize) * share)]
+        if len(found) > self.limit:
+            found = heapq.nlargest(self.limit, found, key=lambda t: (t[0], -t[1]))
+        return sorted(pid for _, pid in found)
+
+
+def align(pattern: str, text: str, cutoff: float) -> tuple[float, int, int] | None:
+    """Best local match of ``pattern`` inside ``text``: (score 0–100, start, end) in code
+    positions, or None below ``cutoff``.
+
+    A pattern at least as long as the text is compared whole (Indel ratio). A shorter one is
+    placed with ``partial_ratio_alignment`` (a window of the pattern's length) and the window is
+    then widened or narrowed by up to two tokens, so an inserted or dropped word costs a little
+    instead of a lot («我都忙死了» in «我都快忙死了» scores 91, not 80).
+    """
+    m, n = len(pattern), len(text)
+    if not m or not n:
+        return None
+    if m >= n:
+        score = Indel.normalized_similarity(pattern, text) * 100
+        return (score, 0, n) if score >= cutoff else None
+    first = fuzz.partial_ratio_alignment(pattern, text, score_cutoff=max(0.0, cutoff - 20))
+    if first is None:
+        return None
+    best = (first.score, first.dest_start, first.dest_end)
+    s0 = first.dest_start
+    for length in (m - 1, m + 1, m + 2):
+        if length < 1 or length > n:
+            continue
+        for start in range(max(0, s0 - 2), min(n - length, s0 + 2) + 1):
+            score = Indel.normalized_similarity(pattern, text[start : start + length]) * 100
+            if score > best[0]:
+                best = (score, start, start + length)
+    if best[0] < cutoff:
+        return None
+    score, a, b = best
+    chars = set(pattern)
+    while a < b - 1 and text[a] not in chars:
+        a += 1
+    while b > a + 1 and text[b - 1] not in chars:
+        b -= 1
+    return score, a, b

@@ -1,0 +1,283 @@
+"""``check`` (forbidden phrasing inside an utterance) and ``suggest`` (approved replies).
+
+Everything is built once in ``Matcher.__init__``: every text, variant, key phrase, cue and
+caller trigger of the library is normalised, encoded and put in a gram index per locale and
+role. A call then normalises the utterance once, asks the indexes for the few patterns
+worth scoring and aligns only those with rapidfuzz.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .index import Encoder, GramIndex, align, grams
+from .locales import canonical_locale
+from .model import Entry, Library
+from .normalize import ZH_FILLERS, NormText, normalize
+from .placeholders import fill
+from .settings import MatchSettings
+
+_ORDER = {f"S{i}": i for i in range(1, 10)} | {f"H{i}": 100 + i for i in range(1, 27)}
+
+
+@dataclass(frozen=True, slots=True)
+class _Pattern:
+    code: str
+    role: str  # "key" | "cue" | "text" | "trigger"
+    owner: int  # entry index (key/cue/text) or situation (trigger, index into _Group.situations)
+
+
+@dataclass(slots=True)
+class _Hit:
+    role: str
+    pattern: int
+    score: float
+    a: int
+    b: int
+
+
+class _Group:
+    """Patterns of one role family in one locale, with their gram index."""
+
+    def __init__(self, patterns: list[_Pattern], min_share: float):
+        self.patterns = patterns
+        self.index = GramIndex([p.code for p in patterns], min_share=min_share)
+
+    def candidates(self, code: str, qgrams: set[str]) -> list[tuple[int, _Pattern]]:
+        return [(pid, self.patterns[pid]) for pid in self.index.candidates(code, qgrams)]
+
+
+class Matcher:
+    """Matches utterances against a loaded ``Library`` (see the module docstring)."""
+
+    def __init__(self, library: Library, settings: MatchSettings | None = None):
+        self.library = library
+        self.settings = settings or MatchSettings()
+        self.entries: list[Entry] = list(library.entries)
+        self._encoder = Encoder()
+        self._forbidden: dict[str, _Group] = {}
+        self._approved: dict[str, _Group] = {}
+        self._triggers: dict[str, _Group] = {}
+        self._trigger_situations: list[str] = []
+        self._build()
+        #: approved/prompt entries that would themselves be flagged: never suggested
+        self.unsafe: set[int] = {i for i, e in enumerate(self.entries)
+                                 if e.kind != "forbidden" and self._self_flags(e)}
+
+    # -- building ---------------------------------------------------------------------------
+    def _code(self, text: str) -> str:
+        return self._encoder.encode(normalize(text).tokens, learn=True)
+
+    def _build(self) -> None:
+        forb: dict[str, list[_Pattern]] = {}
+        appr: dict[str, list[_Pattern]] = {}
+        trig: dict[str, list[_Pattern]] = {}
+        for i, e in enumerate(self.entries):
+            target = forb if e.kind == "forbidden" else appr
+            bucket = target.setdefault(e.locale, [])
+            for text in (e.text, *e.variants):
+                bucket.append(_Pattern(self._code(text), "text", i))
+            for role, phrases in (("key", e.key_phrases), ("cue", e.cues)):
+                for phrase in phrases:
+                    bucket.append(_Pattern(self._code(phrase), role, i))
+        for t in self.library.triggers:
+            self._trigger_situations.append(t.situation)
+            sit = len(self._trigger_situations) - 1
+            trig.setdefault(t.locale, []).extend(_Pattern(self._code(p), "trigger", sit) for p in t.phrases)
+        drop_empty = lambda ps: [p for p in ps if p.code]  # noqa: E731
+        self._forbidden = {loc: _Group(drop_empty(ps), 0.5) for loc, ps in forb.items()}
+        self._approved = {loc: _Group(drop_empty(ps), 0.5) for loc, ps in appr.items()}
+        self._triggers = {loc: _Group(drop_empty(ps), 0.5) for loc, ps in trig.items()}
+
+    def _self_flags(self, entry: Entry) -> bool:
+        return any(self.check(fill(t, entry.locale), entry.locale) for t in (entry.text, *entry.variants))
+
+    # -- check ------------------------------------------------------------------------------
+    def check(self, text: str, locale: str = "zh-CN", context: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Forbidden phrasing in ``text``: flags with original ``start``/``end`` offsets."""
+        loc = canonical_locale(locale)
+        if not text or not text.strip() or loc not in self._forbidden:
+            return []
+        norm = normalize(text)
+        code = self._encoder.encode(norm.tokens)
+        if not code:
+            return []
+        qgrams = grams(code)
+        flags = self._flag_spans(loc, code, qgrams)
+        out = []
+        for score, _nhits, a, b, i in flags:
+            a, b = self._widen(norm, a, b)
+            start, end = norm.span(a, b)
+            while end < len(text) and text[end] in ZH_FILLERS:
+                end += 1
+            entry = self.entries[i]
+            alts = self.library.alternatives_of(entry)
+            out.append({
+                "start": start, "end": end, "situation": entry.situation, "forbidden": entry.text,
+                "score": round(score, 1), "alternatives": [fill(x.text, loc, context) for x in alts],
+                "entry_id": entry.id, "matched": text[start:end],
+                "alternative_ids": [x.id for x in alts], "rules": list(entry.rules),
+            })
+        return sorted(out, key=lambda f: (f["start"], f["end"]))
+
+    def situations_flagged(self, loc: str, code: str, qgrams: set[str]) -> dict[str, float]:
+        best: dict[str, float] = {}
+        for score, _, _, _, i in self._flag_spans(loc, code, qgrams):
+            sit = self.entries[i].situation
+            best[sit] = max(best.get(sit, 0.0), score)
+        return best
+
+    def _flag_spans(self, loc: str, code: str, qgrams: set[str]) -> list[tuple[float, int, int, int, int]]:
+        """(score, hit count, token start, token end, entry index) of every accepted flag."""
+        st = self.settings
+        by_entry: dict[int, list[_Hit]] = {}
+        for pid, p in self._forbidden[loc].candidates(code, qgrams):
+            cutoff = st.check_min_score if p.role == "text" else st.phrase_min_score
+            found = align(p.code, code, cutoff)
+            if found:
+                by_entry.setdefault(p.owner, []).append(_Hit(p.role, pid, *found))
+        candidates = []
+        for i, hits in by_entry.items():
+            for cluster in _clusters(hits, st.cue_window):
+                score = _cluster_score(cluster)
+                if score >= st.check_min_score:
+                    a, b = min(h.a for h in cluster), max(h.b for h in cluster)
+                    candidates.append((score, len({h.pattern for h in cluster}), a, b, i))
+        if not candidates:
+            return []
+        candidates = [c for c in candidates if not self._approved_covers(loc, code, qgrams, c)]
+        candidates.sort(key=lambda c: (-c[0], -c[1], _ORDER.get(self.entries[c[4]].situation, 999), c[4]))
+        accepted: list[tuple[float, int, int, int, int]] = []
+        for c in candidates:
+            if all(c[3] <= o[2] or c[2] >= o[3] for o in accepted):
+                accepted.append(c)
+        return accepted
+
+    def _approved_covers(self, loc: str, code: str, qgrams: set[str], flag: tuple[float, int, int, int, int]) -> bool:
+        """True when an approved text matches the flagged region at least as well: the agent
+        said the approved reply, which merely shares words with the forbidden one."""
+        group = self._approved.get(loc)
+        if group is None:
+            return False
+        score, _, a, b, _ = flag
+        for _, p in group.candidates(code, qgrams):
+            if p.role != "text":
+                continue
+            found = align(p.code, code, min(score, 99.0))
+            if found and found[1] < b and found[2] > a and found[0] >= score:
+                return True
+        return False
+
+    @staticmethod
+    def _widen(norm: NormText, a: int, b: int, reach: int = 3) -> tuple[int, int]:
+        """Stretch a token span to its clause edges when they are at most ``reach`` tokens away."""
+        clauses = norm.clauses
+        left = a
+        while left > 0 and clauses[left - 1] == clauses[a] and a - left < reach:
+            left -= 1
+        if left == 0 or clauses[left - 1] != clauses[a]:
+            a = left
+        right = b
+        while right < len(clauses) and clauses[right] == clauses[b - 1] and right - b < reach:
+            right += 1
+        if right == len(clauses) or clauses[right] != clauses[b - 1]:
+            b = right
+        return a, b
+
+    # -- suggest ----------------------------------------------------------------------------
+    def suggest(self, text: str, locale: str = "zh-CN", k: int | None = None,
+                context: Mapping[str, Any] | None = None, kinds: Sequence[str] = ("approved",)) -> list[dict[str, Any]]:
+        """Approved replies ranked for what was just said (caller or agent); ties by situation
+        then library order, so the result is deterministic."""
+        loc = canonical_locale(locale)
+        k = self.settings.default_k if k is None else k
+        if not text or not text.strip() or k <= 0:
+            return []
+        code = self._encoder.encode(normalize(text).tokens)
+        if not code:
+            return []
+        qgrams = grams(code)
+        situation = self._situation_scores(loc, code, qgrams)
+        own = self._own_scores(loc, code, qgrams)
+        ranked = []
+        for i, e in enumerate(self.entries):
+            if e.locale != loc or e.kind not in kinds or i in self.unsafe:
+                continue
+            score = max(situation.get(e.situation, 0.0), own.get(i, 0.0))
+            if score >= self.settings.suggest_min_score:
+                ranked.append((-score, -own.get(i, 0.0), _ORDER.get(e.situation, 999), i))
+        ranked.sort()
+        out = []
+        for neg, _, _, i in ranked:
+            e = self.entries[i]
+            filled = fill(e.text, loc, context)
+            if context and filled != fill(e.text, loc) and self.check(filled, loc):
+                continue  # a context value turned it into forbidden phrasing: never suggest that
+            out.append({"id": e.id, "situation": e.situation, "text": filled, "score": round(-neg, 1),
+                        "kind": e.kind, "locale": e.locale})
+            if len(out) == k:
+                break
+        return out
+
+    def _situation_scores(self, loc: str, code: str, qgrams: set[str]) -> dict[str, float]:
+        """Caller triggers and forbidden phrasing both point at a situation."""
+        hits: dict[str, list[float]] = {}
+        group = self._triggers.get(loc)
+        if group:
+            for _, p in group.candidates(code, qgrams):
+                found = align(p.code, code, self.settings.suggest_min_score)
+                if found:
+                    hits.setdefault(self._trigger_situations[p.owner], []).append(found[0])
+        scores = {sit: min(100.0, max(v) + 2.0 * (len(v) - 1)) for sit, v in hits.items()}
+        if loc in self._forbidden:
+            for sit, s in self.situations_flagged(loc, code, qgrams).items():
+                scores[sit] = max(scores.get(sit, 0.0), s)
+        return scores
+
+    def _own_scores(self, loc: str, code: str, qgrams: set[str]) -> dict[int, float]:
+        """How close the utterance is to an approved text itself (an agent's draft)."""
+        best: dict[int, float] = {}
+        group = self._approved.get(loc)
+        if group is None:
+            return best
+        n = len(code)
+        for _, p in group.candidates(code, qgrams):
+            if len(p.code) >= n:
+                found = align(code, p.code, 0.0)
+                score = found[0] * min(1.0, n / 8) if found else 0.0
+            else:
+                found = align(p.code, code, 0.0)
+                score = found[0] if found else 0.0
+            if score > best.get(p.owner, 0.0):
+                best[p.owner] = score
+        return best
+
+
+def _clusters(hits: list[_Hit], window: int) -> list[list[_Hit]]:
+    """Group one entry's hits that lie within ``window`` tokens of each other."""
+    hits = sorted(hits, key=lambda h: (h.a, h.b))
+    groups: list[list[_Hit]] = []
+    for h in hits:
+        if groups and h.a - max(x.b for x in groups[-1]) <= window:
+            groups[-1].append(h)
+        else:
+            groups.append([h])
+    return groups
+
+
+def _cluster_score(cluster: list[_Hit]) -> float:
+    """A key phrase or the whole wording alone flags; cues need a second, different cue."""
+    strong = [h.score for h in cluster if h.role != "cue"]
+    cues: dict[int, float] = {}
+    for h in cluster:
+        if h.role == "cue":
+            cues[h.pattern] = max(cues.get(h.pattern, 0.0), h.score)
+    score = max(strong, default=0.0)
+    if len(cues) >= 2:
+        top = sorted(cues.values(), reverse=True)[:2]
+        score = max(score, sum(top) / 2 - 5.0)
+    if score:
+        score = min(100.0, score + 2.0 * (len({h.pattern for h in cluster}) - 1))
+    return score
