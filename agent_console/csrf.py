@@ -1,0 +1,38 @@
+"""CSRF protection (Flask-WTF) for every state-changing request outside the exempt prefixes.
+
+``/api/`` is authenticated by bearer tokens, ``/ivr/`` by Twilio's signature and
+``/simulator/`` is the fake Twilio (its own REST auth); everything else — the console and any
+page a part builds on it — needs the token (form field ``csrf_token`` or header ``X-CSRFToken``).
+"""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError, CSRFProtect
+
+EXEMPT_PREFIXES = ("/api/", "/ivr/", "/simulator/")
+
+csrf = CSRFProtect()
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)  # we call protect() ourselves, by path
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # valid for the session: agents stay all day
+    csrf.init_app(app)
+
+    @app.before_request
+    def _csrf_by_path():
+        if not app.config.get("WTF_CSRF_ENABLED", True):
+            return None
+        if request.path.startswith(EXEMPT_PREFIXES):
+            return None
+        csrf.protect(apply_exemptions=True)
+        return None
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(exc: CSRFError):
+        from agent_console.auth import wants_json
+
+        if wants_json() or request.path.startswith("/api/"):
+            return jsonify(error=f"csrf_token: {exc.description}"), 400
+        return render_template("console/error.html", status=400, message=exc.description), 400
