@@ -158,6 +158,15 @@ class QueueSettings(_Section):
     hold_audio_url: str | None = None  # optional WAV served by the app between reassurances
     default_handle_s: float = Field(180, gt=0)  # expected handle time before there is history (H7)
     callback_offer: bool = True  # H9: offer a call-back while waiting
+    # A WAV file the app serves at /media/hold.wav and plays between reassurances (its real
+    # length, read from the WAV header, counts towards reassure_every_s). Relative paths are
+    # under server.data_dir.
+    hold_audio_file: str | None = None
+    # Seconds the wait loop listens for "1" / "call me back" after each reassurance.
+    wait_input_timeout_s: int = Field(3, ge=1, le=20)
+    # Estimated text-to-speech speed (characters per second) used to size the wait loop so the
+    # next reassurance starts within reassure_every_s (H3); Twilio does not tell the real length.
+    speech_chars_per_s: dict[str, float] = Field(default_factory=lambda: {"zh-CN": 4.0, "en": 14.0})
 
 
 class RoutingSettings(_Section):
@@ -166,6 +175,17 @@ class RoutingSettings(_Section):
     wrap_up_s: float = Field(30, ge=0)  # wrap-up after each call
     menu_reprompts: int = Field(2, ge=0, le=5)  # no match / timeout → reprompt twice, then an agent
     gather_timeout_s: int = Field(5, ge=1, le=60)
+    emergency_priority: int = Field(10, ge=1)  # H5: urgent callers are served first
+    speech_min_score: float = Field(70, ge=0, le=100)  # spoken menu answers below this reprompt
+    handoff_retries: int = Field(5, ge=0, le=30)  # agent answered before the caller was in line
+
+
+class CallbackSettings(_Section):
+    """H9: call-backs keep the caller's place in line; abandoned callers are called back too."""
+
+    max_attempts: int = Field(3, ge=1, le=10)  # then the call-back becomes a case
+    retry_backoff_s: float = Field(300, ge=0)  # wait between attempts
+    ring_timeout_s: int = Field(30, ge=5, le=600)  # let the customer's phone ring this long
 
 
 class CallSettings(_Section):
@@ -234,6 +254,7 @@ class Settings(_Section):
     answer: AnswerSettings = AnswerSettings()
     queue: QueueSettings = QueueSettings()
     routing: RoutingSettings = RoutingSettings()
+    callbacks: CallbackSettings = CallbackSettings()
     calls: CallSettings = CallSettings()
     cases: CaseSettings = CaseSettings()
     followup: FollowUpSettings = FollowUpSettings()

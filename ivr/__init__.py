@@ -1,9 +1,22 @@
-"""The caller's path: webhooks, menu, queue, routing and call-backs."""
+"""The caller's path: webhooks, menu, queue wait loop, routing, call-backs, presence API.
+
+Public entry points for other parts: ``ivr.routing.dispatch(app)`` (connect waiting callers
+to free agents now) and ``ivr.routing.dispatch_due(app)`` (the scheduler's periodic job).
+"""
 
 from flask import Flask
 
+from core.events import presence_changed
+
 
 def init_app(app: Flask) -> None:
-    from ivr.views import bp
+    from ivr import models  # noqa: F401 - the Offer model
+    from ivr.api import bp as api_bp
+    from ivr.routing import on_presence_changed
+    from ivr.views import bp, media
 
     app.register_blueprint(bp)
+    app.register_blueprint(media)
+    app.register_blueprint(api_bp)
+    app.extensions["ivr_routing"] = True
+    presence_changed.connect(on_presence_changed)  # agents becoming free → dispatch

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from core.config import Settings
 from core.db import utcnow
-from core.models import Call, CallEvent, Caller
+from core.models import Call, Caller, CallEvent
 from core.phone import caller_number
 
 FINAL_STATUSES = {"completed", "busy", "failed", "no-answer", "canceled"}

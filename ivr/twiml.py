@@ -1,27 +1,180 @@
-"""Pure functions that build the caller's TwiML (tested by parsing the XML)."""
+"""Pure functions that build the caller's (and the agent leg's) TwiML.
+
+Each takes plain values (texts already chosen by ``ivr.prompts``, absolute URLs) and returns a
+``VoiceResponse``; tests parse the XML (``tests/twiml.py``).
+"""
 
 from __future__ import annotations
 
-from twilio.twiml.voice_response import VoiceResponse
+from collections.abc import Iterable, Sequence
+
+from twilio.twiml.voice_response import Dial, Gather, Start, VoiceResponse
 
 from core.config import Settings
 
 
-def say(response: VoiceResponse | object, text: str, settings: Settings, locale: str) -> None:
+def say(node: VoiceResponse | Gather, text: str, settings: Settings, locale: str) -> None:
+    """A ``<Say>`` with the locale's configured language/voice pair (TWILIO.md)."""
     voice = settings.voices[locale]
     kwargs = {"language": voice.say_language}
     if voice.say_voice:
         kwargs["voice"] = voice.say_voice
-    response.say(text, **kwargs)  # type: ignore[attr-defined]
+    node.say(text, **kwargs)
 
 
-def greeting(settings: Settings, locale: str) -> VoiceResponse:
-    """H1: name the company and department."""
+def _says(node: VoiceResponse | Gather, lines: Iterable[str], settings: Settings, locale: str) -> None:
+    for line in lines:
+        if line:
+            say(node, line, settings, locale)
+
+
+def _gather(settings: Settings, locale: str, action: str, *, num_digits: int | None = 1,
+            timeout: int | None = None, speech: bool = True, hints: str | None = None,
+            finish_on_key: str | None = None) -> Gather:
+    kwargs: dict[str, object] = {
+        "input": "dtmf speech" if speech else "dtmf",
+        "action": action,
+        "method": "POST",
+        "timeout": timeout or settings.routing.gather_timeout_s,
+    }
+    if num_digits:
+        kwargs["num_digits"] = num_digits
+    if speech:
+        kwargs["language"] = settings.voices[locale].gather_language  # cmn-Hans-CN for Mandarin
+        kwargs["speech_timeout"] = "auto"
+        if hints:
+            kwargs["hints"] = hints
+    if finish_on_key is not None:
+        kwargs["finish_on_key"] = finish_on_key
+    return Gather(**kwargs)
+
+
+def menu(settings: Settings, locale: str, lines: Sequence[str], menu_text: str, *, action: str,
+         no_input_url: str, hints: str | None = None) -> VoiceResponse:
+    """Lines (greeting H1, reprompt…) then the menu inside ``<Gather input="dtmf speech">``.
+
+    Gather requests ``action`` only when input arrived; silence falls through to the
+    ``<Redirect>`` (reprompt or an agent).
+    """
     response = VoiceResponse()
-    company = settings.company
-    if locale == "en":
-        text = f"Hello, {company.name_en} {company.department_en}. How can I help you?"
-    else:
-        text = f"您好!{company.name}{company.department},请问有什么可以帮到你?"
-    say(response, text, settings, locale)
+    _says(response, lines, settings, locale)
+    gather = _gather(settings, locale, action, hints=hints)
+    say(gather, menu_text, settings, locale)
+    response.append(gather)
+    response.redirect(no_input_url, method="POST")
     return response
+
+
+def enqueue(settings: Settings, locale: str, lines: Sequence[str], queue_name: str, *, wait_url: str,
+            action: str) -> VoiceResponse:
+    """Say ``lines`` then wait in ``queue_name`` (the waitUrl loop reassures, Contract 6)."""
+    response = VoiceResponse()
+    _says(response, lines, settings, locale)
+    response.enqueue(queue_name, wait_url=wait_url, wait_url_method="POST", action=action, method="POST")
+    return response
+
+
+def wait_loop(settings: Settings, locale: str, reassurance: str, *, action: str, input_timeout: int,
+              pause_s: int, play_url: str | None = None, play_loops: int = 0,
+              hints: str | None = None, listen: bool = True) -> VoiceResponse:
+    """One waitUrl document (H3, Contract 6): reassurance inside a Gather that listens for "1" /
+    "call me back" (H9), then hold audio and/or a pause; Twilio then fetches waitUrl again."""
+    response = VoiceResponse()
+    if listen:
+        gather = _gather(settings, locale, action, timeout=input_timeout, hints=hints)
+        say(gather, reassurance, settings, locale)
+        response.append(gather)
+    else:
+        say(response, reassurance, settings, locale)
+    if play_url and play_loops > 0:
+        response.play(play_url, loop=play_loops)
+    if pause_s > 0:
+        response.pause(length=pause_s)
+    return response
+
+
+def leave() -> VoiceResponse:
+    """Take the caller out of the queue; the call continues at Enqueue's action."""
+    response = VoiceResponse()
+    response.leave()
+    return response
+
+
+def voicemail(settings: Settings, locale: str, lines: Sequence[str], *, action: str, max_length: int,
+              transcribe_callback: str | None = None) -> VoiceResponse:
+    """H4: leave a message (``<Record>``); Twilio transcribes English messages when asked."""
+    response = VoiceResponse()
+    _says(response, lines, settings, locale)
+    kwargs: dict[str, object] = {"action": action, "method": "POST", "max_length": max_length,
+                                 "play_beep": True, "finish_on_key": "#", "timeout": 5}
+    if transcribe_callback:
+        kwargs.update(transcribe=True, transcribe_callback=transcribe_callback)
+    response.record(**kwargs)
+    return response
+
+
+def offer_then_voicemail(settings: Settings, locale: str, text: str, *, action: str,
+                         voicemail_action: str, max_length: int,
+                         transcribe_callback: str | None = None) -> VoiceResponse:
+    """No agent logged in: "press 1 for a call-back", otherwise leave a message."""
+    response = VoiceResponse()
+    gather = _gather(settings, locale, action, speech=False, timeout=settings.routing.gather_timeout_s)
+    say(gather, text, settings, locale)
+    response.append(gather)
+    kwargs: dict[str, object] = {"action": voicemail_action, "method": "POST", "max_length": max_length,
+                                 "play_beep": True, "finish_on_key": "#", "timeout": 5}
+    if transcribe_callback:
+        kwargs.update(transcribe=True, transcribe_callback=transcribe_callback)
+    response.record(**kwargs)
+    return response
+
+
+def ask_digits(settings: Settings, locale: str, lines: Sequence[str], *, action: str,
+               no_input_url: str, num_digits: int | None = 1, finish_on_key: str | None = None,
+               timeout: int | None = None) -> VoiceResponse:
+    """A keypad question; silence goes to ``no_input_url``."""
+    response = VoiceResponse()
+    gather = _gather(settings, locale, action, num_digits=num_digits, speech=False, timeout=timeout,
+                     finish_on_key=finish_on_key)
+    _says(gather, lines, settings, locale)
+    response.append(gather)
+    response.redirect(no_input_url, method="POST")
+    return response
+
+
+def say_and_hangup(settings: Settings, locale: str, lines: Sequence[str]) -> VoiceResponse:
+    response = VoiceResponse()
+    _says(response, lines, settings, locale)
+    response.hangup()
+    return response
+
+
+def redirect(lines: Sequence[str], settings: Settings, locale: str, url: str,
+             pause_s: int = 0) -> VoiceResponse:
+    response = VoiceResponse()
+    _says(response, lines, settings, locale)
+    if pause_s > 0:
+        response.pause(length=pause_s)
+    response.redirect(url, method="POST")
+    return response
+
+
+def agent_bridge(settings: Settings, locale: str, whisper: Sequence[str], *, queue_name: str,
+                 queue_url: str, dial_action: str, transcription_url: str,
+                 transcription_language: str, timeout_s: int) -> VoiceResponse:
+    """The agent's leg: a short whisper, start the live transcript, take the caller from the
+    offer's hand-off queue (``<Dial><Queue>``, Twilio's documented way)."""
+    response = VoiceResponse()
+    _says(response, whisper, settings, locale)
+    start = Start()
+    start.transcription(status_callback_url=transcription_url, track="both_tracks",
+                        language_code=transcription_language)
+    response.append(start)
+    dial = Dial(action=dial_action, method="POST", timeout=timeout_s)
+    dial.queue(queue_name, url=queue_url, method="POST")
+    response.append(dial)
+    return response
+
+
+def empty() -> VoiceResponse:
+    return VoiceResponse()

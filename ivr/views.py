@@ -1,36 +1,272 @@
-"""Twilio-facing webhooks. Every route here is signature-checked (core.signatures)."""
+"""Twilio-facing webhooks. Every route here is signature-checked (core.signatures).
+
+Views stay thin: read and bound the request values, run one ``ivr.flow`` step, commit, run
+what must follow the commit (dispatch, placing calls), return TwiML. Any internal error is
+answered with a safe apology and voicemail TwiML — never a 500.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, request
+import functools
+from collections.abc import Callable
+from typing import Any
 
-from core.db import session
+from flask import Blueprint, Flask, current_app, request, send_file
+from sqlalchemy.orm import Session
+from twilio.twiml.voice_response import VoiceResponse
+
+from core.db import session, utcnow
 from core.events import call_status_changed
 from core.twiml import twiml_response
-from ivr import calls, twiml
+from ivr import calls, flow, prompts, queue, twiml
+from ivr.calls import FINAL_STATUSES
 
 bp = Blueprint("ivr", __name__, url_prefix="/ivr")
+media = Blueprint("ivr_media", __name__, url_prefix="/media")
 
+MAX_TEXT = 500
+
+
+def _form(key: str, limit: int = MAX_TEXT) -> str:
+    return (request.form.get(key) or "").strip()[:limit]
+
+
+def _arg(key: str) -> int:
+    return flow.as_int(request.args, key, default=0, lo=0, hi=2**31 - 1)
+
+
+def _step(purpose: str = "caller", known_only: bool = False) -> flow.Step:
+    settings = current_app.config["HOTLINE"]
+    s: Session = session()
+    call = None
+    sid = _form("CallSid", 64)
+    if sid:
+        call = calls.find_call(s, sid) if known_only else calls.record_call(s, request.form, settings, purpose)
+    locale = prompts.locale_of(call.locale if call else None, settings)
+    return flow.Step(s=s, settings=settings, call=call, locale=locale, now=utcnow())
+
+
+def _finish(step: flow.Step, response: VoiceResponse | None = None):
+    step.s.commit()
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    for action in step.after:
+        try:
+            action(app)
+        except Exception:  # noqa: BLE001 - the caller's TwiML must still be answered
+            app.logger.exception("ivr: follow-up work failed")
+    return twiml_response(response if response is not None else twiml.empty())
+
+
+def safe(view: Callable[..., Any]) -> Callable[..., Any]:
+    """On an internal error: roll back, apologise and offer a message (never a 500)."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return view(*args, **kwargs)
+        except Exception:  # noqa: BLE001
+            current_app.logger.exception("ivr: %s failed", request.path)
+            s = session()
+            s.rollback()
+            settings = current_app.config["HOTLINE"]
+            locale = settings.company.default_locale
+            base = settings.public_url
+            return twiml_response(twiml.voicemail(
+                settings, locale, [prompts.text(settings, "error", locale),
+                                   prompts.text(settings, "leave_message", locale)],
+                action=f"{base}/ivr/voicemail?reason=error", max_length=flow.MAX_MESSAGE_S))
+
+    return wrapper
+
+
+# -- the caller ---------------------------------------------------------------------------------
 
 @bp.post("/voice")
+@safe
 def voice():
-    """The number's voice URL: greet (H1) and offer the menu."""
-    settings = current_app.config["HOTLINE"]
-    s = session()
-    call = calls.record_call(s, request.form, settings)
-    locale = call.locale or settings.company.default_locale
-    calls.add_event(s, call, "greeted", locale=locale)
-    s.commit()
-    return twiml_response(twiml.greeting(settings, locale))
+    """The number's voice URL: greet (H1) and offer the menu; after hours, a message (H4)."""
+    step = _step()
+    return _finish(step, flow.voice(step))
 
+
+@bp.post("/menu")
+@safe
+def menu():
+    step = _step()
+    response = flow.menu_choice(step, _form("Digits", 20), _form("SpeechResult"), _arg("tries"))
+    return _finish(step, response)
+
+
+@bp.post("/no-agents")
+@safe
+def no_agents():
+    step = _step()
+    return _finish(step, flow.no_agents_choice(step, _form("Digits", 20), request.args.get("option", "")[:20]))
+
+
+@bp.post("/queue/wait")
+@safe
+def queue_wait():
+    """waitUrl of the main line (Contract 6). Unknown CallSids get a sensible reassurance too."""
+    step = _step(known_only=True)
+    form = request.form
+    settings = step.settings
+    hold = queue.hold_audio_path(settings)
+    hold_s = queue.wav_seconds(hold) if hold else None
+    response = flow.wait(step, twilio_position=flow.as_int(form, "QueuePosition", 1, 1, 100_000),
+                         queue_time=flow.as_int(form, "QueueTime", 0, 0, 10**7),
+                         avg_queue_time=flow.as_int(form, "AvgQueueTime", 0, 0, 10**7),
+                         hold_url=f"{settings.public_url}/media/hold.wav" if hold_s else None, hold_s=hold_s)
+    return _finish(step, response)
+
+
+@bp.post("/queue/option")
+@safe
+def queue_option():
+    step = _step(known_only=True)
+    return _finish(step, flow.queue_option(step, _form("Digits", 20), _form("SpeechResult")))
+
+
+@bp.post("/queue/done")
+@safe
+def queue_done():
+    """Enqueue's action: QueueResult (bridged, hangup = abandoned, leave, queue-full, error)."""
+    step = _step(known_only=True)
+    result = _form("QueueResult", 40)
+    queue_time = flow.as_int(request.form, "QueueTime", 0, 0, 10**7)
+    offer_id = _arg("offer")
+    if offer_id:
+        return _finish(step, flow.handoff_done(step, offer_id, result, queue_time))
+    return _finish(step, flow.queue_done(step, result, queue_time))
+
+
+@bp.post("/queue/handoff")
+@safe
+def queue_handoff():
+    step = _step(known_only=True)
+    return _finish(step, flow.handoff(step, _arg("offer")))
+
+
+@bp.post("/queue/handoff-wait")
+@safe
+def queue_handoff_wait():
+    step = _step(known_only=True)
+    return _finish(step, flow.handoff_wait(step, _arg("offer")))
+
+
+@bp.post("/queue/connect")
+@safe
+def queue_connect():
+    step = _step(known_only=True)
+    return _finish(step, flow.connect(step, _arg("offer")))
+
+
+# -- the agent's leg ----------------------------------------------------------------------------
+
+@bp.post("/agent/answer")
+@safe
+def agent_answer():
+    step = _step(purpose="agent_leg")
+    return _finish(step, flow.agent_answer(step, _arg("offer")))
+
+
+@bp.post("/agent/status")
+@safe
+def agent_status():
+    step = _step(known_only=True)
+    status = _form("CallStatus", 20)
+    if step.call is not None:
+        calls.apply_status_callback(step.s, request.form)
+    flow.agent_status(step, _arg("offer"), status)
+    return _finish(step)
+
+
+@bp.post("/agent/dial-done")
+@safe
+def agent_dial_done():
+    step = _step(known_only=True)
+    return _finish(step, flow.dial_done(step, _arg("offer"), _form("DialCallStatus", 20)))
+
+
+# -- call-backs ---------------------------------------------------------------------------------
+
+@bp.post("/callback/confirm")
+@safe
+def callback_confirm():
+    step = _step(known_only=True)
+    return _finish(step, flow.callback_confirm(step, _arg("cb"), _form("Digits", 20), bool(_arg("silent"))))
+
+
+@bp.post("/callback/number")
+@safe
+def callback_number():
+    step = _step(known_only=True)
+    return _finish(step, flow.callback_number(step, _arg("entry"), _arg("cb"), _form("Digits", 30),
+                                              _arg("tries")))
+
+
+@bp.post("/callback/answer")
+@safe
+def callback_answer():
+    step = _step(purpose="callback")
+    return _finish(step, flow.callback_answer(step, _arg("offer"), _form("AnsweredBy", 30)))
+
+
+@bp.post("/callback/status")
+@safe
+def callback_status():
+    step = _step(known_only=True)
+    if step.call is not None:
+        calls.apply_status_callback(step.s, request.form)
+    flow.callback_status(step, _arg("offer"), _form("CallStatus", 20))
+    return _finish(step)
+
+
+# -- messages -----------------------------------------------------------------------------------
+
+@bp.post("/voicemail")
+@safe
+def voicemail():
+    step = _step()
+    url = _form("RecordingUrl", 500)
+    if not url.startswith(("https://", "http://")):
+        url = ""
+    reason = (request.args.get("reason") or "message")[:20]
+    duration = flow.as_int(request.form, "RecordingDuration", 0, 0, 10**6)
+    return _finish(step, flow.voicemail_done(step, reason, url, duration))
+
+
+@bp.post("/voicemail/transcript")
+@safe
+def voicemail_transcript():
+    step = _step(known_only=True)
+    flow.voicemail_transcript(step, _form("TranscriptionText", 10_000))
+    return _finish(step)
+
+
+# -- the number's status callback ---------------------------------------------------------------
 
 @bp.post("/status")
+@safe
 def status():
     """The number's status callback: keep the call row's status and duration."""
-    s = session()
-    call = calls.apply_status_callback(s, request.form)
-    s.commit()
+    step = _step(known_only=True)
+    call = calls.apply_status_callback(step.s, request.form)
+    status_value = _form("CallStatus", 20)
+    if status_value in FINAL_STATUSES:
+        flow.caller_status(step, status_value)
+    response = _finish(step)
     if call is not None:
         call_status_changed.send(current_app._get_current_object(), call_sid=call.call_sid,
                                  status=call.status)
-    return twiml_response("<Response/>")
+    return response
+
+
+# -- hold audio (served outside /ivr/: Twilio fetches <Play> media unsigned) --------------------
+
+@media.get("/hold.wav")
+def hold_audio():
+    path = queue.hold_audio_path(current_app.config["HOTLINE"])
+    if path is None:
+        return {"error": "no hold audio configured"}, 404
+    return send_file(path, mimetype="audio/wav", max_age=3600)

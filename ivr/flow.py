@@ -1,0 +1,662 @@
+"""The caller's path, one function per webhook: read the (validated) request values, apply
+the services, choose the texts (``ivr.prompts``) and build the TwiML (``ivr.twiml``).
+
+Each function takes a ``Step`` (session, settings, the Call, its locale, now) and returns a
+``VoiceResponse``; work that must follow the commit (dispatch, placing calls) is queued on
+``step.after``. The menu is a dict from digit / spoken option to handler (no if/elif ladder).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import partial
+
+from flask import Flask
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from twilio.twiml.voice_response import VoiceResponse
+
+from core.cases import open_case
+from core.config import Settings
+from core.models import (
+    Call,
+    CallbackRequest,
+    CallbackStatus,
+    Case,
+    CaseKind,
+    Presence,
+    QueueEntry,
+    QueueStatus,
+)
+from core.phone import InvalidNumber, mask, to_e164
+from core.telephony.gateway import GatewayError, get_gateway
+from ivr import hours, prompts, queue, routing, twiml
+from ivr.calls import FINAL_STATUSES, add_event
+from ivr.models import Offer, OfferStatus
+
+#: H13: the menu keys, as the library's ``menu`` prompt reads them: 0 is urgent (H5),
+#: 9 switches language (zh-CN ↔ en).
+DIGITS: dict[str, str] = {"1": "repair", "2": "complaint", "3": "inquiry", "4": "fees",
+                          "0": "emergency", "9": "language"}
+AFTER_MENU_FAILURES = "inquiry"  # no match twice → an agent (general line)
+MACHINE_ANSWERS = {"machine_start", "machine_end_beep", "machine_end_silence", "machine_end_other", "fax"}
+MAX_MESSAGE_S = 120
+
+
+@dataclass
+class Step:
+    s: Session
+    settings: Settings
+    call: Call | None
+    locale: str
+    now: datetime
+    after: list[Callable[[Flask], None]] = field(default_factory=list)
+
+    def url(self, path: str, **params: object) -> str:
+        return routing.url(self.settings, path, **params)
+
+    def text(self, prompt_id: str, **context: object) -> str:
+        return prompts.text(self.settings, prompt_id, self.locale, **context)
+
+    def event(self, kind: str, **detail: object) -> None:
+        if self.call is not None:
+            add_event(self.s, self.call, kind, **detail)
+
+    def dispatch_after(self) -> None:
+        if routing.dispatch not in self.after:
+            self.after.append(routing.dispatch)
+
+
+# -- answering (H1, H4) ----------------------------------------------------------------------
+
+def voice(step: Step) -> VoiceResponse:
+    """The number's voice URL: after hours → message (H4); else greet (H1) and the menu."""
+    if not hours.is_open(step.settings, step.now):
+        return after_hours(step)
+    greeting = step.text("greeting")
+    step.event("greeted", locale=step.locale, text=greeting)
+    return _menu(step, [greeting], tries=0)
+
+
+def after_hours(step: Step) -> VoiceResponse:
+    """H4: the after-hours message, then leave a message that becomes a case."""
+    text = step.text("after_hours")
+    step.event("after_hours", locale=step.locale, text=text)
+    return _voicemail(step, [text], reason="after_hours")
+
+
+def _voicemail(step: Step, lines: list[str], reason: str) -> VoiceResponse:
+    step.event("voicemail_offered", reason=reason)
+    transcribe = step.url("/ivr/voicemail/transcript") if step.locale == "en" else None  # Twilio: English only
+    return twiml.voicemail(step.settings, step.locale, lines, action=step.url("/ivr/voicemail", reason=reason),
+                           max_length=MAX_MESSAGE_S, transcribe_callback=transcribe)
+
+
+# -- the menu (H13, H5) ------------------------------------------------------------------------
+
+def _menu(step: Step, lines: list[str], tries: int) -> VoiceResponse:
+    menu_text = step.text("menu")
+    step.event("menu", tries=tries, text=menu_text)
+    action = step.url("/ivr/menu", tries=tries)
+    return twiml.menu(step.settings, step.locale, lines, menu_text, action=action,
+                      no_input_url=step.url("/ivr/menu", tries=tries, silent=1),
+                      hints=prompts.hints(step.locale))
+
+
+def menu_choice(step: Step, digits: str, speech: str, tries: int) -> VoiceResponse:
+    """A menu answer (key or speech, rapidfuzz against the library's synonyms) → its handler;
+    no match / silence → reprompt ``routing.menu_reprompts`` times, then an agent."""
+    option, how, score = None, None, None
+    if digits:
+        option, how = DIGITS.get(digits[:1]), "pressed"
+    elif speech:
+        found = prompts.match_menu(speech, step.locale, step.settings.routing.speech_min_score)
+        how = "said"
+        if found:
+            option, score = found
+    if option is not None and option in HANDLERS:
+        step.event("menu_choice", how=how, digits=digits[:8] or None, speech=speech[:200] or None,
+                   option=option, score=score)
+        return HANDLERS[option](step)
+    failures = tries + 1
+    step.event("menu_no_match", digits=digits[:8] or None, speech=speech[:200] or None, failures=failures)
+    if failures > step.settings.routing.menu_reprompts:
+        return _join(step, AFTER_MENU_FAILURES, [step.text("menu_to_agent")])
+    return _menu(step, [step.text("menu_reprompt")], tries=failures)
+
+
+def _switch_language(step: Step) -> VoiceResponse:
+    """Menu key 9: the other language, remembered for the caller's next call."""
+    new = "en" if step.locale == "zh-CN" else "zh-CN"
+    step.locale = new
+    if step.call is not None:
+        step.call.locale = new
+        if step.call.caller is not None:
+            step.call.caller.locale = new
+    step.event("locale", locale=new)
+    return _menu(step, [step.text("greeting")], tries=0)
+
+
+def _emergency(step: Step) -> VoiceResponse:
+    """H5: urgent matters first — the front of the queue, and the emergency numbers."""
+    lines = []
+    numbers = step.settings.emergency_numbers
+    if numbers:
+        listed = ", ".join(f"{n.label} {n.number}" for n in numbers)
+        lines.append(step.text("emergency_numbers", numbers=listed))
+    lines.append(step.text("emergency_queue"))
+    return _join(step, "emergency", lines, priority=step.settings.routing.emergency_priority)
+
+
+def _option(option: str) -> Callable[[Step], VoiceResponse]:
+    return partial(_join_option, option=option)
+
+
+def _join_option(step: Step, option: str) -> VoiceResponse:
+    return _join(step, option, [step.text("enqueue")])
+
+
+HANDLERS: dict[str, Callable[[Step], VoiceResponse]] = {
+    "repair": _option("repair"),
+    "complaint": _option("complaint"),
+    "inquiry": _option("inquiry"),
+    "fees": _option("fees"),
+    "emergency": _emergency,
+    "language": _switch_language,
+}
+
+
+# -- joining the queue -------------------------------------------------------------------------
+
+def _join(step: Step, option: str, lines: list[str], priority: int = 0) -> VoiceResponse:
+    """Wait in line — or, when the line is full or nobody is logged in, not endlessly."""
+    call = step.call
+    if call is None:
+        return _voicemail(step, [step.text("error")], reason="error")
+    call.menu_option = option
+    call.priority = priority
+    s, settings = step.s, step.settings
+    if queue.in_line_count(s) >= settings.queue.max_size:
+        entry = queue.join(s, settings, call, skill=option, priority=priority, now=step.now)
+        queue.end_entry(entry, QueueStatus.OVERFLOW, step.now)
+        call.queue_result = "queue-full"
+        return _voicemail(step, [step.text("overflow")], reason="overflow")
+    if queue.agents_logged_in(s) == 0:
+        step.event("no_agents", option=option)
+        return twiml.offer_then_voicemail(
+            settings, step.locale, step.text("no_agents"), action=step.url("/ivr/no-agents", option=option),
+            voicemail_action=step.url("/ivr/voicemail", reason="no_agents"), max_length=MAX_MESSAGE_S)
+    entry = queue.join(s, settings, call, skill=option, priority=priority, now=step.now)
+    step.event("enqueued", option=option, priority=priority, entry=entry.id)
+    step.dispatch_after()
+    return twiml.enqueue(settings, step.locale, lines, settings.queue.name,
+                         wait_url=step.url("/ivr/queue/wait"), action=step.url("/ivr/queue/done"))
+
+
+def no_agents_choice(step: Step, digits: str, option: str) -> VoiceResponse:
+    """Nobody logged in: 1 = a call-back (keeps this moment as the place in line)."""
+    if digits[:1] == "1" and step.call is not None:
+        entry = queue.join(step.s, step.settings, step.call, skill=option if option in HANDLERS else None,
+                           priority=step.call.priority or 0, now=step.now, status=QueueStatus.CALLBACK)
+        entry.ended_at = step.now
+        return callback_offer(step, entry)
+    return _voicemail(step, [step.text("leave_message")], reason="no_agents")
+
+
+# -- the wait loop (H3, H9, Contract 6) -------------------------------------------------------
+
+def wait(step: Step, *, twilio_position: int, queue_time: float, avg_queue_time: float,
+         hold_url: str | None, hold_s: float | None) -> VoiceResponse:
+    """One waitUrl document: position and expected wait in the caller's language, the call-back
+    offer, then hold audio / pause so the next reassurance comes within ``reassure_every_s``."""
+    s, settings = step.s, step.settings
+    entry = queue.active_entry(s, step.call)
+    if entry is not None and entry.status not in queue.IN_LINE:
+        entry = None
+    position = queue.effective_position(s, entry, step.now) if entry else max(1, twilio_position)
+    expected = queue.expected_wait_s(settings, position, avg_queue_time, queue_time,
+                                     queue.agents_logged_in(s))
+    minutes = queue.announced_minutes(expected)
+    lines = [step.text("reassurance", position=position, wait_minutes=minutes)]
+    if settings.queue.callback_offer and not prompts.offers_callback(lines[0]):
+        lines.append(step.text("callback_offer"))  # H9 (the library's reassurance may include it)
+    text = "".join(lines) if step.locale == "zh-CN" else " ".join(lines)
+    if entry is not None:
+        queue.record_announcement(entry, expected)
+        step.event("reassured", position=position, wait_minutes=minutes, queue_time_s=round(queue_time))
+    plan = queue.wait_plan(settings, queue.speech_seconds(settings, text, step.locale),
+                           hold_s if hold_url else None)
+    step.dispatch_after()  # wrap-up ends are noticed within one reassurance interval
+    return twiml.wait_loop(settings, step.locale, text, action=step.url("/ivr/queue/option"),
+                           input_timeout=plan.input_timeout_s, pause_s=plan.pause_s,
+                           play_url=hold_url, play_loops=plan.play_loops,
+                           hints=", ".join(prompts.CALLBACK_PHRASES[step.locale]),
+                           listen=settings.queue.callback_offer)
+
+
+def queue_option(step: Step, digits: str, speech: str) -> VoiceResponse:
+    """Input during the wait: "1" / "回电" / "call me back" → leave the line as a call-back (H9)."""
+    entry = queue.active_entry(step.s, step.call)
+    wants = digits[:1] == "1" or (bool(speech) and prompts.wants_callback(
+        speech, step.locale, step.settings.routing.speech_min_score))
+    if entry is None or entry.status != QueueStatus.WAITING or not wants:
+        return twiml.empty()  # back to the wait loop
+    entry.status = QueueStatus.CALLBACK
+    step.event("callback_requested", how="pressed" if digits else "said", speech=speech[:200] or None)
+    return twiml.leave()
+
+
+def queue_done(step: Step, result: str, queue_time: float) -> VoiceResponse:
+    """Enqueue's action on the main line: record QueueResult and the wait."""
+    call = step.call
+    entry = queue.active_entry(step.s, call)
+    if result == "redirected" or call is None:
+        return twiml.empty()  # dequeued to an agent's offer queue (or unknown call)
+    call.queue_result = result
+    call.wait_s = queue_time
+    step.event("queue_result", result=result, queue_time_s=round(queue_time))
+    if entry is not None and entry.status == QueueStatus.CALLBACK:
+        entry.ended_at = entry.ended_at or step.now
+        return callback_offer(step, entry)
+    if result == "hangup":
+        _caller_hung_up(step, entry)
+        return twiml.empty()
+    if entry is not None and entry.status in queue.IN_LINE:
+        _cancel_offer_of(step, entry)
+        queue.end_entry(entry, QueueStatus.OVERFLOW if result == "queue-full" else QueueStatus.ERROR
+                        if result in ("error", "system-error") else QueueStatus.LEFT, step.now)
+    reason_text = step.text("overflow") if result == "queue-full" else step.text("error")
+    return _voicemail(step, [reason_text], reason="overflow" if result == "queue-full" else "error")
+
+
+def _caller_hung_up(step: Step, entry: QueueEntry | None) -> None:
+    if entry is None or entry.status not in queue.IN_LINE:
+        return
+    _cancel_offer_of(step, entry)
+    queue.abandon(step.s, step.settings, entry, step.now)
+    step.dispatch_after()
+
+
+def _cancel_offer_of(step: Step, entry: QueueEntry) -> None:
+    """The caller is gone: stop the agent's ringing leg, free the agent."""
+    offer = routing.active_offer_for_entry(step.s, entry)
+    if offer is None:
+        return
+    routing.caller_gone(step.s, offer, step.now)
+    if offer.agent_call_sid and offer.answered_at is None:
+        sid = offer.agent_call_sid
+        step.after.append(lambda app: _end_call_quietly(app, sid))
+    step.dispatch_after()
+
+
+def _end_call_quietly(app: Flask, call_sid: str) -> None:
+    try:
+        get_gateway(app).end_call(call_sid)
+    except GatewayError:
+        app.logger.info("agent leg %s already ended", call_sid)
+
+
+# -- hand-off to the agent ---------------------------------------------------------------------
+
+def _offer(step: Step, offer_id: int) -> Offer | None:
+    return step.s.get(Offer, offer_id) if offer_id > 0 else None
+
+
+def handoff(step: Step, offer_id: int) -> VoiceResponse:
+    """The dequeued caller's TwiML: "connecting you to agent N", then the offer's own queue,
+    which the agent's ``<Dial><Queue>`` takes."""
+    offer = _offer(step, offer_id)
+    if offer is None or offer.status != OfferStatus.ANSWERED:
+        return _rejoin(step, offer)
+    code = offer.agent.agent_code or offer.agent.name
+    text = step.text("connecting", agent_code=code)
+    step.event("handoff", agent=offer.agent.name, agent_code=code)
+    return twiml.enqueue(step.settings, step.locale, [text], offer.queue_name,
+                         wait_url=step.url("/ivr/queue/handoff-wait", offer=offer.id),
+                         action=step.url("/ivr/queue/done", offer=offer.id))
+
+
+def _rejoin(step: Step, offer: Offer | None) -> VoiceResponse:
+    """The agent went away before the bridge: back in the main line at the same place."""
+    entry = offer.queue_entry if offer is not None else queue.active_entry(step.s, step.call)
+    if entry is None or step.call is None or entry.call_id != step.call.id:
+        return _voicemail(step, [step.text("error")], reason="error")
+    entry.status = QueueStatus.WAITING
+    entry.agent_id = None
+    entry.ended_at = None
+    step.event("rejoined", entry=entry.id)
+    step.dispatch_after()
+    return twiml.enqueue(step.settings, step.locale, [], step.settings.queue.name,
+                         wait_url=step.url("/ivr/queue/wait"), action=step.url("/ivr/queue/done"))
+
+
+def handoff_wait(step: Step, offer_id: int) -> VoiceResponse:
+    """Wait TwiML of the offer's queue (a second or two): leave if the agent is gone."""
+    offer = _offer(step, offer_id)
+    if offer is None or offer.status not in (OfferStatus.ANSWERED, OfferStatus.BRIDGED):
+        return twiml.leave()
+    response = VoiceResponse()
+    response.pause(length=1)
+    return response
+
+
+def handoff_done(step: Step, offer_id: int, result: str, queue_time: float) -> VoiceResponse:
+    """Enqueue's action on the offer's queue: after the bridge, or the caller hung up / left."""
+    offer = _offer(step, offer_id)
+    step.event("handoff_result", result=result, offer=offer_id)
+    if offer is None:
+        return twiml.empty()
+    if result == "leave":
+        return _rejoin(step, offer)
+    if result == "bridged" or offer.status in (OfferStatus.BRIDGED, OfferStatus.DONE):
+        routing.finish_bridge(step.s, offer, step.now)
+        step.dispatch_after()
+        return twiml.say_and_hangup(step.settings, step.locale, [step.text("closing")])  # H10
+    if result == "hangup" and offer.queue_entry is not None:
+        entry = offer.queue_entry
+        if entry.status in queue.IN_LINE:
+            queue.abandon(step.s, step.settings, entry, step.now)
+        routing.caller_gone(step.s, offer, step.now)
+        step.dispatch_after()
+    return twiml.empty()
+
+
+def connect(step: Step, offer_id: int) -> VoiceResponse:
+    """``<Queue url>``: played to the caller just before the bridge. Records who connected."""
+    offer = _offer(step, offer_id)
+    if offer is None:
+        return twiml.empty()
+    offer.status = OfferStatus.BRIDGED
+    offer.bridged_at = step.now
+    entry = offer.queue_entry
+    agent = offer.agent
+    if entry is not None:
+        queue.end_entry(entry, QueueStatus.BRIDGED, step.now)
+        entry.agent_id = agent.id
+        call = entry.call
+        call.answered_at = step.now
+        call.agent_id = agent.id
+        call.queue_result = "bridged"
+        call.wait_s = max(0.0, (step.now - entry.joined_at).total_seconds())
+        add_event(step.s, call, "connected", agent=agent.name, agent_code=agent.agent_code,
+                  waited_s=round(call.wait_s))
+    if offer.callback is not None:
+        offer.callback.status = CallbackStatus.CONNECTED
+    return twiml.empty()
+
+
+# -- the agent's leg ---------------------------------------------------------------------------
+
+def agent_answer(step: Step, offer_id: int) -> VoiceResponse:
+    """The agent picked up: dequeue exactly this caller into the offer's queue, whisper, bridge."""
+    s, settings = step.s, step.settings
+    offer = _offer(step, offer_id)
+    agent_locale = settings.company.default_locale
+    gone = [prompts.text(settings, "agent_caller_gone", agent_locale)]
+    if offer is None or offer.status != OfferStatus.RINGING or offer.queue_entry is None:
+        return twiml.say_and_hangup(settings, agent_locale, gone)
+    entry = offer.queue_entry
+    caller_call = entry.call
+    if entry.status != QueueStatus.OFFERED or caller_call.status in FINAL_STATUSES:
+        routing.caller_gone(s, offer, step.now)
+        step.dispatch_after()
+        return twiml.say_and_hangup(settings, agent_locale, gone)
+    try:
+        get_gateway().dequeue_member(settings.queue.name, caller_call.call_sid,
+                                     url=step.url("/ivr/queue/handoff", offer=offer.id))
+    except GatewayError:
+        # Not (yet) in Twilio's queue — e.g. a call-back customer still hearing the intro.
+        offer.handoff_tries += 1
+        if offer.handoff_tries <= settings.routing.handoff_retries:
+            return twiml.redirect([], settings, agent_locale, step.url("/ivr/agent/answer", offer=offer.id),
+                                  pause_s=2)
+        routing.close_offer(offer, OfferStatus.CANCELLED, step.now, "caller not in queue")
+        routing.back_in_line(offer)
+        routing.release_agent(s, offer.agent, Presence.AVAILABLE)
+        step.dispatch_after()
+        return twiml.say_and_hangup(settings, agent_locale, gone)
+    offer.status = OfferStatus.ANSWERED
+    offer.answered_at = step.now
+    waited = round((step.now - entry.joined_at).total_seconds())
+    option = prompts.option_label(settings, entry.skill, agent_locale)
+    whisper_id = "agent_whisper_callback" if offer.kind == "callback" else "agent_whisper"
+    whisper = [prompts.text(settings, whisper_id, agent_locale, option=option, wait_s=waited)]
+    if waited > settings.answer.threshold_s:  # H2: waited more than three rings → apologise first
+        apology = prompts.text(settings, "apology_opener", entry.locale or agent_locale)
+        whisper.append(prompts.text(settings, "agent_apology_hint", agent_locale, apology=apology))
+    add_event(s, caller_call, "agent_answered", agent=offer.agent.name, agent_code=offer.agent.agent_code)
+    voice = settings.voices[entry.locale or agent_locale]
+    return twiml.agent_bridge(settings, agent_locale, whisper, queue_name=offer.queue_name,
+                              queue_url=step.url("/ivr/queue/connect", offer=offer.id),
+                              dial_action=step.url("/ivr/agent/dial-done", offer=offer.id),
+                              transcription_url=step.url("/ivr/transcription"),
+                              transcription_language=voice.gather_language,
+                              timeout_s=settings.routing.agent_answer_timeout_s + 15)
+
+
+def agent_status(step: Step, offer_id: int, status: str) -> None:
+    """Status callback of the agent's leg: no-answer / busy / failed → the agent is set away
+    and the caller is offered to the next agent; a hang-up after the bridge → wrap-up."""
+    offer = _offer(step, offer_id)
+    if offer is None or status not in FINAL_STATUSES:
+        return
+    if offer.status == OfferStatus.RINGING:
+        routing.agent_missed(step.s, offer, step.now, status)
+    elif offer.status == OfferStatus.ANSWERED:
+        routing.close_offer(offer, OfferStatus.CANCELLED, step.now, "agent hung up")
+        routing.release_agent(step.s, offer.agent, Presence.AVAILABLE)
+    elif offer.status == OfferStatus.BRIDGED:
+        routing.finish_bridge(step.s, offer, step.now)
+    step.dispatch_after()
+
+
+def dial_done(step: Step, offer_id: int, dial_status: str) -> VoiceResponse:
+    """The agent's ``<Dial>`` ended: the bridge is over (wrap-up) or the caller never came."""
+    offer = _offer(step, offer_id)
+    if offer is not None:
+        if offer.status == OfferStatus.BRIDGED:
+            routing.finish_bridge(step.s, offer, step.now)
+        elif offer.status in (OfferStatus.ANSWERED, OfferStatus.RINGING):
+            routing.close_offer(offer, OfferStatus.CANCELLED, step.now, f"dial {dial_status}"[:40])
+            routing.release_agent(step.s, offer.agent, Presence.AVAILABLE)
+        step.dispatch_after()
+    response = VoiceResponse()
+    response.hangup()
+    return response
+
+
+# -- call-backs (H9) ---------------------------------------------------------------------------
+
+def callback_offer(step: Step, entry: QueueEntry) -> VoiceResponse:
+    """After ``<Leave>``: the request keeps the caller's place; confirm the number or take another."""
+    call = entry.call
+    phone = call.caller.phone if call.caller else None
+    if phone is None:
+        return _ask_number(step, entry_id=entry.id, callback_id=0)
+    request, created = queue.request_callback(step.s, phone=phone, reason="queue", entry=entry,
+                                              caller_id=call.caller_id, now=step.now)
+    step.event("callback_created" if created else "callback_exists", callback_id=request.id,
+               phone=mask(phone))
+    if not created:
+        return twiml.say_and_hangup(step.settings, step.locale,
+                                    [step.text("callback_exists"), step.text("closing")])
+    confirm = step.url("/ivr/callback/confirm", cb=request.id)
+    return twiml.ask_digits(step.settings, step.locale, [step.text("callback_confirm", last4=phone[-4:])],
+                            action=confirm, no_input_url=step.url("/ivr/callback/confirm", cb=request.id,
+                                                                  silent=1))
+
+
+def _ask_number(step: Step, entry_id: int, callback_id: int, lines: list[str] | None = None,
+                tries: int = 0) -> VoiceResponse:
+    action = step.url("/ivr/callback/number", entry=entry_id, cb=callback_id, tries=tries)
+    return twiml.ask_digits(step.settings, step.locale, [*(lines or []), step.text("callback_enter_number")],
+                            action=action, no_input_url=action + "&silent=1", num_digits=None,
+                            finish_on_key="#", timeout=8)
+
+
+def _callback_saved(step: Step) -> VoiceResponse:
+    return twiml.say_and_hangup(step.settings, step.locale,
+                                [step.text("callback_saved"), step.text("closing")])  # H10
+
+
+def callback_confirm(step: Step, callback_id: int, digits: str, silent: bool) -> VoiceResponse:
+    request = step.s.get(CallbackRequest, callback_id) if callback_id > 0 else None
+    if request is None:
+        return twiml.say_and_hangup(step.settings, step.locale, [step.text("closing")])
+    if digits[:1] == "2":
+        return _ask_number(step, entry_id=request.queue_entry_id or 0, callback_id=request.id)
+    step.event("callback_confirmed", callback_id=request.id, silent=silent)
+    return _callback_saved(step)
+
+
+def callback_number(step: Step, entry_id: int, callback_id: int, digits: str, tries: int) -> VoiceResponse:
+    """Another number typed on the keypad (E.164-normalised); one pending request per number."""
+    settings = step.settings
+    try:
+        phone = to_e164(digits, settings.campaigns.default_region)
+    except InvalidNumber:
+        if tries + 1 >= 2:
+            request = step.s.get(CallbackRequest, callback_id) if callback_id > 0 else None
+            if request is not None:
+                return _callback_saved(step)  # keep the number we already had
+            return _voicemail(step, [step.text("callback_bad_number"), step.text("leave_message")],
+                              reason="callback_number")
+        return _ask_number(step, entry_id, callback_id, [step.text("callback_bad_number")], tries + 1)
+    request = step.s.get(CallbackRequest, callback_id) if callback_id > 0 else None
+    if request is not None:
+        kept = queue.change_callback_number(step.s, request, phone)
+        step.event("callback_number", callback_id=kept.id, phone=mask(phone))
+        return _callback_saved(step)
+    entry = step.s.get(QueueEntry, entry_id) if entry_id > 0 else None
+    if entry is None or step.call is None or entry.call_id != step.call.id:
+        return twiml.say_and_hangup(settings, step.locale, [step.text("error"), step.text("closing")])
+    request, created = queue.request_callback(step.s, phone=phone, reason="queue", entry=entry,
+                                              caller_id=step.call.caller_id, now=step.now)
+    step.event("callback_created" if created else "callback_exists", callback_id=request.id, phone=mask(phone))
+    return _callback_saved(step) if created else twiml.say_and_hangup(
+        settings, step.locale, [step.text("callback_exists"), step.text("closing")])
+
+
+def callback_answer(step: Step, offer_id: int, answered_by: str) -> VoiceResponse:
+    """The call-back customer answered: a machine → retry later; a person → H20 introduction,
+    then the line at their original place (already offered to the reserved agent, whose leg
+    is placed now)."""
+    s, settings = step.s, step.settings
+    offer = _offer(step, offer_id)
+    if offer is None or offer.callback is None or offer.status != OfferStatus.DIALING_CUSTOMER:
+        return twiml.say_and_hangup(settings, step.locale, [step.text("closing")])
+    request = offer.callback
+    step.locale = prompts.locale_of(request.locale, settings)
+    if answered_by in MACHINE_ANSWERS:
+        step.event("callback_machine", answered_by=answered_by)
+        routing.release_agent(s, offer.agent, Presence.AVAILABLE)
+        queue.callback_attempt_failed(s, settings, request, step.now, answered_by)
+        routing.close_offer(offer, OfferStatus.FAILED, step.now, answered_by)
+        step.dispatch_after()
+        response = VoiceResponse()
+        response.hangup()
+        return response
+    call = step.call
+    assert call is not None
+    call.purpose = "callback"
+    call.caller_id = call.caller_id or request.caller_id
+    call.locale = step.locale
+    call.menu_option = request.skill
+    call.priority = request.priority
+    entry = QueueEntry(call=call, queue_name=settings.queue.name, skill=request.skill, locale=request.locale,
+                       priority=request.priority, joined_at=request.original_joined_at,  # keeps its place
+                       status=QueueStatus.OFFERED, agent_id=offer.agent_id)
+    s.add(entry)
+    s.flush()
+    offer.queue_entry = entry
+    offer.caller_call_sid = call.call_sid
+    offer.status = OfferStatus.RINGING
+    request.status = CallbackStatus.CONNECTED
+    intro = "recovery_intro" if request.reason == "abandoned" else "callback_intro"
+    text = step.text(intro)
+    step.event("callback_answered", callback_id=request.id, answered_by=answered_by or None, text=text)
+    offer_id_ = offer.id
+    step.after.append(lambda app: routing.place(app, offer_id_))
+    return twiml.enqueue(settings, step.locale, [text], settings.queue.name,
+                         wait_url=step.url("/ivr/queue/wait"), action=step.url("/ivr/queue/done"))
+
+
+def callback_status(step: Step, offer_id: int, status: str) -> None:
+    """Status callback of a call-back's customer leg."""
+    offer = _offer(step, offer_id)
+    if offer is None or offer.callback is None or status not in FINAL_STATUSES:
+        return
+    if offer.status == OfferStatus.DIALING_CUSTOMER:  # never answered
+        routing.release_agent(step.s, offer.agent, Presence.AVAILABLE)
+        queue.callback_attempt_failed(step.s, step.settings, offer.callback, step.now, status)
+        routing.close_offer(offer, OfferStatus.FAILED, step.now, status)
+        step.dispatch_after()
+        return
+    entry = offer.queue_entry
+    if entry is not None and entry.status in queue.IN_LINE:  # hung up while waiting for the agent
+        _cancel_offer_of(step, entry)
+        queue.end_entry(entry, QueueStatus.ABANDONED, step.now)
+        queue.callback_attempt_failed(step.s, step.settings, offer.callback, step.now, "hung up")
+        step.dispatch_after()
+
+
+# -- messages (H4) -----------------------------------------------------------------------------
+
+def voicemail_done(step: Step, reason: str, recording_url: str, duration: int) -> VoiceResponse:
+    """A message becomes a case with the time noted for the next shift (H4, H12)."""
+    s, settings = step.s, step.settings
+    call = step.call
+    local = hours.local_time(settings, step.now)
+    opening = hours.next_opening(settings, step.now)
+    existing = s.scalar(select(Case).where(Case.call_id == call.id, Case.kind == CaseKind.MESSAGE)) \
+        if call is not None else None
+    if existing is None:
+        note = f"Message left {local:%Y-%m-%d %H:%M} ({settings.hours.timezone}), reason {reason}"
+        if opening is not None:
+            note += f"; for the shift opening {opening:%Y-%m-%d %H:%M}"
+        case = open_case(s, settings, kind=CaseKind.MESSAGE, source="voicemail",
+                         caller_id=call.caller_id if call else None, call_id=call.id if call else None,
+                         contact_number=call.caller.phone if call and call.caller else None,
+                         description=note + ".", recording_url=recording_url or None)
+        case.outcome = {"left_at_local": local.isoformat(), "reason": reason,
+                        "recording_duration_s": duration,
+                        "next_shift_local": opening.isoformat() if opening else None}
+        step.event("message", case=case.ref, reason=reason, recording_url=recording_url or None,
+                   duration_s=duration)
+    return twiml.say_and_hangup(settings, step.locale, [step.text("message_saved"), step.text("closing")])
+
+
+def voicemail_transcript(step: Step, transcript: str) -> None:
+    call = step.call
+    if call is None or not transcript:
+        return
+    case = step.s.scalar(select(Case).where(Case.call_id == call.id, Case.kind == CaseKind.MESSAGE))
+    if case is not None:
+        case.transcript = transcript[:10_000]
+
+
+# -- the number's status callback --------------------------------------------------------------
+
+def caller_status(step: Step, status: str) -> None:
+    """A caller's call ended while still in line → abandoned (QueueResult may also say so)."""
+    if status not in FINAL_STATUSES or step.call is None:
+        return
+    if step.call.purpose == "agent_leg":
+        offer = routing.offer_for_agent_leg(step.s, step.call.call_sid)
+        if offer is not None:
+            agent_status(step, offer.id, status)
+        return
+    entry = queue.active_entry(step.s, step.call)
+    _caller_hung_up(step, entry)
+
+
+def as_int(form: Mapping[str, str], key: str, default: int = 0, lo: int = 0, hi: int = 10**9) -> int:
+    """A bounded integer from a Twilio parameter (odd, missing or huge values → default/bounds)."""
+    raw = (form.get(key) or "").strip()[:20]
+    try:
+        value = int(float(raw))
+    except (ValueError, OverflowError):
+        return default
+    return min(hi, max(lo, value))

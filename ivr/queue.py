@@ -1,0 +1,297 @@
+"""The waiting line (H3, H5, H9, Contract 6): entries, service order, position, wait estimates,
+the wait loop's timing, call-back requests that keep their place, abandoned callers.
+
+The database is the source of truth for service order: ``(priority desc, joined_at asc)``,
+where a pending call-back competes with its caller's **original** join time. Services take a
+``Session`` and plain values and never commit.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import wave
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from core.cases import open_case
+from core.config import Settings
+from core.models import (
+    Call,
+    CallbackRequest,
+    CallbackStatus,
+    CaseKind,
+    Presence,
+    QueueEntry,
+    QueueStatus,
+    User,
+)
+from core.paths import data_dir
+from ivr.calls import add_event
+
+IN_LINE = (QueueStatus.WAITING, QueueStatus.OFFERED)
+CJK = re.compile(r"[\u2e80-\u9fff\u3000-\u303f\uf900-\ufaff\uff00-\uffef]")
+
+
+@dataclass(frozen=True)
+class Item:
+    """One thing waiting for an agent: a caller in line or a due call-back."""
+
+    kind: str  # "entry" | "callback"
+    id: int
+    priority: int
+    joined_at: datetime
+    skill: str | None
+    district: str | None
+    locale: str | None
+
+    @property
+    def order(self) -> tuple[int, datetime, int, int]:
+        return (-self.priority, self.joined_at, 0 if self.kind == "entry" else 1, self.id)
+
+
+def in_line_entries(s: Session, *, lock: bool = False) -> list[QueueEntry]:
+    query = (select(QueueEntry).where(QueueEntry.status.in_(IN_LINE))
+             .order_by(QueueEntry.priority.desc(), QueueEntry.joined_at, QueueEntry.id))
+    if lock:
+        query = query.with_for_update(skip_locked=True)
+    return list(s.scalars(query))
+
+
+def pending_callbacks(s: Session, now: datetime, *, lock: bool = False) -> list[CallbackRequest]:
+    """Call-backs waiting for their turn (due now), in fair order (original join time)."""
+    query = (select(CallbackRequest)
+             .where(CallbackRequest.status == CallbackStatus.PENDING,
+                    or_(CallbackRequest.due_at.is_(None), CallbackRequest.due_at <= now))
+             .order_by(CallbackRequest.priority.desc(), CallbackRequest.original_joined_at,
+                       CallbackRequest.id))
+    if lock:
+        query = query.with_for_update(skip_locked=True)
+    return list(s.scalars(query))
+
+
+def service_order(s: Session, now: datetime, *, lock: bool = False) -> list[Item]:
+    """Everything waiting, in the order agents serve it."""
+    items = [Item("entry", e.id, e.priority, e.joined_at, e.skill, e.district, e.locale)
+             for e in in_line_entries(s, lock=lock)]
+    items += [Item("callback", c.id, c.priority, c.original_joined_at, c.skill, None, c.locale)
+              for c in pending_callbacks(s, now, lock=lock)]
+    return sorted(items, key=lambda item: item.order)
+
+
+def active_entry(s: Session, call: Call | None) -> QueueEntry | None:
+    """The call's current place in line (waiting or being offered)."""
+    if call is None:
+        return None
+    return s.scalar(select(QueueEntry).where(QueueEntry.call_id == call.id)
+                    .order_by(QueueEntry.id.desc()).limit(1))
+
+
+def effective_position(s: Session, entry: QueueEntry, now: datetime) -> int:
+    """1 = next. Counts everyone served before ``entry`` — including pending call-backs and
+    higher-priority callers Twilio's FIFO numbers do not put ahead (H5)."""
+    mine = Item("entry", entry.id, entry.priority, entry.joined_at, None, None, None).order
+    return 1 + sum(1 for item in service_order(s, now) if item.order < mine)
+
+
+def agents_logged_in(s: Session) -> int:
+    return s.scalar(select(func.count()).select_from(User)
+                    .where(User.active.is_(True), User.presence != Presence.OFFLINE,
+                           User.endpoint.is_not(None))) or 0
+
+
+def in_line_count(s: Session) -> int:
+    return s.scalar(select(func.count()).select_from(QueueEntry)
+                    .where(QueueEntry.status.in_(IN_LINE))) or 0
+
+
+def expected_wait_s(settings: Settings, position: int, avg_queue_time: float, queue_time: float,
+                    agents: int) -> float:
+    """Twilio's AvgQueueTime (less what this caller already waited) when it has history,
+    else position × the expected handle time shared by the agents logged in."""
+    if avg_queue_time > 0 and avg_queue_time > queue_time:
+        return avg_queue_time - queue_time
+    return position * settings.queue.default_handle_s / max(1, agents)
+
+
+def announced_minutes(wait_s: float) -> int:
+    return max(1, math.ceil(wait_s / 60))
+
+
+def speech_seconds(settings: Settings, text: str, locale: str) -> float:
+    """Estimated TTS length (Twilio does not tell): CJK characters at the zh-CN rate, all
+    other characters at the en rate (``queue.speech_chars_per_s``), at least 1 s."""
+    rates = settings.queue.speech_chars_per_s
+    zh_rate = rates.get("zh-CN", 4.0)
+    en_rate = rates.get("en", 14.0)
+    cjk = len(CJK.findall(text))
+    other = len(text) - cjk
+    return max(1.0, cjk / zh_rate + other / en_rate)
+
+
+@dataclass(frozen=True)
+class WaitPlan:
+    """How one waitUrl document fills the time up to the next reassurance (Contract 6)."""
+
+    speech_s: float
+    input_timeout_s: int
+    play_loops: int
+    play_s: float
+    pause_s: int
+
+    @property
+    def total_s(self) -> float:
+        return self.speech_s + self.input_timeout_s + self.play_loops * self.play_s + self.pause_s
+
+
+def wait_plan(settings: Settings, speech_s: float, hold_s: float | None) -> WaitPlan:
+    """Size hold audio and pause so the next waitUrl fetch (= next reassurance, H3) starts no
+    later than ``queue.reassure_every_s`` and within about a second of it."""
+    every = settings.queue.reassure_every_s
+    listen = settings.queue.wait_input_timeout_s
+    budget = every - speech_s - listen
+    loops = 0
+    if hold_s and hold_s > 0 and budget >= hold_s:
+        loops = int(budget // hold_s)
+        budget -= loops * hold_s
+    pause = max(0, math.floor(budget + 1e-9))
+    return WaitPlan(speech_s, listen, loops, hold_s or 0.0, pause)
+
+
+def hold_audio_path(settings: Settings) -> Path | None:
+    name = settings.queue.hold_audio_file
+    if not name:
+        return None
+    path = Path(name)
+    if not path.is_absolute():
+        path = data_dir(settings) / path
+    return path if path.is_file() else None
+
+
+def wav_seconds(path: Path) -> float | None:
+    """The real length of a WAV file from its header (None if it is not a readable WAV)."""
+    try:
+        with wave.open(str(path), "rb") as wav:
+            rate = wav.getframerate()
+            return wav.getnframes() / rate if rate else None
+    except (OSError, wave.Error, EOFError):
+        return None
+
+
+def join(s: Session, settings: Settings, call: Call, *, skill: str | None, priority: int,
+         now: datetime, status: str = QueueStatus.WAITING) -> QueueEntry:
+    """Put the caller in line (H5: ``priority`` > 0 is served first)."""
+    caller = call.caller
+    entry = QueueEntry(call=call, queue_name=settings.queue.name, skill=skill,
+                       district=caller.district if caller else None, locale=call.locale,
+                       priority=priority, joined_at=now, status=status)
+    s.add(entry)
+    s.flush()
+    return entry
+
+
+def record_announcement(entry: QueueEntry, wait_s: float) -> None:
+    """Kept for the reports (announced vs actual wait)."""
+    entry.reassurances = (entry.reassurances or 0) + 1
+    entry.last_announced_wait_s = wait_s
+    if entry.first_announced_wait_s is None:
+        entry.first_announced_wait_s = wait_s
+
+
+def end_entry(entry: QueueEntry, status: str, now: datetime) -> None:
+    entry.status = status
+    entry.ended_at = entry.ended_at or now
+    call = entry.call
+    if call is not None and call.wait_s is None:
+        call.wait_s = max(0.0, (now - entry.joined_at).total_seconds())
+
+
+# -- call-backs (H9) ------------------------------------------------------------------------
+
+def pending_for(s: Session, phone: str) -> CallbackRequest | None:
+    return s.scalar(select(CallbackRequest).where(
+        CallbackRequest.phone == phone,
+        CallbackRequest.status.in_((CallbackStatus.PENDING, CallbackStatus.DIALING,
+                                    CallbackStatus.CONNECTED))).limit(1))
+
+
+def request_callback(s: Session, *, phone: str, reason: str, entry: QueueEntry | None,
+                     caller_id: int | None, now: datetime, priority: int = 0, skill: str | None = None,
+                     locale: str | None = None, joined_at: datetime | None = None,
+                     note: str | None = None) -> tuple[CallbackRequest, bool]:
+    """A call-back that keeps the caller's place (its original join time); one pending per
+    number — a second request returns the first (keeping the earlier place). → (request, created)."""
+    original = entry.joined_at if entry is not None else (joined_at or now)
+    existing = pending_for(s, phone)
+    if existing is not None:
+        if existing.status == CallbackStatus.PENDING and original < existing.original_joined_at:
+            existing.original_joined_at = original
+        existing.priority = max(existing.priority, entry.priority if entry else priority)
+        return existing, False
+    request = CallbackRequest(
+        phone=phone, caller_id=caller_id, queue_entry_id=entry.id if entry else None, reason=reason,
+        status=CallbackStatus.PENDING, priority=entry.priority if entry else priority,
+        skill=entry.skill if entry else skill, locale=entry.locale if entry else locale,
+        original_joined_at=original, requested_at=now, note=note)
+    s.add(request)
+    s.flush()
+    return request, True
+
+
+def change_callback_number(s: Session, request: CallbackRequest, phone: str) -> CallbackRequest:
+    """The caller gave another number; one pending request per number still holds."""
+    if phone == request.phone:
+        return request
+    other = pending_for(s, phone)
+    if other is not None and other.id != request.id:
+        other.original_joined_at = min(other.original_joined_at, request.original_joined_at)
+        other.priority = max(other.priority, request.priority)
+        request.status = CallbackStatus.CANCELLED
+        request.note = f"merged into call-back {other.id} for the same number"
+        return other
+    request.phone = phone
+    return request
+
+
+def callback_attempt_failed(s: Session, settings: Settings, request: CallbackRequest, now: datetime,
+                            why: str) -> None:
+    """No answer / busy / machine: retry after the back-off, then give up into a case."""
+    request.agent_id = None
+    request.call_sid = None
+    if request.attempts >= settings.callbacks.max_attempts:
+        request.status = CallbackStatus.FAILED
+        case = open_case(s, settings, kind=CaseKind.RECOVERY, source="call", caller_id=request.caller_id,
+                         contact_number=request.phone,
+                         description=f"Call-back not reached after {request.attempts} attempts ({why}).")
+        request.case_id = case.id
+        return
+    request.status = CallbackStatus.PENDING
+    request.due_at = now + timedelta(seconds=settings.callbacks.retry_backoff_s)
+    request.note = f"attempt {request.attempts}: {why}"
+
+
+def abandon(s: Session, settings: Settings, entry: QueueEntry, now: datetime) -> CallbackRequest | None:
+    """The caller hung up while waiting. Past ``queue.short_abandon_s`` they get a recovery
+    call-back and a case automatically."""
+    end_entry(entry, QueueStatus.ABANDONED, now)
+    call = entry.call
+    waited = (now - entry.joined_at).total_seconds()
+    add_event(s, call, "abandoned", waited_s=round(waited, 1))
+    phone = call.caller.phone if call.caller else None
+    if waited <= settings.queue.short_abandon_s or phone is None:
+        return None
+    request, created = request_callback(s, phone=phone, reason="abandoned", entry=entry,
+                                        caller_id=call.caller_id, now=now,
+                                        note=f"hung up after waiting {waited:.0f} s")
+    if created:
+        case = open_case(s, settings, kind=CaseKind.RECOVERY, source="call", caller_id=call.caller_id,
+                         call_id=call.id, contact_number=phone,
+                         description=f"Caller hung up after waiting {waited:.0f} s "
+                                     f"(menu option: {entry.skill or '-'}); recovery call-back queued.")
+        request.case_id = case.id
+        add_event(s, call, "recovery_callback", callback_id=request.id, case=case.ref)
+    return request
