@@ -91,8 +91,9 @@ def align(pattern: str, text: str, cutoff: float) -> tuple[float, int, int] | No
 
     A pattern at least as long as the text is compared whole (Indel ratio). A shorter one is
     placed with ``partial_ratio_alignment`` (a window of the pattern's length) and the window is
-    then widened or narrowed by up to two tokens, so an inserted or dropped word costs a little
-    instead of a lot («我都忙死了» in «我都快忙死了» scores 91, not 80).
+    then widened by up to two tokens (or narrowed by one, for patterns of five tokens or more),
+    so an inserted or dropped word costs a little instead of a lot («我都忙死了» in «我都快忙死了»
+    scores 91, not 80).
     """
     m, n = len(pattern), len(text)
     if not m or not n:
@@ -105,7 +106,8 @@ def align(pattern: str, text: str, cutoff: float) -> tuple[float, int, int] | No
         return None
     best = (first.score, first.dest_start, first.dest_end)
     s0 = first.dest_start
-    for length in (m - 1, m + 1, m + 2):
+    # a dropped token is tolerated only from five tokens up: «去投诉我» must not match «的投诉我»
+    for length in ((m - 1, m + 1, m + 2) if m >= 5 else (m + 1, m + 2)):
         if length < 1 or length > n:
             continue
         for start in range(max(0, s0 - 2), min(n - length, s0 + 2) + 1):

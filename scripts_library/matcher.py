@@ -20,6 +20,11 @@ from .placeholders import fill
 from .settings import MatchSettings
 
 _ORDER = {f"S{i}": i for i in range(1, 10)} | {f"H{i}": 100 + i for i in range(1, 27)}
+#: negation words: a match whose window has a different number of them is a different statement
+#: («管理人员不处理» vs «管理人员会亲自处理»); 不好意思 (sorry) is not a negation
+_NEGATIONS_ZH = "不没别无未"
+_NEGATIONS_EN = "not no never nobody nothing none"
+_NEGATION_PENALTY = 20.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +66,8 @@ class Matcher:
         self._approved: dict[str, _Group] = {}
         self._triggers: dict[str, _Group] = {}
         self._trigger_situations: list[str] = []
+        self._negations = frozenset(_NEGATIONS_ZH + self._code(_NEGATIONS_EN))
+        self._sorry = self._code("不好意思")
         self._build()
         #: approved/prompt entries that would themselves be flagged: never suggested
         self.unsafe: set[int] = {i for i, e in enumerate(self.entries)
@@ -89,7 +96,22 @@ class Matcher:
         drop_empty = lambda ps: [p for p in ps if p.code]  # noqa: E731
         self._forbidden = {loc: _Group(drop_empty(ps), 0.5) for loc, ps in forb.items()}
         self._approved = {loc: _Group(drop_empty(ps), 0.5) for loc, ps in appr.items()}
-        self._triggers = {loc: _Group(drop_empty(ps), 0.5) for loc, ps in trig.items()}
+        self._triggers = {loc: _Group(drop_empty(ps), 0.34) for loc, ps in trig.items()}
+
+    def _negations_in(self, code: str) -> int:
+        return sum(code.count(c) for c in self._negations) - code.count(self._sorry)
+
+    def _align(self, pattern: str, code: str, cutoff: float) -> tuple[float, int, int] | None:
+        """``index.align`` with the negation rule: a differing count of negations costs
+        ``_NEGATION_PENALTY`` points each."""
+        found = align(pattern, code, max(0.0, cutoff - 1e-9))
+        if found is None:
+            return None
+        score, a, b = found
+        diff = abs(self._negations_in(pattern) - self._negations_in(code[a:b]))
+        if diff:
+            score -= _NEGATION_PENALTY * diff
+        return (score, a, b) if score >= cutoff else None
 
     def _self_flags(self, entry: Entry) -> bool:
         return any(self.check(fill(t, entry.locale), entry.locale) for t in (entry.text, *entry.variants))
@@ -135,7 +157,7 @@ class Matcher:
         by_entry: dict[int, list[_Hit]] = {}
         for pid, p in self._forbidden[loc].candidates(code, qgrams):
             cutoff = st.check_min_score if p.role == "text" else st.phrase_min_score
-            found = align(p.code, code, cutoff)
+            found = self._align(p.code, code, cutoff)
             if found:
                 by_entry.setdefault(p.owner, []).append(_Hit(p.role, pid, *found))
         candidates = []
@@ -227,7 +249,7 @@ class Matcher:
         group = self._triggers.get(loc)
         if group:
             for _, p in group.candidates(code, qgrams):
-                found = align(p.code, code, self.settings.suggest_min_score)
+                found = self._align(p.code, code, self.settings.suggest_min_score)
                 if found:
                     hits.setdefault(self._trigger_situations[p.owner], []).append(found[0])
         scores = {sit: min(100.0, max(v) + 2.0 * (len(v) - 1)) for sit, v in hits.items()}
@@ -268,16 +290,15 @@ def _clusters(hits: list[_Hit], window: int) -> list[list[_Hit]]:
 
 
 def _cluster_score(cluster: list[_Hit]) -> float:
-    """A key phrase or the whole wording alone flags; cues need a second, different cue."""
+    """A key phrase or the whole wording alone flags; cues need a second cue elsewhere in
+    the utterance (two cues on the same words are one piece of evidence)."""
     strong = [h.score for h in cluster if h.role != "cue"]
-    cues: dict[int, float] = {}
-    for h in cluster:
-        if h.role == "cue":
-            cues[h.pattern] = max(cues.get(h.pattern, 0.0), h.score)
     score = max(strong, default=0.0)
-    if len(cues) >= 2:
-        top = sorted(cues.values(), reverse=True)[:2]
-        score = max(score, sum(top) / 2 - 5.0)
+    cues = sorted((h for h in cluster if h.role == "cue"), key=lambda h: -h.score)
+    pairs = [(x.score + y.score) / 2 for n, x in enumerate(cues) for y in cues[n + 1:]
+             if x.pattern != y.pattern and (x.b <= y.a or y.b <= x.a)]
+    if pairs:
+        score = max(score, max(pairs) - 5.0)
     if score:
         score = min(100.0, score + 2.0 * (len({h.pattern for h in cluster}) - 1))
     return score
