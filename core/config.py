@@ -197,6 +197,10 @@ class CaseSettings(_Section):
     reply_within_h: float = Field(24, gt=0)  # H14: tell the caller within 1 day at most
     repair_escalate_after_h: float = Field(48, gt=0)  # H15: repair open > 2 days → supervisor
     complaint_reply_hours: int = Field(24, gt=0)  # S8/S9: "在XX小时内给您答复"
+    # H13: dispatch to the responsible department; each has its list in the console.
+    departments: list[str] = Field(default_factory=lambda: [
+        "工程部(维修) Engineering", "客服部 Customer service", "财务部 Finance", "保安部 Security",
+        "环境部(保洁) Cleaning"], min_length=1)
 
 
 class FollowUpSettings(_Section):
