@@ -218,6 +218,9 @@ class CampaignSettings(_Section):
     max_attempts: int = Field(3, ge=1)
     retry_backoff_s: float = Field(1800, ge=0)
     default_region: str = "CN"  # phonenumbers region for numbers without +country
+    retry_backoff_factor: float = Field(2.0, ge=1, le=10)  # each further retry waits this much longer
+    ring_timeout_s: int = Field(30, ge=5, le=600)  # let the contact's phone ring this long
+    max_csv_rows: int = Field(100_000, ge=1)  # contacts per upload
 
 
 class LibrarySettings(_Section):
@@ -230,6 +233,9 @@ class LibrarySettings(_Section):
 class SchedulerSettings(_Section):
     enabled: bool = True  # python app.py runs the scheduler in-process
     lease_s: float = Field(30, ge=5)  # leader lease; another process takes over after it lapses
+    tick_s: float = Field(1.0, gt=0, le=60)  # how often the leader dials / runs follow-up rules
+    reconcile_after_s: float = Field(60, ge=5)  # an attempt with no news this long is checked with Twilio
+    lost_after_s: float = Field(3600, ge=60)  # an attempt Twilio cannot tell us about is given up then
 
 
 class ShiftSettings(_Section):
