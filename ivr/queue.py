@@ -34,7 +34,7 @@ from core.paths import data_dir
 from ivr.calls import add_event
 
 IN_LINE = (QueueStatus.WAITING, QueueStatus.OFFERED)
-CJK = re.compile(r"[\u2e80-\u9fff\u3000-\u303f\uf900-\ufaff\uff00-\uffef]")
+CJK = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")  # as the simulator counts
 
 
 @dataclass(frozen=True)
@@ -129,7 +129,7 @@ def speech_seconds(settings: Settings, text: str, locale: str) -> float:
     zh_rate = rates.get("zh-CN", 4.0)
     en_rate = rates.get("en", 14.0)
     cjk = len(CJK.findall(text))
-    other = len(text) - cjk
+    other = len(text.strip()) - cjk
     return max(1.0, cjk / zh_rate + other / en_rate)
 
 
