@@ -55,14 +55,17 @@ def grams(code: str) -> set[str]:
 class GramIndex:
     """Inverted index from grams to pattern ids."""
 
-    def __init__(self, codes: Sequence[str], min_share: float = 0.5, limit: int = 300):
+    def __init__(self, codes: Sequence[str], min_share: float = 0.5, limit: int = 300, unigrams: bool = False):
+        """``unigrams`` also indexes single tokens, for short patterns (caller triggers)
+        whose bigrams a paraphrase easily breaks («was rude» in «was extremely rude»)."""
         self.codes = list(codes)
         self.min_share = min_share
         self.limit = limit
+        self.unigrams = unigrams
         self._postings: dict[str, list[int]] = defaultdict(list)
         self._sizes: list[int] = []
         for pid, code in enumerate(self.codes):
-            g = grams(code)
+            g = grams(code) | (set(code) if unigrams else set())
             self._sizes.append(len(g))
             for x in g:
                 self._postings[x].append(pid)
@@ -71,13 +74,14 @@ class GramIndex:
         """Patterns sharing at least ``min_share`` of the smaller gram set with ``query``
         (at most ``limit``, most shared first, ties by pattern id)."""
         qg = qgrams if qgrams is not None else grams(query)
+        keys = qg | set(query)
         counts: Counter[int] = Counter()
         postings = self._postings
-        for x in qg | set(query):
+        for x in keys:
             p = postings.get(x)
             if p:
                 counts.update(p)
-        qsize = max(1, len(qg))
+        qsize = max(1, len(keys) if self.unigrams else len(qg))
         sizes, share = self._sizes, self.min_share
         found = [(c, pid) for pid, c in counts.items() if c >= math.ceil(min(sizes[pid], qsize) * share)]
         if len(found) > self.limit:
@@ -91,7 +95,7 @@ def align(pattern: str, text: str, cutoff: float) -> tuple[float, int, int] | No
 
     A pattern at least as long as the text is compared whole (Indel ratio). A shorter one is
     placed with ``partial_ratio_alignment`` (a window of the pattern's length) and the window is
-    then widened by up to two tokens (or narrowed by one, for patterns of five tokens or more),
+    then widened by up to two tokens (or narrowed by one, for patterns of six tokens or more),
     so an inserted or dropped word costs a little instead of a lot («我都忙死了» in «我都快忙死了»
     scores 91, not 80).
     """
@@ -101,14 +105,15 @@ def align(pattern: str, text: str, cutoff: float) -> tuple[float, int, int] | No
     if m >= n:
         score = Indel.normalized_similarity(pattern, text) * 100
         return (score, 0, n) if score >= cutoff else None
-    first = fuzz.partial_ratio_alignment(pattern, text, score_cutoff=max(0.0, cutoff - 20))
+    first = fuzz.partial_ratio_alignment(pattern, text, score_cutoff=max(0.0, cutoff - 25))
     if first is None:
         return None
-    best = (first.score, first.dest_start, first.dest_end)
+    # partial_ratio also tries windows cut short at the text's edges; re-score on whole windows
+    # so that a dropped token is tolerated only from six tokens up («去投诉我» ≠ «的投诉我»)
+    best = (0.0, 0, 0)
     s0 = first.dest_start
-    # a dropped token is tolerated only from five tokens up: «去投诉我» must not match «的投诉我»
-    for length in ((m - 1, m + 1, m + 2) if m >= 5 else (m + 1, m + 2)):
-        if length < 1 or length > n:
+    for length in ((m - 1, m, m + 1, m + 2) if m >= 6 else (m, m + 1, m + 2)):
+        if length > n:
             continue
         for start in range(max(0, s0 - 2), min(n - length, s0 + 2) + 1):
             score = Indel.normalized_similarity(pattern, text[start : start + length]) * 100

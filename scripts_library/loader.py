@@ -15,7 +15,8 @@ File layout (see README "Scripted-response library")::
         alternatives: [...]  # forbidden only: approved ids offered instead
         rules: [S1, H2]
 
-A file may instead hold ``choices:`` (named option → synonyms lists, e.g. the IVR menu).
+A file may instead hold ``choices:`` (named option → synonyms lists, e.g. the IVR menu) or
+``synonyms:`` (a list of word families folded together before matching).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from .model import Choices, Entry, Library, Triggers, Where
 
 DEFAULT_DIR = Path(__file__).resolve().parent / "data"
 
-FILE_KEYS = frozenset({"situation", "locale", "title", "triggers", "entries", "choices"})
+FILE_KEYS = frozenset({"situation", "locale", "title", "triggers", "entries", "choices", "synonyms"})
 ENTRY_KEYS = frozenset({"id", "locale", "situation", "kind", "text", "variants", "key_phrases", "cues",
                         "alternatives", "rules", "note"})
 _LIST_KEYS = ("variants", "key_phrases", "cues", "alternatives", "rules")
@@ -131,6 +132,8 @@ def _load_file(path: Path, name: str, lib: Library, problems: list[Problem]) -> 
             lib.triggers.append(Triggers(str(file_situation), str(file_locale), phrases, where))
     if "choices" in doc:
         _load_choices(doc["choices"], str(file_locale), Where(name, lines.get("choices", 1)), lib, problems)
+    if "synonyms" in doc:
+        _load_synonyms(doc["synonyms"], str(file_locale), Where(name, lines.get("synonyms", 1)), lib, problems)
     entries = doc.get("entries", [])
     if not isinstance(entries, list):
         problems.append(Problem(Where(name, lines.get("entries", 1)), "entries must be a list"))
@@ -163,6 +166,19 @@ def _load_choices(raw: Any, locale: str, where: Where, lib: Library, problems: l
                 continue
             parsed[str(option)] = values
         lib.choices.append(Choices(str(list_name), locale, parsed, Where(where.file, line)))
+
+
+def _load_synonyms(raw: Any, locale: str, where: Where, lib: Library, problems: list[Problem]) -> None:
+    if not isinstance(raw, list):
+        problems.append(Problem(where, "synonyms must be a list of word families ([canonical, variant, …])"))
+        return
+    for n, group in enumerate(raw):
+        words = _strings(group)
+        if not words or len(words) < 2:
+            problems.append(Problem(Where(where.file, where.line + n + 1),
+                                    f"synonyms: family {n + 1} needs at least two words"))
+            continue
+        lib.synonyms.setdefault(locale, []).append(words)
 
 
 def _entry(raw: Any, name: str, situation: Any, locale: Any, problems: list[Problem]) -> Entry | None:

@@ -18,6 +18,7 @@ from .model import Entry, Library
 from .normalize import ZH_FILLERS, NormText, normalize
 from .placeholders import fill
 from .settings import MatchSettings
+from .synonyms import Folder
 
 _ORDER = {f"S{i}": i for i in range(1, 10)} | {f"H{i}": 100 + i for i in range(1, 27)}
 #: negation words: a match whose window has a different number of them is a different statement
@@ -46,9 +47,9 @@ class _Hit:
 class _Group:
     """Patterns of one role family in one locale, with their gram index."""
 
-    def __init__(self, patterns: list[_Pattern], min_share: float):
+    def __init__(self, patterns: list[_Pattern], min_share: float, unigrams: bool = False):
         self.patterns = patterns
-        self.index = GramIndex([p.code for p in patterns], min_share=min_share)
+        self.index = GramIndex([p.code for p in patterns], min_share=min_share, unigrams=unigrams)
 
     def candidates(self, code: str, qgrams: set[str]) -> list[tuple[int, _Pattern]]:
         return [(pid, self.patterns[pid]) for pid in self.index.candidates(code, qgrams)]
@@ -62,11 +63,12 @@ class Matcher:
         self.settings = settings or MatchSettings()
         self.entries: list[Entry] = list(library.entries)
         self._encoder = Encoder()
+        self._folders = {loc: Folder(groups) for loc, groups in library.synonyms.items()}
         self._forbidden: dict[str, _Group] = {}
         self._approved: dict[str, _Group] = {}
         self._triggers: dict[str, _Group] = {}
         self._trigger_situations: list[str] = []
-        self._negations = frozenset(_NEGATIONS_ZH + self._code(_NEGATIONS_EN))
+        self._negations = frozenset(_NEGATIONS_ZH + self._code(_NEGATIONS_EN, "en"))
         self._sorry = self._code("不好意思")
         self._build()
         #: approved/prompt entries that would themselves be flagged: never suggested
@@ -74,8 +76,13 @@ class Matcher:
                                  if e.kind != "forbidden" and self._self_flags(e)}
 
     # -- building ---------------------------------------------------------------------------
-    def _code(self, text: str) -> str:
-        return self._encoder.encode(normalize(text).tokens, learn=True)
+    def _norm(self, text: str, locale: str) -> NormText:
+        folder = self._folders.get(locale)
+        norm = normalize(text)
+        return folder.fold(norm) if folder else norm
+
+    def _code(self, text: str, locale: str = "") -> str:
+        return self._encoder.encode(self._norm(text, locale).tokens, learn=True)
 
     def _build(self) -> None:
         forb: dict[str, list[_Pattern]] = {}
@@ -85,18 +92,18 @@ class Matcher:
             target = forb if e.kind == "forbidden" else appr
             bucket = target.setdefault(e.locale, [])
             for text in (e.text, *e.variants):
-                bucket.append(_Pattern(self._code(text), "text", i))
+                bucket.append(_Pattern(self._code(fill(text, e.locale), e.locale), "text", i))
             for role, phrases in (("key", e.key_phrases), ("cue", e.cues)):
                 for phrase in phrases:
-                    bucket.append(_Pattern(self._code(phrase), role, i))
+                    bucket.append(_Pattern(self._code(phrase, e.locale), role, i))
         for t in self.library.triggers:
             self._trigger_situations.append(t.situation)
             sit = len(self._trigger_situations) - 1
-            trig.setdefault(t.locale, []).extend(_Pattern(self._code(p), "trigger", sit) for p in t.phrases)
+            trig.setdefault(t.locale, []).extend(_Pattern(self._code(p, t.locale), "trigger", sit) for p in t.phrases)
         drop_empty = lambda ps: [p for p in ps if p.code]  # noqa: E731
         self._forbidden = {loc: _Group(drop_empty(ps), 0.5) for loc, ps in forb.items()}
         self._approved = {loc: _Group(drop_empty(ps), 0.5) for loc, ps in appr.items()}
-        self._triggers = {loc: _Group(drop_empty(ps), 0.34) for loc, ps in trig.items()}
+        self._triggers = {loc: _Group(drop_empty(ps), 0.5, unigrams=True) for loc, ps in trig.items()}
 
     def _negations_in(self, code: str) -> int:
         return sum(code.count(c) for c in self._negations) - code.count(self._sorry)
@@ -122,7 +129,7 @@ class Matcher:
         loc = canonical_locale(locale)
         if not text or not text.strip() or loc not in self._forbidden:
             return []
-        norm = normalize(text)
+        norm = self._norm(text, loc)
         code = self._encoder.encode(norm.tokens)
         if not code:
             return []
@@ -217,7 +224,7 @@ class Matcher:
         k = self.settings.default_k if k is None else k
         if not text or not text.strip() or k <= 0:
             return []
-        code = self._encoder.encode(normalize(text).tokens)
+        code = self._encoder.encode(self._norm(text, loc).tokens)
         if not code:
             return []
         qgrams = grams(code)

@@ -102,6 +102,8 @@ class Library:
     triggers: list[Triggers] = field(default_factory=list)
     choices: list[Choices] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
+    #: locale → word families (first member is the canonical form), see ``synonyms.py``
+    synonyms: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)
     _by_key: dict[tuple[str, str], Entry] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:

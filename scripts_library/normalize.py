@@ -7,7 +7,7 @@ Every token remembers the character span it came from in the ORIGINAL text, so a
 tokens ``[a, b)`` is reported as ``starts[a]``..``ends[b - 1]`` of what the agent typed.
 
 Steps: traditional → simplified (OpenCC ``t2s``), NFKC (full/half width), lower case, drop
-punctuation (kept as clause boundaries), drop Chinese modal particles (啊, 呀, 啦, 吧, 喂…)
+punctuation (kept as clause boundaries), drop Chinese modal particles (啊, 呀, 啦, 喂…)
 and English fillers (a, the, um, just…), fold 您→你 and 她/它→他.
 """
 
@@ -22,8 +22,9 @@ import opencc
 
 _T2S = opencc.OpenCC("t2s")
 
-#: modal particles and fillers that change nothing about what is said
-ZH_FILLERS = frozenset("啊呀啦嘛呢哦喔吖吧喂嗯呃哇")
+#: modal particles and fillers that change nothing about what is said (吧 and 呢 stay: «没事了吧»
+#: is a brush-off, «没事了» is «it is fixed now»)
+ZH_FILLERS = frozenset("啊呀啦嘛哦喔吖喂嗯呃哇哈")
 #: polite and gendered forms folded so «您打××电话吧» and «你打别的电话» compare equal
 ZH_FOLD = {"您": "你", "她": "他", "它": "他", "妳": "你"}
 EN_DROP = frozenset({"a", "an", "the", "um", "uh", "er", "erm", "oh", "well", "just", "so", "hey"})
