@@ -219,13 +219,18 @@ def wait(step: Step, *, twilio_position: int, queue_time: float, avg_queue_time:
     expected = queue.expected_wait_s(settings, position, avg_queue_time, queue_time,
                                      queue.agents_logged_in(s))
     minutes = queue.announced_minutes(expected)
-    lines = [step.text("reassurance", position=position, wait_minutes=minutes)]
-    if settings.queue.callback_offer and not prompts.offers_callback(lines[0]):
+    # H9: offer a call-back — not to a customer we are calling back already.
+    offer_callback = settings.queue.callback_offer and not (step.call is not None
+                                                            and step.call.purpose == "callback")
+    key = "reassurance" if offer_callback else "reassurance_plain"
+    lines = [step.text(key, position=position, wait_minutes=minutes)]
+    if offer_callback and not prompts.offers_callback(lines[0]):
         lines.append(step.text("callback_offer"))  # H9 (the library's reassurance may include it)
     text = "".join(lines) if step.locale == "zh-CN" else " ".join(lines)
     if entry is not None:
         queue.record_announcement(entry, expected)
         step.event("reassured", position=position, wait_minutes=minutes, queue_time_s=round(queue_time))
+        _place_reserved_agent(step, entry)
     plan = queue.wait_plan(settings, queue.speech_seconds(settings, text, step.locale),
                            hold_s if hold_url else None)
     step.dispatch_after()  # wrap-up ends are noticed within one reassurance interval
@@ -233,7 +238,18 @@ def wait(step: Step, *, twilio_position: int, queue_time: float, avg_queue_time:
                            input_timeout=plan.input_timeout_s, pause_s=plan.pause_s,
                            play_url=hold_url, play_loops=plan.play_loops,
                            hints=", ".join(prompts.CALLBACK_PHRASES[step.locale]),
-                           listen=settings.queue.callback_offer)
+                           listen=offer_callback)
+
+
+def _place_reserved_agent(step: Step, entry: QueueEntry) -> None:
+    """A call-back customer is now in line: ring the agent reserved for them."""
+    if entry.status != QueueStatus.OFFERED:
+        return
+    offer = routing.active_offer_for_entry(step.s, entry)
+    if offer is not None and offer.status == OfferStatus.RINGING and offer.agent_call_sid is None:
+        offer.agent_call_sid = "placing"  # once: the real CallSid replaces it
+        offer_id = offer.id
+        step.after.append(lambda app: routing.place(app, offer_id))
 
 
 def queue_option(step: Step, digits: str, speech: str) -> VoiceResponse:
@@ -285,7 +301,7 @@ def _cancel_offer_of(step: Step, entry: QueueEntry) -> None:
     if offer is None:
         return
     routing.caller_gone(step.s, offer, step.now)
-    if offer.agent_call_sid and offer.answered_at is None:
+    if offer.agent_call_sid and offer.agent_call_sid != "placing" and offer.answered_at is None:
         sid = offer.agent_call_sid
         step.after.append(lambda app: _end_call_quietly(app, sid))
     step.dispatch_after()
@@ -577,8 +593,8 @@ def callback_answer(step: Step, offer_id: int, answered_by: str) -> VoiceRespons
     intro = "recovery_intro" if request.reason == "abandoned" else "callback_intro"
     text = step.text(intro)
     step.event("callback_answered", callback_id=request.id, answered_by=answered_by or None, text=text)
-    offer_id_ = offer.id
-    step.after.append(lambda app: routing.place(app, offer_id_))
+    # The reserved agent's leg is placed at the customer's first waitUrl fetch (see ``wait``),
+    # when the customer is surely in Twilio's queue and can be dequeued.
     return twiml.enqueue(settings, step.locale, [text], settings.queue.name,
                          wait_url=step.url("/ivr/queue/wait"), action=step.url("/ivr/queue/done"))
 

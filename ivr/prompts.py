@@ -34,6 +34,7 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "menu": "报修请按1,投诉请按2,咨询请按3,缴费请按4,紧急情况请按0。For English, press 9。"
                 "您也可以直接说出您的需要。",
         # The IVR's own lines.
+        "reassurance_plain": "感谢您的耐心等候,您目前排在第{position}位,预计等待{wait_minutes}分钟。",  # H3
         "menu_reprompt": "对不起,没有听清您的选择。",
         "menu_to_agent": "正在为您转接客服人员,请稍候。",
         "emergency_numbers": "如有人身危险,请立即拨打:{numbers}。",  # H5
@@ -78,6 +79,8 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "manager_transfer": "Please hold and do not hang up; I am transferring you to a manager.",  # H11
         "menu": "For repairs press 1, complaints press 2, inquiries press 3, fees press 4, "
                 "emergencies press 0. 中文服务请按9。You can also just say what you need.",
+        "reassurance_plain": "Thank you for waiting. You are number {position} in line; the expected "
+                             "wait is about {wait_minutes} minutes.",  # H3
         "menu_reprompt": "Sorry, I did not catch your choice.",
         "menu_to_agent": "Connecting you to an agent, please hold.",
         "emergency_numbers": "If anyone is in danger, call now: {numbers}.",  # H5

@@ -130,9 +130,9 @@ def test_emergency_caller_jumps_ahead_of_three_waiting_callers(app, sim, place, 
     assert entry_of(app, urgent).priority > entry_of(app, waiting[0]).priority
     set_state(app, alice, "available")
     sim.run_until_idle()
-    assert [o[0] for o in offers(app)][:1] == [urgent]
-    served = sorted([urgent, *waiting], key=lambda sid: bridged_at(sim, sid) + call_row(app, sid).started_at.timestamp())
-    assert served[0] == urgent and served[1:] == waiting
+    served = [o[0] for o in offers(app) if o[2] == OfferStatus.DONE]
+    assert served == [urgent, *waiting]
+    assert all(bridged(sim, sid) for sid in served)
 
 
 # -- reassurance every 30 s (H3, Contract 6) ---------------------------------------------------
@@ -146,11 +146,12 @@ def test_caller_waiting_95_s_is_reassured_about_every_30_s(app, sim, place, agen
     joined = next(e["t"] for e in sim.timeline(sid) if e["verb"] == "enqueue")
     sim.advance(95)
     reassurances = [(t - joined, text) for t, text in says(sim.timeline(sid)) if t >= joined and "第" in text]
-    times = [round(t) for t, _ in reassurances]
+    times = [t for t, _ in reassurances]
     # One on joining, then ~30, ~60, ~90 s: never more than 30 s apart, never much less.
-    assert len(times) >= 4
+    assert len(times) >= 4 and times[0] < 1
     gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
-    assert all(28 <= g <= 30 for g in gaps), times
+    assert all(28.5 <= g <= 30.05 for g in gaps), times
+    assert any(85 <= t <= 91 for t in times), times
     assert all("第2位" in text and "分钟" in text for _, text in reassurances)
     entry = entry_of(app, sid)
     assert entry.reassurances >= 4 and entry.first_announced_wait_s and entry.last_announced_wait_s
@@ -312,6 +313,7 @@ def test_two_agents_five_callers_in_strategy_order(make_app, strategy):
     app = make_app({"routing": {"strategy": strategy, "wrap_up_s": 0}})
     sim = app.extensions["simulator"]
     hotline = app.config["HOTLINE"].telephony.caller_id
+    from core.db import utcnow
     from core.users import create_user
 
     ids = {}
@@ -320,13 +322,11 @@ def test_two_agents_five_callers_in_strategy_order(make_app, strategy):
             user, _t, _p = create_user(s, name, "agent", "password123", endpoint=f"client:{name}")
             user.calls_handled = handled
             ids[name] = user.id
-        s.scalar(select(User).where(User.name == "ann")).last_call_ended_at = None
-    with session_scope(app) as s:  # ben ended a call recently: ann is the longest idle
-        from core.db import utcnow
-
-        s.get(User, ids["ben"]).last_call_ended_at = utcnow()
+        s.flush()
+        s.get(User, ids["ben"]).last_call_ended_at = utcnow()  # ann is the longest idle
     for name in ids:
         sim.set_behaviour(f"client:{name}", Behaviour(answer="human", answer_after_s=2))
+        set_state(app, ids[name], "away")  # logged in, not yet taking calls
     sids = []
     for i in range(5):
         sids.append(sim.place_inbound_call(CALLERS[i], hotline,
