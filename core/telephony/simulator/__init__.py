@@ -1,0 +1,35 @@
+"""The call simulator: a small fake Twilio, faithful to Twilio's documentation.
+
+- ``Simulator`` (``engine.py``): in-memory calls, queues and recordings on a virtual
+  clock (``clock.py``: manual, auto, realtime). Calls are placed with
+  ``place_inbound_call`` (after ``register_number``) or through the REST API.
+- ``make_rest_blueprint`` (``rest.py``): Twilio's REST paths (Calls, Queues, Members);
+  ``make_control_blueprint`` (``control.py``): the console's call log and controls.
+- ``WsgiTransport`` / ``HttpTransport`` (``transport.py``): how signed webhooks reach the app.
+- ``SimulatorHttpClient`` (``http_client.py``): the ``twilio`` library's HTTP client,
+  dispatching in-process.
+- TwiML: ``twiml.py`` (documents, Say/Play/Pause/Redirect/Hangup/Reject/Start/Stop),
+  ``gather.py`` (Gather, Record), ``queues.py`` (Enqueue, wait loop, Leave),
+  ``dial.py`` (Dial Number/Client/Queue), ``bridge.py`` (bridges, transcription),
+  ``legs.py`` (ringing, AMD, hang-ups, status callbacks, REST create/update).
+- ``CallerScript`` / ``Behaviour`` (``records.py``): what the simulated people do.
+"""
+
+from .control import make_control_blueprint
+from .engine import Simulator
+from .http_client import SimulatorHttpClient
+from .records import Behaviour, CallerScript
+from .rest import make_rest_blueprint
+from .transport import HttpTransport, TransportResponse, WsgiTransport
+
+__all__ = [
+    "Behaviour",
+    "CallerScript",
+    "HttpTransport",
+    "Simulator",
+    "SimulatorHttpClient",
+    "TransportResponse",
+    "WsgiTransport",
+    "make_control_blueprint",
+    "make_rest_blueprint",
+]

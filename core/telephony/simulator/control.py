@@ -1,0 +1,85 @@
+"""Non-Twilio routes for the console's call log and "simulate" controls.
+
+``GET /calls.json``, ``GET /calls/<sid>/timeline.json``, ``POST /calls.json`` (place a
+simulated inbound call: ``{"from", "to"?, "press"?, "say"?}``) and
+``POST /calls/<sid>/answer|press|say|hangup|speak`` (JSON body: ``digits``, ``text``,
+``track``). No Twilio auth here: the app protects this blueprint with its own login.
+Like the REST API, these only change state and schedule events.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from flask import Blueprint, Response, jsonify, request
+
+from .records import CallerScript
+
+if TYPE_CHECKING:
+    from .engine import Simulator
+
+
+def _fail(status: int, message: str) -> tuple[Response, int]:
+    return jsonify({"error": message}), status
+
+
+def make_control_blueprint(sim: Simulator) -> Blueprint:
+    bp = Blueprint("simulator_control", __name__)
+
+    def body() -> dict[str, Any]:
+        data = request.get_json(silent=True)
+        return data if isinstance(data, dict) else {}
+
+    @bp.get("/calls.json")
+    def calls() -> Response:
+        return jsonify({"calls": sim.calls()})
+
+    @bp.post("/calls.json")
+    def place() -> tuple[Response, int]:
+        data = body()
+        to = data.get("to") or next(iter(sim.numbers), None)
+        if not data.get("from") or not to:
+            return _fail(400, "from (and a registered to number) are required")
+        say = data.get("say") or []
+        script = CallerScript.from_cli(str(data.get("press") or ""), [say] if isinstance(say, str) else say)
+        try:
+            sid = sim.place_inbound_call(str(data["from"]), str(to), script)
+        except ValueError as exc:
+            return _fail(400, str(exc))
+        return jsonify({"call_sid": sid}), 201
+
+    @bp.get("/calls/<call_sid>/timeline.json")
+    def timeline(call_sid: str) -> Response | tuple[Response, int]:
+        if call_sid not in sim.legs:
+            return _fail(404, f"unknown call {call_sid}")
+        return jsonify({"call": sim.call(call_sid), "timeline": sim.timeline(call_sid),
+                        "requests": sim.requests(call_sid)})
+
+    @bp.post("/calls/<call_sid>/<action>")
+    def act(call_sid: str, action: str) -> Response | tuple[Response, int]:
+        if call_sid not in sim.legs:
+            return _fail(404, f"unknown call {call_sid}")
+        data = body()
+        if action in ("press", "say", "speak"):
+            field = "digits" if action == "press" else "text"
+            value = data.get(field)
+            if not isinstance(value, str) or not value:
+                return _fail(400, f"{field} is required")
+            if action == "press":
+                ok = sim.press(call_sid, value)
+            elif action == "say":
+                ok = sim.say(call_sid, value)
+            else:
+                track = data.get("track") or "inbound_track"
+                if track not in ("inbound_track", "outbound_track"):
+                    return _fail(400, "track must be inbound_track or outbound_track")
+                ok = sim.speak(call_sid, value, track)
+        elif action == "answer":
+            ok = sim.answer(call_sid)
+        elif action == "hangup":
+            ok = sim.hangup(call_sid)
+        else:
+            return _fail(404, f"unknown action {action}")
+        return jsonify({"ok": ok, "call": sim.call(call_sid)})
+
+    return bp

@@ -1,0 +1,352 @@
+"""A leg's life: placed or created, ringing, answered (with AMD), hung up; status callbacks.
+
+All functions here run with ``sim.lock`` held and only change state and schedule events.
+
+Assumptions (Twilio does not document these timings): a busy or failed destination is
+reported ``RING_FAIL_S`` after dialing starts, without a ``ringing`` event; answering
+machine detection decides ``human`` after ``AMD_HUMAN_S`` and ``machine_start`` after
+``AMD_MACHINE_S``; with ``DetectMessageEnd`` a machine is reported at the end of its
+greeting (``Behaviour.machine_greeting_s``) plus ``AMD_END_S``; past
+``MachineDetectionTimeout`` the answer is ``unknown``. The ``initiated`` status callback
+carries ``CallStatus=initiated``. A ringing leg the party hangs up on (declines) ends
+``busy``; one canceled through the API ends ``canceled``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from .records import FINAL_STATUSES, CallerScript, Leg, Party, new_sid, rfc2822, wall
+from .signals import Bridged, ChildAnswered, ChildEnded, Doc, Sleep, Unbridged, expecting
+
+if TYPE_CHECKING:
+    from .engine import Simulator
+
+RING_FAIL_S = 1.0
+AMD_HUMAN_S = 2.5
+AMD_MACHINE_S = 4.0
+AMD_END_S = 0.5
+E164 = re.compile(r"^\+[1-9]\d{1,14}$")
+CLIENT = re.compile(r"^client:[A-Za-z0-9_.@-]{1,256}$")
+STATUS_EVENTS = frozenset({"initiated", "ringing", "answered", "completed"})
+
+
+class RestError(Exception):
+    def __init__(self, status: int, code: int, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+def valid_address(value: str) -> bool:
+    return bool(E164.match(value) or CLIENT.match(value))
+
+
+def new_leg(sim: Simulator, from_: str, to: str, direction: str, party: Party,
+            parent: Leg | None = None) -> Leg:
+    leg = Leg(sid=new_sid("CA"), account_sid=sim.account_sid, from_=from_, to=to, direction=direction,
+              created_t=sim.now, created_at=wall(sim.start_time, sim.now), party=party,
+              parent_sid=parent.sid if parent else None)
+    sim.legs[leg.sid] = leg
+    return leg
+
+
+def _timer(sim: Simulator, leg: Leg, delay: float, fn: Any, label: str) -> None:
+    def run() -> None:
+        with sim.lock:
+            if not leg.ended:
+                fn()
+
+    leg.timers.append(sim.schedule(delay, run, f"{leg.sid} {label}"))
+
+
+# -- status and callbacks --------------------------------------------------------------
+def set_status(sim: Simulator, leg: Leg, status: str) -> None:
+    leg.status = status
+    sim.record(leg, "status", status=status)
+    event = {"ringing": "ringing", "in-progress": "answered"}.get(status)
+    if status in FINAL_STATUSES:
+        event = "completed"
+    if event:
+        status_callback(sim, leg, event)
+
+
+def status_callback(sim: Simulator, leg: Leg, event: str) -> None:
+    if not leg.status_callback or (event != "completed" and event not in leg.status_events):
+        return
+    params = sim.base_params(leg)
+    params.update({"CallbackSource": "call-progress-events", "SequenceNumber": str(leg.sequence),
+                   "Timestamp": rfc2822(wall(sim.start_time, sim.now))})
+    leg.sequence += 1
+    if event == "initiated":
+        params["CallStatus"] = "initiated"
+    if event == "completed":
+        params["CallDuration"] = str(leg.duration(sim.now))
+        params["Duration"] = str((leg.duration(sim.now) + 59) // 60)
+    if leg.amd and leg.answered_by:
+        params["AnsweredBy"] = leg.answered_by
+    sim.fire(leg, leg.status_callback, params, leg.status_method, kind="status")
+
+
+# -- inbound -----------------------------------------------------------------------------
+def place_inbound(sim: Simulator, from_: str, to: str, script: CallerScript, *,
+                  forwarded_from: str | None, caller_name: str | None) -> str:
+    number = sim.numbers.get(to)
+    if number is None:
+        raise ValueError(f"{to} is not a registered number (sim.register_number)")
+    leg = new_leg(sim, from_, to, "inbound", Party(script))
+    leg.forwarded_from, leg.caller_name = forwarded_from, caller_name
+    leg.url, leg.method = number["voice_url"], str(number["voice_method"])
+    leg.status_callback, leg.status_events = number["status_callback"], {"completed"}
+    leg.initiated_t = sim.now
+    set_status(sim, leg, "ringing")
+    if script.hangup_after_s is not None:
+        _timer(sim, leg, script.hangup_after_s, lambda: hangup(sim, leg, by="party"), "caller hangs up")
+    _timer(sim, leg, script.max_call_s, lambda: hangup(sim, leg, by="party"), "caller cap")
+
+    def arrive() -> None:
+        from .twiml import run_call
+
+        sim.start_program(leg, run_call(sim, leg, Doc(str(leg.url), leg.method)))
+
+    _timer(sim, leg, script.answer_delay_s, arrive, "arrives")
+    return leg.sid
+
+
+# -- outbound (REST create) ----------------------------------------------------------------
+def create_call(sim: Simulator, form: Any) -> Leg:
+    to, from_ = (form.get("To") or "").strip(), (form.get("From") or "").strip()
+    if not valid_address(to):
+        raise RestError(400, 21211, f"The 'To' number {to} is not a valid phone number.")
+    if not valid_address(from_):
+        raise RestError(400, 21212, f"The 'From' number {from_} is not a valid phone number, "
+                                    "shortcode, or alphanumeric sender ID.")
+    url, twiml = form.get("Url"), form.get("Twiml")
+    if not url and not twiml:
+        raise RestError(400, 21205, "A 'Url' or 'Twiml' parameter is required.")
+    if url and not re.match(r"^https?://[^/\s]+", url):
+        raise RestError(400, 21205, f"Url is not a valid URL: {url}")
+    events: set[str] = set()
+    for item in form.getlist("StatusCallbackEvent"):
+        events.update(item.split())
+    if events - STATUS_EVENTS:
+        raise RestError(400, 21626, "One or more of the StatusCallbackEvents provided were invalid.")
+    detection = form.get("MachineDetection")
+    if detection and detection not in ("Enable", "DetectMessageEnd"):
+        raise RestError(400, 21626, f"MachineDetection must be Enable or DetectMessageEnd, not {detection}")
+    try:
+        timeout = min(600.0, max(1.0, float(form.get("Timeout") or 60)))
+    except ValueError:
+        raise RestError(400, 21215, "Timeout must be an integer.") from None
+    leg = new_leg(sim, from_, to, "outbound-api", Party(sim.behaviours.get(to) or _default_behaviour()))
+    leg.url, leg.twiml = url, twiml
+    leg.method = (form.get("Method") or "POST").upper()
+    leg.status_callback, leg.status_events = form.get("StatusCallback"), events
+    leg.status_method = (form.get("StatusCallbackMethod") or "POST").upper()
+    leg.timeout_s = timeout
+    if detection:
+        leg.amd = {"MachineDetection": detection,
+                   "MachineDetectionTimeout": form.get("MachineDetectionTimeout") or "30",
+                   "AsyncAmd": (form.get("AsyncAmd") or "false").lower(),
+                   "AsyncAmdStatusCallback": form.get("AsyncAmdStatusCallback") or "",
+                   "AsyncAmdStatusCallbackMethod": (form.get("AsyncAmdStatusCallbackMethod") or "POST")}
+    sim.record(leg, "status", status="queued")
+    # Twilio's pacing: at most calls_per_second calls leave the account's queue per second.
+    start_t = max(sim.now, sim.next_start_t)
+    sim.next_start_t = start_t + 1.0 / sim.calls_per_second
+    sim.creates.append({"sid": leg.sid, "created_at": sim.now})
+    _timer(sim, leg, start_t - sim.now, lambda: initiate(sim, leg), "initiate")
+    return leg
+
+
+def _default_behaviour() -> Any:
+    from .records import Behaviour
+
+    return Behaviour()
+
+
+def initiate(sim: Simulator, leg: Leg) -> None:
+    leg.initiated_t = sim.now
+    status_callback(sim, leg, "initiated")
+    ring(sim, leg, leg.timeout_s)
+
+
+def ring(sim: Simulator, leg: Leg, timeout: float) -> None:
+    """The called party's phone rings; its behaviour decides what happens."""
+    party = leg.party
+    if party.answer in ("busy", "failed"):
+        _timer(sim, leg, RING_FAIL_S, lambda: end_unanswered(sim, leg, party.answer), "busy/failed")
+        return
+    set_status(sim, leg, "ringing")
+    _timer(sim, leg, timeout, lambda: end_unanswered(sim, leg, "no-answer"), "ring timeout")
+    if party.answer in ("human", "machine") and party.answer_after_s < timeout:
+        _timer(sim, leg, party.answer_after_s, lambda: picked_up(sim, leg), "answers")
+
+
+def picked_up(sim: Simulator, leg: Leg) -> None:
+    """The called party answers."""
+    from .twiml import run_call
+
+    if leg.ended or leg.answered:
+        return
+    for timer in leg.timers:
+        timer.cancel()
+    leg.timers.clear()
+    leg.answered_t = sim.now
+    set_status(sim, leg, "in-progress")
+    party = leg.party
+    if party.hangup_after_s is not None:
+        _timer(sim, leg, party.hangup_after_s, lambda: hangup(sim, leg, by="party"), "hangs up")
+    _timer(sim, leg, party.max_call_s, lambda: hangup(sim, leg, by="party"), "cap")
+    if leg.direction == "outbound-dial":
+        parent = sim.legs.get(leg.parent_sid or "")
+        ctx = parent.dial_ctx if parent is not None else None
+        if parent is None or ctx is None or leg.sid not in ctx["children"] or ctx["peer"] is not None:
+            hangup(sim, leg, by="api")  # answered after the Dial was over
+            return
+        sim.start_program(leg, _child_program(leg))
+        sim.interrupt(parent, ChildAnswered(leg.sid))
+        return
+    from .bridge import schedule_utterances
+
+    schedule_utterances(sim, leg)
+    doc = Doc(str(leg.url), leg.method) if leg.url else None
+    if not leg.amd:
+        sim.start_program(leg, run_call(sim, leg, doc, leg.twiml))
+        return
+    answered_by, delay = _amd(leg)
+    is_async = leg.amd["AsyncAmd"] == "true"
+
+    def detected() -> None:
+        leg.answered_by = answered_by
+        sim.record(leg, "amd", answered_by=answered_by)
+        if is_async:
+            if leg.amd["AsyncAmdStatusCallback"]:
+                params = sim.base_params(leg)
+                params.update({"AnsweredBy": answered_by, "MachineDetectionDuration": str(int(delay * 1000))})
+                sim.fire(leg, leg.amd["AsyncAmdStatusCallback"], params,
+                         leg.amd["AsyncAmdStatusCallbackMethod"], kind="amd")
+        else:
+            sim.start_program(leg, run_call(sim, leg, doc, leg.twiml))
+
+    if is_async:
+        sim.start_program(leg, run_call(sim, leg, doc, leg.twiml))
+    _timer(sim, leg, delay, detected, "amd")
+
+
+def _amd(leg: Leg) -> tuple[str, float]:
+    party, mode = leg.party, leg.amd["MachineDetection"]
+    if party.answer == "machine":
+        if mode == "Enable":
+            answered_by, delay = "machine_start", AMD_MACHINE_S
+        else:
+            answered_by, delay = f"machine_end_{party.machine_end}", party.machine_greeting_s + AMD_END_S
+    else:
+        answered_by, delay = "human", AMD_HUMAN_S
+    limit = float(leg.amd.get("MachineDetectionTimeout") or 30)
+    return (answered_by, delay) if delay <= limit else ("unknown", limit)
+
+
+def _child_program(leg: Leg) -> Any:
+    """A dialed leg has no TwiML of its own: it waits to be bridged, then to be unbridged."""
+    with expecting(leg, Bridged, Unbridged):
+        while True:
+            try:
+                yield Sleep(None)
+            except Bridged:
+                continue
+            except Unbridged:
+                return
+
+
+# -- the end ---------------------------------------------------------------------------------
+def end_unanswered(sim: Simulator, leg: Leg, status: str) -> None:
+    finish(sim, leg, status)
+
+
+def hangup(sim: Simulator, leg: Leg, by: str) -> None:
+    """The party (``by="party"``) or the API (``"api"``) ends the leg."""
+    if leg.ended:
+        return
+    sim.record(leg, "hangup", by=by)
+    if leg.answered:
+        finish(sim, leg, "completed")
+    else:
+        finish(sim, leg, "busy" if by == "party" and leg.direction != "inbound" else "canceled")
+
+
+def program_finished(sim: Simulator, leg: Leg) -> None:
+    """The leg's TwiML ran out (or hung up, rejected, failed): Twilio ends the call."""
+    if leg.ended:
+        return
+    last = leg.timeline[-1]["verb"] if leg.timeline else ""
+    if last not in ("hangup", "reject"):
+        sim.record(leg, "hangup", by="twilio")
+    finish(sim, leg, getattr(leg, "end_status", None) or "completed")
+
+
+def finish(sim: Simulator, leg: Leg, status: str) -> None:
+    from . import bridge, dial, queues
+
+    if leg.ended:
+        return
+    sim.stop_program(leg)
+    for timer in leg.timers:
+        timer.cancel()
+    leg.timers.clear()
+    leg.end_t = sim.now
+    final_params_status = status
+    leg.status = final_params_status  # callbacks fired below see the final status
+    queues.leg_gone(sim, leg)
+    dial.leg_gone(sim, leg)
+    if leg.record_ctx is not None:
+        from .twiml import record_hangup
+
+        record_hangup(sim, leg)
+    if leg.bridged_with:
+        peer = sim.legs[leg.bridged_with]
+        bridge.unbridge(sim, leg, peer, "hangup")
+    bridge.stop_transcriptions(sim, leg)
+    if leg.direction == "outbound-dial" and not leg.answered:
+        parent = sim.legs.get(leg.parent_sid or "")
+        if parent is not None:
+            sim.interrupt(parent, ChildEnded(leg.sid, status))
+    set_status(sim, leg, status)
+
+
+# -- REST updates ------------------------------------------------------------------------------
+def update_call(sim: Simulator, leg: Leg, form: Any) -> None:
+    """``Calls/{Sid}`` POST: ``Status=completed|canceled``, or new ``Url``/``Twiml``.
+
+    Assumption: ``completed`` on a call that is not answered yet cancels it."""
+    status, url, twiml = form.get("Status"), form.get("Url"), form.get("Twiml")
+    if leg.ended:
+        raise RestError(400, 21220, "Call is not in-progress. Cannot redirect.")
+    if status:
+        if status not in ("completed", "canceled"):
+            raise RestError(400, 21218, f"Invalid Status {status}: use completed or canceled.")
+        if status == "completed" or not leg.answered:
+            hangup(sim, leg, by="api")
+        return
+    if not url and not twiml:
+        raise RestError(400, 21205, "A 'Url', 'Twiml' or 'Status' parameter is required.")
+    method = (form.get("Method") or "POST").upper()
+    if not leg.answered:
+        leg.url, leg.twiml, leg.method = url, twiml, method
+        return
+    redirect_call(sim, leg, Doc(url, method) if url else None, twiml)
+
+
+def redirect_call(sim: Simulator, leg: Leg, doc: Doc | None, twiml: str | None) -> None:
+    """The call leaves whatever it was doing (queue, Dial, bridge) and runs new TwiML."""
+    from . import bridge, dial, queues
+    from .twiml import run_call
+
+    queues.redirected(sim, leg)
+    dial.abandon(sim, leg)
+    leg.record_ctx = None
+    if leg.bridged_with:
+        peer = sim.legs[leg.bridged_with]
+        bridge.unbridge(sim, leg, peer, "redirected", notify=(peer,))
+    sim.record(leg, "redirect", url=doc.url if doc else None, twiml=twiml, by="api")
+    sim.start_program(leg, run_call(sim, leg, doc, twiml))
