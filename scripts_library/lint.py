@@ -73,6 +73,9 @@ def _check_fields(lib: Library) -> list[Problem]:
             out.append(Problem(w, f"triggers: unknown situation {t.situation!r}"))
         if t.locale not in LOCALES:
             out.append(Problem(w, f"triggers: unknown locale {t.locale!r}"))
+    for loc in lib.synonyms:
+        if loc not in LOCALES:
+            out.append(Problem(Where("synonyms", 0), f"synonyms: unknown locale {loc!r}"))
     for c in lib.choices:
         w = c.where or Where("?", 0)
         if c.name not in CHOICE_LISTS:
@@ -143,21 +146,19 @@ def _check_with_matcher(lib: Library, settings: MatchSettings | None) -> list[Pr
     """The matcher must not flag approved/prompt texts and must flag each forbidden text."""
     out: list[Problem] = []
     good = Library(entries=[e for e in lib.entries if e.locale in LOCALES and e.kind in KINDS],
-                   triggers=list(lib.triggers), choices=list(lib.choices))
+                   triggers=list(lib.triggers), choices=list(lib.choices), synonyms=dict(lib.synonyms))
     matcher = Matcher(good, settings)
-    for e in good.entries:
-        for text in (e.text, *e.variants):
-            filled = fill(text, e.locale)
-            flags = matcher.check(filled, e.locale)
-            if e.kind != "forbidden" and flags:
-                f = flags[0]
+    for i, e in enumerate(good.entries):
+        if e.kind != "forbidden":
+            for text, f in matcher.self_check(i)[:1]:
                 out.append(Problem(_where(e), f"{e.id}: {e.kind} text would be flagged as forbidden "
                                               f"{f['situation']} ({f['entry_id']}, score {f['score']}): {text!r}"))
-            if e.kind == "forbidden" and not any(f["situation"] == e.situation for f in flags):
+            continue
+        for text in (e.text, *e.variants):
+            flags = matcher.check(fill(text, e.locale), e.locale)
+            if not any(f["situation"] == e.situation for f in flags):
                 out.append(Problem(_where(e), f"{e.id}: forbidden text is not detected as {e.situation}: {text!r}"))
-        if e.kind == "forbidden":
-            for phrase in e.key_phrases:
-                flags = matcher.check(phrase, e.locale)
-                if not any(f["situation"] == e.situation for f in flags):
-                    out.append(Problem(_where(e), f"{e.id}: key phrase {phrase!r} is not detected as {e.situation}"))
+        for phrase in e.key_phrases:
+            if not any(f["situation"] == e.situation for f in matcher.check(phrase, e.locale)):
+                out.append(Problem(_where(e), f"{e.id}: key phrase {phrase!r} is not detected as {e.situation}"))
     return out

@@ -121,11 +121,19 @@ class Matcher:
         return (score, a, b) if score >= cutoff else None
 
     def _self_flags(self, entry: Entry) -> bool:
-        return any(self.check(fill(t, entry.locale), entry.locale) for t in (entry.text, *entry.variants))
+        return bool(self.self_check(self.entries.index(entry)))
+
+    def self_check(self, index: int) -> list[tuple[str, dict[str, Any]]]:
+        """Flags raised by an entry's own text and variants, ignoring the entry itself as an
+        approved match (lint: an approved reply must not contain forbidden phrasing)."""
+        e = self.entries[index]
+        return [(t, f) for t in (e.text, *e.variants) for f in self.check(fill(t, e.locale), e.locale, exclude=index)]
 
     # -- check ------------------------------------------------------------------------------
-    def check(self, text: str, locale: str = "zh-CN", context: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
-        """Forbidden phrasing in ``text``: flags with original ``start``/``end`` offsets."""
+    def check(self, text: str, locale: str = "zh-CN", context: Mapping[str, Any] | None = None,
+              exclude: int | None = None) -> list[dict[str, Any]]:
+        """Forbidden phrasing in ``text``: flags with original ``start``/``end`` offsets.
+        ``exclude``: an entry index not to count as an approved match (used by lint)."""
         loc = canonical_locale(locale)
         if not text or not text.strip() or loc not in self._forbidden:
             return []
@@ -134,7 +142,7 @@ class Matcher:
         if not code:
             return []
         qgrams = grams(code)
-        flags = self._flag_spans(loc, code, qgrams)
+        flags = self._flag_spans(loc, code, qgrams, exclude)
         out = []
         for score, _nhits, a, b, i in flags:
             a, b = self._widen(norm, a, b)
@@ -158,7 +166,8 @@ class Matcher:
             best[sit] = max(best.get(sit, 0.0), score)
         return best
 
-    def _flag_spans(self, loc: str, code: str, qgrams: set[str]) -> list[tuple[float, int, int, int, int]]:
+    def _flag_spans(self, loc: str, code: str, qgrams: set[str],
+                    exclude: int | None = None) -> list[tuple[float, int, int, int, int]]:
         """(score, hit count, token start, token end, entry index) of every accepted flag."""
         st = self.settings
         by_entry: dict[int, list[_Hit]] = {}
@@ -176,7 +185,7 @@ class Matcher:
                     candidates.append((score, len({h.pattern for h in cluster}), a, b, i))
         if not candidates:
             return []
-        candidates = [c for c in candidates if not self._approved_covers(loc, code, qgrams, c)]
+        candidates = [c for c in candidates if not self._approved_covers(loc, code, qgrams, c, exclude)]
         candidates.sort(key=lambda c: (-c[0], -c[1], _ORDER.get(self.entries[c[4]].situation, 999), c[4]))
         accepted: list[tuple[float, int, int, int, int]] = []
         for c in candidates:
@@ -184,7 +193,8 @@ class Matcher:
                 accepted.append(c)
         return accepted
 
-    def _approved_covers(self, loc: str, code: str, qgrams: set[str], flag: tuple[float, int, int, int, int]) -> bool:
+    def _approved_covers(self, loc: str, code: str, qgrams: set[str], flag: tuple[float, int, int, int, int],
+                         exclude: int | None = None) -> bool:
         """True when an approved text matches the flagged region at least as well: the agent
         said the approved reply, which merely shares words with the forbidden one."""
         group = self._approved.get(loc)
@@ -192,7 +202,7 @@ class Matcher:
             return False
         score, _, a, b, _ = flag
         for _, p in group.candidates(code, qgrams):
-            if p.role != "text":
+            if p.role != "text" or p.owner == exclude:
                 continue
             found = align(p.code, code, min(score, 99.0))
             if found and found[1] < b and found[2] > a and found[0] >= score:
