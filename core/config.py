@@ -210,6 +210,8 @@ class FollowUpSettings(_Section):
     survey_return_target: float = Field(0.70, ge=0, le=1)  # H18: return rate at least 70 %
     # H19: answers that count as satisfied.
     satisfied_answers: list[str] = Field(default_factory=lambda: ["很满意", "满意", "基本满意"])
+    complaint_callback_after_h: float = Field(24, gt=0)  # H17: next call-back while not satisfied
+    complaint_max_callbacks: int = Field(5, ge=1)  # H17: then the lead decides
 
 
 class CampaignSettings(_Section):
