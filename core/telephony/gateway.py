@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from flask import Flask, current_app
@@ -45,6 +46,7 @@ class CallInfo:
     from_: str | None
     duration: int | None
     answered_by: str | None
+    date_created: datetime | None = None  # naive UTC
 
 
 class TelephonyGateway:
@@ -88,6 +90,24 @@ class TelephonyGateway:
         return CallInfo(sid=call.sid, status=call.status, direction=call.direction, to=call.to,
                         from_=call._from, duration=int(call.duration) if call.duration else None,
                         answered_by=call.answered_by)
+
+    def find_calls(self, to: str, created_after: datetime, limit: int = 50) -> list[CallInfo]:
+        """Calls to ``to`` created at or after ``created_after`` (naive UTC), newest first.
+
+        Reconciles an outbound attempt whose REST answer was lost (crash, 5xx): was it placed?
+        """
+        calls = self._call(lambda: self.client.calls.list(to=to, limit=limit))
+        found = []
+        for call in calls:
+            created = call.date_created
+            if created is not None and created.tzinfo is not None:
+                created = created.astimezone(UTC).replace(tzinfo=None)
+            if created is not None and created < created_after:
+                continue
+            found.append(CallInfo(sid=call.sid, status=call.status, direction=call.direction, to=call.to,
+                                  from_=call._from, duration=int(call.duration) if call.duration else None,
+                                  answered_by=call.answered_by, date_created=created))
+        return found
 
     # -- queues ------------------------------------------------------------------------------
     def queue_sid(self, name: str, max_size: int | None = None) -> str:
