@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from .bridge import SPEECH_CONFIDENCE
 from .records import new_sid, wall
-from .signals import Doc, InputArrived, Sleep
+from .signals import Doc, InputArrived, Sleep, expecting
 from .twiml import _CJK, AUDIO, SCRIPTED_INPUT_DELAY_S, SPEECH_AUTO_S, in_input, resolve, speaking_time
 
 if TYPE_CHECKING:
@@ -56,43 +56,44 @@ def gather(sim: Simulator, leg: Leg, el: ET.Element, url: str | None) -> Flow:
     method = (el.get("method") or "POST").upper()
     entry = sim.record(leg, "gather", input=" ".join(sorted(kinds)), timeout=timeout, numDigits=num,
                        language=el.get("language"), hints=el.get("hints"), action=action)
-    got: InputArrived | None = None
-    prompting = True
-    in_input(leg, kinds)
-    try:
-        for child in el:
-            yield from AUDIO[child.tag](sim, leg, child, url)
-        prompting = False
-        scripted = leg.party.next_input(kinds)
-        if scripted:
-            yield Sleep(SCRIPTED_INPUT_DELAY_S)
-            got = InputArrived(*scripted)
-        else:
-            yield Sleep(timeout)
-    except InputArrived as arrived:
-        got = arrived
-        if prompting:
-            entry["barge_in"] = True
-    params: dict[str, str] = {}
-    if got is not None and got.kind == "dtmf":
-        in_input(leg, {"dtmf"})
-        digits, key, complete = _digits(got.value, num, finish)
-        while not complete:
-            try:
+    with expecting(leg, InputArrived):
+        got: InputArrived | None = None
+        prompting = True
+        in_input(leg, kinds)
+        try:
+            for child in el:
+                yield from AUDIO[child.tag](sim, leg, child, url)
+            prompting = False
+            scripted = leg.party.next_input(kinds)
+            if scripted:
+                yield Sleep(SCRIPTED_INPUT_DELAY_S)
+                got = InputArrived(*scripted)
+            else:
                 yield Sleep(timeout)
-                break
-            except InputArrived as more:
-                if more.kind == "dtmf":
-                    digits, key, complete = _digits(digits + more.value, num, finish)
-        if digits or key:
-            params = {"Digits": digits, "FinishedOnKey": key or ""}
-            entry["digits"] = digits
-    elif got is not None:
-        in_input(leg, None)
-        st = el.get("speechTimeout")
-        yield Sleep(SPEECH_AUTO_S if st == "auto" else float(st or timeout))
-        params = {"SpeechResult": got.value, "Confidence": str(SPEECH_CONFIDENCE)}
-        entry["speech"] = got.value
+        except InputArrived as arrived:
+            got = arrived
+            if prompting:
+                entry["barge_in"] = True
+        params: dict[str, str] = {}
+        if got is not None and got.kind == "dtmf":
+            in_input(leg, {"dtmf"})
+            digits, key, complete = _digits(got.value, num, finish)
+            while not complete:
+                try:
+                    yield Sleep(timeout)
+                    break
+                except InputArrived as more:
+                    if more.kind == "dtmf":
+                        digits, key, complete = _digits(digits + more.value, num, finish)
+            if digits or key:
+                params = {"Digits": digits, "FinishedOnKey": key or ""}
+                entry["digits"] = digits
+        elif got is not None:
+            in_input(leg, None)
+            st = el.get("speechTimeout")
+            yield Sleep(SPEECH_AUTO_S if st == "auto" else float(st or timeout))
+            params = {"SpeechResult": got.value, "Confidence": str(SPEECH_CONFIDENCE)}
+            entry["speech"] = got.value
     in_input(leg, None)
     if params:
         return Doc(action, method, params)
@@ -119,29 +120,30 @@ def record(sim: Simulator, leg: Leg, el: ET.Element, url: str | None) -> Flow:
     deadline = sim.now + max_length
     scripted = leg.party.next_input({"speech"})
     ctx["pending"] = scripted[1] if scripted else None
-    digits = None
-    in_input(leg, {"dtmf", "speech"})
-    while (remaining := deadline - sim.now) > 0:
-        speaking = ctx["pending"]
-        step = min(speaking_time(speaking), remaining) if speaking else min(timeout, remaining)
-        ctx["speaking_since"] = sim.now if speaking else None
-        try:
-            yield Sleep(step)
-        except InputArrived as arrived:
-            if arrived.kind == "speech":
-                ctx["texts"].append(arrived.value)
-                ctx["speech_s"] += speaking_time(arrived.value)
+    with expecting(leg, InputArrived):
+        digits = None
+        in_input(leg, {"dtmf", "speech"})
+        while (remaining := deadline - sim.now) > 0:
+            speaking = ctx["pending"]
+            step = min(speaking_time(speaking), remaining) if speaking else min(timeout, remaining)
+            ctx["speaking_since"] = sim.now if speaking else None
+            try:
+                yield Sleep(step)
+            except InputArrived as arrived:
+                if arrived.kind == "speech":
+                    ctx["texts"].append(arrived.value)
+                    ctx["speech_s"] += speaking_time(arrived.value)
+                    continue
+                key = next((c for c in arrived.value if c in finish), None)
+                if key:
+                    digits = key
+                    break
                 continue
-            key = next((c for c in arrived.value if c in finish), None)
-            if key:
-                digits = key
-                break
-            continue
-        if not speaking:
-            break  # silence (or maxLength)
-        ctx["texts"].append(speaking)
-        ctx["speech_s"] += step
-        ctx["pending"] = ctx["speaking_since"] = None
+            if not speaking:
+                break  # silence (or maxLength)
+            ctx["texts"].append(speaking)
+            ctx["speech_s"] += step
+            ctx["pending"] = ctx["speaking_since"] = None
     in_input(leg, None)
     leg.record_ctx = None
     params = _finish_recording(sim, leg, ctx, entry)
