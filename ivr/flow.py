@@ -321,15 +321,13 @@ def _offer(step: Step, offer_id: int) -> Offer | None:
 
 
 def handoff(step: Step, offer_id: int) -> VoiceResponse:
-    """The dequeued caller's TwiML: "connecting you to agent N", then the offer's own queue,
-    which the agent's ``<Dial><Queue>`` takes."""
+    """The dequeued caller's TwiML: straight into the offer's own queue, which the agent's
+    ``<Dial><Queue>`` takes ("connecting you to agent N" is said by ``connect``)."""
     offer = _offer(step, offer_id)
     if offer is None or offer.status != OfferStatus.ANSWERED:
         return _rejoin(step, offer)
-    code = offer.agent.agent_code or offer.agent.name
-    text = step.text("connecting", agent_code=code)
-    step.event("handoff", agent=offer.agent.name, agent_code=code)
-    return twiml.enqueue(step.settings, step.locale, [text], offer.queue_name,
+    step.event("handoff", agent=offer.agent.name, agent_code=offer.agent.agent_code)
+    return twiml.enqueue(step.settings, step.locale, [], offer.queue_name,
                          wait_url=step.url("/ivr/queue/handoff-wait", offer=offer.id),
                          action=step.url("/ivr/queue/done", offer=offer.id))
 
@@ -380,10 +378,12 @@ def handoff_done(step: Step, offer_id: int, result: str, queue_time: float) -> V
 
 
 def connect(step: Step, offer_id: int) -> VoiceResponse:
-    """``<Queue url>``: played to the caller just before the bridge. Records who connected."""
+    """``<Queue url>``: played to the caller just before the bridge — "connecting you to agent
+    N" — and records who connected."""
     offer = _offer(step, offer_id)
     if offer is None:
         return twiml.empty()
+    code = offer.agent.agent_code or offer.agent.name
     offer.status = OfferStatus.BRIDGED
     offer.bridged_at = step.now
     entry = offer.queue_entry
@@ -400,7 +400,9 @@ def connect(step: Step, offer_id: int) -> VoiceResponse:
                   waited_s=round(call.wait_s))
     if offer.callback is not None:
         offer.callback.status = CallbackStatus.CONNECTED
-    return twiml.empty()
+    response = VoiceResponse()
+    twiml.say(response, step.text("connecting", agent_code=code), step.settings, step.locale)
+    return response
 
 
 # -- the agent's leg ---------------------------------------------------------------------------
@@ -443,13 +445,21 @@ def agent_answer(step: Step, offer_id: int) -> VoiceResponse:
         apology = prompts.text(settings, "apology_opener", entry.locale or agent_locale)
         whisper.append(prompts.text(settings, "agent_apology_hint", agent_locale, apology=apology))
     add_event(s, caller_call, "agent_answered", agent=offer.agent.name, agent_code=offer.agent.agent_code)
-    voice = settings.voices[entry.locale or agent_locale]
+    return _agent_bridge(step, offer, whisper)
+
+
+def _agent_bridge(step: Step, offer: Offer, whisper: list[str], again: bool = False) -> VoiceResponse:
+    settings = step.settings
+    entry = offer.queue_entry
+    agent_locale = settings.company.default_locale
+    voice = settings.voices[(entry.locale if entry else None) or agent_locale]
     return twiml.agent_bridge(settings, agent_locale, whisper, queue_name=offer.queue_name,
                               queue_url=step.url("/ivr/queue/connect", offer=offer.id),
                               dial_action=step.url("/ivr/agent/dial-done", offer=offer.id),
                               transcription_url=step.url("/ivr/transcription"),
                               transcription_language=voice.gather_language,
-                              timeout_s=settings.routing.agent_answer_timeout_s + 15)
+                              timeout_s=settings.routing.agent_answer_timeout_s + 15,
+                              pause_s=1 if again else 0, transcribe=not again)
 
 
 def agent_status(step: Step, offer_id: int, status: str) -> None:
@@ -471,6 +481,11 @@ def agent_status(step: Step, offer_id: int, status: str) -> None:
 def dial_done(step: Step, offer_id: int, dial_status: str) -> VoiceResponse:
     """The agent's ``<Dial>`` ended: the bridge is over (wrap-up) or the caller never came."""
     offer = _offer(step, offer_id)
+    if (offer is not None and offer.status == OfferStatus.ANSWERED and dial_status in ("failed", "no-answer")
+            and offer.handoff_tries < step.settings.routing.handoff_retries):
+        # The caller is still on the way into the offer's queue: dial it again shortly.
+        offer.handoff_tries += 1
+        return _agent_bridge(step, offer, [], again=True)
     if offer is not None:
         if offer.status == OfferStatus.BRIDGED:
             routing.finish_bridge(step.s, offer, step.now)

@@ -161,15 +161,19 @@ def redirect(lines: Sequence[str], settings: Settings, locale: str, url: str,
 
 def agent_bridge(settings: Settings, locale: str, whisper: Sequence[str], *, queue_name: str,
                  queue_url: str, dial_action: str, transcription_url: str,
-                 transcription_language: str, timeout_s: int) -> VoiceResponse:
+                 transcription_language: str, timeout_s: int, pause_s: int = 0,
+                 transcribe: bool = True) -> VoiceResponse:
     """The agent's leg: a short whisper, start the live transcript, take the caller from the
     offer's hand-off queue (``<Dial><Queue>``, Twilio's documented way)."""
     response = VoiceResponse()
+    if pause_s > 0:
+        response.pause(length=pause_s)
     _says(response, whisper, settings, locale)
-    start = Start()
-    start.transcription(status_callback_url=transcription_url, track="both_tracks",
-                        language_code=transcription_language)
-    response.append(start)
+    if transcribe:
+        start = Start()
+        start.transcription(status_callback_url=transcription_url, track="both_tracks",
+                            language_code=transcription_language)
+        response.append(start)
     dial = Dial(action=dial_action, method="POST", timeout=timeout_s)
     dial.queue(queue_name, url=queue_url, method="POST")
     response.append(dial)

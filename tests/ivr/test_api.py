@@ -19,7 +19,7 @@ def test_queue_lists_waiting_callers_in_service_order(app, client, sim, place, a
     first = place(CALLERS[1], press=["1"], hangup_after_s=300)
     sim.advance(10)
     urgent = place(CALLERS[2], press=["0"], hangup_after_s=300)
-    sim.advance(10)
+    sim.advance(40)  # both past the greeting and menu, in line
     data = client.get("/api/queue", headers=auth(token)).get_json()
     rows = data["queue"]
     assert [r["call_sid"] for r in rows] == [urgent, first]
@@ -41,7 +41,7 @@ def test_presence_sets_state_and_dispatches(app, client, sim, place, agent, make
         token = "hl_test_alice_token"
         s.get(User, alice_id).token_hash = hash_token(token)
     sid = place(press=["1"])
-    sim.advance(15)
+    sim.advance(30)
     response = client.post("/api/agents/me/presence", json={"state": "available"}, headers=auth(token))
     assert response.status_code == 200
     body = response.get_json()

@@ -21,6 +21,7 @@ from core.models import (
     QueueStatus,
     User,
 )
+from core.presence import announce, set_presence
 from ivr.models import Offer, OfferStatus
 from tests.ivr.conftest import CALLERS, call_row, entry_of, events, says, set_state, verbs_of
 
@@ -54,7 +55,7 @@ def test_greeting_in_chinese_by_default(app, sim, place):
 
 
 def test_english_chosen_by_key_and_remembered_for_the_next_call(app, sim, place):
-    first_sid = place(press=["9"], hangup_after_s=15)
+    first_sid = place(press=["9"], hangup_after_s=40)
     sim.run_until_idle()
     texts = [t for _, t in says(sim.timeline(first_sid))]
     assert texts[0].startswith("您好!SCC顺创")
@@ -120,10 +121,13 @@ def test_silence_reprompts_twice_then_goes_to_an_agent(app, sim, place, agent):
 
 def test_emergency_caller_jumps_ahead_of_three_waiting_callers(app, sim, place, agent):
     alice = agent("alice", state="away")  # logged in, not free: callers wait
-    waiting = [place(CALLERS[i], press=["1"], talk_s=10) for i in range(3)]
-    sim.advance(20)
+    waiting = []
+    for i in range(3):
+        waiting.append(place(CALLERS[i], press=["1"], talk_s=10))
+        sim.advance(2)
+    sim.advance(30)  # greeting + menu take about 20 s: all three are in line
     urgent = place(CALLERS[5], press=["0"], talk_s=10)
-    sim.advance(20)
+    sim.advance(45)
     # The urgent caller hears position 1 although Twilio's FIFO puts them 4th.
     urgent_says = [t for _, t in says(sim.timeline(urgent))]
     assert any("第1位" in t for t in urgent_says)
@@ -142,9 +146,9 @@ def test_caller_waiting_95_s_is_reassured_about_every_30_s(app, sim, place, agen
     ahead = place(CALLERS[1], press=["1"], hangup_after_s=200)
     sim.advance(5)
     sid = place(CALLERS[2], press=["1"], hangup_after_s=200)
-    sim.advance(5)
+    sim.advance(30)
     joined = next(e["t"] for e in sim.timeline(sid) if e["verb"] == "enqueue")
-    sim.advance(95)
+    sim.advance(95 - (30 - joined))
     reassurances = [(t - joined, text) for t, text in says(sim.timeline(sid)) if t >= joined and "第" in text]
     times = [t for t, _ in reassurances]
     # One on joining, then ~30, ~60, ~90 s: never more than 30 s apart, never much less.
@@ -178,7 +182,7 @@ def test_callback_accepted_keeps_place_and_is_placed_when_an_agent_frees(app, si
     sim.set_behaviour(CALLERS[2], Behaviour(answer="human", answer_after_s=3))
     sim.advance(20)
     later = place(CALLERS[3], press=["1"], talk_s=30)
-    sim.advance(10)
+    sim.advance(60)
     # The caller left the line (<Leave>), heard the confirmation and hung up.
     leaver_verbs = verbs_of(sim.timeline(leaver))
     assert "leave" in leaver_verbs
@@ -208,9 +212,9 @@ def test_callback_accepted_keeps_place_and_is_placed_when_an_agent_frees(app, si
 def test_one_pending_callback_per_number(app, sim, place, agent):
     agent("alice", state="away")
     place(CALLERS[2], press=["1", "1"])
-    sim.advance(30)
+    sim.advance(60)
     place(CALLERS[2], press=["1", "1"])
-    sim.advance(30)
+    sim.advance(60)
     with session_scope(app) as s:
         count = s.scalar(select(func.count()).select_from(CallbackRequest)
                          .where(CallbackRequest.phone == CALLERS[2],
@@ -226,7 +230,7 @@ def test_no_more_callbacks_in_flight_than_free_agents(app, sim, place, agent):
         sim.set_behaviour(CALLERS[10 + i], Behaviour(answer="no-answer"))
         place(CALLERS[10 + i], press=["1", "1"])
         sim.advance(5)
-    sim.advance(20)
+    sim.advance(60)
     set_state(app, alice, "available")
     sim.advance(5)
     with session_scope(app) as s:
@@ -239,8 +243,8 @@ def test_no_more_callbacks_in_flight_than_free_agents(app, sim, place, agent):
 
 def test_abandoned_caller_is_recorded_with_a_recovery_callback_case(app, sim, place, agent):
     agent("alice", state="away")
-    sid = place(press=["1"], hangup_after_s=40)
-    sim.advance(60)
+    sid = place(press=["1"], hangup_after_s=60)
+    sim.advance(80)
     entry = entry_of(app, sid)
     assert entry.status == QueueStatus.ABANDONED and entry.ended_at is not None
     row = call_row(app, sid)
@@ -255,8 +259,8 @@ def test_abandoned_caller_is_recorded_with_a_recovery_callback_case(app, sim, pl
 
 def test_short_abandon_gets_no_recovery(app, sim, place, agent):
     agent("alice", state="away")
-    sid = place(press=["1"], hangup_after_s=12)
-    sim.advance(30)
+    sid = place(press=["1"], hangup_after_s=27)  # in line at about 21 s
+    sim.advance(40)
     assert entry_of(app, sid).status == QueueStatus.ABANDONED
     with session_scope(app) as s:
         assert s.scalar(select(func.count()).select_from(CallbackRequest)) == 0
@@ -281,7 +285,7 @@ def test_agent_who_does_not_answer_is_set_away_and_the_next_is_tried(app, sim, p
 def test_agent_goes_to_wrap_up_after_the_call(app, sim, place, agent):
     alice = agent("alice")
     place(press=["1"], talk_s=10)
-    sim.advance(40)
+    sim.advance(45)
     with session_scope(app) as s:
         user = s.get(User, alice)
         assert user.presence == Presence.WRAP_UP and user.calls_handled == 1
@@ -332,9 +336,12 @@ def test_two_agents_five_callers_in_strategy_order(make_app, strategy):
         sids.append(sim.place_inbound_call(CALLERS[i], hotline,
                                            caller=CallerScript(press=["1"], talk_s=20 + 15 * i)))
         sim.advance(1)
-    sim.advance(15)  # all five are in line
-    for name in ids:
-        set_state(app, ids[name], "available")
+    sim.advance(30)  # all five are in line
+    with session_scope(app) as s:  # both free at the same moment: the strategy picks
+        for user_id in ids.values():
+            set_presence(s, s.get(User, user_id), "available")
+    for user_id in ids.values():
+        announce(app, user_id, "available")
     sim.run_until_idle()
     done = [o for o in offers(app) if o[2] == OfferStatus.DONE]
     assert [o[0] for o in done] == sids  # callers are served in the order they joined
