@@ -1,0 +1,587 @@
+"""The dialer: ``tick(app)`` does whatever is due *now* (``core.db.utcnow()``, the simulator's
+virtual clock in tests): start due campaigns, reconcile stale attempts, dial due contacts
+within pacing, settle finished campaigns, run the follow-up rules, and let routing dispatch.
+
+APScheduler calls ``tick`` every ``scheduler.tick_s`` in the leader process; tests call it after
+``sim.advance(...)``. Every step opens its own session (``session_scope``).
+
+Exactly once: ``_dial`` commits an ``Attempt`` (status ``dialing``, unique idempotency key
+``campaign:contact:round:seq``) *before* ``gateway.place_call``, then stores the CallSid. After a
+crash, an attempt without CallSid is reconciled (Twilio's call list for that number, or the status
+callback that carries the attempt id) and never redialed; a retry is always a new attempt.
+
+Pacing: each campaign has a slot pointer (``next_slot_at``) advanced by ``1 / calls_per_second``
+per dial, plus the account-wide pointer (``campaigns.calls_per_second``, Twilio's 1 CPS); slots
+missed while idle are not made up beyond one tick. In-flight attempts (not final) never exceed
+``max_concurrent``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Flask
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from core.config import Settings
+from core.db import session_scope, utcnow
+from core.telephony.gateway import GatewayError, get_gateway
+from scheduler import campaigns as svc
+from scheduler import lease as leases
+from scheduler.models import (
+    FINAL_ATTEMPT,
+    IN_FLIGHT_ATTEMPT,
+    Attempt,
+    AttemptStatus,
+    Campaign,
+    CampaignStatus,
+    Contact,
+    ContactStatus,
+    DncNumber,
+)
+from scheduler.windows import WindowError
+
+log = logging.getLogger(__name__)
+
+RETRY_STATUSES = {AttemptStatus.BUSY, AttemptStatus.NO_ANSWER, AttemptStatus.FAILED, AttemptStatus.CANCELED}
+TWILIO_STATUSES = {"queued", "initiated", "ringing", "in-progress", "completed", "busy", "failed",
+                   "no-answer", "canceled"}
+THROTTLE_BACKOFF_S = 5.0  # REST still 429 after the gateway's own retries: wait before the next dial
+
+
+@dataclass
+class TickReport:
+    started: list[int] = field(default_factory=list)
+    dialed: list[int] = field(default_factory=list)  # attempt ids
+    reconciled: int = 0
+    finished: list[int] = field(default_factory=list)
+    followups: dict[str, int] = field(default_factory=dict)
+    dispatched: int = 0
+
+
+def _settings(app: Flask) -> Settings:
+    return app.config["HOTLINE"]
+
+
+def outbound_url(settings: Settings, kind: str, **params: Any) -> str:
+    query = urlencode({k: v for k, v in params.items() if v is not None})
+    return f"{settings.public_url}/ivr/outbound/{kind}" + (f"?{query}" if query else "")
+
+
+def _lock(app: Flask) -> threading.Lock:
+    return app.extensions.setdefault("scheduler_tick_lock", threading.Lock())
+
+
+def tick(app: Flask, *, holder: str | None = None, horizon_s: float = 0.0,
+         sleep: Callable[[float], None] | None = None, followups: bool = True,
+         dispatch: bool = True) -> TickReport:
+    """Do everything due now. ``holder``: the lease holder (dials re-check it). ``horizon_s`` and
+    ``sleep``: on the wall clock, dial the slots of the next ``horizon_s`` seconds, sleeping until
+    each (the APScheduler job passes its interval); tests leave both unset."""
+    report = TickReport()
+    with _lock(app):
+        report.started = fire_due_campaigns(app)
+        report.reconciled = reconcile(app)
+        report.dialed = dial_due(app, holder=holder, horizon_s=horizon_s, sleep=sleep)
+        report.finished = settle_campaigns(app)
+        if followups:
+            from scheduler import followup
+
+            report.followups = followup.run_rules(app)
+    if dispatch:
+        report.dispatched = _routing_dispatch(app)
+    return report
+
+
+def _routing_dispatch(app: Flask) -> int:
+    """H9 call-backs are placed by routing when the caller's turn comes: run its periodic job."""
+    try:
+        routing = importlib.import_module("ivr.routing")
+    except ImportError:
+        return 0
+    dispatch_due = getattr(routing, "dispatch_due", None)
+    if dispatch_due is None:
+        return 0
+    try:
+        return int(dispatch_due(app) or 0)
+    except Exception:  # noqa: BLE001 - routing trouble must not stop the dialer
+        log.exception("ivr.routing.dispatch_due failed")
+        return 0
+
+
+# -- campaign starts (start time / cron) --------------------------------------------------------
+
+def fire_due_campaigns(app: Flask) -> list[int]:
+    """Scheduled campaigns whose ``next_run_at`` has come start a new round (idempotent)."""
+    now = utcnow()
+    started = []
+    with session_scope(app) as s:
+        ids = list(s.scalars(select(Campaign.id).where(Campaign.status == CampaignStatus.SCHEDULED,
+                                                       Campaign.next_run_at <= now)))
+    for campaign_id in ids:
+        if fire_campaign(app, campaign_id, now):
+            started.append(campaign_id)
+    return started
+
+
+def fire_campaign(app: Flask, campaign_id: int, now: datetime | None = None) -> bool:
+    """Start the campaign's next round if it is due (APScheduler's date/cron job calls this too)."""
+    now = now or utcnow()
+    with session_scope(app) as s:
+        campaign = s.get(Campaign, campaign_id)
+        if campaign is None or campaign.status != CampaignStatus.SCHEDULED or campaign.next_run_at is None \
+                or campaign.next_run_at > now:
+            return False
+        expected_round = campaign.round
+        claimed = s.execute(update(Campaign).where(Campaign.id == campaign_id, Campaign.round == expected_round,
+                                                   Campaign.status == CampaignStatus.SCHEDULED)
+                            .values(status=CampaignStatus.RUNNING, round=expected_round + 1,
+                                    started_at=func.coalesce(Campaign.started_at, now),
+                                    next_slot_at=now, next_run_at=None)).rowcount
+        if not claimed:
+            return False
+        new_round = expected_round + 1
+        if expected_round > 0:
+            # A recurring campaign: everyone not on the DNC list is called again this round.
+            s.execute(update(Contact).where(Contact.campaign_id == campaign_id,
+                                            Contact.status.in_((ContactStatus.COMPLETED, ContactStatus.FAILED,
+                                                                ContactStatus.PENDING)))
+                      .values(status=ContactStatus.PENDING, round=new_round, attempts=0, next_attempt_at=None,
+                              result=None, reason=f"round {new_round} started", updated_at=now))
+        s.execute(update(Contact).where(Contact.campaign_id == campaign_id, Contact.status == ContactStatus.PENDING)
+                  .values(round=new_round))
+        svc.audit(s, None, "campaign_running", campaign, round=new_round)
+    return True
+
+
+def settle_campaigns(app: Flask) -> list[int]:
+    """Running campaigns with nobody left to call complete (or wait for their next cron fire)."""
+    now = utcnow()
+    done = []
+    with session_scope(app) as s:
+        open_counts = dict(s.execute(select(Contact.campaign_id, func.count()).where(
+            Contact.status.in_((ContactStatus.PENDING, ContactStatus.IN_PROGRESS))).group_by(Contact.campaign_id)).all())
+        for campaign in s.scalars(select(Campaign).where(Campaign.status == CampaignStatus.RUNNING,
+                                                         Campaign.system_rule.is_(None))):
+            if open_counts.get(campaign.id):
+                continue
+            in_flight = s.scalar(select(func.count()).select_from(Attempt).where(
+                Attempt.campaign_id == campaign.id, Attempt.status.in_(IN_FLIGHT_ATTEMPT)))
+            if in_flight:
+                continue
+            fire = svc.next_cron_fire(campaign.cron, campaign.timezone or "UTC", now) if campaign.cron else None
+            if fire is not None:
+                campaign.status = CampaignStatus.SCHEDULED
+                campaign.next_run_at = fire
+            else:
+                campaign.status = CampaignStatus.COMPLETED
+                campaign.finished_at = now
+            done.append(campaign.id)
+    if done:
+        _publish(app, "campaign", {"ids": done})
+    return done
+
+
+# -- dialing ------------------------------------------------------------------------------------
+
+def _account_slot(app: Flask) -> list[datetime | None]:
+    return app.extensions.setdefault("scheduler_account_slot", [None])
+
+
+def dial_due(app: Flask, *, holder: str | None = None, horizon_s: float = 0.0,
+             sleep: Callable[[float], None] | None = None) -> list[int]:
+    settings = _settings(app)
+    now = utcnow()
+    with session_scope(app) as s:
+        running = list(s.scalars(select(Campaign.id).where(Campaign.status == CampaignStatus.RUNNING)
+                                 .order_by(Campaign.id)))
+    dialed: list[int] = []
+    for campaign_id in running:
+        dialed.extend(_dial_campaign(app, settings, campaign_id, now, holder, horizon_s, sleep))
+    return dialed
+
+
+def _dial_campaign(app: Flask, settings: Settings, campaign_id: int, now: datetime, holder: str | None,
+                   horizon_s: float, sleep: Callable[[float], None] | None) -> list[int]:
+    account_interval = 1.0 / settings.campaigns.calls_per_second
+    lag = timedelta(seconds=settings.scheduler.tick_s)
+    account = _account_slot(app)
+    with session_scope(app) as s:
+        campaign = s.get(Campaign, campaign_id)
+        if campaign is None or campaign.status != CampaignStatus.RUNNING:
+            return []
+        interval = timedelta(seconds=1.0 / max(campaign.calls_per_second, 0.001))
+        in_flight = s.scalar(select(func.count()).select_from(Attempt).where(
+            Attempt.campaign_id == campaign_id, Attempt.status.in_(IN_FLIGHT_ATTEMPT))) or 0
+        capacity = campaign.max_concurrent - in_flight
+        if capacity <= 0:
+            return []
+        limit = now + timedelta(seconds=horizon_s)
+        slot = max(campaign.next_slot_at or now, now - lag)
+        if account[0] is not None:
+            slot = max(slot, account[0])
+        if slot > limit:
+            return []
+        # How many slots fit before the limit (bounded by the free concurrency).
+        wanted = 0
+        probe = slot
+        while probe <= limit and wanted < capacity:
+            wanted += 1
+            probe = max(probe + interval, probe + timedelta(seconds=account_interval))
+        contacts = _due_contacts(s, settings, campaign, now, wanted)
+        contact_ids = [c.id for c in contacts]
+    dialed = []
+    for contact_id in contact_ids:
+        if slot > limit:
+            break
+        if sleep is not None and slot > utcnow():
+            sleep((slot - utcnow()).total_seconds())
+        attempt_id = _dial(app, settings, campaign_id, contact_id, slot, holder)
+        if attempt_id is None:
+            continue
+        if attempt_id < 0:  # throttled by Twilio: stop this campaign for now
+            slot = utcnow() + timedelta(seconds=THROTTLE_BACKOFF_S)
+            break
+        dialed.append(attempt_id)
+        account[0] = slot + timedelta(seconds=account_interval)
+        slot = max(slot + interval, account[0])
+    with session_scope(app) as s:
+        s.execute(update(Campaign).where(Campaign.id == campaign_id).values(
+            next_slot_at=slot if dialed or slot > now else func.coalesce(Campaign.next_slot_at, now)))
+    return dialed
+
+
+def _due_contacts(s: Session, settings: Settings, campaign: Campaign, now: datetime, wanted: int) -> list[Contact]:
+    """Up to ``wanted`` contacts to dial now. Those outside their window are moved to its next
+    opening; those put on the DNC list since import are marked (explainable dialing)."""
+    if wanted <= 0:
+        return []
+    picked: list[Contact] = []
+    for _round in range(5):  # skip past contacts pushed to their window, a few batches at most
+        batch = list(s.scalars(select(Contact).where(
+            Contact.campaign_id == campaign.id, Contact.status == ContactStatus.PENDING,
+            or_(Contact.next_attempt_at.is_(None), Contact.next_attempt_at <= now))
+            .order_by(Contact.next_attempt_at.is_not(None), Contact.next_attempt_at, Contact.id)
+            .limit(max(wanted * 4, 50))))
+        if not batch:
+            break
+        dnc = set(s.scalars(select(DncNumber.phone).where(DncNumber.phone.in_([c.phone for c in batch]))))
+        windows: dict[str | None, Any] = {}
+        for contact in batch:
+            if contact.phone in dnc:
+                contact.status = ContactStatus.DNC
+                contact.reason = "on the do-not-call list (added after import): not dialed"
+                continue
+            if contact.timezone not in windows:
+                try:
+                    windows[contact.timezone] = svc.window_for(settings, campaign, contact.timezone)
+                except WindowError:
+                    windows[contact.timezone] = None
+            window = windows[contact.timezone]
+            if window is None:
+                contact.status = ContactStatus.FAILED
+                contact.result = "invalid_timezone"
+                contact.reason = f"timezone {contact.timezone!r} unknown: not dialed"
+                continue
+            if not window.contains(now):
+                opens = window.next_open(now)
+                contact.next_attempt_at = opens or now + timedelta(days=1)
+                contact.reason = f"outside its call window ({window.describe()}): waits for it to open"
+                continue
+            if contact.attempts >= campaign.max_attempts:
+                contact.status = ContactStatus.FAILED
+                contact.result = "retry_cap"
+                contact.reason = f"retry cap reached ({contact.attempts} attempts)"
+                continue
+            picked.append(contact)
+            if len(picked) >= wanted:
+                return picked
+        s.flush()
+    return picked
+
+
+def _dial(app: Flask, settings: Settings, campaign_id: int, contact_id: int, slot: datetime,
+          holder: str | None) -> int | None:
+    """Record the attempt, then place the call. Returns the attempt id, None if skipped, -1 if throttled."""
+    now = utcnow()
+    with session_scope(app) as s:
+        contact = s.get(Contact, contact_id, with_for_update=s.bind.dialect.name == "postgresql")
+        campaign = s.get(Campaign, campaign_id)
+        if contact is None or campaign is None or contact.status != ContactStatus.PENDING \
+                or campaign.status != CampaignStatus.RUNNING:
+            return None
+        if holder is not None and not leases.still_held(s, holder, now):
+            log.warning("lease lost: not dialing contact %s", contact_id)
+            return None
+        seq = (s.scalar(select(func.count()).select_from(Attempt).where(
+            Attempt.contact_id == contact_id, Attempt.round == contact.round)) or 0) + 1
+        attempt = Attempt(campaign_id=campaign_id, contact_id=contact_id, number=contact.phone, seq=seq,
+                          round=contact.round, idempotency_key=f"{campaign_id}:{contact_id}:{contact.round}:{seq}",
+                          status=AttemptStatus.DIALING, holder=holder, slot_at=slot, created_at=now,
+                          updated_at=now)
+        try:
+            with s.begin_nested():
+                s.add(attempt)
+        except IntegrityError:  # another process recorded this very attempt: it is theirs
+            s.rollback()
+            return None
+        contact.status = ContactStatus.IN_PROGRESS
+        contact.attempts += 1
+        contact.reason = f"dialing (attempt {contact.attempts} of {campaign.max_attempts})"
+        s.flush()
+        attempt_id = attempt.id
+        to = contact.phone
+        ring_timeout = campaign.ring_timeout_s
+        amd = "DetectMessageEnd" if campaign.machine_detection else None
+    # Committed: from here on the attempt exists whatever happens to this process.
+    gateway = get_gateway(app)
+    try:
+        call_sid = gateway.place_call(
+            to, outbound_url(settings, "answer", attempt=attempt_id),
+            status_callback=outbound_url(settings, "status", attempt=attempt_id),
+            status_events=("initiated", "ringing", "answered", "completed"),
+            timeout_s=ring_timeout, machine_detection=amd)
+    except GatewayError as exc:
+        return _dial_failed(app, attempt_id, exc)
+    except Exception as exc:  # noqa: BLE001 - network trouble: the call may or may not exist
+        log.exception("placing attempt %s failed", attempt_id)
+        _dial_failed(app, attempt_id, GatewayError(str(exc)[:200]))
+        return attempt_id
+    with session_scope(app) as s:
+        s.execute(update(Attempt).where(Attempt.id == attempt_id, Attempt.call_sid.is_(None))
+                  .values(call_sid=call_sid, dialed_at=utcnow(), updated_at=utcnow()))
+        s.execute(update(Attempt).where(Attempt.id == attempt_id, Attempt.status == AttemptStatus.DIALING)
+                  .values(status=AttemptStatus.QUEUED))
+    _publish(app, "campaign", {"id": campaign_id})
+    return attempt_id
+
+
+def _dial_failed(app: Flask, attempt_id: int, exc: GatewayError) -> int:
+    settings = _settings(app)
+    now = utcnow()
+    message = f"Twilio {exc.code}: {exc}" if exc.code else str(exc)
+    with session_scope(app) as s:
+        attempt = s.get(Attempt, attempt_id)
+        contact = attempt.contact
+        attempt.error_code = exc.code
+        attempt.error = message[:240]
+        attempt.updated_at = now
+        if exc.invalid_number:
+            attempt.status = AttemptStatus.FAILED
+            attempt.ended_at = now
+            contact.status = ContactStatus.FAILED
+            contact.result = "invalid_number"
+            contact.reason = f"invalid number: {message}"[:240]
+            return attempt_id
+        if exc.status == 429:
+            # The gateway retried already and nothing was dialed: put the contact back, slow down.
+            attempt.status = AttemptStatus.NOT_PLACED
+            attempt.ended_at = now
+            contact.status = ContactStatus.PENDING
+            contact.attempts = max(0, contact.attempts - 1)
+            contact.next_attempt_at = now + timedelta(seconds=THROTTLE_BACKOFF_S)
+            contact.reason = f"Twilio is throttling (429): not dialed, retried at {contact.next_attempt_at:%H:%M:%S} UTC"
+            return -1
+        if exc.status is None or exc.status >= 500:
+            # The call may exist: never redial blindly; reconcile() asks Twilio later.
+            attempt.status = AttemptStatus.UNKNOWN
+            contact.reason = f"REST answer lost ({message}): checking with Twilio before any retry"[:240]
+            return attempt_id
+        attempt.status = AttemptStatus.FAILED
+        attempt.ended_at = now
+        _after_final(s, settings, attempt, now)
+    return attempt_id
+
+
+# -- outcomes -----------------------------------------------------------------------------------
+
+def apply_call_status(s: Session, settings: Settings, attempt: Attempt, status: str, *,
+                      call_sid: str | None = None, answered_by: str | None = None,
+                      duration: str | int | None = None, now: datetime | None = None) -> bool:
+    """Apply a status callback / fetched status to the attempt; settle the contact when final.
+    Returns True when the attempt became final now."""
+    now = now or utcnow()
+    if status not in TWILIO_STATUSES:
+        return False
+    if call_sid and attempt.call_sid is None:
+        clash = s.scalar(select(Attempt.id).where(Attempt.call_sid == call_sid, Attempt.id != attempt.id))
+        if clash is None:
+            attempt.call_sid = call_sid
+            attempt.dialed_at = attempt.dialed_at or now
+    if answered_by:
+        attempt.answered_by = answered_by[:30]
+    if attempt.status in FINAL_ATTEMPT:
+        return False
+    if status == "initiated":
+        status = AttemptStatus.QUEUED
+    attempt.updated_at = now
+    if status == "in-progress" and attempt.answered_at is None:
+        attempt.answered_at = now
+    if status not in {"completed", "busy", "failed", "no-answer", "canceled"}:
+        attempt.status = status
+        return False
+    attempt.status = status
+    attempt.ended_at = now
+    if duration not in (None, ""):
+        try:
+            attempt.duration_s = float(duration)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            pass
+    _after_final(s, settings, attempt, now)
+    return True
+
+
+def _backoff(campaign: Campaign, attempts: int) -> timedelta:
+    return timedelta(seconds=campaign.retry_backoff_s * campaign.retry_backoff_factor ** max(0, attempts - 1))
+
+
+def _after_final(s: Session, settings: Settings, attempt: Attempt, now: datetime) -> None:
+    """The attempt is over: complete the contact, schedule its retry, or fail it at the cap."""
+    contact = attempt.contact
+    campaign = attempt.campaign
+    latest = s.scalar(select(func.max(Attempt.id)).where(Attempt.contact_id == contact.id))
+    if latest != attempt.id or contact.status != ContactStatus.IN_PROGRESS:
+        return
+    answered = attempt.answered_at is not None or (attempt.duration_s or 0) > 0
+    result = attempt.result
+    if attempt.status == AttemptStatus.COMPLETED and not answered and result is None:
+        attempt.status = AttemptStatus.NO_ANSWER  # ended before anyone answered
+    if attempt.status == AttemptStatus.COMPLETED and result in (None, "no_response", "reschedule"):
+        result = result or "answered"
+    cap = campaign.max_attempts
+    history = ", ".join(s.scalars(select(Attempt.status).where(
+        Attempt.contact_id == contact.id, Attempt.round == contact.round,
+        Attempt.status != AttemptStatus.NOT_PLACED).order_by(Attempt.id)))
+    if attempt.status == AttemptStatus.COMPLETED and result not in ("no_response", "reschedule"):
+        contact.status = ContactStatus.COMPLETED
+        contact.result = result
+        contact.next_attempt_at = None
+        contact.reason = {"voicemail": "reached: voicemail left after the beep",
+                          "wrong_person": "reached: not the person we called for (H20), not called again",
+                          "connected": "reached: connected to an agent",
+                          "fax": "a fax machine answered: not called again"}.get(
+            result or "", f"reached: {result or 'answered'} (attempt {contact.attempts})")
+    elif contact.attempts < cap and campaign.status not in (CampaignStatus.CANCELLED,):
+        wait = _backoff(campaign, contact.attempts)
+        contact.status = ContactStatus.PENDING
+        contact.result = result if result in ("no_response", "reschedule") else attempt.status
+        contact.next_attempt_at = now + wait
+        what = {"reschedule": "not convenient now (H20): another time",
+                "no_response": "answered but no reply"}.get(result or "", str(attempt.status))
+        contact.reason = (f"{what} (attempt {contact.attempts} of {cap}); retry after "
+                          f"{wait.total_seconds():.0f}s")
+    elif campaign.status == CampaignStatus.CANCELLED:
+        contact.status = ContactStatus.CANCELLED
+        contact.reason = "campaign cancelled"
+    else:
+        contact.status = ContactStatus.FAILED
+        contact.result = "retry_cap"
+        contact.reason = f"retry cap reached: {contact.attempts} attempts ({history})"[:240]
+    if contact.case_id is not None:
+        from scheduler import followup
+
+        followup.contact_finished(s, settings, contact, attempt, now)
+
+
+# -- reconciliation -----------------------------------------------------------------------------
+
+def reconcile(app: Flask) -> int:
+    """Attempts with no news for ``scheduler.reconcile_after_s``: ask Twilio (never redial).
+
+    - no CallSid (crash between commit and REST answer, or a 5xx): look the number up in Twilio's
+      call list since the attempt was recorded; adopt the call found, or prove it was never placed;
+    - CallSid but not final (lost status callbacks): fetch the call and apply its status;
+    - Twilio cannot tell (list unavailable, call unknown) for ``scheduler.lost_after_s``: the
+      attempt is ``lost`` and its contact failed with that reason — not redialed.
+    """
+    settings = _settings(app)
+    now = utcnow()
+    stale_before = now - timedelta(seconds=settings.scheduler.reconcile_after_s)
+    with session_scope(app) as s:
+        stale = list(s.execute(select(Attempt.id, Attempt.call_sid, Attempt.status, Attempt.number,
+                                      Attempt.created_at, Attempt.campaign_id).where(
+            Attempt.status.in_(IN_FLIGHT_ATTEMPT), Attempt.updated_at < stale_before)
+            .order_by(Attempt.id).limit(200)).all())
+    if not stale:
+        return 0
+    gateway = get_gateway(app)
+    done = 0
+    for attempt_id, call_sid, _status, number, created_at, _campaign_id in stale:
+        info = None
+        lookup_failed = False
+        not_found = False
+        if call_sid is None:
+            find = getattr(gateway, "find_calls", None)
+            try:
+                found = find(number, created_at - timedelta(seconds=60)) if find else None
+            except GatewayError:
+                found = None
+            if found is None:
+                lookup_failed = True
+            else:
+                with session_scope(app) as s:
+                    claimed = set(s.scalars(select(Attempt.call_sid).where(
+                        Attempt.call_sid.in_([c.sid for c in found]))))
+                candidates = [c for c in found if c.sid not in claimed]
+                if candidates:
+                    info = candidates[0]
+        else:
+            try:
+                info = gateway.fetch_call(call_sid)
+            except GatewayError as exc:
+                lookup_failed = True
+                not_found = exc.status == 404 or exc.code == 20404
+        with session_scope(app) as s:
+            attempt = s.get(Attempt, attempt_id)
+            if attempt is None or attempt.status in FINAL_ATTEMPT:
+                continue
+            age = (now - attempt.created_at).total_seconds()
+            if info is not None:
+                attempt.updated_at = now
+                apply_call_status(s, settings, attempt, info.status, call_sid=info.sid,
+                                  answered_by=info.answered_by, duration=info.duration, now=now)
+                done += 1
+            elif call_sid is None and not lookup_failed:
+                attempt.status = AttemptStatus.NOT_PLACED
+                attempt.ended_at = now
+                attempt.error = "not placed: Twilio has no call for this attempt (the process stopped first)"
+                contact = attempt.contact
+                if contact.status == ContactStatus.IN_PROGRESS:
+                    contact.status = ContactStatus.PENDING
+                    contact.attempts = max(0, contact.attempts - 1)
+                    contact.next_attempt_at = None
+                    contact.reason = "previous attempt was never placed (process stopped): dialed again"
+                done += 1
+            elif age >= settings.scheduler.lost_after_s or not_found:
+                attempt.status = AttemptStatus.LOST
+                attempt.ended_at = now
+                attempt.error = (f"call {call_sid} unknown to Twilio: outcome lost, not redialed" if call_sid
+                                 else "REST answer lost and Twilio cannot be asked: not redialed")
+                contact = attempt.contact
+                if contact.status == ContactStatus.IN_PROGRESS:
+                    contact.status = ContactStatus.FAILED
+                    contact.result = "lost"
+                    contact.reason = attempt.error
+                done += 1
+            else:
+                attempt.status = AttemptStatus.UNKNOWN if call_sid is None else attempt.status
+                attempt.updated_at = now  # ask again after reconcile_after_s
+    return done
+
+
+def _publish(app: Flask, topic: str, payload: dict[str, Any]) -> None:
+    try:
+        from core.events import live_update
+
+        live_update.send(app, topic=topic, payload=payload)
+    except Exception:  # noqa: BLE001 - the console is optional
+        log.debug("live_update failed", exc_info=True)

@@ -1,0 +1,381 @@
+"""Outbound campaign calls: Twilio-facing webhooks under ``/ivr/outbound/`` (signature-checked by
+the app's global ``/ivr/`` guard) and the pure TwiML builders they use.
+
+- ``POST /ivr/outbound/answer?attempt=ID`` — the call's Url. With answering-machine detection
+  (``MachineDetection=DetectMessageEnd``) Twilio asks it after detection: ``AnsweredBy`` =
+  ``machine_end_*`` → the voicemail message is left after the beep, then hang up; a person →
+  the script in the H20 order (automated mode) or the main queue with a case preview
+  (agent-assisted mode).
+- ``POST /ivr/outbound/input?attempt=ID&step=N`` — a Gather's answer (keypad or speech).
+- ``POST /ivr/outbound/noinput?attempt=ID&step=N&tries=K`` — after a Gather heard nothing.
+- ``POST /ivr/outbound/status?attempt=ID`` — status callbacks (``CallStatus``, ``CallDuration``,
+  ``AnsweredBy``): the attempt and its contact are settled here (retries, cap, completion).
+
+Bad or unknown input never gives a 500: unknown attempts get a polite ``<Hangup/>``.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from datetime import UTC
+from typing import Any
+
+from flask import Blueprint, current_app, request
+from sqlalchemy import select
+from twilio.twiml.voice_response import Gather, VoiceResponse
+
+from core.config import Settings
+from core.db import session, utcnow
+from core.models import Call, Case
+from core.twiml import twiml_response
+from scheduler import engine
+from scheduler import script as scripts
+from scheduler.models import Attempt, Campaign, Contact, Mode
+from scheduler.script import Step
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("scheduler_outbound", __name__, url_prefix="/ivr/outbound")
+
+MAX_TRIES = 2  # a question is asked at most twice (then the call goes on / ends politely)
+MACHINE = ("machine_end_beep", "machine_end_silence", "machine_end_other", "machine_start")
+
+
+# -- pure TwiML builders -------------------------------------------------------------------------
+
+def _say(node: VoiceResponse | Gather, text: str, settings: Settings, locale: str) -> None:
+    if not text:
+        return
+    voice = settings.voices[locale]
+    kwargs: dict[str, str] = {"language": voice.say_language}
+    if voice.say_voice:
+        kwargs["voice"] = voice.say_voice
+    node.say(text, **kwargs)
+
+
+def voicemail_twiml(settings: Settings, locale: str, message: str) -> VoiceResponse:
+    """After the beep (DetectMessageEnd): the message, then hang up."""
+    response = VoiceResponse()
+    _say(response, message, settings, locale)
+    response.hangup()
+    return response
+
+
+def hangup_twiml(settings: Settings, locale: str, lines: list[str]) -> VoiceResponse:
+    response = VoiceResponse()
+    for line in lines:
+        _say(response, line, settings, locale)
+    response.hangup()
+    return response
+
+
+def question_twiml(settings: Settings, locale: str, lines: list[str], question: str, hint: str, *,
+                   action: str, no_input_url: str, hints: str, timeout: int) -> VoiceResponse:
+    """Lines, then the question in ``<Gather input="dtmf speech" numDigits=1>``; silence → no_input_url."""
+    response = VoiceResponse()
+    for line in lines:
+        _say(response, line, settings, locale)
+    gather = Gather(input="dtmf speech", num_digits=1, action=action, method="POST", timeout=timeout,
+                    language=settings.voices[locale].gather_language, speech_timeout="auto", hints=hints)
+    _say(gather, question, settings, locale)
+    _say(gather, hint, settings, locale)
+    response.append(gather)
+    response.redirect(no_input_url, method="POST")
+    return response
+
+
+def enqueue_twiml(settings: Settings, locale: str, lines: list[str], *, wait_url: str, action: str) -> VoiceResponse:
+    response = VoiceResponse()
+    for line in lines:
+        _say(response, line, settings, locale)
+    response.enqueue(settings.queue.name, wait_url=wait_url, wait_url_method="POST", action=action, method="POST")
+    return response
+
+
+# -- the script runner ---------------------------------------------------------------------------
+
+class Run:
+    """One webhook request's view of an attempt: its campaign, contact, script and texts."""
+
+    def __init__(self, settings: Settings, attempt: Attempt):
+        self.settings = settings
+        self.attempt = attempt
+        self.contact: Contact = attempt.contact
+        self.campaign: Campaign = attempt.campaign
+        self.locale = scripts.locale_of(self.contact.locale or self.campaign.locale, settings)
+        self.steps: list[Step] = scripts.parse_script(self.campaign.script, self.campaign.purpose)
+        self.s = session()
+
+    def context(self) -> dict[str, Any]:
+        contact, campaign = self.contact, self.campaign
+        ctx: dict[str, Any] = {**campaign.context, **contact.context}
+        ctx.setdefault("agent_id", campaign.agent_code or "")
+        ctx.setdefault("surname", campaign.agent_surname or "")
+        ctx.setdefault("title", contact.title or contact.name or ("机主" if self.locale == "zh-CN" else "the owner"))
+        ctx.setdefault("name", contact.name or "")
+        ctx.setdefault("case_ref", contact.case_ref or "")
+        if contact.case_id:
+            case = self.s.get(Case, contact.case_id)
+            if case is not None:
+                local = case.created_at.replace(tzinfo=UTC).astimezone(self.settings.hours.zone)
+                ctx.setdefault("date", f"{local.month}月{local.day}日" if self.locale == "zh-CN"
+                               else f"{local:%d %B}")
+                ctx.setdefault("issue", (case.description or "")[:80])
+        return ctx
+
+    def text(self, prompt_id: str, custom: str | None = None) -> str:
+        return scripts.text(self.settings, prompt_id, self.locale, custom, **self.context())
+
+    def url(self, kind: str, **params: Any) -> str:
+        return engine.outbound_url(self.settings, kind, attempt=self.attempt.id, **params)
+
+    def record(self, key: str, answer: Any) -> None:
+        self.attempt.answers = {**(self.attempt.answers or {}), key: answer}
+        self.contact.outcome = {**(self.contact.outcome or {}), key: answer}
+
+    def render_from(self, index: int, lines: list[str] | None = None, tries: int = 0) -> VoiceResponse:
+        """Speak steps from ``index`` until a question (a Gather) or the close (hang up)."""
+        lines = list(lines or [])
+        for i in range(index, len(self.steps)):
+            step = self.steps[i]
+            if step.kind in scripts.QUESTION_KINDS:
+                return question_twiml(
+                    self.settings, self.locale, lines, self.text(step.id, step.text),
+                    self.text(scripts.hint_for(step.kind, step.id)),
+                    action=self.url("input", step=i), no_input_url=self.url("noinput", step=i, tries=tries),
+                    hints=scripts.speech_hints(step.kind), timeout=self.settings.routing.gather_timeout_s)
+            lines.append(self.text(step.id, step.text))
+            if step.kind == "close":
+                break
+        self.finish("answered")
+        return hangup_twiml(self.settings, self.locale, lines)
+
+    def finish(self, result: str) -> None:
+        if self.attempt.result in (None, "answered"):
+            self.attempt.result = result
+
+
+def _attempt_id() -> int:
+    raw = request.args.get("attempt", "")
+    return int(raw) if raw.isdigit() and len(raw) < 12 else 0
+
+
+def _int_arg(key: str, default: int = 0) -> int:
+    raw = request.args.get(key, "")
+    return int(raw) if raw.isdigit() and len(raw) < 6 else default
+
+
+def _form(key: str, limit: int = 500) -> str:
+    return (request.form.get(key) or "").strip()[:limit]
+
+
+def safe(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Never a 500 to Twilio: log, roll back and hang up politely."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return view(*args, **kwargs)
+        except Exception:  # noqa: BLE001
+            log.exception("outbound webhook %s failed", request.path)
+            session().rollback()
+            response = VoiceResponse()
+            response.hangup()
+            return twiml_response(response)
+
+    return wrapper
+
+
+def _run() -> Run | None:
+    attempt = session().get(Attempt, _attempt_id()) if _attempt_id() else None
+    if attempt is None:
+        return None
+    sid = _form("CallSid", 64)
+    if sid and attempt.call_sid is None:
+        # The webhook can come before the REST answer was stored: adopt the CallSid.
+        clash = session().scalar(select(Attempt.id).where(Attempt.call_sid == sid))
+        if clash is None:
+            attempt.call_sid = sid
+    elif sid and attempt.call_sid != sid:
+        return None  # not this attempt's call
+    return Run(current_app.config["HOTLINE"], attempt)
+
+
+def _call_row(run: Run) -> Call:
+    """The shared Call row for this leg (purpose ``campaign``), with the preview in ``extra``."""
+    s = run.s
+    sid = run.attempt.call_sid or _form("CallSid", 64)
+    call = s.scalar(select(Call).where(Call.call_sid == sid))
+    if call is None:
+        contact = run.contact
+        call = Call(call_sid=sid, direction="outbound-api", purpose="campaign",
+                    from_number=_form("From", 80) or None, to_number=contact.phone, status="in-progress",
+                    locale=run.locale, started_at=utcnow(), answered_by=run.attempt.answered_by,
+                    extra={"campaign_id": run.campaign.id, "campaign": run.campaign.name,
+                           "contact_id": contact.id, "attempt_id": run.attempt.id, "case_ref": contact.case_ref,
+                           "preview": {"name": contact.name, "note": contact.note, "case_ref": contact.case_ref,
+                                       "purpose": run.campaign.purpose, "context": contact.context}})
+        s.add(call)
+        s.flush()
+    return call
+
+
+@bp.post("/answer")
+@safe
+def answer():
+    run = _run()
+    if run is None:
+        response = VoiceResponse()
+        response.hangup()
+        return twiml_response(response)
+    attempt = run.attempt
+    now = utcnow()
+    answered_by = _form("AnsweredBy", 30)
+    if answered_by:
+        attempt.answered_by = answered_by
+    attempt.answered_at = attempt.answered_at or now
+    _call_row(run)
+    if answered_by in MACHINE:
+        run.finish("voicemail")
+        message = run.text("voicemail", run.campaign.voicemail_text)
+        response = voicemail_twiml(run.settings, run.locale, message)
+    elif answered_by == "fax":
+        run.finish("fax")
+        response = VoiceResponse()
+        response.hangup()
+    elif run.campaign.mode == Mode.AGENT_ASSISTED:
+        response = _to_agent(run)
+    else:
+        response = run.render_from(0)
+    run.s.commit()
+    if run.campaign.mode == Mode.AGENT_ASSISTED and attempt.result == "connected":
+        engine._routing_dispatch(current_app._get_current_object())
+    return twiml_response(response)
+
+
+def _to_agent(run: Run) -> VoiceResponse:
+    """Agent-assisted: the contact joins the main line with a case preview; routing connects the
+    next available agent (ivr.routing), who sees the preview on the call card."""
+    settings = run.settings
+    call = _call_row(run)
+    try:
+        from ivr import queue as ivr_queue
+    except ImportError:  # the caller's path is not installed: tell the contact and end politely
+        run.finish("no_agent")
+        return hangup_twiml(settings, run.locale, [run.text("outbound_retry_later")])
+    # Just below emergencies (H5): we called them, they should not wait behind the whole line.
+    ivr_queue.join(run.s, settings, call, skill=None, priority=max(1, settings.routing.emergency_priority - 1),
+                   now=utcnow())
+    run.finish("connected")
+    base = settings.public_url
+    return enqueue_twiml(settings, run.locale, [run.text("agent_connect")], wait_url=f"{base}/ivr/queue/wait",
+                         action=f"{base}/ivr/queue/done")
+
+
+@bp.post("/input")
+@safe
+def gather_input():
+    run = _run()
+    if run is None:
+        response = VoiceResponse()
+        response.hangup()
+        return twiml_response(response)
+    index = _int_arg("step")
+    if index >= len(run.steps):
+        return twiml_response(run.render_from(len(run.steps)))
+    step = run.steps[index]
+    answer = scripts.interpret(step.kind, _form("Digits", 10), _form("SpeechResult"), run.locale)
+    if answer is None:
+        response = _no_answer(run, index, _int_arg("tries"))
+    else:
+        response = _answered(run, index, step, answer, speech=_form("SpeechResult"))
+    run.s.commit()
+    return twiml_response(response)
+
+
+@bp.post("/noinput")
+@safe
+def no_input():
+    run = _run()
+    if run is None:
+        response = VoiceResponse()
+        response.hangup()
+        return twiml_response(response)
+    response = _no_answer(run, _int_arg("step"), _int_arg("tries"))
+    run.s.commit()
+    return twiml_response(response)
+
+
+def _no_answer(run: Run, index: int, tries: int) -> VoiceResponse:
+    if index >= len(run.steps):
+        return run.render_from(len(run.steps))
+    if tries + 1 < MAX_TRIES:
+        return run.render_from(index, [run.text("no_input")], tries=tries + 1)
+    step = run.steps[index]
+    if step.kind in ("verify", "convenient"):
+        # Nobody answers the opening questions: try again later (counts as an attempt).
+        run.attempt.result = "no_response"
+        return hangup_twiml(run.settings, run.locale, [run.text("outbound_retry_later")])
+    run.record(step.id, None)  # unanswered question: go on with the script
+    return run.render_from(index + 1)
+
+
+def _answered(run: Run, index: int, step: Step, answer: str, speech: str = "") -> VoiceResponse:
+    kind = step.kind
+    if kind == "verify":
+        run.record("identity_verified", answer == "yes")
+        if answer == "no":
+            run.attempt.result = "wrong_person"
+            return hangup_twiml(run.settings, run.locale, [run.text("wrong_person")])
+        return run.render_from(index + 1)
+    if kind == "convenient":
+        if answer == "no":
+            run.attempt.result = "reschedule"  # H20: try another time (with another agent)
+            return hangup_twiml(run.settings, run.locale, [run.text("outbound_retry_later")])
+        return run.render_from(index + 1)
+    if kind == "confirm":
+        run.record(step.id, answer == "yes")
+        if answer == "no":
+            # H20: a new need without an answer → a follow-up case under the original, to the lead.
+            from scheduler import followup
+
+            followup.open_followup_case(run.s, run.settings, run.contact, speech or "not clear after call-back")
+            return run.render_from(index + 1, [run.text("outbound_followup")])
+        return run.render_from(index + 1)
+    if kind == "satisfied":
+        run.record("satisfied", answer == "yes")
+        return run.render_from(index + 1)
+    # scale (H18/H19)
+    run.record(step.id, answer)
+    return run.render_from(index + 1)
+
+
+@bp.post("/status")
+@safe
+def status():
+    """Status callbacks: settle the attempt (and its contact) on a final status."""
+    attempt = session().get(Attempt, _attempt_id()) if _attempt_id() else None
+    response = twiml_response(VoiceResponse())
+    if attempt is None:
+        return response
+    s = session()
+    sid = _form("CallSid", 64)
+    if sid and attempt.call_sid not in (None, sid):
+        return response
+    settings = current_app.config["HOTLINE"]
+    call_status = _form("CallStatus", 20)
+    became_final = engine.apply_call_status(s, settings, attempt, call_status, call_sid=sid or None,
+                                            answered_by=_form("AnsweredBy", 30) or None,
+                                            duration=_form("CallDuration", 10) or None)
+    call = s.scalar(select(Call).where(Call.call_sid == (attempt.call_sid or sid))) if sid else None
+    if call is not None and call_status:
+        call.status = call_status
+        if became_final:
+            call.ended_at = call.ended_at or utcnow()
+            call.duration_s = attempt.duration_s
+    s.commit()
+    if became_final:
+        engine._publish(current_app._get_current_object(), "campaign", {"id": attempt.campaign_id})
+    return response

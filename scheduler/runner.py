@@ -1,0 +1,192 @@
+"""APScheduler 3 in the leader process only.
+
+Every process that runs background services (``python app.py``, gunicorn workers started with
+``create_app(start_background=True)``, or ``flask --app app scheduler run``) starts a
+``SchedulerRunner``: a daemon thread that tries to take the leader lease every ``lease_s / 3``.
+The holder starts a ``BackgroundScheduler`` whose job store is a ``SQLAlchemyJobStore`` on the
+app's database (table ``scheduler_apscheduler_jobs``) with:
+
+- ``hotline-tick`` — every ``scheduler.tick_s``: ``engine.tick`` (dial within pacing, follow-up
+  rules, reconcile, routing's ``dispatch_due``);
+- ``campaign-<id>`` — a date trigger (start time) or a cron trigger (recurrence) per scheduled
+  campaign: ``engine.fire_campaign``; kept in step with the campaigns table by ``hotline-sync``.
+
+A follower keeps trying; when the leader dies its lease lapses after ``lease_s`` and a follower
+takes over (and the job store it reads is the same table). Each job opens its own app context and
+session. Job functions are module-level so the job store can pickle references to them.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from datetime import UTC, datetime
+
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.date import DateTrigger
+from flask import Flask
+from sqlalchemy import select
+
+from core.db import engine_of, session_scope, utcnow
+from scheduler import engine
+from scheduler import lease as leases
+from scheduler.models import Campaign, CampaignStatus
+
+log = logging.getLogger(__name__)
+
+JOBS_TABLE = "scheduler_apscheduler_jobs"
+TICK_JOB = "hotline-tick"
+SYNC_JOB = "hotline-sync"
+SYNC_EVERY_S = 10
+
+_APPS: dict[str, Flask] = {}
+
+
+def _app() -> Flask:
+    return _APPS["app"]
+
+
+def tick_job() -> None:
+    """APScheduler job: one tick in a fresh app context."""
+    app = _app()
+    runner: SchedulerRunner | None = app.extensions.get("scheduler_runner")
+    holder = runner.holder if runner else None
+    realtime = runner.wall_clock if runner else True
+    with app.app_context():
+        engine.tick(app, holder=holder, horizon_s=app.config["HOTLINE"].scheduler.tick_s if realtime else 0.0,
+                    sleep=time.sleep if realtime else None)
+
+
+def campaign_job(campaign_id: int) -> None:
+    """APScheduler job: a campaign's start time / cron fire."""
+    app = _app()
+    with app.app_context():
+        engine.fire_campaign(app, campaign_id)
+
+
+def sync_job() -> None:
+    app = _app()
+    runner: SchedulerRunner | None = app.extensions.get("scheduler_runner")
+    if runner is not None:
+        with app.app_context():
+            runner.sync_campaign_jobs()
+
+
+class SchedulerRunner:
+    def __init__(self, app: Flask):
+        self.app = app
+        self.settings = app.config["HOTLINE"]
+        self.holder = leases.new_holder_id()
+        self.scheduler: BackgroundScheduler | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.is_leader = False
+        self.leader_changes = 0
+        sim = app.extensions.get("simulator")
+        # On a virtual clock (tests, `simulate`) there is nothing to sleep for between slots.
+        self.wall_clock = sim is None or getattr(sim, "clock_mode", "realtime") == "realtime"
+
+    # -- lease loop -------------------------------------------------------------------------
+    def start(self) -> None:
+        _APPS["app"] = self.app
+        self.app.extensions["scheduler_runner"] = self
+        self._thread = threading.Thread(target=self._loop, name="scheduler-lease", daemon=True)
+        self._thread.start()
+
+    def _loop(self) -> None:
+        every = self.settings.scheduler.lease_s / 3
+        while not self._stop.is_set():
+            try:
+                self.step()
+            except Exception:  # noqa: BLE001 - a database hiccup: try again next round
+                log.exception("scheduler lease step failed")
+                self._become_follower()
+            self._stop.wait(every)
+
+    def step(self) -> bool:
+        """Take/renew the lease once; start or stop APScheduler accordingly. True when leader."""
+        with session_scope(self.app) as s:
+            leader = leases.try_acquire(s, self.holder, self.settings.scheduler.lease_s, utcnow())
+        if leader and not self.is_leader:
+            log.info("scheduler %s is the leader", self.holder)
+            self._become_leader()
+        elif not leader and self.is_leader:
+            log.warning("scheduler %s lost the lease", self.holder)
+            self._become_follower()
+        return leader
+
+    def _become_leader(self) -> None:
+        self.is_leader = True
+        self.leader_changes += 1
+        store = SQLAlchemyJobStore(engine=engine_of(self.app), tablename=JOBS_TABLE)
+        scheduler = BackgroundScheduler(jobstores={"default": store}, timezone=UTC,
+                                        job_defaults={"coalesce": True, "max_instances": 1,
+                                                      "misfire_grace_time": 60})
+        scheduler.start()
+        tick_s = self.settings.scheduler.tick_s
+        scheduler.add_job(tick_job, "interval", seconds=tick_s, id=TICK_JOB, replace_existing=True,
+                          next_run_time=datetime.now(UTC))
+        scheduler.add_job(sync_job, "interval", seconds=SYNC_EVERY_S, id=SYNC_JOB, replace_existing=True,
+                          next_run_time=datetime.now(UTC))
+        self.scheduler = scheduler
+
+    def _become_follower(self) -> None:
+        self.is_leader = False
+        scheduler, self.scheduler = self.scheduler, None
+        if scheduler is not None:
+            try:
+                scheduler.shutdown(wait=False)
+            except Exception:  # noqa: BLE001
+                log.debug("scheduler shutdown", exc_info=True)
+
+    def stop(self, release: bool = True) -> None:
+        self._stop.set()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout=5)
+        was_leader = self.is_leader
+        self._become_follower()
+        if release and was_leader:
+            try:
+                with session_scope(self.app) as s:
+                    leases.release(s, self.holder)
+            except Exception:  # noqa: BLE001
+                log.debug("lease release failed", exc_info=True)
+
+    # -- campaign jobs ----------------------------------------------------------------------
+    def sync_campaign_jobs(self) -> None:
+        """One APScheduler job per scheduled campaign (date or cron trigger); stale ones removed."""
+        scheduler = self.scheduler
+        if scheduler is None:
+            return
+        wanted: dict[str, object] = {}
+        with session_scope(self.app) as s:
+            for campaign in s.scalars(select(Campaign).where(
+                    Campaign.status.in_((CampaignStatus.SCHEDULED, CampaignStatus.RUNNING)),
+                    Campaign.system_rule.is_(None))):
+                job_id = f"campaign-{campaign.id}"
+                if campaign.cron:
+                    wanted[job_id] = CronTrigger.from_crontab(campaign.cron, timezone=campaign.timezone or "UTC")
+                elif campaign.status == CampaignStatus.SCHEDULED and campaign.next_run_at is not None:
+                    wanted[job_id] = DateTrigger(run_date=campaign.next_run_at.replace(tzinfo=UTC))
+        for job in scheduler.get_jobs():
+            if job.id.startswith("campaign-") and job.id not in wanted:
+                job.remove()
+        for job_id, trigger in wanted.items():
+            existing = scheduler.get_job(job_id)
+            if existing is not None and str(existing.trigger) == str(trigger):
+                continue
+            campaign_id = int(job_id.split("-", 1)[1])
+            scheduler.add_job(campaign_job, trigger, args=[campaign_id], id=job_id, replace_existing=True)
+
+
+def start_background(app: Flask) -> SchedulerRunner | None:
+    """``python app.py`` / gunicorn: run the scheduler in-process (only the lease holder fires)."""
+    if not app.config["HOTLINE"].scheduler.enabled or "scheduler_runner" in app.extensions:
+        return app.extensions.get("scheduler_runner")
+    runner = SchedulerRunner(app)
+    runner.start()
+    app.extensions.setdefault("hotline_stoppers", []).append(runner.stop)
+    return runner
