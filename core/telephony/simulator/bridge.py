@@ -108,7 +108,7 @@ def speak(sim: Simulator, leg: Leg, text: str, track: str) -> bool:
                 continue
             heard = True
             if session["partial"]:
-                half = text[: max(1, len(text) // 2)]
+                half = text[: max(1, len(text) // 2)].strip()
                 _content(sim, target, session, as_track, half, final=False)
             _content(sim, target, session, as_track, text, final=True)
     return heard

@@ -126,7 +126,7 @@ def make_rest_blueprint(sim: Simulator) -> Blueprint:
     @bp.get(f"{API}/Calls.json")
     def calls_list(account_sid: str) -> Response:
         with sim.lock:
-            legs = sorted(sim.legs.values(), key=lambda leg: leg.created_t, reverse=True)
+            legs = list(reversed(sim.legs.values()))  # newest first, like Twilio
             wanted = {"status": request.args.get("Status"), "to": request.args.get("To"),
                       "from_": request.args.get("From"), "parent_sid": request.args.get("ParentCallSid")}
             legs = [leg for leg in legs if all(v is None or getattr(leg, k) == v for k, v in wanted.items())]
