@@ -23,6 +23,7 @@ from core.config import ConfigError, Settings, load_settings
 from core.paths import data_dir, database_url
 from core.secrets import stored_secret
 from core.telephony import setup as telephony
+from core.telephony import simulate_cli
 
 PARTS = (ivr, scripts_library.api, agent_console, scheduler)
 
@@ -41,6 +42,7 @@ def create_app(overrides: dict[str, Any] | None = None, environ: dict[str, str] 
     signatures.init_app(app)
     api.init_app(app)
     users.init_app(app)
+    simulate_cli.init_app(app)
     for part in PARTS:
         part.init_app(app)
     if start_background:

@@ -8,7 +8,8 @@ timestamp the app writes agrees with what the simulated caller lived through.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 _source: Callable[[], datetime] | None = None
@@ -33,3 +34,15 @@ def follow(seconds: Callable[[], float], start: datetime | None = None) -> None:
 def reset() -> None:
     global _source
     _source = None
+
+
+@contextmanager
+def following(seconds: Callable[[], float]) -> Iterator[None]:
+    """``follow`` for the duration of a block, then whatever was in force before."""
+    global _source
+    previous = _source
+    follow(seconds)
+    try:
+        yield
+    finally:
+        _source = previous

@@ -13,6 +13,7 @@ import secrets
 
 import click
 from flask import Flask
+from flask.cli import AppGroup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -78,7 +79,7 @@ def _split(value: str | None) -> list[str]:
     return [v.strip() for v in (value or "").split(",") if v.strip()]
 
 
-users_cli = click.Group("users", help="Manage agents, team leads and admins.")
+users_cli = AppGroup("users", help="Manage agents, team leads and admins.")
 
 
 @users_cli.command("create")

@@ -8,6 +8,7 @@ retried with bounded back-off; other errors surface as ``GatewayError``.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -122,7 +123,7 @@ class TelephonyGateway:
             kwargs: dict[str, Any] = {"friendly_name": name}
             if max_size:
                 kwargs["max_size"] = max_size
-            self._queue_sids[name] = self._call(lambda: self.client.queues.create(**kwargs)).sid
+            self._queue_sids[name] = self._call(functools.partial(self.client.queues.create, **kwargs)).sid
         return self._queue_sids[name]
 
     def dequeue_member(self, queue_name: str, call_sid: str, url: str) -> None:

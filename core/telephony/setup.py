@@ -40,8 +40,8 @@ def init_app(app: Flask, settings: Settings) -> None:
 
 def _simulator_client(app: Flask, settings: Settings, account_sid: str, auth_token: str) -> Client:
     from core.telephony.simulator import (
-        SimulatorHttpClient,
         Simulator,
+        SimulatorHttpClient,
         WsgiTransport,
         make_control_blueprint,
         make_rest_blueprint,

@@ -33,9 +33,9 @@ def test_users_create_rejects_bad_input_by_field(runner, db):
     assert db.scalar(select(User).where(User.name == "carol")) is None
 
 
-def test_token_authenticates_and_bad_token_is_401(client, runner):
-    token = json.loads(runner.invoke(args=["users", "create", "dave"]).output)["token"]
-    assert client.get("/api/openapi.json").status_code == 200
+def test_token_authenticates_and_bad_token_is_401(make_app):
+    app = make_app()
+    client, runner = app.test_client(), app.test_cli_runner()
     from flask import Blueprint
 
     from core.api import api_auth, current_user
@@ -47,6 +47,7 @@ def test_token_authenticates_and_bad_token_is_401(client, runner):
         return {"name": current_user().name}
 
     client.application.register_blueprint(probe)
+    token = json.loads(runner.invoke(args=["users", "create", "dave"]).output)["token"]
     assert client.get("/api/whoami", headers={"Authorization": f"Bearer {token}"}).get_json() == {"name": "dave"}
     bad = client.get("/api/whoami", headers={"Authorization": "Bearer nope"})
     assert bad.status_code == 401 and "error" in bad.get_json()
