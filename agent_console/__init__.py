@@ -3,7 +3,7 @@ the team lead's live view — pages under ``/console/``, live updates by SSE.
 
 Other parts build pages on it: see ``agent_console.auth`` (``login_required``,
 ``current_console_user``) and ``agent_console.nav`` (``register_nav``); templates extend
-``console/base.html``.
+``console/base.html``; ``core.events.live_update`` pushes to pages (``agent_console.live``).
 """
 
 from __future__ import annotations
@@ -12,8 +12,21 @@ from flask import Flask, has_request_context
 
 
 def init_app(app: Flask) -> None:
-    """Register the console's blueprints, CSRF, sign-in and the template context."""
-    from agent_console import auth, csrf, views  # noqa: F401  (views attach routes to bp)
+    """Register the console's blueprints, CSRF, sign-in, live updates and the template context."""
+    from agent_console import (  # noqa: F401  (modules attach their routes to bp)
+        auth,
+        cases_api,
+        cases_views,
+        console_api,
+        csrf,
+        ivr_views,
+        lead_views,
+        live,
+        models,
+        simphone,
+        views,
+        watch,
+    )
     from agent_console.blueprint import bp
     from agent_console.i18n import current_lang, t
     from agent_console.nav import nav_items, register_nav
@@ -21,8 +34,21 @@ def init_app(app: Flask) -> None:
     csrf.init_app(app)
     auth.init_app(app)
     app.register_blueprint(bp)
+    app.register_blueprint(ivr_views.bp)
+    app.register_blueprint(cases_api.bp)
+    cases_api.register_openapi()
+    live.init_app(app)
+    watch.init_app(app)
+    simphone.init_app(app)
+    leads = set(auth.LEAD_ROLES)
     register_nav("坐席工作台", "Agent desk", "console.home", order=10)
-    register_nav("班长实时视图", "Lead live view", "console.lead", roles=set(auth.LEAD_ROLES), order=20)
+    register_nav("班长实时视图", "Lead live view", "console.lead", roles=leads, order=20)
+    register_nav("工单", "Cases", "console.cases_page", order=30)
+    if app.extensions.get("simulator") is not None:
+        from agent_console import sim_views
+
+        app.register_blueprint(sim_views.bp)
+        register_nav("模拟来电", "Simulate a caller", "console_sim.page", order=90)
 
     @app.context_processor
     def _console_context() -> dict[str, object]:
@@ -30,5 +56,11 @@ def init_app(app: Flask) -> None:
             return {}
         user = auth.current_console_user()
         return {"console_user": user, "lang": current_lang(), "t": t, "nav_items": nav_items(user),
-                "is_lead": auth.has_role(user, auth.LEAD_ROLES),
-                "company": app.config["HOTLINE"].company}
+                "is_lead": auth.has_role(user, auth.LEAD_ROLES), "company": app.config["HOTLINE"].company}
+
+
+def start_background(app: Flask) -> None:
+    """The serving process: raise long-call and service-level alerts every few seconds."""
+    from agent_console.alerts import start_sweeper
+
+    start_sweeper(app)

@@ -1,20 +1,48 @@
-"""Console pages: the agent's workspace and the team lead's live view (thin views)."""
+"""Console pages: the agent's desk and the team lead's live view (thin views; data by JSON)."""
 
 from __future__ import annotations
 
-from flask import render_template
+from datetime import timedelta
+from typing import Any
 
-from agent_console.auth import LEAD_ROLES, login_required
+from flask import current_app, render_template
+
+from agent_console.auth import LEAD_ROLES, current_console_user, login_required
 from agent_console.blueprint import bp
+from agent_console.case_service import FORM_KINDS
+from agent_console.i18n import current_lang
+from core.db import utcnow
+
+
+def page_config() -> dict[str, Any]:
+    """What the page scripts need, rendered into the page (thresholds come from settings)."""
+    settings = current_app.config["HOTLINE"]
+    user = current_console_user()
+    return {
+        "lang": current_lang(),
+        "user": {"id": user.id, "role": user.role, "agent_code": user.agent_code} if user else None,
+        "simulator": current_app.extensions.get("simulator") is not None,
+        "timezone": settings.hours.timezone,
+        "answer_threshold_s": settings.answer.threshold_s,  # H2: three rings
+        "call_target_s": settings.calls.target_s,  # H7: amber
+        "call_max_s": settings.calls.max_s,  # H7: red
+        "wrap_up_s": settings.routing.wrap_up_s,
+        "reply_within_h": settings.cases.reply_within_h,  # H14
+        "departments": settings.cases.departments,
+        "is_lead": bool(user and user.role in LEAD_ROLES),
+    }
 
 
 @bp.get("/")
 @login_required()
 def home():
-    return render_template("console/agent.html")
+    settings = current_app.config["HOTLINE"]
+    default_due = utcnow() + timedelta(hours=settings.cases.reply_within_h)
+    return render_template("console/agent.html", config=page_config(), kinds=FORM_KINDS,
+                           departments=settings.cases.departments, default_due=default_due)
 
 
 @bp.get("/lead")
 @login_required(set(LEAD_ROLES))
 def lead():
-    return render_template("console/lead.html")
+    return render_template("console/lead.html", config=page_config())

@@ -1,0 +1,64 @@
+"""Team-lead live view endpoints (issue 6 item 7): state, setting an agent's state, alerts."""
+
+from __future__ import annotations
+
+from flask import current_app, jsonify, request
+
+from agent_console import alerts, lead
+from agent_console.auth import LEAD_ROLES, current_console_user, login_required
+from agent_console.blueprint import bp
+from agent_console.i18n import t
+from agent_console.models import Alert
+from core.db import session
+from core.models import User
+from core.presence import PresenceError, announce
+
+LEADS = set(LEAD_ROLES)
+
+
+@bp.get("/api/lead/state")
+@login_required(LEADS)
+def api_lead_state():
+    app = current_app._get_current_object()
+    alerts.sweep(app)  # long calls (H7) and waits past the service level (H2) are due now
+    s, settings = session(), app.config["HOTLINE"]
+    return jsonify(queue=lead.queue_snapshot(s, settings), agents=lead.agents_snapshot(s, settings),
+                   alerts=[alerts.alert_dict(s, a) for a in alerts.open_alerts(s)])
+
+
+@bp.post("/api/lead/agents/<int:user_id>/presence")
+@login_required(LEADS)
+def api_lead_set_presence(user_id: int):
+    s = session()
+    target = s.get(User, user_id)
+    if target is None or not target.active:
+        return jsonify(error="agent: not found"), 404
+    data = request.get_json(silent=True) or {}
+    lead_user = current_console_user()
+    assert lead_user is not None
+    try:
+        changed = lead.set_agent_state(s, lead_user, target, data.get("state") if isinstance(data, dict) else None)
+    except PresenceError:
+        return jsonify(error=t("状态:应为 available、busy、wrap_up 或 away",
+                               "state: must be one of available, busy, wrap_up, away")), 400
+    s.commit()
+    if changed:
+        announce(current_app._get_current_object(), target.id, target.presence)
+    return jsonify(id=target.id, presence=target.presence)
+
+
+@bp.post("/api/lead/alerts/<int:alert_id>/ack")
+@login_required(LEADS)
+def api_lead_ack(alert_id: int):
+    s = session()
+    alert = s.get(Alert, alert_id)
+    if alert is None:
+        return jsonify(error="alert: not found"), 404
+    lead_user = current_console_user()
+    assert lead_user is not None
+    alerts.acknowledge(s, alert, lead_user)
+    s.commit()
+    from agent_console.live import to_leads
+
+    to_leads(current_app._get_current_object(), "alert_ack", {"id": alert.id})
+    return jsonify(id=alert.id, acknowledged=True)

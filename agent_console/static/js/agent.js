@@ -1,0 +1,225 @@
+// The agent's desk: presence, the live call card (pushed by SSE), transcript, case form.
+import { api, config, esc, live, localTime, marked, mmss, now, presenceLabel, syncClock, tr } from "./common.js";
+import { initReply } from "./reply.js";
+
+const $ = (id) => document.getElementById(id);
+let desk = null;
+let transcriptCallId = null;
+const seen = new Set();
+
+const localeLabel = (l) => ({ "zh-CN": "中文", en: "English" }[l] || l || "—");
+const kindLabel = (k) => ({
+  routine: tr("常规服务", "Routine"), repair: tr("报修", "Repair"), complaint: tr("投诉", "Complaint"),
+  inquiry: tr("咨询", "Inquiry"), manager_callback: tr("管理人员回电", "Manager call-back"),
+  message: tr("留言", "Message"), recovery: tr("回访", "Recovery"), follow_up: tr("跟进", "Follow-up"),
+}[k] || k);
+
+function field(name, value) {
+  document.querySelectorAll(`[data-field="${name}"]`).forEach((el) => { el.textContent = value ?? "—"; });
+}
+
+async function refresh() {
+  render(await api("/console/api/desk"));
+}
+
+function render(state) {
+  desk = state;
+  syncClock(state.now);
+  const p = state.presence;
+  const badge = $("presence-badge");
+  badge.className = `badge ${p.state}`;
+  badge.dataset.state = p.state;
+  badge.textContent = presenceLabel(p.state);
+  document.querySelectorAll("[data-presence]").forEach((b) => b.setAttribute("aria-pressed", String(b.dataset.presence === p.state)));
+  const call = state.call;
+  const card = $("call-card");
+  card.dataset.state = !call ? "idle" : call.ringing ? "ringing" : call.ended ? "ended" : "live";
+  $("card-idle").hidden = Boolean(call);
+  $("card-ringing").hidden = !(call && call.ringing);
+  $("card-call").hidden = !(call && !call.ringing);
+  if (call) renderCall(call);
+  if (state.queue) showQueue(state.queue);
+  if (call && !call.ringing && call.call_id !== transcriptCallId) loadTranscript(call.call_id);
+  if (!call) { transcriptCallId = null; $("transcript").innerHTML = ""; seen.clear(); }
+  tick();
+}
+
+function renderCall(call) {
+  const c = call.caller;
+  const who = call.title_text || tr("来电人", "Caller");
+  field("ring-caller", `${who} ${c.phone}`);
+  $("answer-btn").hidden = !config.simulator;
+  $("ring-phone-hint").hidden = config.simulator;
+  field("title", who);
+  field("phone", c.phone);
+  field("district", c.district || "—");
+  field("menu", (call.menu_label || {})[config.lang] || call.menu_option || "—");
+  field("locale", localeLabel(call.locale));
+  const waited = call.wait_s == null ? "—" : `${call.wait_s} ${tr("秒", "s")}`;
+  field("wait", call.over_threshold ? `${waited} ⚠ ${tr("超过三声", "over 3 rings")}` : waited);
+  $("apology").hidden = !call.apology;
+  field("apology", call.apology || "");
+  $("call-ended").hidden = !call.ended;
+  $("hangup-btn").disabled = call.ended;
+  const form = $("caller-form");
+  if (document.activeElement?.form !== form) {
+    form.surname.value = c.surname || "";
+    form.title.value = c.title || "";
+    form.district.value = c.district || "";
+  }
+  $("previous-calls").innerHTML = c.previous_calls.length ? c.previous_calls.map((p) =>
+    `<li>${esc(localTime(p.started_at))} · ${esc(p.menu_option || "—")} · ${tr("等待", "waited")} ${Math.round(p.wait_s || 0)}${tr("秒", "s")}
+     · ${tr("时长", "talk")} ${mmss(p.duration_s || 0)}${p.agent ? ` · ${esc(p.agent)}` : ""}</li>`).join("")
+    : `<li class="muted">${tr("首次来电", "First call")}</li>`;
+  $("open-cases").innerHTML = c.open_cases.length ? c.open_cases.map((k) =>
+    `<li class="${k.overdue ? "overdue" : ""}"><strong>${esc(k.ref)}</strong> ${esc(kindLabel(k.kind))} — ${esc(k.description)}
+     <span class="muted">${tr("期限", "due")} ${esc(localTime(k.reply_due_at))}${k.overdue ? ` · ${tr("已逾期", "overdue")}` : ""}</span></li>`).join("")
+    : `<li class="muted">${tr("无", "None")}</li>`;
+}
+
+// H7: the call timer turns amber at calls.target_s and red at calls.max_s (from settings).
+function tick() {
+  const call = desk && desk.call;
+  const timer = $("call-timer");
+  if (call && !call.ringing && call.answered_at) {
+    const end = call.ended_at ? Date.parse(call.ended_at) : now();
+    const seconds = (end - Date.parse(call.answered_at)) / 1000;
+    timer.textContent = mmss(seconds);
+    timer.classList.toggle("amber", seconds >= config.call_target_s && seconds < config.call_max_s);
+    timer.classList.toggle("red", seconds >= config.call_max_s);
+  } else {
+    timer.textContent = "00:00";
+    timer.classList.remove("amber", "red");
+  }
+  const wrap = $("wrapup-timer");
+  const ends = desk && desk.presence.wrap_up_ends_at;
+  wrap.hidden = !ends;
+  if (ends) wrap.textContent = `${tr("剩余", "left")} ${mmss((Date.parse(ends) - now()) / 1000)}`;
+}
+
+function utteranceHtml(u) {
+  const alt = (u.flags || []).map((f) => (f.alternatives || [])[0]).filter(Boolean);
+  return `<li class="utterance ${u.speaker}${u.flags && u.flags.length ? " flagged" : ""}" data-id="${u.id}">
+    <span class="speaker">${u.speaker === "agent" ? tr("坐席", "Agent") : tr("来电人", "Caller")}</span>
+    <span class="u-text">${marked(u.text, u.flags)}</span>
+    ${alt.length ? `<span class="flag-alt">→ ${tr("建议", "say instead")}: <q>${esc(alt[0])}</q></span>` : ""}</li>`;
+}
+
+function addUtterance(u) {
+  if (!u.final || seen.has(u.id)) return;
+  seen.add(u.id);
+  const list = $("transcript");
+  list.insertAdjacentHTML("beforeend", utteranceHtml(u));
+  list.lastElementChild.scrollIntoView({ block: "nearest" });
+}
+
+async function loadTranscript(callId) {
+  transcriptCallId = callId;
+  seen.clear();
+  $("transcript").innerHTML = "";
+  try {
+    const data = await api(`/console/api/calls/${callId}/transcript`);
+    if (transcriptCallId === callId) data.utterances.forEach(addUtterance);
+  } catch (error) { /* a transcript is best effort */ }
+}
+
+function message(id, text, bad) {
+  const el = $(id);
+  el.textContent = text;
+  el.classList.toggle("error", Boolean(bad));
+}
+
+async function act(path, body, messageId) {
+  try {
+    const data = await api(path, body || {});
+    if (data.presence) render(data);
+    return data;
+  } catch (error) {
+    message(messageId || "card-message", error.message, true);
+    return null;
+  }
+}
+
+function localInput(isoUtc) {
+  const parts = Object.fromEntries(new Intl.DateTimeFormat("en-CA", { timeZone: config.timezone, hourCycle: "h23",
+    year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" })
+    .formatToParts(new Date(isoUtc)).map((p) => [p.type, p.value]));
+  return `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}`;
+}
+
+function initCaseForm() {
+  const form = $("case-form");
+  const due = $("case-due");
+  due.value = localInput(due.dataset.defaultUtc);  // H14: one day by default
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    form.querySelectorAll("[aria-invalid]").forEach((el) => el.removeAttribute("aria-invalid"));
+    form.querySelectorAll(".error.field-error").forEach((el) => el.remove());
+    const data = {
+      kind: form.kind.value, place: form.place.value, description: form.description.value,
+      contact_number: form.contact_number.value, use_caller_number: form.use_caller_number.checked,
+      urgent: form.urgent.value === "true", department: form.department.value,
+      reply_due_at: form.reply_due_at.value, answered: form.answered.checked,
+      call_id: desk && desk.call ? desk.call.call_id : null,
+    };
+    try {
+      const saved = await api("/console/api/cases", data);
+      message("case-message", `${tr("已保存工单", "Case saved")} ${saved.ref}`);
+      $("case-message").dataset.ref = saved.ref;
+      form.description.value = "";
+      form.place.value = "";
+      refresh();
+    } catch (error) {
+      const input = error.data && error.data.field && form.elements[error.data.field];
+      if (input) {
+        input.setAttribute("aria-invalid", "true");
+        input.insertAdjacentHTML("afterend", `<p class="error field-error">${esc(error.message)}</p>`);
+        input.focus();
+      }
+      message("case-message", error.message, true);
+    }
+  });
+}
+
+function showQueue(q) {
+  $("queue-summary").textContent = q.size
+    ? `${q.size} ${tr("位等待,最长", "waiting, longest")} ${mmss(q.longest_wait_s)}` : tr("无人排队", "Nobody waiting");
+}
+
+function init() {
+  document.querySelectorAll("[data-presence]").forEach((button) => button.addEventListener("click", () =>
+    act("/console/api/presence", { state: button.dataset.presence })));
+  $("answer-btn").addEventListener("click", () => act("/console/api/answer", { leg_sid: desk?.ringing_leg }));
+  $("hangup-btn").addEventListener("click", () => act("/console/api/hangup"));
+  $("manager-btn").addEventListener("click", async () => {
+    const out = await act("/console/api/manager");
+    if (!out) return;
+    const text = out.outcome === "transfer"
+      ? `${tr("正在转接管理人员", "Transferring to")} ${out.lead}`
+      : `${tr("已登记管理人员回电工单", "Manager call-back case opened")} ${out.case_ref}`;
+    message("card-message", out.say ? `${text} — ${tr("请说", "say")}: 「${out.say}」` : text);
+  });
+  $("caller-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const f = event.target;
+    if (!desk?.call?.caller?.id) return;
+    await act(`/console/api/callers/${desk.call.caller.id}`,
+      { surname: f.surname.value, title: f.title.value, district: f.district.value });
+    refresh();
+  });
+  const reveal = $("reveal-btn");
+  if (reveal) reveal.addEventListener("click", async () => {
+    const out = await act("/console/api/reveal", { caller_id: desk?.call?.caller?.id });
+    if (out) field("phone", out.number);
+  });
+  initReply();
+  initCaseForm();
+  setInterval(tick, 500);  // the display clock only; data arrives by SSE
+  live({
+    desk: render,
+    transcript: (u) => { if (desk?.call && u.call_id === desk.call.call_id) addUtterance(u); },
+    queue_summary: showQueue,
+  }, refresh);
+}
+
+init();

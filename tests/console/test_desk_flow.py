@@ -1,0 +1,76 @@
+"""Issue 6 items 2-4 end to end on the simulator: presence, the ringing leg answered from the
+console, the live call card, the transcript with flags and the lead's alert."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from agent_console.models import Alert, Utterance
+from core.models import Presence, User
+from tests.console.conftest import FORBIDDEN, connect, ring
+
+
+def test_available_agent_is_rung_in_the_console_and_sees_the_card(app, sim, desk, caller, db):
+    alice = desk("alice")
+    assert alice.post("/console/api/presence", {"state": "available"}).status_code == 200
+    sid = caller("+8613812345678", press=["1"])
+    state = ring(sim, alice)
+    assert state["call"]["ringing"] and state["call"]["caller"]["phone"] == "138****5678"
+    state = connect(sim, alice)
+    card = state["call"]
+    assert card["call_sid"] == sid and card["menu_option"] == "repair" and not card["ended"]
+    assert card["menu_label"]["zh-CN"] and card["wait_s"] is not None
+    assert state["presence"]["state"] == Presence.BUSY
+    assert "13812345678" not in str(state)  # H25: masked for agents
+
+
+def test_agent_speech_is_transcribed_checked_and_alerts_the_lead(app, sim, desk, caller, db):
+    alice = desk("alice")
+    lead = desk("lin", role="lead")
+    alice.post("/console/api/presence", {"state": "available"})
+    caller(press=["1"], utterances=[(1, "你好,我家厨房水管漏水了")])
+    state = connect(sim, alice)
+    assert alice.post("/console/api/speak", {"text": FORBIDDEN}).status_code == 200
+    sim.advance(3)
+    rows = db.scalars(select(Utterance).order_by(Utterance.id)).all()
+    spoken = {(u.speaker, u.text) for u in rows if u.final}
+    assert ("caller", "你好,我家厨房水管漏水了") in spoken and ("agent", FORBIDDEN) in spoken
+    agent_row = next(u for u in rows if u.speaker == "agent" and u.final)
+    assert agent_row.flags and agent_row.flags[0]["situation"] == "S1" and agent_row.flags[0]["alternatives"]
+    assert agent_row.conversation_call_id == state["call"]["call_id"]
+    transcript = alice.get(f"/console/api/calls/{state['call']['call_id']}/transcript").get_json()
+    assert [u["speaker"] for u in transcript["utterances"]].count("agent") == 1
+    alerts = lead.get("/console/api/lead/state").get_json()["alerts"]
+    forbidden = [a for a in alerts if a["kind"] == "forbidden_phrase"]
+    assert forbidden and forbidden[0]["agent"] == "alice" and forbidden[0]["text"] == FORBIDDEN
+    assert db.scalar(select(Alert).where(Alert.kind == "forbidden_phrase")).agent_id == alice.user_id
+
+
+def test_hang_up_goes_into_wrap_up_then_routing_frees_the_agent(app, sim, desk, caller, db):
+    alice = desk("alice")
+    alice.post("/console/api/presence", {"state": "available"})
+    caller()
+    connect(sim, alice)
+    response = alice.post("/console/api/hangup")
+    assert response.status_code == 200
+    assert response.get_json()["presence"]["state"] == Presence.WRAP_UP
+    assert response.get_json()["presence"]["wrap_up_ends_at"]
+    sim.advance(5)
+    state = alice.state()
+    assert state["call"]["ended"]  # the card stays so a case can still be linked
+    assert alice.post("/console/api/hangup").status_code == 409
+
+
+def test_desk_refuses_bad_presence_and_answers_nothing_ringing(desk):
+    alice = desk("alice")
+    assert alice.post("/console/api/presence", {"state": "sleeping"}).status_code == 400
+    assert alice.post("/console/api/answer", {}).status_code == 409
+    assert alice.post("/console/api/speak", {"text": "hi"}).status_code == 409
+    assert alice.post("/console/api/manager").status_code == 409
+    assert alice.state()["call"] is None
+
+
+def test_sign_in_registers_the_agent_phone_with_the_simulator(app, sim, desk, db):
+    desk("alice")
+    assert sim.behaviours["client:alice"].answer == "manual"
+    assert db.scalar(select(User).where(User.name == "alice")).presence == Presence.AWAY
