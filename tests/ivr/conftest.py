@@ -87,3 +87,19 @@ def entry_of(app: Any, sid: str) -> QueueEntry:
         assert entry is not None
         s.expunge(entry)
         return entry
+
+
+@pytest.fixture(autouse=True)
+def simulator_stays_clean(request: pytest.FixtureRequest) -> Any:
+    """Whole-call tests also fail when the simulator caught an internal error or a webhook
+    answered with a 5xx."""
+    sim = request.getfixturevalue("sim") if "sim" in request.fixturenames else None
+    yield
+    if sim is None:
+        return
+    assert sim.errors == []
+    for leg in list(sim.legs):
+        for req in sim.requests(leg):
+            if req["url"].endswith("/ivr/transcription"):
+                continue  # the console's endpoint, not this part's
+            assert req.get("status", 200) < 500, req
