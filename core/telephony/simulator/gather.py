@@ -26,7 +26,16 @@ from typing import TYPE_CHECKING, Any
 from .bridge import SPEECH_CONFIDENCE
 from .records import new_sid, wall
 from .signals import Doc, InputArrived, Sleep, expecting
-from .twiml import _CJK, AUDIO, SCRIPTED_INPUT_DELAY_S, SPEECH_AUTO_S, in_input, resolve, speaking_time
+from .twiml import (
+    _CJK,
+    AUDIO,
+    SCRIPTED_INPUT_DELAY_S,
+    SPEECH_AUTO_S,
+    accepting,
+    in_input,
+    resolve,
+    speaking_time,
+)
 
 if TYPE_CHECKING:
     from .engine import Simulator
@@ -56,10 +65,9 @@ def gather(sim: Simulator, leg: Leg, el: ET.Element, url: str | None) -> Flow:
     method = (el.get("method") or "POST").upper()
     entry = sim.record(leg, "gather", input=" ".join(sorted(kinds)), timeout=timeout, numDigits=num,
                        language=el.get("language"), hints=el.get("hints"), action=action)
-    with expecting(leg, InputArrived):
+    with expecting(leg, InputArrived), accepting(leg, kinds):
         got: InputArrived | None = None
         prompting = True
-        in_input(leg, kinds)
         try:
             for child in el:
                 yield from AUDIO[child.tag](sim, leg, child, url)
@@ -120,9 +128,8 @@ def record(sim: Simulator, leg: Leg, el: ET.Element, url: str | None) -> Flow:
     deadline = sim.now + max_length
     scripted = leg.party.next_input({"speech"})
     ctx["pending"] = scripted[1] if scripted else None
-    with expecting(leg, InputArrived):
-        digits = None
-        in_input(leg, {"dtmf", "speech"})
+    digits = None
+    with expecting(leg, InputArrived), accepting(leg, {"dtmf", "speech"}):
         while (remaining := deadline - sim.now) > 0:
             speaking = ctx["pending"]
             step = min(speaking_time(speaking), remaining) if speaking else min(timeout, remaining)

@@ -14,7 +14,6 @@ carries ``CallStatus=initiated``. A ringing leg the party hangs up on (declines)
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Any
 
 from .records import FINAL_STATUSES, CallerScript, Leg, Party, new_sid, rfc2822, wall
@@ -27,19 +26,6 @@ RING_FAIL_S = 1.0
 AMD_HUMAN_S = 2.5
 AMD_MACHINE_S = 4.0
 AMD_END_S = 0.5
-E164 = re.compile(r"^\+[1-9]\d{1,14}$")
-CLIENT = re.compile(r"^client:[A-Za-z0-9_.@-]{1,256}$")
-STATUS_EVENTS = frozenset({"initiated", "ringing", "answered", "completed"})
-
-
-class RestError(Exception):
-    def __init__(self, status: int, code: int, message: str) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
-
-
-def valid_address(value: str) -> bool:
-    return bool(E164.match(value) or CLIENT.match(value))
 
 
 def new_leg(sim: Simulator, from_: str, to: str, direction: str, party: Party,
@@ -51,7 +37,7 @@ def new_leg(sim: Simulator, from_: str, to: str, direction: str, party: Party,
     return leg
 
 
-def _timer(sim: Simulator, leg: Leg, delay: float, fn: Any, label: str) -> None:
+def timer(sim: Simulator, leg: Leg, delay: float, fn: Any, label: str) -> None:
     def run() -> None:
         with sim.lock:
             if not leg.ended:
@@ -101,68 +87,16 @@ def place_inbound(sim: Simulator, from_: str, to: str, script: CallerScript, *,
     leg.initiated_t = sim.now
     set_status(sim, leg, "ringing")
     if script.hangup_after_s is not None:
-        _timer(sim, leg, script.hangup_after_s, lambda: hangup(sim, leg, by="party"), "caller hangs up")
-    _timer(sim, leg, script.max_call_s, lambda: hangup(sim, leg, by="party"), "caller cap")
+        timer(sim, leg, script.hangup_after_s, lambda: hangup(sim, leg, by="party"), "caller hangs up")
+    timer(sim, leg, script.max_call_s, lambda: hangup(sim, leg, by="party"), "caller cap")
 
     def arrive() -> None:
         from .twiml import run_call
 
         sim.start_program(leg, run_call(sim, leg, Doc(str(leg.url), leg.method)))
 
-    _timer(sim, leg, script.answer_delay_s, arrive, "arrives")
+    timer(sim, leg, script.answer_delay_s, arrive, "arrives")
     return leg.sid
-
-
-# -- outbound (REST create) ----------------------------------------------------------------
-def create_call(sim: Simulator, form: Any) -> Leg:
-    to, from_ = (form.get("To") or "").strip(), (form.get("From") or "").strip()
-    if not valid_address(to):
-        raise RestError(400, 21211, f"The 'To' number {to} is not a valid phone number.")
-    if not valid_address(from_):
-        raise RestError(400, 21212, f"The 'From' number {from_} is not a valid phone number, "
-                                    "shortcode, or alphanumeric sender ID.")
-    url, twiml = form.get("Url"), form.get("Twiml")
-    if not url and not twiml:
-        raise RestError(400, 21205, "A 'Url' or 'Twiml' parameter is required.")
-    if url and not re.match(r"^https?://[^/\s]+", url):
-        raise RestError(400, 21205, f"Url is not a valid URL: {url}")
-    events: set[str] = set()
-    for item in form.getlist("StatusCallbackEvent"):
-        events.update(item.split())
-    if events - STATUS_EVENTS:
-        raise RestError(400, 21626, "One or more of the StatusCallbackEvents provided were invalid.")
-    detection = form.get("MachineDetection")
-    if detection and detection not in ("Enable", "DetectMessageEnd"):
-        raise RestError(400, 21626, f"MachineDetection must be Enable or DetectMessageEnd, not {detection}")
-    try:
-        timeout = min(600.0, max(1.0, float(form.get("Timeout") or 60)))
-    except ValueError:
-        raise RestError(400, 21215, "Timeout must be an integer.") from None
-    leg = new_leg(sim, from_, to, "outbound-api", Party(sim.behaviours.get(to) or _default_behaviour()))
-    leg.url, leg.twiml = url, twiml
-    leg.method = (form.get("Method") or "POST").upper()
-    leg.status_callback, leg.status_events = form.get("StatusCallback"), events
-    leg.status_method = (form.get("StatusCallbackMethod") or "POST").upper()
-    leg.timeout_s = timeout
-    if detection:
-        leg.amd = {"MachineDetection": detection,
-                   "MachineDetectionTimeout": form.get("MachineDetectionTimeout") or "30",
-                   "AsyncAmd": (form.get("AsyncAmd") or "false").lower(),
-                   "AsyncAmdStatusCallback": form.get("AsyncAmdStatusCallback") or "",
-                   "AsyncAmdStatusCallbackMethod": (form.get("AsyncAmdStatusCallbackMethod") or "POST")}
-    sim.record(leg, "status", status="queued")
-    # Twilio's pacing: at most calls_per_second calls leave the account's queue per second.
-    start_t = max(sim.now, sim.next_start_t)
-    sim.next_start_t = start_t + 1.0 / sim.calls_per_second
-    sim.creates.append({"sid": leg.sid, "created_at": sim.now})
-    _timer(sim, leg, start_t - sim.now, lambda: initiate(sim, leg), "initiate")
-    return leg
-
-
-def _default_behaviour() -> Any:
-    from .records import Behaviour
-
-    return Behaviour()
 
 
 def initiate(sim: Simulator, leg: Leg) -> None:
@@ -175,12 +109,12 @@ def ring(sim: Simulator, leg: Leg, timeout: float) -> None:
     """The called party's phone rings; its behaviour decides what happens."""
     party = leg.party
     if party.answer in ("busy", "failed"):
-        _timer(sim, leg, RING_FAIL_S, lambda: end_unanswered(sim, leg, party.answer), "busy/failed")
+        timer(sim, leg, RING_FAIL_S, lambda: end_unanswered(sim, leg, party.answer), "busy/failed")
         return
     set_status(sim, leg, "ringing")
-    _timer(sim, leg, timeout, lambda: end_unanswered(sim, leg, "no-answer"), "ring timeout")
+    timer(sim, leg, timeout, lambda: end_unanswered(sim, leg, "no-answer"), "ring timeout")
     if party.answer in ("human", "machine") and party.answer_after_s < timeout:
-        _timer(sim, leg, party.answer_after_s, lambda: picked_up(sim, leg), "answers")
+        timer(sim, leg, party.answer_after_s, lambda: picked_up(sim, leg), "answers")
 
 
 def picked_up(sim: Simulator, leg: Leg) -> None:
@@ -189,15 +123,15 @@ def picked_up(sim: Simulator, leg: Leg) -> None:
 
     if leg.ended or leg.answered:
         return
-    for timer in leg.timers:
-        timer.cancel()
+    for pending_timer in leg.timers:
+        pending_timer.cancel()
     leg.timers.clear()
     leg.answered_t = sim.now
     set_status(sim, leg, "in-progress")
     party = leg.party
     if party.hangup_after_s is not None:
-        _timer(sim, leg, party.hangup_after_s, lambda: hangup(sim, leg, by="party"), "hangs up")
-    _timer(sim, leg, party.max_call_s, lambda: hangup(sim, leg, by="party"), "cap")
+        timer(sim, leg, party.hangup_after_s, lambda: hangup(sim, leg, by="party"), "hangs up")
+    timer(sim, leg, party.max_call_s, lambda: hangup(sim, leg, by="party"), "cap")
     if leg.direction == "outbound-dial":
         parent = sim.legs.get(leg.parent_sid or "")
         ctx = parent.dial_ctx if parent is not None else None
@@ -231,7 +165,7 @@ def picked_up(sim: Simulator, leg: Leg) -> None:
 
     if is_async:
         sim.start_program(leg, run_call(sim, leg, doc, leg.twiml))
-    _timer(sim, leg, delay, detected, "amd")
+    timer(sim, leg, delay, detected, "amd")
 
 
 def _amd(leg: Leg) -> tuple[str, float]:
@@ -291,8 +225,8 @@ def finish(sim: Simulator, leg: Leg, status: str) -> None:
     if leg.ended:
         return
     sim.stop_program(leg)
-    for timer in leg.timers:
-        timer.cancel()
+    for pending_timer in leg.timers:
+        pending_timer.cancel()
     leg.timers.clear()
     leg.end_t = sim.now
     final_params_status = status
@@ -312,41 +246,3 @@ def finish(sim: Simulator, leg: Leg, status: str) -> None:
         if parent is not None:
             sim.interrupt(parent, ChildEnded(leg.sid, status))
     set_status(sim, leg, status)
-
-
-# -- REST updates ------------------------------------------------------------------------------
-def update_call(sim: Simulator, leg: Leg, form: Any) -> None:
-    """``Calls/{Sid}`` POST: ``Status=completed|canceled``, or new ``Url``/``Twiml``.
-
-    Assumption: ``completed`` on a call that is not answered yet cancels it."""
-    status, url, twiml = form.get("Status"), form.get("Url"), form.get("Twiml")
-    if leg.ended:
-        raise RestError(400, 21220, "Call is not in-progress. Cannot redirect.")
-    if status:
-        if status not in ("completed", "canceled"):
-            raise RestError(400, 21218, f"Invalid Status {status}: use completed or canceled.")
-        if status == "completed" or not leg.answered:
-            hangup(sim, leg, by="api")
-        return
-    if not url and not twiml:
-        raise RestError(400, 21205, "A 'Url', 'Twiml' or 'Status' parameter is required.")
-    method = (form.get("Method") or "POST").upper()
-    if not leg.answered:
-        leg.url, leg.twiml, leg.method = url, twiml, method
-        return
-    redirect_call(sim, leg, Doc(url, method) if url else None, twiml)
-
-
-def redirect_call(sim: Simulator, leg: Leg, doc: Doc | None, twiml: str | None) -> None:
-    """The call leaves whatever it was doing (queue, Dial, bridge) and runs new TwiML."""
-    from . import bridge, dial, queues
-    from .twiml import run_call
-
-    queues.redirected(sim, leg)
-    dial.abandon(sim, leg)
-    leg.record_ctx = None
-    if leg.bridged_with:
-        peer = sim.legs[leg.bridged_with]
-        bridge.unbridge(sim, leg, peer, "redirected", notify=(peer,))
-    sim.record(leg, "redirect", url=doc.url if doc else None, twiml=twiml, by="api")
-    sim.start_program(leg, run_call(sim, leg, doc, twiml))

@@ -245,6 +245,6 @@ def redirected(sim: Simulator, leg: Leg) -> None:
 
 def dequeue_member(sim: Simulator, q: QueueState, leg: Leg, url: str, method: str) -> None:
     """REST ``Members/{CallSid}`` update: the member leaves the queue and runs ``url``."""
-    from .legs import redirect_call
+    from .calls import redirect_call
 
     redirect_call(sim, leg, Doc(url, method), None)

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
@@ -276,6 +278,18 @@ def record_hangup(sim: Simulator, leg: Leg) -> None:
 def in_input(leg: Leg, kinds: set[str] | None) -> None:
     """Which inputs the party's key presses / speech reach right now (None: nothing)."""
     leg.accepting = set(kinds) if kinds else None
+
+
+@contextmanager
+def accepting(leg: Leg, kinds: set[str]) -> Iterator[None]:
+    """``in_input`` for a block, cleared however the block is left (input, dequeue…)."""
+    epoch = leg.epoch
+    in_input(leg, kinds)
+    try:
+        yield
+    finally:
+        if leg.epoch == epoch:
+            in_input(leg, None)
 
 
 __all__ = ["InputArrived", "run_call", "speaking_time"]
