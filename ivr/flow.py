@@ -681,6 +681,7 @@ def caller_status(step: Step, status: str) -> None:
         return
     entry = queue.active_entry(step.s, step.call)
     _caller_hung_up(step, entry)
+    step.dispatch_after()  # a call ended: someone may be free now
 
 
 def as_int(form: Mapping[str, str], key: str, default: int = 0, lo: int = 0, hi: int = 10**9) -> int:
