@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 from flask import current_app
-from flask.cli import with_appcontext
+from flask.cli import AppGroup, with_appcontext
 
 from core.db import session_scope, utcnow
 from core.phone import InvalidNumber
@@ -33,7 +33,7 @@ def _settings():
     return current_app.config["HOTLINE"]
 
 
-campaigns_cli = click.Group("campaigns", help="Outbound call-back campaigns (issue 7).")
+campaigns_cli = AppGroup("campaigns", help="Outbound call-back campaigns (issue 7).")
 
 
 @campaigns_cli.command("create")
@@ -157,7 +157,7 @@ _state_command("cancel", svc.cancel_campaign, "Cancel for good: contacts not rea
 
 # -- do-not-call list ---------------------------------------------------------------------------
 
-dnc_cli = click.Group("dnc", help="The do-not-call list: numbers no campaign ever dials.")
+dnc_cli = AppGroup("dnc", help="The do-not-call list: numbers no campaign ever dials.")
 
 
 @dnc_cli.command("add")
@@ -208,7 +208,7 @@ def dnc_remove(phone: str) -> None:
 
 # -- the scheduler worker -----------------------------------------------------------------------
 
-scheduler_cli = click.Group("scheduler", help="The campaign scheduler (APScheduler, one leader).")
+scheduler_cli = AppGroup("scheduler", help="The campaign scheduler (APScheduler, one leader).")
 
 
 @scheduler_cli.command("run")

@@ -201,19 +201,24 @@ def dial_due(app: Flask, *, holder: str | None = None, horizon_s: float = 0.0,
              sleep: Callable[[float], None] | None = None) -> list[int]:
     settings = _settings(app)
     now = utcnow()
+    # Slots that fell due since the previous tick may be dialed now; nothing older (no bursts
+    # after a pause, a quiet night or a fail-over).
+    last = app.extensions.get("scheduler_last_dial_tick")
+    app.extensions["scheduler_last_dial_tick"] = now
+    lag = timedelta(0) if last is None else min(max(now - last, timedelta(0)),
+                                                timedelta(seconds=settings.scheduler.tick_s))
     with session_scope(app) as s:
         running = list(s.scalars(select(Campaign.id).where(Campaign.status == CampaignStatus.RUNNING)
                                  .order_by(Campaign.id)))
     dialed: list[int] = []
     for campaign_id in running:
-        dialed.extend(_dial_campaign(app, settings, campaign_id, now, holder, horizon_s, sleep))
+        dialed.extend(_dial_campaign(app, settings, campaign_id, now, holder, horizon_s, sleep, lag))
     return dialed
 
 
 def _dial_campaign(app: Flask, settings: Settings, campaign_id: int, now: datetime, holder: str | None,
-                   horizon_s: float, sleep: Callable[[float], None] | None) -> list[int]:
+                   horizon_s: float, sleep: Callable[[float], None] | None, lag: timedelta) -> list[int]:
     account_interval = 1.0 / settings.campaigns.calls_per_second
-    lag = timedelta(seconds=settings.scheduler.tick_s)
     account = _account_slot(app)
     with session_scope(app) as s:
         campaign = s.get(Campaign, campaign_id)

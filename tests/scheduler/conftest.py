@@ -1,0 +1,99 @@
+"""Helpers for campaign tests: campaigns in one line, contacts as CSV, the virtual clock driven
+with ticks (``run``), rows read back."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from core.db import session_scope, utcnow
+from scheduler import campaigns as svc
+from scheduler import contacts as contacts_svc
+from scheduler import engine
+from scheduler.models import Attempt, Campaign, Contact
+
+NUMBERS = [f"+86139{n:08d}" for n in range(10_000_001, 10_000_400)]
+
+
+def csv_of(numbers: list[str], **columns: list[str] | str) -> str:
+    keys = ["phone", *columns]
+    lines = [",".join(keys)]
+    for i, number in enumerate(numbers):
+        row = [number]
+        for key in columns:
+            value = columns[key]
+            row.append(value[i] if isinstance(value, list) else value)
+        lines.append(",".join(row))
+    return "\n".join(lines) + "\n"
+
+
+@pytest.fixture
+def make_campaign(app: Any) -> Callable[..., int]:
+    """make_campaign(numbers, start=True, csv_columns={...}, **campaign fields) → campaign id."""
+
+    def factory(numbers: list[str] | None = None, *, start: bool = True,
+                csv_columns: dict[str, Any] | None = None, **fields: Any) -> int:
+        settings = app.config["HOTLINE"]
+        data = {"name": "test campaign", "calls_per_second": 1, "max_concurrent": 5, "retry_backoff_s": 60,
+                **fields}
+        with session_scope(app) as s:
+            campaign = svc.create_campaign(s, settings, data)
+            if numbers:
+                report = contacts_svc.import_csv(s, settings, campaign, csv_of(numbers, **(csv_columns or {})))
+                assert not report.errors, report.errors
+            if start:
+                svc.start_campaign(s, campaign)
+            return campaign.id
+
+    return factory
+
+
+@pytest.fixture
+def run(app: Any, sim: Any) -> Callable[..., None]:
+    """run(seconds, step=0.25): advance the virtual clock in steps, ticking after each."""
+
+    def runner(seconds: float, step: float = 0.25, followups: bool = False) -> None:
+        elapsed = 0.0
+        while elapsed < seconds - 1e-9:
+            sim.advance(step)
+            elapsed += step
+            engine.tick(app, followups=followups, dispatch=False)
+        assert not sim.errors, sim.errors
+
+    return runner
+
+
+def rows(app: Any, model: Any, *where: Any) -> list[Any]:
+    with session_scope(app) as s:
+        found = list(s.scalars(select(model).where(*where).order_by(model.id)))
+        s.expunge_all()
+        return found
+
+
+def attempts(app: Any, campaign_id: int) -> list[Attempt]:
+    return rows(app, Attempt, Attempt.campaign_id == campaign_id)
+
+
+def contacts(app: Any, campaign_id: int) -> list[Contact]:
+    return rows(app, Contact, Contact.campaign_id == campaign_id)
+
+
+def campaign(app: Any, campaign_id: int) -> Campaign:
+    with session_scope(app) as s:
+        found = s.get(Campaign, campaign_id)
+        s.expunge(found)
+        return found
+
+
+def zone_where_now_is(hour: int) -> tuple[str, int]:
+    """An Etc/GMT zone whose local time now (the virtual clock) is ``hour``:mm → (zone, mm)."""
+    now = utcnow().replace(tzinfo=UTC)
+    offset = (hour - now.hour + 12) % 24 - 12  # -12 … +11
+    name = "Etc/GMT" + (f"{-offset:+d}" if offset else "")
+    local = now + timedelta(hours=offset)
+    assert local.hour == hour
+    return name, local.minute
