@@ -53,39 +53,51 @@ def grams(code: str) -> set[str]:
 
 
 class GramIndex:
-    """Inverted index from grams to pattern ids."""
+    """Inverted index from grams to pattern ids.
 
-    def __init__(self, codes: Sequence[str], min_share: float = 0.5, limit: int = 300, unigrams: bool = False):
+    Grams carried by more than ``stop_share`` of the patterns (and more than 200 of them) are
+    *stop grams*: like a search engine's stop words they are not counted, so a 10,000-entry
+    library does not walk a posting list of thousands for «你好» on every keystroke. A
+    pattern's required share is computed over its remaining grams.
+    """
+
+    def __init__(self, codes: Sequence[str], min_share: float = 0.5, limit: int = 120,
+                 unigrams: bool = False, stop_share: float = 0.05):
         """``unigrams`` also indexes single tokens, for short patterns (caller triggers)
         whose bigrams a paraphrase easily breaks («was rude» in «was extremely rude»)."""
         self.codes = list(codes)
         self.min_share = min_share
         self.limit = limit
         self.unigrams = unigrams
-        self._postings: dict[str, list[int]] = defaultdict(list)
-        self._sizes: list[int] = []
+        postings: dict[str, list[int]] = defaultdict(list)
+        pattern_grams = []
         for pid, code in enumerate(self.codes):
             g = grams(code) | (set(code) if unigrams else set())
-            self._sizes.append(len(g))
+            pattern_grams.append(g)
             for x in g:
-                self._postings[x].append(pid)
+                postings[x].append(pid)
+        cap = max(200, int(len(self.codes) * stop_share))
+        self._stop = frozenset(x for x, p in postings.items() if len(p) > cap)
+        self._postings = {x: tuple(p) for x, p in postings.items() if x not in self._stop}
+        self._sizes = [max(1, len(g - self._stop)) for g in pattern_grams]
 
-    def candidates(self, query: str, qgrams: set[str] | None = None) -> list[int]:
+    def candidates(self, query: str, qgrams: set[str] | None = None, limit: int | None = None) -> list[int]:
         """Patterns sharing at least ``min_share`` of the smaller gram set with ``query``
-        (at most ``limit``, most shared first, ties by pattern id)."""
+        (at most ``limit``, most shared first, ties by pattern id), in pattern order."""
         qg = qgrams if qgrams is not None else grams(query)
-        keys = qg | set(query)
+        keys = (qg | set(query)) - self._stop
         counts: Counter[int] = Counter()
         postings = self._postings
         for x in keys:
             p = postings.get(x)
             if p:
                 counts.update(p)
-        qsize = max(1, len(keys) if self.unigrams else len(qg))
+        qsize = max(1, len(keys) if self.unigrams else len(qg - self._stop))
         sizes, share = self._sizes, self.min_share
         found = [(c, pid) for pid, c in counts.items() if c >= math.ceil(min(sizes[pid], qsize) * share)]
-        if len(found) > self.limit:
-            found = heapq.nlargest(self.limit, found, key=lambda t: (t[0], -t[1]))
+        limit = self.limit if limit is None else limit
+        if len(found) > limit:
+            found = heapq.nlargest(limit, found, key=lambda t: (t[0], -t[1]))
         return sorted(pid for _, pid in found)
 
 
@@ -108,6 +120,8 @@ def align(pattern: str, text: str, cutoff: float) -> tuple[float, int, int] | No
     first = fuzz.partial_ratio_alignment(pattern, text, score_cutoff=max(0.0, cutoff - 25))
     if first is None:
         return None
+    if first.score == 100 and first.dest_end - first.dest_start == m:
+        return 100.0, first.dest_start, first.dest_end  # the pattern occurs as it is
     # partial_ratio also tries windows cut short at the text's edges; re-score on whole windows
     # so that a dropped token is tolerated only from six tokens up («去投诉我» ≠ «的投诉我»)
     best = (0.0, 0, 0)

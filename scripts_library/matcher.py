@@ -12,6 +12,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from rapidfuzz import fuzz
+
 from .index import Encoder, GramIndex, align, grams
 from .locales import canonical_locale
 from .model import Entry, Library
@@ -49,10 +51,11 @@ class _Group:
 
     def __init__(self, patterns: list[_Pattern], min_share: float, unigrams: bool = False):
         self.patterns = patterns
-        self.index = GramIndex([p.code for p in patterns], min_share=min_share, unigrams=unigrams)
+        self.index = GramIndex([p.code for p in patterns], min_share=min_share, unigrams=unigrams,
+                               limit=60 if unigrams else 120)
 
-    def candidates(self, code: str, qgrams: set[str]) -> list[tuple[int, _Pattern]]:
-        return [(pid, self.patterns[pid]) for pid in self.index.candidates(code, qgrams)]
+    def candidates(self, code: str, qgrams: set[str], limit: int | None = None) -> list[tuple[int, _Pattern]]:
+        return [(pid, self.patterns[pid]) for pid in self.index.candidates(code, qgrams, limit)]
 
 
 class Matcher:
@@ -70,10 +73,15 @@ class Matcher:
         self._trigger_situations: list[str] = []
         self._negations = frozenset(_NEGATIONS_ZH + self._code(_NEGATIONS_EN, "en"))
         self._sorry = self._code("不好意思")
+        self._by_situation: dict[tuple[str, str, str], list[int]] = {}
+        for i, e in enumerate(self.entries):
+            self._by_situation.setdefault((e.locale, e.kind, e.situation), []).append(i)
         self._build()
-        #: approved/prompt entries that would themselves be flagged: never suggested
-        self.unsafe: set[int] = {i for i, e in enumerate(self.entries)
-                                 if e.kind != "forbidden" and self._self_flags(e)}
+        #: entry index → whether its own text would be flagged (such an entry is never suggested)
+        self._unsafe: dict[int, bool] = {}
+        for i, e in enumerate(self.entries):
+            if e.kind != "forbidden":
+                self.is_unsafe(i)
 
     # -- building ---------------------------------------------------------------------------
     def _norm(self, text: str, locale: str) -> NormText:
@@ -106,7 +114,9 @@ class Matcher:
         self._triggers = {loc: _Group(drop_empty(ps), 0.5, unigrams=True) for loc, ps in trig.items()}
 
     def _negations_in(self, code: str) -> int:
-        return sum(code.count(c) for c in self._negations) - code.count(self._sorry)
+        negs = self._negations
+        count = len([c for c in code if c in negs])
+        return count - code.count(self._sorry) if count else 0
 
     def _align(self, pattern: str, code: str, cutoff: float) -> tuple[float, int, int] | None:
         """``index.align`` with the negation rule: a differing count of negations costs
@@ -120,8 +130,12 @@ class Matcher:
             score -= _NEGATION_PENALTY * diff
         return (score, a, b) if score >= cutoff else None
 
-    def _self_flags(self, entry: Entry) -> bool:
-        return bool(self.self_check(self.entries.index(entry)))
+    def is_unsafe(self, index: int) -> bool:
+        """True when the entry's own wording contains forbidden phrasing (lint reports it)."""
+        found = self._unsafe.get(index)
+        if found is None:
+            found = self._unsafe[index] = bool(self.self_check(index))
+        return found
 
     def self_check(self, index: int) -> list[tuple[str, dict[str, Any]]]:
         """Flags raised by an entry's own text and variants, ignoring the entry itself as an
@@ -185,29 +199,32 @@ class Matcher:
                     candidates.append((score, len({h.pattern for h in cluster}), a, b, i))
         if not candidates:
             return []
-        candidates = [c for c in candidates if not self._approved_covers(loc, code, qgrams, c, exclude)]
         candidates.sort(key=lambda c: (-c[0], -c[1], _ORDER.get(self.entries[c[4]].situation, 999), c[4]))
+        approved: list[tuple[float, int, int]] | None = None
         accepted: list[tuple[float, int, int, int, int]] = []
         for c in candidates:
-            if all(c[3] <= o[2] or c[2] >= o[3] for o in accepted):
-                accepted.append(c)
+            if any(c[2] < o[3] and o[2] < c[3] for o in accepted):
+                continue
+            if approved is None:
+                approved = self._approved_spans(loc, code, qgrams, exclude)
+            # an approved text matching the flagged words at least as well means the agent said
+            # the approved reply, which merely shares words with the forbidden one
+            if any(s >= c[0] and a < c[3] and c[2] < b for s, a, b in approved):
+                continue
+            accepted.append(c)
         return accepted
 
-    def _approved_covers(self, loc: str, code: str, qgrams: set[str], flag: tuple[float, int, int, int, int],
-                         exclude: int | None = None) -> bool:
-        """True when an approved text matches the flagged region at least as well: the agent
-        said the approved reply, which merely shares words with the forbidden one."""
+    def _approved_spans(self, loc: str, code: str, qgrams: set[str], exclude: int | None) -> list[tuple[float, int, int]]:
         group = self._approved.get(loc)
         if group is None:
-            return False
-        score, _, a, b, _ = flag
-        for _, p in group.candidates(code, qgrams):
-            if p.role != "text" or p.owner == exclude:
-                continue
-            found = align(p.code, code, min(score, 99.0))
-            if found and found[1] < b and found[2] > a and found[0] >= score:
-                return True
-        return False
+            return []
+        out = []
+        for _, p in group.candidates(code, qgrams, limit=40):
+            if p.role == "text" and p.owner != exclude:
+                found = align(p.code, code, 60.0)
+                if found:
+                    out.append(found)
+        return out
 
     @staticmethod
     def _widen(norm: NormText, a: int, b: int, reach: int = 3) -> tuple[int, int]:
@@ -240,14 +257,7 @@ class Matcher:
         qgrams = grams(code)
         situation = self._situation_scores(loc, code, qgrams)
         own = self._own_scores(loc, code, qgrams)
-        ranked = []
-        for i, e in enumerate(self.entries):
-            if e.locale != loc or e.kind not in kinds or i in self.unsafe:
-                continue
-            score = max(situation.get(e.situation, 0.0), own.get(i, 0.0))
-            if score >= self.settings.suggest_min_score:
-                ranked.append((-score, -own.get(i, 0.0), _ORDER.get(e.situation, 999), i))
-        ranked.sort()
+        ranked = self._rank(loc, kinds, situation, own, k)
         out = []
         for neg, _, _, i in ranked:
             e = self.entries[i]
@@ -259,6 +269,29 @@ class Matcher:
             if len(out) == k:
                 break
         return out
+
+    def _rank(self, loc: str, kinds: Sequence[str], situation: Mapping[str, float], own: Mapping[int, float],
+              k: int) -> list[tuple[float, float, int, int]]:
+        """Sorted (−score, −own score, situation order, index). An entry without an own score
+        gets its situation's score; within a situation those tie, so library order decides and
+        only the first few of each situation can make the top k (a big library stays fast)."""
+        scores: dict[int, tuple[float, float]] = {}
+        for i, o in own.items():
+            e = self.entries[i]
+            if e.locale == loc and e.kind in kinds:
+                scores[i] = (max(situation.get(e.situation, 0.0), o), o)
+        for sit, value in situation.items():
+            for kind in kinds:
+                taken = 0
+                for i in self._by_situation.get((loc, kind, sit), ()):
+                    if taken > k:
+                        break
+                    if i not in scores and not self.is_unsafe(i):
+                        scores[i] = (value, 0.0)
+                        taken += 1
+        floor = self.settings.suggest_min_score
+        return sorted((-v, -o, _ORDER.get(self.entries[i].situation, 999), i) for i, (v, o) in scores.items()
+                      if v >= floor and not self.is_unsafe(i))
 
     def _situation_scores(self, loc: str, code: str, qgrams: set[str]) -> dict[str, float]:
         """Caller triggers and forbidden phrasing both point at a situation."""
@@ -276,19 +309,17 @@ class Matcher:
         return scores
 
     def _own_scores(self, loc: str, code: str, qgrams: set[str]) -> dict[int, float]:
-        """How close the utterance is to an approved text itself (an agent's draft)."""
+        """How close the utterance is to an approved text itself (an agent's draft): the
+        partial ratio, scaled down for drafts of under eight tokens («抱歉» alone says little)."""
         best: dict[int, float] = {}
         group = self._approved.get(loc)
         if group is None:
             return best
         n = len(code)
-        for _, p in group.candidates(code, qgrams):
+        for _, p in group.candidates(code, qgrams, limit=40):
+            score = fuzz.partial_ratio(code, p.code)
             if len(p.code) >= n:
-                found = align(code, p.code, 0.0)
-                score = found[0] * min(1.0, n / 8) if found else 0.0
-            else:
-                found = align(p.code, code, 0.0)
-                score = found[0] if found else 0.0
+                score *= min(1.0, n / 8)
             if score > best.get(p.owner, 0.0):
                 best[p.owner] = score
         return best

@@ -41,8 +41,11 @@ def configure(settings: Any | None = None, context_defaults: Mapping[str, Mappin
     placeholder values per locale; drops the cached matchers."""
     global _settings, _context_defaults
     with _lock:
-        _settings = MatchSettings.from_object(settings)
-        _context_defaults = {canonical_locale(k): dict(v) for k, v in (context_defaults or {}).items()}
+        new_settings = MatchSettings.from_object(settings)
+        new_defaults = {canonical_locale(k): dict(v) for k, v in (context_defaults or {}).items()}
+        if (new_settings, new_defaults) == (_settings, _context_defaults):
+            return  # every app of a process configures the same: keep the loaded library
+        _settings, _context_defaults = new_settings, new_defaults
         _matchers.clear()
 
 
