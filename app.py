@@ -16,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 import agent_console
 import ivr
+import reports
 import scheduler
 import scripts_library.api
 from core import api, db, signatures, users
@@ -25,7 +26,7 @@ from core.secrets import stored_secret
 from core.telephony import setup as telephony
 from core.telephony import simulate_cli
 
-PARTS = (ivr, scripts_library.api, agent_console, scheduler)
+PARTS = (ivr, scripts_library.api, agent_console, scheduler, reports)
 
 
 def create_app(overrides: dict[str, Any] | None = None, environ: dict[str, str] | None = None,
