@@ -94,3 +94,17 @@ def test_presence_user_row(app, make_user, client):
     client.post("/api/agents/me/presence", json={"state": "wrap_up"}, headers=auth(token))
     with session_scope(app) as s:
         assert s.scalar(select(User.presence).where(User.name == "carol")) == "wrap_up"
+
+
+def test_queue_lists_pending_callbacks_in_their_place(app, client, sim, place, agent, make_user):
+    agent("alice", state="away")
+    _lead, token = make_user("lead1", role="lead")
+    first = place(CALLERS[1], press=["1"], hangup_after_s=400)
+    sim.advance(5)
+    leaver = place(CALLERS[2], press=["1", "1"])
+    sim.advance(5)
+    last = place(CALLERS[3], press=["1"], hangup_after_s=400)
+    sim.advance(80)
+    rows = client.get("/api/queue", headers=auth(token)).get_json()["queue"]
+    assert [(r["call_sid"], r["callback"]) for r in rows] == [(first, False), (leaver, True), (last, False)]
+    assert rows[1]["status"] == "callback" and "1381234" not in rows[1]["phone"]

@@ -141,22 +141,26 @@ def test_emergency_caller_jumps_ahead_of_three_waiting_callers(app, sim, place, 
 
 # -- reassurance every 30 s (H3, Contract 6) ---------------------------------------------------
 
-def test_caller_waiting_95_s_is_reassured_about_every_30_s(app, sim, place, agent):
+@pytest.mark.parametrize(("press", "marker", "position"), [
+    (["1"], "第", "第2位"),
+    (["9", "1"], "number", "number 2"),
+])
+def test_caller_waiting_95_s_is_reassured_about_every_30_s(app, sim, place, agent, press, marker, position):
     agent("alice", state="away")
-    ahead = place(CALLERS[1], press=["1"], hangup_after_s=200)
+    ahead = place(CALLERS[1], press=["1"], hangup_after_s=300)
     sim.advance(5)
-    sid = place(CALLERS[2], press=["1"], hangup_after_s=200)
-    sim.advance(30)
+    sid = place(CALLERS[2], press=press, hangup_after_s=300)
+    sim.advance(45)
     joined = next(e["t"] for e in sim.timeline(sid) if e["verb"] == "enqueue")
-    sim.advance(95 - (30 - joined))
-    reassurances = [(t - joined, text) for t, text in says(sim.timeline(sid)) if t >= joined and "第" in text]
+    sim.advance(95 - (45 - joined))
+    reassurances = [(t - joined, text) for t, text in says(sim.timeline(sid)) if t >= joined and marker in text]
     times = [t for t, _ in reassurances]
     # One on joining, then ~30, ~60, ~90 s: never more than 30 s apart, never much less.
     assert len(times) >= 4 and times[0] < 1
     gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
     assert all(28.5 <= g <= 30.05 for g in gaps), times
     assert any(85 <= t <= 91 for t in times), times
-    assert all("第2位" in text and "分钟" in text for _, text in reassurances)
+    assert all(position in text and ("分钟" in text or "minute" in text) for _, text in reassurances)
     entry = entry_of(app, sid)
     assert entry.reassurances >= 4 and entry.first_announced_wait_s and entry.last_announced_wait_s
     assert ahead
@@ -375,3 +379,16 @@ def test_offer_rows_and_agent_leg(app, sim, place, agent):
     assert "dial" in agent_verbs and "bridged" in agent_verbs
     whisper = [t for _, t in says(agent_timeline)]
     assert whisper and "投诉" in whisper[0]
+
+
+def test_agent_whisper_carries_the_apology_after_a_long_wait(app, sim, place, agent):
+    # H2: a caller who waited longer than three rings gets the apology opener.
+    alice = agent("alice", state="away")
+    place(press=["1"])
+    sim.advance(60)
+    set_state(app, alice, "available")
+    sim.run_until_idle()
+    with session_scope(app) as s:
+        agent_sid = s.scalar(select(Offer.agent_call_sid))
+    whisper = " ".join(t for _, t in says(sim.timeline(agent_sid)))
+    assert "报修" in whisper and "非常抱歉,今天咨询的客户比较多" in whisper
