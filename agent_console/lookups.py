@@ -62,6 +62,11 @@ def current_conversation(s: Session, user: User) -> tuple[Call | None, Call | No
                         .order_by(Call.id.desc()).limit(1))
     if transfer is not None:
         return transfer, call_by_sid(s, transfer.parent_call_sid), transfer.status in RINGING
+    direct = s.scalar(select(Call).where(Call.agent_id == user.id, Call.purpose.in_(("caller", "callback")),
+                                         Call.ended_at.is_(None), Call.status.not_in(FINAL))
+                      .order_by(Call.id.desc()).limit(1))
+    if direct is not None:  # connected some other way (e.g. a call-back placed by hand)
+        return None, direct, False
     return _last_conversation(s, user, offer_model)
 
 
