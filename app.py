@@ -19,7 +19,7 @@ import ivr
 import reports
 import scheduler
 import scripts_library.api
-from core import api, db, signatures, users
+from core import api, db, ops, signatures, users
 from core.config import ConfigError, Settings, load_settings
 from core.paths import data_dir, database_url
 from core.secrets import stored_secret
@@ -44,6 +44,7 @@ def create_app(overrides: dict[str, Any] | None = None, environ: dict[str, str] 
     api.init_app(app)
     users.init_app(app)
     simulate_cli.init_app(app)
+    ops.init_app(app)  # logs, /metrics, /healthz, security headers, fault spool, webhook time boxes
     for part in PARTS:
         part.init_app(app)
     if start_background:

@@ -34,6 +34,9 @@ class ServerSettings(_Section):
     secret_key: str | None = None  # generated and stored on first start when empty
     # Where runtime files live (SQLite database, generated recordings).
     data_dir: str = "instance"
+    # Number of trusted proxies in front (load balancer, nginx) whose X-Forwarded-For/-Proto/
+    # -Host headers are believed (werkzeug ProxyFix); 0 = none (direct exposure).
+    proxy_fix: int = Field(0, ge=0, le=5)
 
     @field_validator("public_url")
     @classmethod
@@ -240,6 +243,23 @@ class SchedulerSettings(_Section):
     lost_after_s: float = Field(3600, ge=60)  # an attempt Twilio cannot tell us about is given up then
 
 
+class OpsSettings(_Section):
+    """Operations (issue 9): time boxes, fault spool, sign-in rate limit, logs, metrics."""
+
+    # Database waits inside one webhook stop after this (SQLite busy_timeout, PostgreSQL
+    # statement/lock timeouts), so a locked or stuck database is answered with the safe
+    # fallback well inside Twilio's 15-second response limit.
+    webhook_db_budget_s: float = Field(5, gt=0, le=12)
+    db_connect_timeout_s: int = Field(3, ge=1, le=30)  # PostgreSQL connect_timeout
+    rest_timeout_s: float = Field(5, gt=0, le=60)  # HTTP timeout of the Twilio REST client
+    spool_replay_every_s: float = Field(10, gt=0)  # fault spool → database retry period
+    login_window_s: float = Field(900, gt=0)  # sign-in rate limit: sliding window
+    login_max_failures_per_name: int = Field(5, ge=1)  # failed sign-ins per name in the window
+    login_max_failures_per_ip: int = Field(20, ge=1)  # failed sign-ins per client address
+    log_format: Literal["json", "text"] = "json"  # structured logs carry call_sid
+    metrics_token: str | None = None  # when set, /metrics needs "Authorization: Bearer <token>"
+
+
 class ShiftSettings(_Section):
     name: str
     start: str  # HH:MM local time
@@ -273,6 +293,7 @@ class Settings(_Section):
     campaigns: CampaignSettings = CampaignSettings()
     library: LibrarySettings = LibrarySettings()
     scheduler: SchedulerSettings = SchedulerSettings()
+    ops: OpsSettings = OpsSettings()
     shifts: list[ShiftSettings] = Field(default_factory=_default_shifts)
     # H5: emergency list kept at the front desk, read to urgent callers when configured.
     emergency_numbers: list[EmergencyNumber] = Field(default_factory=lambda: [

@@ -32,7 +32,8 @@ NAMING = {
 }
 
 # Model modules of every part; Alembic and the tests import them all.
-MODEL_MODULES = ["core.models", "ivr.models", "agent_console.models", "scheduler.models", "reports.models"]
+MODEL_MODULES = ["core.models", "ivr.models", "agent_console.models", "scheduler.models", "reports.models",
+                 "core.ops.models"]
 
 
 class Base(DeclarativeBase):

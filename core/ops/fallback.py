@@ -1,0 +1,261 @@
+"""Webhooks that cannot be slow and cannot fail: time boxes and the database-outage fallback.
+
+**Time boxes** (a webhook slower than Twilio's 15-second limit is impossible by design):
+while a ``/ivr/`` request holds a database connection, waits are bounded by
+``ops.webhook_db_budget_s`` — SQLite's ``busy_timeout``, PostgreSQL's ``statement_timeout``
+and ``lock_timeout`` (set on the pooled connection only when it changes between webhook and
+other use, so steady state costs nothing) — and PostgreSQL connection attempts by
+``ops.db_connect_timeout_s``. The Twilio REST client gets an HTTP timeout
+(``ops.rest_timeout_s``).
+
+**Outage fallback**: a SQLAlchemy ``handle_error`` listener marks the request when the
+database is unavailable (OperationalError / InterfaceError / disconnect: gone, locked,
+read-only, timed out). Whatever the view then answered (the caller's path catches its own
+errors), an ``after_request`` hook replaces it on ``/ivr/`` with TwiML that needs no
+database, and writes what must not be lost to the fault spool (``core.ops.spool``):
+
+- a caller (voice URL, menu, queue result, …): an apology and ``<Record>`` whose action is
+  ``/ivr/fallback/recording`` (that route never touches the database: it spools the message);
+- a recording action (a form with ``RecordingUrl``): the message is spooled, "thank you";
+- the waitUrl: a reassurance with Twilio's own ``QueuePosition`` and a pause, so waiting
+  callers keep their place and are still reassured every ``queue.reassure_every_s``; key 1
+  leaves the line to leave a message;
+- status callbacks: spooled, empty answer; agent legs: an apology and hang-up.
+
+A 500 handler gives the same answers for any ``/ivr/`` error no view caught: never a 500.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, current_app, g, has_request_context, request
+from sqlalchemy import event
+from sqlalchemy.exc import InterfaceError, OperationalError
+from twilio.twiml.voice_response import Gather, VoiceResponse
+
+from core.ops.metrics import DB_FALLBACKS
+from core.ops.spool import FORM_FIELDS, get_spool
+from core.twiml import twiml_response
+
+log = logging.getLogger(__name__)
+
+WEBHOOK_PREFIX = "/ivr/"
+FALLBACK_PREFIX = "/ivr/fallback/"
+MAX_MESSAGE_S = 120
+
+TEXTS = {
+    "zh-CN": {
+        "apology": "非常抱歉,系统暂时出现故障。请在提示音后留言,并留下您的联系电话,我们会尽快回复您。",
+        "saved": "您的留言已收到,我们会尽快回复您。感谢您的来电,再见。",
+        "closing": "感谢您的来电,再见。",
+        "hold": "非常抱歉让您久等了,您现在排在第{position}位,请继续稍候。如需留言,请按1。",
+        "agent": "系统暂时出现故障,请稍后再试。",
+    },
+    "en": {
+        "apology": "We are sorry, our system has a problem right now. Please leave a message after the "
+                   "tone with your phone number, and we will get back to you as soon as we can.",
+        "saved": "Thank you, we have your message and will get back to you soon. Goodbye.",
+        "closing": "Thank you for calling. Goodbye.",
+        "hold": "Thank you for waiting. You are number {position} in line. Please stay on the line, "
+                "or press 1 to leave a message.",
+        "agent": "The system has a problem right now. Please try again shortly.",
+    },
+}
+
+
+# -- TwiML (pure functions) -----------------------------------------------------------------
+
+def _say(response: VoiceResponse | Gather, settings: Any, locale: str, text: str) -> None:
+    voice = settings.voices[locale]
+    kwargs: dict[str, Any] = {"language": voice.say_language}
+    if voice.say_voice:
+        kwargs["voice"] = voice.say_voice
+    response.say(text, **kwargs)
+
+
+def apology_and_record(settings: Any, locale: str) -> VoiceResponse:
+    response = VoiceResponse()
+    _say(response, settings, locale, TEXTS[locale]["apology"])
+    response.record(action=f"{settings.public_url}{FALLBACK_PREFIX}recording", method="POST",
+                    max_length=MAX_MESSAGE_S, timeout=5, play_beep=True)
+    _say(response, settings, locale, TEXTS[locale]["closing"])
+    response.hangup()
+    return response
+
+
+def thanks_and_hangup(settings: Any, locale: str, key: str = "saved") -> VoiceResponse:
+    response = VoiceResponse()
+    _say(response, settings, locale, TEXTS[locale][key])
+    response.hangup()
+    return response
+
+
+def hold_in_line(settings: Any, locale: str, position: int) -> VoiceResponse:
+    """waitUrl during an outage: reassure (H3) and pause; key 1 leaves to leave a message."""
+    response = VoiceResponse()
+    gather = Gather(input="dtmf", num_digits=1, timeout=3, action=f"{settings.public_url}{FALLBACK_PREFIX}leave",
+                    method="POST")
+    _say(gather, settings, locale, TEXTS[locale]["hold"].format(position=position))
+    response.append(gather)
+    # speaking ≈ 8-10 s + 3 s listening; the rest of the interval is a pause
+    response.pause(length=max(1, int(settings.queue.reassure_every_s) - 15))
+    return response
+
+
+def leave_line() -> VoiceResponse:
+    response = VoiceResponse()
+    response.leave()
+    return response
+
+
+# -- the outage flag ------------------------------------------------------------------------
+
+def _on_db_error(context: Any) -> None:
+    exc = context.sqlalchemy_exception
+    if context.is_disconnect or isinstance(exc, OperationalError | InterfaceError):
+        if has_request_context():
+            g.ops_db_failed = True
+
+
+def _form() -> dict[str, str]:
+    try:
+        form = request.form
+    except Exception:  # noqa: BLE001
+        return {}
+    return {k: form.get(k, "")[:500] for k in FORM_FIELDS if form.get(k)}
+
+
+def _locale() -> str:
+    return current_app.config["HOTLINE"].company.default_locale
+
+
+def _spool(kind: str, form: dict[str, str]) -> None:
+    spool = get_spool(current_app._get_current_object())  # type: ignore[attr-defined]
+    if spool is None:
+        return
+    try:
+        spool.append(kind, path=request.path, form=form)
+    except OSError:
+        log.exception("spool: could not write a %s record", kind)
+        return
+    current_app.extensions["ops_replayer"].ensure_running()
+
+
+def fallback_response():
+    """The database-free answer for this ``/ivr/`` request (spooling what must be kept)."""
+    settings = current_app.config["HOTLINE"]
+    locale = _locale()
+    path = request.path
+    form = _form()
+    rule = request.url_rule.rule if request.url_rule is not None else "unmatched"
+    DB_FALLBACKS.labels(route=rule).inc()
+    if path.startswith(FALLBACK_PREFIX):
+        return None
+    if form.get("RecordingUrl"):
+        _spool("recording", form)
+        return twiml_response(thanks_and_hangup(settings, locale))
+    if path == "/ivr/queue/wait":
+        raw = (form.get("QueuePosition") or "1")[:6]
+        position = int(raw) if raw.isdigit() and int(raw) > 0 else 1
+        return twiml_response(hold_in_line(settings, locale, position))
+    if path.endswith("/status") or (form.get("CallStatus") in {"completed", "busy", "failed", "no-answer",
+                                                                 "canceled"}):
+        _spool("status", form)
+        return twiml_response(VoiceResponse())
+    if path.startswith("/ivr/agent/"):
+        return twiml_response(thanks_and_hangup(settings, locale, "agent"))
+    _spool("call", form)
+    return twiml_response(apology_and_record(settings, locale))
+
+
+def _after(response: Any) -> Any:
+    if not g.get("ops_db_failed") or not request.path.startswith(WEBHOOK_PREFIX) or response.status_code == 403:
+        return response
+    current_app.logger.warning("ivr: database unavailable; answered %s with the fallback", request.path)
+    replaced = fallback_response()
+    return replaced if replaced is not None else response
+
+
+def _internal_error(exc: Any):
+    if request.path.startswith("/api/"):
+        from flask import jsonify
+
+        return jsonify(error="internal error"), 500
+    if not request.path.startswith(WEBHOOK_PREFIX):
+        return exc
+    original = getattr(exc, "original_exception", None)
+    current_app.logger.error("ivr: %s failed: %r", request.path, original)
+    g.ops_db_failed = False  # answered here; _after must not answer twice
+    replaced = fallback_response()
+    if replaced is None:  # a fallback route itself failed (disk full?): still safe TwiML
+        replaced = twiml_response(thanks_and_hangup(current_app.config["HOTLINE"], _locale(), "closing"))
+    return replaced
+
+
+# -- fallback routes (no database) -----------------------------------------------------------
+
+def fallback_recording():
+    """The fallback ``<Record>`` action: spool the message (never the database), thank the caller."""
+    _spool("recording", _form())
+    return twiml_response(thanks_and_hangup(current_app.config["HOTLINE"], _locale()))
+
+
+def fallback_leave():
+    """Key 1 during an outage's wait: leave the line; Enqueue's action then offers a message."""
+    if (request.form.get("Digits") or "")[:1] == "1":
+        return twiml_response(leave_line())
+    return twiml_response(VoiceResponse())
+
+
+# -- time boxes ------------------------------------------------------------------------------
+
+def _install_time_boxes(app: Flask) -> None:
+    settings = app.config["HOTLINE"]
+    engine = app.extensions["db_engine"]
+    budget_ms = int(settings.ops.webhook_db_budget_s * 1000)
+    sqlite = engine.dialect.name == "sqlite"
+    default_ms = 15000 if sqlite else 0  # core.db's busy_timeout; PostgreSQL: no limit
+
+    event.listen(engine, "handle_error", _on_db_error)
+
+    if not sqlite:
+        @event.listens_for(engine, "do_connect")
+        def _connect_timeout(_dialect: Any, _rec: Any, _cargs: Any, cparams: dict[str, Any]) -> None:
+            cparams.setdefault("connect_timeout", settings.ops.db_connect_timeout_s)
+
+    @event.listens_for(engine, "checkout")
+    def _budget(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        wanted = default_ms
+        if has_request_context() and request.path.startswith(WEBHOOK_PREFIX):
+            wanted = budget_ms
+        if record.info.get("ops_budget_ms") == wanted:
+            return
+        cursor = dbapi_connection.cursor()
+        try:
+            if sqlite:
+                cursor.execute(f"PRAGMA busy_timeout = {int(wanted)}")
+            else:
+                cursor.execute(f"SET statement_timeout = {int(wanted)}")
+                cursor.execute(f"SET lock_timeout = {int(wanted)}")
+                dbapi_connection.commit()
+        finally:
+            cursor.close()
+        record.info["ops_budget_ms"] = wanted
+
+
+def _rest_timeout(app: Flask) -> None:
+    gateway = app.extensions.get("gateway")
+    http_client = getattr(getattr(gateway, "client", None), "http_client", None)
+    if http_client is not None and hasattr(http_client, "timeout") and http_client.timeout is None:
+        http_client.timeout = app.config["HOTLINE"].ops.rest_timeout_s
+
+
+def init_app(app: Flask) -> None:
+    _install_time_boxes(app)
+    _rest_timeout(app)
+    app.after_request(_after)
+    app.register_error_handler(500, _internal_error)
+    app.add_url_rule(f"{FALLBACK_PREFIX}recording", "ops_fallback_recording", fallback_recording, methods=["POST"])
+    app.add_url_rule(f"{FALLBACK_PREFIX}leave", "ops_fallback_leave", fallback_leave, methods=["POST"])

@@ -1,0 +1,264 @@
+"""The fault spool: what a webhook could not write while the database was down, kept on disk
+and stored once the database is back — nothing a caller said is lost.
+
+Each record is one small JSON file in ``<data_dir>/spool/``, written to a temporary name,
+``fsync``-ed, then renamed into place (and the directory fsync-ed): a record is either whole
+on disk or absent, and several gunicorn workers can write at once without sharing a file.
+Names start with the time in nanoseconds, so replay keeps arrival order.
+
+Replay (``replay(app)``) runs at start-up and in a background thread while records are pending
+(every ``ops.spool_replay_every_s``). Each record is stored in one transaction together with
+its ``ops_spool_replays`` row (primary key = the record's id), then its file is removed: a
+crash between commit and removal, or two workers replaying the same file, cannot store it
+twice. A record that cannot be parsed is moved to ``spool/bad/`` and logged, never dropped.
+
+Kinds: ``recording`` (a message left through the fallback → a ``message`` case with the
+recording, at its original time), ``call`` (a call that arrived during the outage → its Call
+row and a ``db_outage`` event), ``status`` (a status callback → the Call's final status).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+import time
+import uuid
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from core.db import session_scope, utcnow
+from core.ops.metrics import REPLAYED, SPOOLED
+
+log = logging.getLogger(__name__)
+
+FINAL = {"completed", "busy", "failed", "no-answer", "canceled"}
+KNOWN = FINAL | {"queued", "initiated", "ringing", "in-progress"}
+FORM_FIELDS = ("CallSid", "AccountSid", "From", "To", "CallStatus", "Direction", "CallDuration",
+               "RecordingUrl", "RecordingDuration", "RecordingSid", "Digits", "QueueResult", "QueueTime",
+               "QueuePosition")
+
+
+class Spool:
+    def __init__(self, directory: Path):
+        self.dir = directory
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+
+    def append(self, kind: str, **fields: Any) -> str:
+        """Write one record durably; returns its id."""
+        record_id = f"{time.time_ns():020d}-{os.getpid()}-{uuid.uuid4().hex[:10]}"
+        record = {"id": record_id, "kind": kind, "received_at": utcnow().isoformat(), **fields}
+        data = json.dumps(record, ensure_ascii=False).encode()
+        tmp = self.dir / f".tmp-{record_id}"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            os.write(fd, data)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, self.dir / f"{record_id}.json")
+        dir_fd = os.open(self.dir, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+        SPOOLED.labels(kind=kind).inc()
+        return record_id
+
+    def pending(self) -> list[Path]:
+        return sorted(self.dir.glob("*.json"))
+
+    def pending_count(self) -> int:
+        return sum(1 for _ in self.dir.glob("*.json"))
+
+    def replay(self, app: Flask) -> int:
+        """Store pending records; stops at the first database error (retried later)."""
+        stored = 0
+        with self._lock:
+            for path in self.pending():
+                try:
+                    record = json.loads(path.read_text(encoding="utf-8"))
+                    if not isinstance(record, dict) or "id" not in record or "kind" not in record:
+                        raise ValueError("not a spool record")
+                except FileNotFoundError:
+                    continue  # another worker stored it
+                except (ValueError, UnicodeDecodeError) as exc:
+                    bad = self.dir / "bad"
+                    bad.mkdir(exist_ok=True)
+                    os.replace(path, bad / path.name)
+                    log.error("spool: %s is unreadable (%s); moved to %s", path.name, exc, bad)
+                    continue
+                try:
+                    with session_scope(app) as s:
+                        new = _store(s, app, record)
+                except IntegrityError:
+                    new = False  # stored by another worker meanwhile (ledger row exists)
+                except SQLAlchemyError as exc:
+                    log.warning("spool: database still unavailable (%s); %d record(s) wait",
+                                type(exc).__name__, self.pending_count())
+                    break
+                if new:
+                    stored += 1
+                    REPLAYED.labels(kind=str(record["kind"])[:20]).inc()
+                path.unlink(missing_ok=True)
+        if stored:
+            log.info("spool: stored %d record(s) in the database", stored)
+        return stored
+
+
+def get_spool(app: Flask) -> Spool | None:
+    return app.extensions.get("ops_spool")
+
+
+def _when(record: dict[str, Any]) -> datetime:
+    try:
+        return datetime.fromisoformat(str(record.get("received_at")))
+    except ValueError:
+        return utcnow()
+
+
+def _call(s: Session, app: Flask, form: dict[str, str], when: datetime) -> tuple[Any, bool]:
+    from core.models import Call, Caller
+    from core.phone import caller_number
+
+    settings = app.config["HOTLINE"]
+    sid = (form.get("CallSid") or "").strip()[:64]
+    if not sid:
+        return None, False
+    call = s.scalar(select(Call).where(Call.call_sid == sid))
+    if call is not None:
+        return call, False
+    caller = None
+    phone = caller_number(form.get("From"), settings.campaigns.default_region)
+    direction = (form.get("Direction") or "inbound")[:20]
+    if phone is not None and direction == "inbound":
+        caller = s.scalar(select(Caller).where(Caller.phone == phone))
+        if caller is None:
+            caller = Caller(phone=phone)
+            s.add(caller)
+            s.flush()
+    status = form.get("CallStatus") if form.get("CallStatus") in KNOWN else "ringing"
+    call = Call(call_sid=sid, direction=direction, purpose="caller",
+                from_number=(form.get("From") or "")[:80] or None, to_number=(form.get("To") or "")[:80] or None,
+                caller=caller, status=status, started_at=when, locale=caller.locale if caller else None)
+    s.add(call)
+    s.flush()
+    return call, True
+
+
+def _store(s: Session, app: Flask, record: dict[str, Any]) -> bool:
+    """Store one record with its ledger row; False when it was stored before."""
+    from core.cases import open_case
+    from core.models import CallEvent, Case, CaseKind
+    from core.ops.models import SpoolReplay
+
+    settings = app.config["HOTLINE"]
+    record_id = str(record["id"])[:64]
+    if s.get(SpoolReplay, record_id) is not None:
+        return False
+    kind = str(record["kind"])
+    form = {k: str(v) for k, v in (record.get("form") or {}).items()}
+    when = _when(record)
+    call, created = _call(s, app, form, when)
+    case_id = None
+    if call is not None and (created or kind == "call"):
+        s.add(CallEvent(call=call, kind="db_outage", at=when,
+                        detail={"path": record.get("path"), "spool_id": record_id, "record": kind}))
+    if kind == "recording":
+        url = form.get("RecordingUrl", "")
+        url = url if url.startswith(("https://", "http://")) else ""
+        duration = form.get("RecordingDuration", "")
+        existing = None
+        if call is not None:
+            existing = s.scalar(select(Case).where(Case.call_id == call.id, Case.kind == CaseKind.MESSAGE))
+        if existing is not None:
+            existing.recording_url = existing.recording_url or url or None
+            case_id = existing.id
+        else:
+            from zoneinfo import ZoneInfo
+
+            local = when.replace(tzinfo=ZoneInfo("UTC")).astimezone(settings.hours.zone)
+            note = (f"Message left {local:%Y-%m-%d %H:%M} ({settings.hours.timezone}) while the database "
+                    f"was unavailable; kept in the fault spool and stored {utcnow():%Y-%m-%d %H:%M} UTC.")
+            case = open_case(s, settings, kind=CaseKind.MESSAGE, source="voicemail",
+                             caller_id=call.caller_id if call else None, call_id=call.id if call else None,
+                             contact_number=call.caller.phone if call and call.caller else None,
+                             description=note, recording_url=url or None)
+            case.outcome = {"left_at_local": local.isoformat(), "reason": "db_outage",
+                            "recording_duration_s": int(duration) if duration.isdigit() else 0}
+            case_id = case.id
+    elif kind == "status" and call is not None:
+        status = form.get("CallStatus", "")
+        if status in KNOWN and call.status not in FINAL:
+            call.status = status
+            s.add(CallEvent(call=call, kind="status", at=when, detail={"status": status, "spooled": True}))
+            if status in FINAL:
+                call.ended_at = call.ended_at or when
+                raw = form.get("CallDuration", "")
+                call.duration_s = float(raw) if raw.isdigit() else max(0.0, (when - call.started_at).total_seconds())
+    s.add(SpoolReplay(spool_id=record_id, kind=kind[:20], call_sid=(form.get("CallSid") or None),
+                      received_at=when, case_id=case_id))
+    s.flush()
+    return True
+
+
+# -- background retry -----------------------------------------------------------------------
+
+class Replayer:
+    """Retries the spool every ``ops.spool_replay_every_s`` while records are pending, then exits."""
+
+    def __init__(self, app: Flask, spool: Spool):
+        self.app = app
+        self.spool = spool
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._guard = threading.Lock()
+
+    def ensure_running(self) -> None:
+        with self._guard:
+            if self._thread is not None and self._thread.is_alive():
+                return
+            self._stop.clear()
+            self._thread = threading.Thread(target=self._run, name="hotline-spool-replay", daemon=True)
+            self._thread.start()
+
+    def _run(self) -> None:
+        period = self.app.config["HOTLINE"].ops.spool_replay_every_s
+        while not self._stop.wait(period):
+            try:
+                self.spool.replay(self.app)
+            except Exception:  # noqa: BLE001 - keep retrying
+                log.exception("spool: replay failed")
+            if self.spool.pending_count() == 0:
+                return
+
+    def stop(self) -> None:
+        self._stop.set()
+        thread = self._thread
+        if thread is not None:
+            thread.join(timeout=5)
+
+
+def init_app(app: Flask) -> None:
+    from core.paths import data_dir
+
+    spool = Spool(data_dir(app.config["HOTLINE"]) / "spool")
+    app.extensions["ops_spool"] = spool
+    replayer = Replayer(app, spool)
+    app.extensions["ops_replayer"] = replayer
+    app.extensions.setdefault("hotline_stoppers", []).append(replayer.stop)
+    if spool.pending_count():
+        try:
+            spool.replay(app)  # at start-up: what an earlier outage left behind
+        except Exception:  # noqa: BLE001 - start-up must not fail on it
+            log.exception("spool: replay at start-up failed")
+        if spool.pending_count():
+            replayer.ensure_running()

@@ -1,0 +1,132 @@
+"""Helpers for the hardening tests: database outages (SQLite and PostgreSQL), signed posts."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from tests.conftest import BACKEND, PG_ADMIN_URL
+
+
+class Outage:
+    """Make the app's database unavailable, then bring it back (same data).
+
+    SQLite: the database file is moved away (after a WAL checkpoint) and the pool emptied, so
+    new connections find an empty file ("no such table"). PostgreSQL: the database stops
+    accepting connections and its sessions are terminated (``ALLOW_CONNECTIONS false`` +
+    ``pg_terminate_backend``).
+    """
+
+    def __init__(self, app: Any):
+        self.app = app
+        self.engine = app.extensions["db_engine"]
+        self.url = self.engine.url
+
+    @property
+    def sqlite(self) -> bool:
+        return self.url.get_backend_name() == "sqlite"
+
+    def _files(self) -> list[Path]:
+        path = Path(self.url.database)
+        return [path, Path(f"{path}-wal"), Path(f"{path}-shm")]
+
+    def start(self) -> None:
+        if self.sqlite:
+            with self.engine.connect() as connection:
+                connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            self.engine.dispose()
+            for f in self._files():
+                if f.exists():
+                    os.replace(f, f"{f}.away")
+        else:
+            name = self.url.database
+            admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+            with admin.connect() as connection:
+                connection.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false'))
+                connection.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                        "WHERE datname = :n AND pid <> pg_backend_pid()"), {"n": name})
+            admin.dispose()
+
+    def stop(self) -> None:
+        self.engine.dispose()
+        if self.sqlite:
+            for f in self._files():
+                f.unlink(missing_ok=True)
+                away = Path(f"{f}.away")
+                if away.exists():
+                    os.replace(away, f)
+        else:
+            admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+            with admin.connect() as connection:
+                connection.execute(text(f'ALTER DATABASE "{self.url.database}" ALLOW_CONNECTIONS true'))
+            admin.dispose()
+        self.engine.dispose()
+
+
+@pytest.fixture
+def outage(app: Any):
+    o = Outage(app)
+    started = []
+
+    def start() -> Outage:
+        o.start()
+        started.append(True)
+        return o
+
+    o.begin = start  # type: ignore[attr-defined]
+    yield o
+    if started:
+        try:
+            o.stop()
+        except Exception:  # noqa: BLE001 - already stopped by the test
+            pass
+
+
+class SqliteLock:
+    """Another connection holding SQLite's write lock (BEGIN EXCLUSIVE)."""
+
+    def __init__(self, app: Any):
+        self.path = app.extensions["db_engine"].url.database
+        self.connection: sqlite3.Connection | None = None
+
+    def __enter__(self) -> SqliteLock:
+        self.connection = sqlite3.connect(self.path, isolation_level=None, timeout=5)
+        self.connection.execute("BEGIN EXCLUSIVE")
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        assert self.connection is not None
+        self.connection.execute("ROLLBACK")
+        self.connection.close()
+
+
+class PgTableLock:
+    """Another session holding ACCESS EXCLUSIVE locks on the given tables."""
+
+    def __init__(self, app: Any, tables: list[str]):
+        self.engine = create_engine(app.extensions["db_engine"].url)
+        self.tables = tables
+
+    def __enter__(self) -> PgTableLock:
+        self.connection = self.engine.connect()
+        self.transaction = self.connection.begin()
+        for table in self.tables:
+            self.connection.execute(text(f'LOCK TABLE "{table}" IN ACCESS EXCLUSIVE MODE'))
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.transaction.rollback()
+        self.connection.close()
+        self.engine.dispose()
+
+
+def db_lock(app: Any) -> Any:
+    """A lock that makes the caller's path wait on the database (either backend)."""
+    if BACKEND == "postgresql":
+        return PgTableLock(app, ["calls", "callers", "call_events"])
+    return SqliteLock(app)
