@@ -333,13 +333,24 @@ def _h17(s: Session, settings: Settings, now: datetime) -> int:
             record_callback_result(s, settings, case, "no_number")
             continue
         campaign = campaign or system_campaign(s, settings, "H17")
-        try:
-            contact = add_contact(s, settings, campaign, number, name=case.caller_name, title=_title(case),
-                                  case_id=case.id, case_ref=case.ref, next_attempt_at=due,
-                                  locale=case.caller.locale if case.caller else None)
-        except (InvalidNumber, IntegrityError) as exc:
-            record_callback_result(s, settings, case, "invalid_number", note=str(exc))
-            continue
+        previous = s.get(Contact, rows[-1].contact_id) if rows and rows[-1].contact_id else None
+        if previous is not None:
+            # The next call-back re-arms the same contact in a new round (new attempts, new keys).
+            contact = previous
+            contact.round += 1
+            contact.attempts = 0
+            contact.status = ContactStatus.PENDING
+            contact.next_attempt_at = due
+            contact.result = None
+            contact.outcome = {}
+        else:
+            try:
+                contact = add_contact(s, settings, campaign, number, name=case.caller_name, title=_title(case),
+                                      case_id=case.id, case_ref=case.ref, next_attempt_at=due,
+                                      locale=case.caller.locale if case.caller else None)
+            except InvalidNumber as exc:
+                record_callback_result(s, settings, case, "invalid_number", note=str(exc))
+                continue
         contact.reason = f"H17 complaint call-back #{len(rows) + 1}"
         row.contact_id = contact.id
         fired += 1

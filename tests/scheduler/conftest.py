@@ -59,8 +59,9 @@ def run(app: Any, sim: Any) -> Callable[..., None]:
     def runner(seconds: float, step: float = 0.25, followups: bool = False) -> None:
         elapsed = 0.0
         while elapsed < seconds - 1e-9:
-            sim.advance(step)
-            elapsed += step
+            now_step = min(step, seconds - elapsed)
+            sim.advance(now_step)
+            elapsed += now_step
             engine.tick(app, followups=followups, dispatch=False)
         assert not sim.errors, sim.errors
 
