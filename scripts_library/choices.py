@@ -39,7 +39,7 @@ class ChoiceIndex:
         best: tuple[float, int, int, str] | None = None
         for order, (option, synonyms) in enumerate(entries):
             for syn in synonyms:
-                found = align(syn, code, self.min_score)
+                found = align(syn, code, self.min_score, strict=True)
                 if found is None:
                     continue
                 key = (found[0], len(syn), -order, option)

@@ -101,7 +101,7 @@ class GramIndex:
         return sorted(pid for _, pid in found)
 
 
-def align(pattern: str, text: str, cutoff: float) -> tuple[float, int, int] | None:
+def align(pattern: str, text: str, cutoff: float, strict: bool = False) -> tuple[float, int, int] | None:
     """Best local match of ``pattern`` inside ``text``: (score 0–100, start, end) in code
     positions, or None below ``cutoff``.
 
@@ -110,12 +110,19 @@ def align(pattern: str, text: str, cutoff: float) -> tuple[float, int, int] | No
     then widened by up to two tokens (or narrowed by one, for patterns of six tokens or more),
     so an inserted or dropped word costs a little instead of a lot («我都忙死了» in «我都快忙死了»
     scores 91, not 80).
+
+    ``strict`` (key phrases, cues, menu words): every token of the pattern must be there, in
+    order, with at most two tokens inserted — a changed or missing token changes the meaning
+    too easily («明天再打电话问» is not «明天再打电话也可以») — except that patterns of eight
+    tokens or more may miss one token in eight.
     """
     m, n = len(pattern), len(text)
     if not m or not n:
         return None
     if m >= n:
         score = Indel.normalized_similarity(pattern, text) * 100
+        if strict and not _keeps_tokens(pattern, text):
+            return None
         return (score, 0, n) if score >= cutoff else None
     first = fuzz.partial_ratio_alignment(pattern, text, score_cutoff=max(0.0, cutoff - 25))
     if first is None:
@@ -123,15 +130,16 @@ def align(pattern: str, text: str, cutoff: float) -> tuple[float, int, int] | No
     if first.score == 100 and first.dest_end - first.dest_start == m:
         return 100.0, first.dest_start, first.dest_end  # the pattern occurs as it is
     # partial_ratio also tries windows cut short at the text's edges; re-score on whole windows
-    # so that a dropped token is tolerated only from six tokens up («去投诉我» ≠ «的投诉我»)
+    # so that a dropped token is tolerated only from eight tokens up («去投诉我» ≠ «的投诉我»)
     best = (0.0, 0, 0)
     s0 = first.dest_start
-    for length in ((m - 1, m, m + 1, m + 2) if m >= 6 else (m, m + 1, m + 2)):
+    for length in ((m - 1, m, m + 1, m + 2) if m >= 8 else (m, m + 1, m + 2)):
         if length > n:
             continue
         for start in range(max(0, s0 - 2), min(n - length, s0 + 2) + 1):
-            score = Indel.normalized_similarity(pattern, text[start : start + length]) * 100
-            if score > best[0]:
+            window = text[start : start + length]
+            score = Indel.normalized_similarity(pattern, window) * 100
+            if score > best[0] and (not strict or _keeps_tokens(pattern, window)):
                 best = (score, start, start + length)
     if best[0] < cutoff:
         return None
@@ -142,3 +150,10 @@ def align(pattern: str, text: str, cutoff: float) -> tuple[float, int, int] | No
     while b > a + 1 and text[b - 1] not in chars:
         b -= 1
     return score, a, b
+
+
+def _keeps_tokens(pattern: str, window: str) -> bool:
+    """All of the pattern's tokens in order in ``window`` (one in eight may miss from 8 up)."""
+    m = len(pattern)
+    lcs = (m + len(window) - Indel.distance(pattern, window)) // 2
+    return lcs >= m - m // 8

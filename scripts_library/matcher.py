@@ -108,7 +108,10 @@ class Matcher:
             self._trigger_situations.append(t.situation)
             sit = len(self._trigger_situations) - 1
             trig.setdefault(t.locale, []).extend(_Pattern(self._code(p, t.locale), "trigger", sit) for p in t.phrases)
-        drop_empty = lambda ps: [p for p in ps if p.code]  # noqa: E731
+        def drop_empty(ps: list[_Pattern]) -> list[_Pattern]:
+            """Without empty and duplicate patterns (folding makes «过几天/改天…» keys equal)."""
+            return list(dict.fromkeys(p for p in ps if p.code))
+
         self._forbidden = {loc: _Group(drop_empty(ps), 0.5) for loc, ps in forb.items()}
         self._approved = {loc: _Group(drop_empty(ps), 0.5) for loc, ps in appr.items()}
         self._triggers = {loc: _Group(drop_empty(ps), 0.5, unigrams=True) for loc, ps in trig.items()}
@@ -118,10 +121,10 @@ class Matcher:
         count = len([c for c in code if c in negs])
         return count - code.count(self._sorry) if count else 0
 
-    def _align(self, pattern: str, code: str, cutoff: float) -> tuple[float, int, int] | None:
+    def _align(self, pattern: str, code: str, cutoff: float, strict: bool = False) -> tuple[float, int, int] | None:
         """``index.align`` with the negation rule: a differing count of negations costs
         ``_NEGATION_PENALTY`` points each."""
-        found = align(pattern, code, max(0.0, cutoff - 1e-9))
+        found = align(pattern, code, max(0.0, cutoff - 1e-9), strict)
         if found is None:
             return None
         score, a, b = found
@@ -187,7 +190,7 @@ class Matcher:
         by_entry: dict[int, list[_Hit]] = {}
         for pid, p in self._forbidden[loc].candidates(code, qgrams):
             cutoff = st.check_min_score if p.role == "text" else st.phrase_min_score
-            found = self._align(p.code, code, cutoff)
+            found = self._align(p.code, code, cutoff, strict=p.role != "text")
             if found:
                 by_entry.setdefault(p.owner, []).append(_Hit(p.role, pid, *found))
         candidates = []

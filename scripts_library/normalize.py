@@ -22,9 +22,10 @@ import opencc
 
 _T2S = opencc.OpenCC("t2s")
 
-#: modal particles and fillers that change nothing about what is said (吧 and 呢 stay: «没事了吧»
-#: is a brush-off, «没事了» is «it is fixed now»)
-ZH_FILLERS = frozenset("啊呀啦嘛哦喔吖喂嗯呃哇哈")
+#: modal particles, fillers and the structural 的/了, which paraphrases add and drop freely
+#: («我新来的» / «我是新来», «我工号» / «我的工号»); 吧 and 呢 stay: «没事了吧» is a brush-off,
+#: «没事了» is «it is fixed now»
+ZH_FILLERS = frozenset("啊呀啦嘛哦喔吖喂嗯呃哇哈的了")
 #: polite and gendered forms folded so «您打××电话吧» and «你打别的电话» compare equal
 ZH_FOLD = {"您": "你", "她": "他", "它": "他", "妳": "你"}
 EN_DROP = frozenset({"a", "an", "the", "um", "uh", "er", "erm", "oh", "well", "just", "so", "hey"})
@@ -138,7 +139,8 @@ def normalize(text: str) -> NormText:
     while i < n:
         ch, src = chars[i]
         if is_cjk(ch):
-            if ch not in ZH_FILLERS:
+            # 不了 is «cannot» (转接不了), not the particle 了
+            if ch not in ZH_FILLERS or (ch == "了" and out.tokens and out.tokens[-1] == "不"):
                 out.add(ZH_FOLD.get(ch, ch), src, src + 1, clause)
             i += 1
         elif ch == "{" and (m := _PLACEHOLDER_RE.match("".join(c for c, _ in chars[i : i + 20]))):
