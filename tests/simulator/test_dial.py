@@ -171,3 +171,46 @@ def test_webhook_calling_the_rest_api_places_the_agent_leg(sim: Simulator, hooks
     caller = sim.place_inbound_call(CALLER, HOTLINE, CallerScript(talk_s=5))
     sim.run_until_idle(300)
     assert verbs(sim.timeline(caller), "bridged")[0]["call_sid"] == placed[0]
+
+
+def test_caller_hanging_up_during_the_whisper_lets_the_agent_take_the_next(
+        sim: Simulator, hooks: Hooks, twilio: Client) -> None:
+    setup_queue(hooks)
+    hooks.on("/whisper", twiml(lambda r: r.say("connecting you to an agent now, thank you for waiting")))
+    sim.set_behaviour(AGENT, Behaviour(answer_after_s=1))
+    quitter = sim.place_inbound_call(CALLER, HOTLINE, CallerScript(hangup_after_s=12))
+    patient = sim.place_inbound_call("+8613900000002", HOTLINE, CallerScript(talk_s=10))
+    sim.advance(10)
+    agent = place_agent(twilio)
+    sim.run_until_idle(300)
+    assert hooks.hits("/whisper")[0]["CallSid"] == quitter
+    assert [p["QueueResult"] for p in hooks.hits("/after") if p["CallSid"] == quitter] == ["hangup"]
+    assert verbs(sim.timeline(agent), "bridged")[0]["call_sid"] == patient
+    assert hooks.hits("/dial-done")[0]["DialCallSid"] == patient
+
+
+def test_hangup_on_star_ends_the_bridge_and_the_dialer_goes_on(sim: Simulator, hooks: Hooks) -> None:
+    hooks.on("/voice", twiml(lambda r: (r.dial("+8613700000004", hangup_on_star=True), r.say("back to menu"))))
+    hooks.on("/status")
+    sim.set_behaviour("+8613700000004", Behaviour(answer_after_s=2))
+    parent = sim.place_inbound_call(CALLER, HOTLINE, CallerScript())
+    sim.advance(10)
+    assert sim.press(parent, "*") is True
+    sim.run_until_idle()
+    child = verbs(sim.timeline(parent), "bridged")[0]["call_sid"]
+    assert verbs(sim.timeline(parent), "unbridged")[0]["reason"] == "hangup-on-star"
+    assert verbs(sim.timeline(parent), "say")[-1] == {"t": 10.0, "verb": "say", "text": "back to menu"}
+    assert (sim.call(child)["status"], sim.call(child)["duration"]) == ("completed", 8)
+
+
+def test_caller_hanging_up_cancels_the_ringing_leg(sim: Simulator, hooks: Hooks) -> None:
+    hooks.on("/voice", twiml(lambda r: r.dial("+8613700000005", action="/dial-done", timeout=30)))
+    hooks.on("/dial-done")
+    hooks.on("/status")
+    sim.set_behaviour("+8613700000005", Behaviour(answer="manual"))
+    parent = sim.place_inbound_call(CALLER, HOTLINE, CallerScript(hangup_after_s=6))
+    sim.run_until_idle()
+    child = next(c for c in sim.calls() if c["parent_call_sid"] == parent)
+    assert (child["status"], child["end"]) == ("canceled", 6.0)
+    done = hooks.hits("/dial-done")[0]
+    assert (done["DialCallStatus"], done["CallStatus"]) == ("canceled", "completed")

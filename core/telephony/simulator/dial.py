@@ -202,7 +202,8 @@ def _end_bridge(sim: Simulator, leg: Leg, ctx: dict[str, Any], reason: str) -> N
     unbridge(sim, leg, peer, reason, notify=(peer,))
 
 
-def _cleanup_children(sim: Simulator, ctx: dict[str, Any], keep: str | None = None) -> None:
+def _cleanup_children(sim: Simulator, ctx: dict[str, Any], keep: str | None = None,
+                      status: str = "no-answer") -> None:
     """Dialed legs that did not win are canceled (ringing) or hung up (answered late)."""
     from .legs import finish, hangup
 
@@ -213,7 +214,7 @@ def _cleanup_children(sim: Simulator, ctx: dict[str, Any], keep: str | None = No
         if child.answered:
             hangup(sim, child, by="api")
         else:
-            finish(sim, child, "canceled" if keep else "no-answer")
+            finish(sim, child, "canceled" if keep else status)
 
 
 def leg_gone(sim: Simulator, leg: Leg) -> None:
@@ -222,7 +223,7 @@ def leg_gone(sim: Simulator, leg: Leg) -> None:
     if ctx is None:
         return
     leg.dial_ctx = None
-    _cleanup_children(sim, ctx)
+    _cleanup_children(sim, ctx, status="canceled")
     connecting = sim.legs.get(ctx.get("connecting") or "")
     if connecting is not None and not connecting.bridged_with:
         sim.interrupt(connecting, Unbridged(leg.sid, "hangup"))

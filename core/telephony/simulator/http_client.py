@@ -61,9 +61,13 @@ class SimulatorHttpClient(HttpClient):
             sent["Authorization"] = f"Basic {token}"
         kwargs: dict[str, Any] = {"method": method.upper(), "headers": sent,
                                   "base_url": f"{parts.scheme}://{parts.netloc}"}
+        content_type = next((v for k, v in (headers or {}).items() if k.lower() == "content-type"), "")
         if data and method.upper() not in ("GET", "DELETE"):
-            kwargs["data"] = urlencode(_pairs(data))
-            kwargs["content_type"] = "application/x-www-form-urlencoded"
+            if content_type.startswith("application/") and content_type.endswith("json"):
+                kwargs["json"] = data  # as TwilioHttpClient sends JSON bodies
+            else:
+                kwargs["data"] = urlencode(_pairs(data))
+                kwargs["content_type"] = "application/x-www-form-urlencoded"
         response = WerkzeugClient(self.wsgi_app).open(path, follow_redirects=allow_redirects, **kwargs)
         try:
             text = response.get_data(as_text=True)

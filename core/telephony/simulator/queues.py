@@ -220,10 +220,12 @@ def _abandon(sim: Simulator, leg: Leg, in_queue: str, after_dequeue: str) -> Non
         _remove(q, leg)
         ctx["left_t"] = sim.now
         result = in_queue
-    else:
+    elif leg.bridged_with:
         result = after_dequeue
+    else:  # taken by an agent, not bridged yet (hearing the <Queue url> document)
+        result = in_queue
         agent = sim.legs.get(ctx.get("dequeued_by") or "")
-        if agent is not None and not leg.bridged_with:
+        if agent is not None:
             sim.interrupt(agent, ConnectFailed())
     leg.enqueue_ctx, leg.queue_result = None, result
     sim.record(leg, "queue_result", queue=ctx["queue_name"], result=result)
