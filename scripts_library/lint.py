@@ -159,6 +159,9 @@ def _check_with_matcher(lib: Library, settings: MatchSettings | None) -> list[Pr
             if not any(f["situation"] == e.situation for f in flags):
                 out.append(Problem(_where(e), f"{e.id}: forbidden text is not detected as {e.situation}: {text!r}"))
         for phrase in e.key_phrases:
+            if len(matcher.tokens(phrase, e.locale)) < 2:
+                out.append(Problem(_where(e), f"{e.id}: key phrase {phrase!r} is too short once normalised "
+                                              "(particles and 的/了 dropped): make it longer or a cue"))
             if not any(f["situation"] == e.situation for f in matcher.check(phrase, e.locale)):
                 out.append(Problem(_where(e), f"{e.id}: key phrase {phrase!r} is not detected as {e.situation}"))
     return out

@@ -89,6 +89,10 @@ class Matcher:
         norm = normalize(text)
         return folder.fold(norm) if folder else norm
 
+    def tokens(self, text: str, locale: str) -> list[str]:
+        """The tokens matching works on: normalised and folded (see ``normalize``, ``synonyms``)."""
+        return self._norm(text, locale).tokens
+
     def _code(self, text: str, locale: str = "") -> str:
         return self._encoder.encode(self._norm(text, locale).tokens, learn=True)
 

@@ -57,6 +57,7 @@ def test_small_library_is_clean(small):
     ("kind: approved", "kind: approve", "unknown kind 'approve'", 5),
     ("text: 很抱歉,我尽快帮您处理。", "text: 很抱歉,我儘快幫您處理。", "traditional characters", 5),
     ("    alternatives: [s3.a1]", "    alternatives: [s3.a1]\n    colour: red", "unknown entry key 'colour'", 13),
+    ("key_phrases: [我是新手]", "key_phrases: [新啦]", "too short once normalised", 8),
 ])
 def test_each_mistake_names_file_and_line(small, old, new, message, line):
     path = small / "zh.yaml"
