@@ -214,3 +214,32 @@ def test_caller_hanging_up_cancels_the_ringing_leg(sim: Simulator, hooks: Hooks)
     assert (child["status"], child["end"]) == ("canceled", 6.0)
     done = hooks.hits("/dial-done")[0]
     assert (done["DialCallStatus"], done["CallStatus"]) == ("canceled", "completed")
+
+
+def test_agent_redirected_away_from_an_empty_queue_is_no_longer_waiting(
+        sim: Simulator, hooks: Hooks, twilio: Client) -> None:
+    setup_queue(hooks)
+    hooks.on("/break", twiml(lambda r: r.pause(length=100)))
+    sim.set_behaviour(AGENT, Behaviour(answer_after_s=1))
+    seed = sim.place_inbound_call("+8613900000009", HOTLINE, CallerScript(hangup_after_s=0.5))
+    sim.advance(2)
+    agent = place_agent(twilio)
+    sim.advance(5)
+    twilio.calls(agent).update(url=f"{PUBLIC}/break")
+    sim.advance(1)
+    caller = sim.place_inbound_call(CALLER, HOTLINE, CallerScript(hangup_after_s=30))
+    sim.run_until_idle(300)
+    assert verbs(sim.timeline(caller), "bridged", "dequeued") == []
+    assert hooks.hits("/dial-done") == [] and seed
+
+
+def test_agent_leaving_during_the_queue_url_is_an_error_result(
+        sim: Simulator, hooks: Hooks, twilio: Client) -> None:
+    setup_queue(hooks)
+    hooks.on("/whisper", twiml(lambda r: r.say("connecting you to an agent now, thank you for waiting")))
+    sim.set_behaviour(AGENT, Behaviour(answer_after_s=1, hangup_after_s=2))
+    caller = sim.place_inbound_call(CALLER, HOTLINE, CallerScript(hangup_after_s=60))
+    place_agent(twilio)
+    sim.run_until_idle(300)
+    assert [p["QueueResult"] for p in hooks.hits("/after") if p["CallSid"] == caller] == ["error"]
+    assert verbs(sim.timeline(caller), "say")[-1]["text"] == "after the call: error"

@@ -219,6 +219,9 @@ def _cleanup_children(sim: Simulator, ctx: dict[str, Any], keep: str | None = No
 
 def leg_gone(sim: Simulator, leg: Leg) -> None:
     """The dialing leg ended during its Dial (hung up, redirected away)."""
+    for q in sim.queues.values():
+        if leg.sid in q.dialers:
+            q.dialers.remove(leg.sid)
     ctx = leg.dial_ctx
     if ctx is None:
         return

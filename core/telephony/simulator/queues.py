@@ -184,6 +184,7 @@ def connect(sim: Simulator, q: QueueState, agent: Leg, caller: Leg, notify_agent
 def _dequeued(sim: Simulator, leg: Leg, ctx: dict[str, Any], dequeued: Dequeued) -> Flow:
     """Play the ``<Queue url>`` document to the caller, bridge, wait for the bridge to end."""
     sim.record(leg, "dequeued", by=dequeued.dequeuer, queue=ctx["queue_name"])
+    bridged = False
     with expecting(leg, Bridged, Unbridged):
         try:
             doc: Doc | None = None
@@ -201,13 +202,15 @@ def _dequeued(sim: Simulator, leg: Leg, ctx: dict[str, Any], dequeued: Dequeued)
             if agent is None or agent.ended:
                 return "error"
             bridge(sim, leg, agent)
+            bridged = True
             while True:
                 try:
                     yield Sleep(None)
                 except Bridged:
                     continue
         except Unbridged:
-            return "bridged"
+            # Assumption: the dequeuing leg leaving before the bridge is QueueResult=error.
+            return "bridged" if bridged else "error"
 
 
 # -- the leg goes away / is redirected --------------------------------------------------------
