@@ -28,7 +28,8 @@ def _load(path: Path) -> Any:
 
 
 def find_entry(directory: Path, entry_id: str) -> dict[str, dict[str, Any]]:
-    """locale → the entry's fields as written, plus ``file`` (relative), ``file_situation``, ``file_locale``."""
+    """locale → the entry's fields as written, with its effective ``situation`` and ``locale`` (an entry
+    may take them from its file), plus ``file`` (relative), ``file_situation`` and ``file_locale``."""
     found: dict[str, dict[str, Any]] = {}
     for path in _files(directory):
         doc = _load(path)
@@ -37,7 +38,9 @@ def find_entry(directory: Path, entry_id: str) -> dict[str, dict[str, Any]]:
         for item in doc["entries"]:
             if isinstance(item, dict) and item.get("id") == entry_id:
                 locale = str(item.get("locale") or doc.get("locale") or "")
-                found.setdefault(locale, {**item, "file": str(path.relative_to(directory)),
+                situation = item.get("situation") or doc.get("situation")
+                found.setdefault(locale, {**item, "locale": locale, "situation": situation,
+                                          "file": str(path.relative_to(directory)),
                                           "file_situation": doc.get("situation"), "file_locale": doc.get("locale")})
     return found
 
@@ -77,9 +80,9 @@ def render(fields: dict[str, Any], column: int, file_situation: Any, file_locale
     data = {k: fields[k] for k in ORDER if k in fields}
     data.update({k: v for k, v in fields.items() if k not in data and k not in META})
     if data.get("situation") == file_situation:
-        data.pop("situation")
+        data.pop("situation", None)
     if data.get("locale") == file_locale:
-        data.pop("locale")
+        data.pop("locale", None)
     body = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=10_000,
                           default_flow_style=None).splitlines()
     dash = " " * max(0, column - 2) + "- "
