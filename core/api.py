@@ -89,8 +89,25 @@ def openapi_document() -> dict[str, Any]:
             "schemas": _SCHEMAS,
         },
         "security": [{"bearer": []}],
-        "paths": dict(sorted(_PATHS.items())),
+        "paths": {path: _with_error_responses(item) for path, item in sorted(_PATHS.items())},
     }
+
+
+_ERROR_RESPONSE = {"description": "Bad input, missing or invalid token, not allowed or not found",
+                   "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
+
+
+def _with_error_responses(item: dict[str, Any]) -> dict[str, Any]:
+    """Every operation may answer the Contract's JSON error with a 4xx (api_auth: 401/403)."""
+    out = dict(item)
+    for method in _METHODS:
+        operation = out.get(method)
+        if isinstance(operation, dict):
+            responses = dict(operation.get("responses") or {})
+            responses.setdefault("4XX", _ERROR_RESPONSE)
+            out[method] = {**operation, "responses": responses}
+    return out
 
 
 @bp.get("/openapi.json")
@@ -109,7 +126,11 @@ def _handle_api_error(exc: ApiError):
 def _handle_http_error(exc: HTTPException):
     if not _wants_json():
         return exc
-    return jsonify(error=exc.description or exc.name), exc.code or 500
+    response = jsonify(error=exc.description or exc.name)
+    for name, value in exc.get_headers():  # keep e.g. Allow on 405 (RFC 9110)
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response, exc.code or 500
 
 
 def init_app(app: Flask) -> None:
