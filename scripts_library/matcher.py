@@ -19,6 +19,7 @@ from .locales import canonical_locale
 from .model import Entry, Library
 from .normalize import ZH_FILLERS, NormText, normalize
 from .placeholders import fill
+from .scoring import Hit, cluster_score, clusters
 from .settings import MatchSettings
 from .synonyms import Folder
 
@@ -35,15 +36,6 @@ class _Pattern:
     code: str
     role: str  # "key" | "cue" | "text" | "trigger"
     owner: int  # entry index (key/cue/text) or situation (trigger, index into _Group.situations)
-
-
-@dataclass(slots=True)
-class _Hit:
-    role: str
-    pattern: int
-    score: float
-    a: int
-    b: int
 
 
 class _Group:
@@ -191,16 +183,16 @@ class Matcher:
                     exclude: int | None = None) -> list[tuple[float, int, int, int, int]]:
         """(score, hit count, token start, token end, entry index) of every accepted flag."""
         st = self.settings
-        by_entry: dict[int, list[_Hit]] = {}
+        by_entry: dict[int, list[Hit]] = {}
         for pid, p in self._forbidden[loc].candidates(code, qgrams):
             cutoff = st.check_min_score if p.role == "text" else st.phrase_min_score
             found = self._align(p.code, code, cutoff, strict=p.role != "text")
             if found:
-                by_entry.setdefault(p.owner, []).append(_Hit(p.role, pid, *found))
+                by_entry.setdefault(p.owner, []).append(Hit(p.role, pid, *found))
         candidates = []
         for i, hits in by_entry.items():
-            for cluster in _clusters(hits, st.cue_window):
-                score = _cluster_score(cluster)
+            for cluster in clusters(hits, st.cue_window):
+                score = cluster_score(cluster)
                 if score >= st.check_min_score:
                     a, b = min(h.a for h in cluster), max(h.b for h in cluster)
                     candidates.append((score, len({h.pattern for h in cluster}), a, b, i))
@@ -330,30 +322,3 @@ class Matcher:
             if score > best.get(p.owner, 0.0):
                 best[p.owner] = score
         return best
-
-
-def _clusters(hits: list[_Hit], window: int) -> list[list[_Hit]]:
-    """Group one entry's hits that lie within ``window`` tokens of each other."""
-    hits = sorted(hits, key=lambda h: (h.a, h.b))
-    groups: list[list[_Hit]] = []
-    for h in hits:
-        if groups and h.a - max(x.b for x in groups[-1]) <= window:
-            groups[-1].append(h)
-        else:
-            groups.append([h])
-    return groups
-
-
-def _cluster_score(cluster: list[_Hit]) -> float:
-    """A key phrase or the whole wording alone flags; cues need a second cue elsewhere in
-    the utterance (two cues on the same words are one piece of evidence)."""
-    strong = [h.score for h in cluster if h.role != "cue"]
-    score = max(strong, default=0.0)
-    cues = sorted((h for h in cluster if h.role == "cue"), key=lambda h: -h.score)
-    pairs = [(x.score + y.score) / 2 for n, x in enumerate(cues) for y in cues[n + 1:]
-             if x.pattern != y.pattern and (x.b <= y.a or y.b <= x.a)]
-    if pairs:
-        score = max(score, max(pairs) - 5.0)
-    if score:
-        score = min(100.0, score + 2.0 * (len({h.pattern for h in cluster}) - 1))
-    return score
