@@ -12,8 +12,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from rapidfuzz import fuzz
-
 from .index import Encoder, GramIndex, align, grams
 from .locales import canonical_locale
 from .model import Entry, Library
@@ -300,7 +298,9 @@ class Matcher:
             for _, p in group.candidates(code, qgrams):
                 found = self._align(p.code, code, self.settings.suggest_min_score)
                 if found:
-                    hits.setdefault(self._trigger_situations[p.owner], []).append(found[0])
+                    # a one-word keyword («rude», «经理») says less than a caller's whole phrase
+                    weight = min(1.0, 0.78 + 0.08 * len(p.code))
+                    hits.setdefault(self._trigger_situations[p.owner], []).append(found[0] * weight)
         scores = {sit: min(100.0, max(v) + 2.0 * (len(v) - 1)) for sit, v in hits.items()}
         if loc in self._forbidden:
             for sit, s in self.situations_flagged(loc, code, qgrams).items():
@@ -309,16 +309,19 @@ class Matcher:
 
     def _own_scores(self, loc: str, code: str, qgrams: set[str]) -> dict[int, float]:
         """How close the utterance is to an approved text itself (an agent's draft): the
-        partial ratio, scaled down for drafts of under eight tokens («抱歉» alone says little)."""
+        local alignment, scaled down for drafts of under six tokens («抱歉» alone says little)."""
         best: dict[int, float] = {}
         group = self._approved.get(loc)
         if group is None:
             return best
         n = len(code)
         for _, p in group.candidates(code, qgrams, limit=40):
-            score = fuzz.partial_ratio(code, p.code)
-            if len(p.code) >= n:
-                score *= min(1.0, n / 8)
+            if len(p.code) >= n:  # the draft inside the reply (insertions allowed), scaled by length
+                found = align(code, p.code, 0.0)
+                score = found[0] * min(1.0, n / 6) if found else 0.0
+            else:
+                found = align(p.code, code, 0.0)
+                score = found[0] if found else 0.0
             if score > best.get(p.owner, 0.0):
                 best[p.owner] = score
         return best
