@@ -1,0 +1,109 @@
+"""Contract 8 (GET|POST /api/campaigns, GET /api/campaigns/<id>) and the campaigns CLI; bad input
+is a 4xx JSON error or a one-line CLI error, never a 500."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from core.telephony.simulator import Behaviour
+
+from .conftest import NUMBERS, csv_of
+
+
+@pytest.fixture
+def lead(make_user):
+    _user, token = make_user("lead1", role="lead")
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def agent(make_user):
+    _user, token = make_user("agent1", role="agent")
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_create_list_and_progress_over_the_api(app, client, sim, lead, agent, run):
+    body = {"name": "投诉回访", "purpose": "complaint_followup", "window": "00:00-24:00", "max_attempts": 2,
+            "retry_backoff_s": 60, "agent_code": "1024"}
+    created = client.post("/api/campaigns", headers=lead, json=body)
+    assert created.status_code == 201, created.get_json()
+    campaign = created.get_json()
+    assert campaign["status"] == "draft" and campaign["script"][0] == "outbound_verify"
+    cid = campaign["id"]
+    for number in NUMBERS[:3]:
+        sim.set_behaviour(number, Behaviour(answer="human", answer_after_s=2, press=["1", "1"]))
+    sim.set_behaviour(NUMBERS[3], Behaviour(answer="busy"))
+    upload = client.post(f"/api/campaigns/{cid}/contacts", headers={**lead, "Content-Type": "text/csv"},
+                         data=csv_of(NUMBERS[:4]).encode())
+    assert upload.get_json()["imported"] == 4
+    assert client.post(f"/api/campaigns/{cid}/start", headers=lead).status_code == 200
+    run(150, step=1)
+    progress = client.get(f"/api/campaigns/{cid}", headers=agent).get_json()  # any role reads
+    assert {k: progress[k] for k in ("dialed", "answered", "completed", "failed", "remaining")} == {
+        "dialed": 4, "answered": 3, "completed": 3, "failed": 1, "remaining": 0}
+    assert progress["blocked"]["retry_cap"] == 1 and progress["status"] == "completed"
+    assert progress["percent"] == 100.0
+    listed = client.get("/api/campaigns", headers=agent).get_json()["campaigns"]
+    assert listed[0]["id"] == cid and listed[0]["completed"] == 3
+    contacts = client.get(f"/api/campaigns/{cid}/contacts", headers=lead).get_json()["contacts"]
+    assert contacts[3]["why"].startswith("retry cap reached: 2 attempts (busy, busy)")
+    assert contacts[0]["outcome"] == {"identity_verified": True, "satisfied": True}
+    doc = client.get("/api/openapi.json").get_json()
+    assert "/api/campaigns/{campaign_id}/contacts" in doc["paths"]
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    ({}, "name: required"), ({"name": "x", "purpose": "spam"}, "purpose:"), ({"name": "x", "mode": "robot"}, "mode:"),
+    ({"name": "x", "calls_per_second": 50}, "calls_per_second:"), ({"name": "x", "cron": "every day"}, "cron:"),
+    ({"name": "x", "window": "18:00-09:00"}, "window:"), ({"name": "x", "timezone": "Mars/Base"}, "timezone:"),
+    ({"name": "x", "start_at": "tomorrow"}, "start_at:"), ({"name": "x", "script": [1, 2]}, "script[1]"),
+    ({"name": "x", "max_attempts": "lots"}, "max_attempts:"), ({"name": "x", "weekdays": [9]}, "weekdays:"),
+    ({"name": "x" * 200}, "name:"), ({"name": "x", "context": ["a"]}, "context:"),
+])
+def test_bad_campaign_input_is_400_naming_the_field(client, lead, body, message):
+    response = client.post("/api/campaigns", headers=lead, json=body)
+    assert response.status_code == 400 and message in response.get_json()["error"], response.get_json()
+
+
+def test_writes_need_a_lead_and_state_changes_are_checked(client, lead, agent):
+    assert client.post("/api/campaigns", headers=agent, json={"name": "x"}).status_code == 403
+    assert client.post("/api/campaigns", json={"name": "x"}).status_code == 401
+    assert client.post("/api/campaigns", headers=lead, data="not json").status_code == 400
+    cid = client.post("/api/campaigns", headers=lead, json={"name": "x"}).get_json()["id"]
+    assert client.post(f"/api/campaigns/{cid}/resume", headers=lead).status_code == 409
+    assert client.post(f"/api/campaigns/{cid}/cancel", headers=lead).get_json()["status"] == "cancelled"
+    assert client.post(f"/api/campaigns/{cid}/pause", headers=lead).status_code == 409
+    assert client.get("/api/campaigns/12345", headers=lead).status_code == 404
+    assert client.get(f"/api/campaigns/{cid}/contacts?limit=x", headers=lead).status_code == 400
+
+
+def test_cli_create_import_show_pause_resume_cancel(app, runner, tmp_path):
+    out = runner.invoke(args=["campaigns", "create", "停水通知", "--purpose", "outage_notice",
+                              "--context", "area=3号楼", "--context", "start=9点", "--window", "08:00-20:00",
+                              "--no-amd", "--start"])
+    assert out.exit_code == 0, out.output
+    campaign = json.loads(out.output)
+    assert campaign["status"] == "scheduled" and campaign["context"]["area"] == "3号楼"
+    assert not campaign["machine_detection"]
+    cid = str(campaign["id"])
+    path = tmp_path / "c.csv"
+    path.write_text(csv_of(NUMBERS[:3]), encoding="utf-8")
+    assert json.loads(runner.invoke(args=["campaigns", "import", cid, str(path)]).output)["imported"] == 3
+    shown = json.loads(runner.invoke(args=["campaigns", "show", cid, "--contacts"]).output)
+    assert shown["contacts"] == 3 and len(shown["contact_list"]) == 3 and "why" in shown["contact_list"][0]
+    assert json.loads(runner.invoke(args=["campaigns", "pause", cid]).output)["status"] == "paused"
+    assert json.loads(runner.invoke(args=["campaigns", "resume", cid]).output)["status"] in ("scheduled", "running")
+    listed = [json.loads(line) for line in runner.invoke(args=["campaigns", "list"]).output.splitlines()]
+    assert listed[0]["id"] == campaign["id"]
+    assert json.loads(runner.invoke(args=["campaigns", "cancel", cid]).output)["status"] == "cancelled"
+    again = runner.invoke(args=["campaigns", "cancel", cid])
+    assert again.exit_code != 0 and "already cancelled" in again.output
+    bad = runner.invoke(args=["campaigns", "create", "x", "--window", "nope"])
+    assert bad.exit_code != 0 and "window:" in bad.output
+    assert runner.invoke(args=["campaigns", "show", "999"]).exit_code != 0
+    status = json.loads(runner.invoke(args=["scheduler", "status"]).output)
+    assert status["live"] is False
+    tick = json.loads(runner.invoke(args=["scheduler", "tick"]).output)
+    assert "dialed" in tick
