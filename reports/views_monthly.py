@@ -51,6 +51,9 @@ def monthly_export(month: str):
     response = make_response(html)
     response.headers["Content-Type"] = "text/html; charset=utf-8"
     response.headers["Content-Disposition"] = f'attachment; filename="hotline-monthly-{month}.html"'
+    # Self-contained: its own inline styles and scripts, nothing fetched from anywhere.
+    response.headers["Content-Security-Policy"] = ("default-src 'none'; script-src 'unsafe-inline'; "
+                                                   "style-src 'unsafe-inline'; img-src data:")
     return response
 
 

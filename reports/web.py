@@ -31,6 +31,38 @@ def secs(value: float | None) -> str:
     return "—" if value is None else f"{value:.0f}s"
 
 
+#: Case kinds (H13 and the ones the parts open) in both languages.
+CASE_KINDS: dict[str, tuple[str, str]] = {
+    "routine": ("常规服务", "Routine"), "repair": ("报修", "Repair"), "complaint": ("投诉", "Complaint"),
+    "inquiry": ("咨询", "Inquiry"), "message": ("留言", "Message"), "manager_callback": ("经理回电", "Manager call-back"),
+    "recovery": ("挂断回访", "Recovery call-back"), "follow_up": ("跟进", "Follow-up"), "fees": ("缴费", "Fees"),
+    "emergency": ("紧急", "Emergency"),
+}
+
+
+#: H16/H18 survey questions (the scheduler's step ids).
+SURVEY_ITEMS: dict[str, tuple[str, str]] = {
+    "survey_timeliness": ("及时性", "Timeliness"), "survey_attitude": ("服务态度", "Staff attitude"),
+    "survey_quality": ("维修质量", "Quality"),
+}
+
+
+def item_label(item: str) -> str:
+    from agent_console.i18n import t
+
+    names = SURVEY_ITEMS.get(item)
+    return t(*names) if names else item
+
+
+def kind_label(kind: str) -> str:
+    from agent_console.i18n import t
+
+    names = CASE_KINDS.get(kind)
+    return t(*names) if names else kind
+
+
 def init_filters(app: Any) -> None:
     app.add_template_filter(pct, "pct")
     app.add_template_filter(secs, "secs")
+    app.add_template_filter(kind_label, "kind")
+    app.add_template_filter(item_label, "item")

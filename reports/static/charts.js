@@ -20,6 +20,7 @@
     survey_timeliness: tr("及时性", "Timeliness"), survey_attitude: tr("服务态度", "Attitude"),
     survey_quality: tr("维修质量", "Quality"),
   }[k] || k);
+  const stateColors = { available: colors[1], busy: colors[2], wrap_up: colors[3], away: colors[5], offline: "#c9ced6" };
   const stateLabel = (k) => ({
     available: tr("空闲", "Available"), busy: tr("忙碌", "Busy"), wrap_up: tr("话后整理", "Wrap-up"),
     away: tr("离开", "Away"), offline: tr("离线", "Offline"),
@@ -82,7 +83,7 @@
     states: (d) => ({
       type: "doughnut",
       data: { labels: Object.keys(d.states).map(stateLabel),
-        datasets: [{ data: Object.values(d.states), backgroundColor: [colors[1], colors[2], colors[3], colors[5], "#c9ced6"] }] },
+        datasets: [{ data: Object.values(d.states), backgroundColor: Object.keys(d.states).map((k) => stateColors[k] || colors[5]) }] },
       options: base({ plugins: { legend: { position: "right" } } }),
     }),
     waits: (d) => ({
@@ -109,7 +110,7 @@
       canvas.dataset.rendered = "1";
     });
   }
-  window.HotlineCharts = { render, charts };
+  window.HotlineCharts = { render, charts, stateLabel };
   const block = document.getElementById("report-charts");
   if (block) render(JSON.parse(block.textContent || "{}"));
 })();

@@ -9,6 +9,7 @@
   const lang = document.body.dataset.lang || "zh-CN";
   const tr = (zh, en) => (lang === "en" ? en : zh);
   const status = document.getElementById("live-status");
+  const label = (state) => (window.HotlineCharts ? window.HotlineCharts.stateLabel(state) : state);
   let data = JSON.parse(document.getElementById("wallboard-data").textContent || "{}");
   let fetchedAt = Date.now();
   let pending = null;
@@ -38,7 +39,7 @@
     document.querySelector('[data-box="waiting"]')?.classList.toggle("bad", !!data.queue.over_threshold);
     document.getElementById("wb-today").textContent = data.today;
     document.getElementById("wb-states").innerHTML = Object.entries(data.agents.by_state)
-      .map(([s, n]) => `<span class="badge ${s}" data-state="${s}">${s} <strong>${n}</strong></span>`).join("");
+      .map(([s, n]) => `<span class="badge ${s}" data-state="${s}">${esc(label(s))} <strong>${n}</strong></span>`).join("");
     document.getElementById("wb-reassurances").innerHTML = data.reassurance_abandons
       .map((r) => `<tr><td>${esc(r.wording_id)}</td><td class="num">${r.abandoned_within}/${r.prompts}</td><td class="num">${formats.pct(r.rate)}</td></tr>`).join("");
     document.getElementById("wb-incidents").innerHTML = data.incidents_due.length
