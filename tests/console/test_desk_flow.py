@@ -74,3 +74,37 @@ def test_sign_in_registers_the_agent_phone_with_the_simulator(app, sim, desk, db
     desk("alice")
     assert sim.behaviours["client:alice"].answer == "manual"
     assert db.scalar(select(User).where(User.name == "alice")).presence == Presence.AWAY
+
+
+def test_a_caller_who_waited_past_three_rings_gets_the_apology_opener(app, sim, desk, caller):
+    alice = desk("alice")
+    caller(press=["1"])
+    sim.advance(30 + app.config["HOTLINE"].answer.threshold_s + 5)  # in line, nobody available (H2)
+    alice.post("/console/api/presence", {"state": "available"})
+    card = connect(sim, alice)["call"]
+    assert card["over_threshold"] and card["wait_s"] > app.config["HOTLINE"].answer.threshold_s
+    assert card["apology"].startswith("非常抱歉,今天咨询的客户比较多")
+
+
+def test_the_card_shows_previous_calls_and_open_cases(app, sim, desk, caller, db):
+    from core.cases import open_case
+    from core.db import session_scope
+    from core.models import Caller
+
+    with session_scope(app) as s:
+        known = Caller(phone="+8613812345678", surname="王", title="先生", district="南山区")
+        s.add(known)
+        s.flush()
+        open_case(s, app.config["HOTLINE"], kind="repair", description="阳台漏水", caller_id=known.id)
+    alice = desk("alice")
+    alice.post("/console/api/presence", {"state": "available"})
+    first = caller("+8613812345678")
+    connect(sim, alice)
+    alice.post("/console/api/hangup")
+    sim.advance(app.config["HOTLINE"].routing.wrap_up_s + 5)
+    alice.post("/console/api/presence", {"state": "available"})
+    second = caller("+8613812345678")
+    card = connect(sim, alice)["call"]
+    assert card["call_sid"] == second and card["title_text"] == "王先生" and card["caller"]["district"] == "南山区"
+    assert [c["id"] for c in card["caller"]["previous_calls"]] and card["caller"]["open_cases"][0]["description"] == "阳台漏水"
+    assert first != second
