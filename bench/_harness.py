@@ -111,9 +111,19 @@ def add_busy_agents(config: Path, count: int = 1) -> None:
             user, _, _ = create_user(s, f"bench-agent-{i}", "agent", "bench-password-1",
                                      endpoint=f"client:bench{i}")
             user.presence = Presence.BUSY
+    stop_app(app)
+
+
+def stop_app(app: Any) -> None:
+    """Stop what create_app started in this process (simulator clock, live-update listener)."""
     sim = app.extensions.get("simulator")
     if sim is not None:
         sim.stop()
+    for stop in app.extensions.get("hotline_stoppers", []):
+        stop()
+    broker = app.extensions.get("console_broker")
+    if broker is not None and hasattr(broker, "close"):
+        broker.close()
     app.extensions["db_engine"].dispose()
 
 
@@ -121,8 +131,9 @@ class Server:
     """gunicorn serving ``spec`` on a loopback port; stopped (SIGTERM, then SIGKILL) on exit."""
 
     def __init__(self, spec: str, port: int, env: dict[str, str], workers: int = 2, threads: int = 4,
-                 log: Path | None = None):
+                 log: Path | None = None, extra_args: list[str] | None = None):
         self.spec, self.port, self.workers, self.threads = spec, port, workers, threads
+        self.extra_args = list(extra_args or [])
         self.env = {**os.environ, **env}
         self.log = log or Path(tempfile.mkstemp(prefix="gunicorn-", suffix=".log")[1])
         self.proc: subprocess.Popen[bytes] | None = None
@@ -130,7 +141,7 @@ class Server:
     def __enter__(self) -> Server:
         cmd = [sys.executable, "-m", "gunicorn", "-w", str(self.workers), "--threads", str(self.threads),
                "-b", f"{HOST}:{self.port}", "--backlog", "2048", "--timeout", "60", "--log-level", "warning",
-               self.spec]
+               *self.extra_args, self.spec]
         self.log_file = self.log.open("wb")
         self.proc = subprocess.Popen(cmd, cwd=ROOT, env=self.env, stdout=self.log_file, stderr=subprocess.STDOUT,
                                      start_new_session=True)
