@@ -33,6 +33,7 @@ from reports.models import LibraryEdit
 
 LOCALES = ("zh-CN", "en")
 ID_PATTERN = re.compile(r"^[A-Za-z0-9_.\-]{1,80}$")
+SITUATION_PATTERN = re.compile(r"^(S[1-9]|H[1-9]|H1[0-9]|H2[0-6])$")
 LIST_FIELDS = ("variants", "key_phrases", "cues")
 SHARED_LISTS = ("alternatives", "rules")
 _lock = threading.Lock()
@@ -87,8 +88,9 @@ def entries(settings: Settings) -> list[dict[str, Any]]:
 
 def current(settings: Settings, entry_id: str) -> dict[str, dict[str, Any]]:
     """locale → the entry's raw YAML fields (with ``file``), for the twins that exist."""
-    directory = library_dir(settings) or _service()._resolve(None)
-    return ly.find_entry(directory, entry_id)
+    from scripts_library.loader import DEFAULT_DIR
+
+    return ly.find_entry(library_dir(settings) or DEFAULT_DIR, entry_id)
 
 
 def history(s: Session, entry_id: str | None = None, limit: int = 200) -> list[LibraryEdit]:
@@ -116,6 +118,8 @@ def _fields(draft: Draft, locale: str, base: dict[str, Any]) -> dict[str, Any]:
 def validate(draft: Draft) -> None:
     if not ID_PATTERN.match(draft.entry_id):
         raise LibraryEditError("id: 1–80 letters, digits, '.', '_' or '-'")
+    if not SITUATION_PATTERN.match(draft.situation):
+        raise LibraryEditError("situation: S1–S9 or a handbook rule H1–H26")
     for locale in LOCALES:
         if not (draft.texts.get(locale, {}).get("text") or "").strip():
             raise LibraryEditError(f"text ({locale}): required — every entry has a zh-CN and an en twin")

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from core.config import Settings, ShiftSettings
 
 MAX_RANGE_DAYS = 366
+MIN_YEAR, MAX_YEAR = 1970, 9998  # beyond these the UTC arithmetic would overflow
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
@@ -31,9 +32,12 @@ def parse_date(value: str | None, name: str) -> date | None:
     if not _DATE.match(value):
         raise PeriodError(f"{name}: expected a date YYYY-MM-DD, got {value[:40]!r}")
     try:
-        return date.fromisoformat(value)
+        parsed = date.fromisoformat(value)
     except ValueError as exc:
         raise PeriodError(f"{name}: not a calendar date: {value!r}") from exc
+    if not MIN_YEAR <= parsed.year <= MAX_YEAR:
+        raise PeriodError(f"{name}: the year must be from {MIN_YEAR} to {MAX_YEAR}")
+    return parsed
 
 
 def parse_month(value: str | None) -> date:
@@ -42,7 +46,7 @@ def parse_month(value: str | None) -> date:
     if not match:
         raise PeriodError(f"month: expected YYYY-MM, got {(value or '')[:40]!r}")
     year, month = int(match.group(1)), int(match.group(2))
-    if not 1 <= month <= 12 or year < 1900:
+    if not 1 <= month <= 12 or not MIN_YEAR <= year <= MAX_YEAR:
         raise PeriodError(f"month: not a month: {value!r}")
     return date(year, month, 1)
 

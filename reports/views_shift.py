@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
 
 from agent_console.auth import current_console_user, login_required
 from agent_console.i18n import t
@@ -42,8 +43,6 @@ def handover_log_page(key: str):
 
 
 def _find_log(key: str) -> HandoverLog | None:
-    from sqlalchemy import select
-
     return session().scalar(select(HandoverLog).where(HandoverLog.shift_key == key[:60]))
 
 

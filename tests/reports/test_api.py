@@ -39,6 +39,8 @@ def test_any_role_with_a_token_reads_it(client, make_user, role):
     ({"from": "2026-11-20", "to": "2026-11-19"}, "is after"),
     ({"from": "2025-01-01", "to": "2026-01-02"}, "at most 366"),
     ({"from": "x" * 5000}, "from: expected a date"),
+    ({"from": "9999-12-31", "to": "9999-12-31"}, "from: the year must be"),
+    ({"to": "0001-01-01"}, "to: the year must be"),
 ])
 def test_bad_dates_are_400_json(client, make_user, params, fragment):
     _, token = make_user("lin", role="lead")

@@ -103,6 +103,8 @@ def test_a_save_that_breaks_lint_is_refused_and_nothing_changes(lead_client, lib
     bad = client.post("/console/library/save", data=_form(token, "s1.a1", "您好{nickname},请问有什么可以帮您?",
                                                           "Hello {nickname}"))
     assert bad.status_code == 400 and "bad placeholder" in bad.get_data(as_text=True)
+    odd = client.post("/console/library/save", data=_form(token, "x.1", "文本", "text", new=True, situation="../"))
+    assert odd.status_code == 400 and "situation: S1–S9" in odd.get_data(as_text=True)
     missing = client.post("/console/library/save", data=_form(token, "s1.a1", "只有中文", ""))
     assert missing.status_code == 400 and "text (en): required" in missing.get_data(as_text=True)
     assert (library / S1_ZH).read_text(encoding="utf-8") == before

@@ -70,6 +70,8 @@ def test_bad_month_and_agents(lead_client, client, make_user):
     lead, _ = lead_client
     assert lead.get("/console/reports/monthly/2026-13").status_code == 400
     assert lead.get("/console/reports/monthly/november").status_code == 400
+    assert lead.get("/console/reports/monthly/9999-12").status_code == 400
+    assert lead.get("/console/reports/monthly/9999-12/export.html").status_code == 400
     assert lead.get("/console/reports/monthly").status_code == 302
 
 
