@@ -33,7 +33,12 @@ _NEGATION_PENALTY = 20.0
 class _Pattern:
     code: str
     role: str  # "key" | "cue" | "text" | "trigger"
-    owner: int  # entry index (key/cue/text) or situation (trigger, index into _Group.situations)
+    owner: int  # entry index (key/cue/text), or index into Matcher._trigger_situations (trigger)
+
+
+def _distinct(patterns: list[_Pattern]) -> list[_Pattern]:
+    """Without empty and duplicate patterns (folding makes «过几天…», «改天…» keys equal)."""
+    return list(dict.fromkeys(p for p in patterns if p.code))
 
 
 class _Group:
@@ -102,13 +107,9 @@ class Matcher:
             self._trigger_situations.append(t.situation)
             sit = len(self._trigger_situations) - 1
             trig.setdefault(t.locale, []).extend(_Pattern(self._code(p, t.locale), "trigger", sit) for p in t.phrases)
-        def drop_empty(ps: list[_Pattern]) -> list[_Pattern]:
-            """Without empty and duplicate patterns (folding makes «过几天/改天…» keys equal)."""
-            return list(dict.fromkeys(p for p in ps if p.code))
-
-        self._forbidden = {loc: _Group(drop_empty(ps), 0.5) for loc, ps in forb.items()}
-        self._approved = {loc: _Group(drop_empty(ps), 0.5) for loc, ps in appr.items()}
-        self._triggers = {loc: _Group(drop_empty(ps), 0.5, unigrams=True) for loc, ps in trig.items()}
+        self._forbidden = {loc: _Group(_distinct(ps), 0.5) for loc, ps in forb.items()}
+        self._approved = {loc: _Group(_distinct(ps), 0.5) for loc, ps in appr.items()}
+        self._triggers = {loc: _Group(_distinct(ps), 0.5, unigrams=True) for loc, ps in trig.items()}
 
     def _negations_in(self, code: str) -> int:
         negs = self._negations
