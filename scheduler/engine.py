@@ -168,11 +168,12 @@ def settle_campaigns(app: Flask) -> list[int]:
     now = utcnow()
     done = []
     with session_scope(app) as s:
-        open_counts = dict(s.execute(select(Contact.campaign_id, func.count()).where(
-            Contact.status.in_((ContactStatus.PENDING, ContactStatus.IN_PROGRESS))).group_by(Contact.campaign_id)).all())
         for campaign in s.scalars(select(Campaign).where(Campaign.status == CampaignStatus.RUNNING,
                                                          Campaign.system_rule.is_(None))):
-            if open_counts.get(campaign.id):
+            left = s.scalar(select(Contact.id).where(
+                Contact.campaign_id == campaign.id,
+                Contact.status.in_((ContactStatus.PENDING, ContactStatus.IN_PROGRESS))).limit(1))
+            if left is not None:
                 continue
             in_flight = s.scalar(select(func.count()).select_from(Attempt).where(
                 Attempt.campaign_id == campaign.id, Attempt.status.in_(IN_FLIGHT_ATTEMPT)))
@@ -275,7 +276,7 @@ def _due_contacts(s: Session, settings: Settings, campaign: Campaign, now: datet
         batch = list(s.scalars(select(Contact).where(
             Contact.campaign_id == campaign.id, Contact.status == ContactStatus.PENDING,
             or_(Contact.next_attempt_at.is_(None), Contact.next_attempt_at <= now))
-            .order_by(Contact.next_attempt_at.is_not(None), Contact.next_attempt_at, Contact.id)
+            .order_by(Contact.next_attempt_at.asc().nulls_first(), Contact.id)
             .limit(max(wanted * 4, 50))))
         if not batch:
             break
