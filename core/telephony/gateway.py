@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+import requests
 from flask import Flask, current_app
 from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
@@ -147,6 +148,11 @@ class TelephonyGateway:
                 retryable = exc.status == 429 or (retry_5xx and exc.status in RETRYABLE_STATUS)
                 if not retryable or attempt >= self.retries:
                     raise GatewayError(exc.msg or str(exc), code=exc.code, status=exc.status) from exc
+            except requests.exceptions.RequestException as exc:
+                # Timeout or broken connection: the outcome is unknown. Retried only when safe to
+                # repeat (never calls.create: Twilio may have dialed); else a GatewayError.
+                if not retry_5xx or attempt >= self.retries:
+                    raise GatewayError(f"Twilio REST request failed: {exc}") from exc
             attempt += 1
             self._sleep(self.backoff_s * (2 ** (attempt - 1)))
 
