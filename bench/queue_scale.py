@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench._harness import percentile, throwaway_database  # noqa: E402
+from bench._harness import percentile, stop_app, throwaway_database  # noqa: E402
 
 POSITION = re.compile(r"第\s*(\d+)\s*位|number (\d+)")
 
@@ -163,8 +163,7 @@ def run(callers: int, minutes: float, database_url: str, tmp: Path, leave_every:
                 mismatches.append((sid[-6:], round(t, 1), p, ahead + 1))
     if mismatches:
         print("first position mismatches (call, virtual s, told, expected):", mismatches)
-    sim.stop()
-    app.extensions["db_engine"].dispose()
+    stop_app(app)
     return Outcome(callers=len(joined), virtual_s=virtual, wall_s=wall, requests=requests,
                    reassurances=sum(len(v) for v in heard.values()), gaps=gaps, late=late, early=early,
                    non_monotone=non_monotone, correct=correct, checked=checked, rss=rss, peak=peak)
