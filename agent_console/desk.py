@@ -37,7 +37,8 @@ def caller_title(caller: Caller | None, locale: str) -> str | None:
     return f"{surname}{title}" or None
 
 
-def caller_card(s: Session, caller: Caller | None, exclude_call_id: int | None) -> dict[str, Any]:
+def caller_card(s: Session, caller: Caller | None, exclude_call_id: int | None,
+                settings: Settings | None = None) -> dict[str, Any]:
     if caller is None:
         return {"id": None, "phone": mask(None), "surname": None, "title": None, "district": None,
                 "previous_calls": [], "open_cases": []}
@@ -52,6 +53,8 @@ def caller_card(s: Session, caller: Caller | None, exclude_call_id: int | None) 
         "surname": caller.surname, "title": caller.title, "district": caller.district,
         "locale": caller.locale,
         "previous_calls": [{"id": c.id, "started_at": iso(c.started_at), "menu_option": c.menu_option,
+                            "menu_label": {lang: lookups.option_label(settings, c.menu_option, lang)
+                                           for lang in ("zh-CN", "en")} if settings else {},
                             "wait_s": c.wait_s, "duration_s": c.duration_s, "status": c.status,
                             "agent": c.agent.display_name if c.agent else None} for c in previous],
         "open_cases": [{"id": k.id, "ref": k.ref, "kind": k.kind, "status": k.status,
@@ -76,7 +79,7 @@ def call_card(s: Session, settings: Settings, user: User, leg: Call | None, call
         "over_threshold": bool(over),
         "apology": lookups.prompt("apology_opener", locale) if over else None,
         "started_at": iso(call.started_at), "answered_at": iso(lookups.answered_at(s, call, leg)),
-        "ended_at": iso(call.ended_at), "caller": caller_card(s, call.caller, call.id),
+        "ended_at": iso(call.ended_at), "caller": caller_card(s, call.caller, call.id, settings),
         "title_text": caller_title(call.caller, locale),
     }
     card["caller"]["title_text"] = card["title_text"]

@@ -59,6 +59,9 @@ def test_hang_up_goes_into_wrap_up_then_routing_frees_the_agent(app, sim, desk, 
     state = alice.state()
     assert state["call"]["ended"]  # the card stays so a case can still be linked
     assert alice.post("/console/api/hangup").status_code == 409
+    saved = alice.post("/console/api/cases", {"kind": "inquiry", "description": "问物业费", "answered": True,
+                                              "call_id": state["call"]["call_id"]})
+    assert saved.status_code == 201 and saved.get_json()["call_id"] == state["call"]["call_id"]
 
 
 def test_desk_refuses_bad_presence_and_answers_nothing_ringing(desk):
@@ -108,3 +111,36 @@ def test_the_card_shows_previous_calls_and_open_cases(app, sim, desk, caller, db
     assert card["call_sid"] == second and card["title_text"] == "王先生" and card["caller"]["district"] == "南山区"
     assert [c["id"] for c in card["caller"]["previous_calls"]] and card["caller"]["open_cases"][0]["description"] == "阳台漏水"
     assert first != second
+
+
+def test_a_lead_reveals_the_callers_number_on_the_card_and_it_is_audited(app, sim, desk, caller, db):
+    from core.models import AuditLog
+
+    lin = desk("lin", role="lead")
+    lin.post("/console/api/presence", {"state": "available"})
+    caller("+8613812345678")
+    card = connect(sim, lin)["call"]
+    assert card["caller"]["phone"] == "138****5678"
+    revealed = lin.post("/console/api/reveal", {"caller_id": card["caller"]["id"]})
+    assert revealed.get_json() == {"number": "+8613812345678"}
+    audit = db.scalar(select(AuditLog).where(AuditLog.action == "reveal_number"))
+    assert audit.user_id == lin.user_id and audit.target == f"caller:{card['caller']['id']}"
+    assert lin.post("/console/api/reveal", {}).status_code == 400
+
+
+def test_caller_details_are_corrected_only_on_ones_own_call(app, desk, db):
+    from core.db import session_scope
+    from core.models import Call, Caller
+
+    alice, bob = desk("alice"), desk("bob")
+    with session_scope(app) as s:
+        s.add(Call(call_sid="CAlive", purpose="caller", agent_id=alice.user_id, status="in-progress",
+                   caller=Caller(phone="+8613812345678")))
+    caller_id = alice.state()["call"]["caller"]["id"]
+    assert bob.post(f"/console/api/callers/{caller_id}", {"surname": "王"}).status_code == 403
+    assert alice.post(f"/console/api/callers/{caller_id}", {"surname": 5}).get_json()["field"] == "surname"
+    assert alice.post(f"/console/api/callers/{caller_id}", {"title": "x" * 21}).status_code == 400
+    assert alice.post("/console/api/callers/999", {"surname": "王"}).status_code == 404
+    ok = alice.post(f"/console/api/callers/{caller_id}", {"surname": " 王 ", "title": "先生", "district": "南山区"})
+    assert ok.get_json() == {"id": caller_id, "surname": "王", "title": "先生", "district": "南山区"}
+    assert alice.state()["call"]["title_text"] == "王先生"

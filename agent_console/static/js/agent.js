@@ -68,7 +68,7 @@ function renderCall(call) {
     form.district.value = c.district || "";
   }
   $("previous-calls").innerHTML = c.previous_calls.length ? c.previous_calls.map((p) =>
-    `<li>${esc(localTime(p.started_at))} · ${esc(p.menu_option || "—")} · ${tr("等待", "waited")} ${Math.round(p.wait_s || 0)}${tr("秒", "s")}
+    `<li>${esc(localTime(p.started_at))} · ${esc((p.menu_label || {})[config.lang] || p.menu_option || "—")} · ${tr("等待", "waited")} ${Math.round(p.wait_s || 0)}${tr("秒", "s")}
      · ${tr("时长", "talk")} ${mmss(p.duration_s || 0)}${p.agent ? ` · ${esc(p.agent)}` : ""}</li>`).join("")
     : `<li class="muted">${tr("首次来电", "First call")}</li>`;
   $("open-cases").innerHTML = c.open_cases.length ? c.open_cases.map((k) =>
