@@ -1,6 +1,6 @@
 """``POST /api/check`` and ``POST /api/suggest`` (Contract 8): the CLI's JSON over HTTP.
 
-Body ``{"text": str, "locale"?: str, "k"?: int, "context"?: {placeholder: value}}``; any
+Body ``{"text": str, "locale"?: str, "k"?: int, "kinds"?: [str], "context"?: {placeholder: value}}``; any
 bearer token (agent, lead or admin). Bad input answers 400 ``{"error": ...}``, never 500.
 """
 
@@ -61,7 +61,10 @@ def _answer(kind: str):
         k = data.get("k", service.current_settings().default_k)
         if isinstance(k, bool) or not isinstance(k, int) or not 0 <= k <= MAX_K:
             raise _BadRequest(f"k: must be an integer from 0 to {MAX_K}")
-        return jsonify(service.suggest(text, locale, k, context))
+        kinds = data.get("kinds", ["approved"])
+        if not isinstance(kinds, list) or not kinds or not set(kinds) <= {"approved", "prompt"}:
+            raise _BadRequest('kinds: a list of "approved" and/or "prompt"')
+        return jsonify(service.suggest(text, locale, k, context, tuple(kinds)))
     except _BadRequest as exc:
         return jsonify(error=str(exc)), 400
 
@@ -86,6 +89,8 @@ _REQUEST = {
         "text": {"type": "string", "description": "what was said or typed; empty gives []"},
         "locale": {"type": "string", "default": "zh-CN", "description": "zh-CN, zh-TW, zh-HK or en"},
         "k": {"type": "integer", "minimum": 0, "maximum": MAX_K, "default": 3, "description": "suggest only"},
+        "kinds": {"type": "array", "items": {"enum": ["approved", "prompt"]}, "default": ["approved"],
+                  "description": "suggest only: which kinds of entries to rank"},
         "context": {"type": "object", "additionalProperties": {"type": ["string", "number"]},
                     "description": "placeholder values: title, hours, agent_id, company…"},
     },

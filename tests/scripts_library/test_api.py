@@ -47,6 +47,13 @@ def test_context_and_empty_text(client, auth):
     assert client.post("/api/check", json={"text": "  "}, headers=auth).get_json() == []
 
 
+def test_prompts_only_when_asked(client, auth):
+    body = {"text": "谢谢,再见", "k": 10}
+    assert {s["kind"] for s in client.post("/api/suggest", json=body, headers=auth).get_json()} <= {"approved"}
+    mixed = client.post("/api/suggest", json={**body, "kinds": ["approved", "prompt"]}, headers=auth).get_json()
+    assert "prompt" in {s["kind"] for s in mixed}
+
+
 def test_any_role_needs_a_token(client, make_user):
     assert client.post("/api/check", json={"text": "我是新手"}).status_code == 401
     _, lead = make_user("lead1", role="lead")
@@ -62,11 +69,12 @@ def test_any_role_needs_a_token(client, make_user):
     ({"text": "x" * 5001}, "limit is 5000"),
     ({"text": "你好", "context": ["a"]}, "context"),
     ({"text": "你好", "k": "three"}, "k:"),
+    ({"text": "你好", "kinds": ["forbidden"]}, "kinds:"),
 ])
 def test_bad_input_is_400_json(client, auth, body, message):
     kwargs = {"data": body, "content_type": "application/json"} if isinstance(body, str) else {"json": body}
     for path in ("/api/check", "/api/suggest"):
-        if "k" in (body if isinstance(body, dict) else {}) and path == "/api/check":
+        if ({"k", "kinds"} & set(body if isinstance(body, dict) else {})) and path == "/api/check":
             continue
         res = client.post(path, headers=auth, **kwargs)
         assert res.status_code == 400 and message in res.get_json()["error"]
