@@ -61,6 +61,6 @@ def init_app(app: Flask) -> None:
 
 def start_background(app: Flask) -> None:
     """The serving process: raise long-call and service-level alerts every few seconds."""
-    from agent_console.alerts import start_sweeper
+    from agent_console.alerts import ensure_sweeper
 
-    start_sweeper(app)
+    ensure_sweeper(app)

@@ -101,8 +101,19 @@ def sweep(app: Flask) -> int:
     return len(payloads)
 
 
+_sweeper_lock = threading.Lock()
+
+
+def ensure_sweeper(app: Flask, every_s: float = 5.0) -> None:
+    """Sweep in this process from now on (idempotent). Started by ``python app.py`` and by the
+    first lead's live stream in a web worker, so alerts are raised wherever a lead watches."""
+    with _sweeper_lock:
+        if "console_sweeper" not in app.extensions:
+            app.extensions["console_sweeper"] = start_sweeper(app, every_s)
+
+
 def start_sweeper(app: Flask, every_s: float = 5.0) -> threading.Event:
-    """A daemon thread sweeping every ``every_s`` seconds (the serving process only)."""
+    """A daemon thread sweeping every ``every_s`` seconds."""
     stop = threading.Event()
 
     def run() -> None:

@@ -94,6 +94,10 @@ def stream(sub: Subscription, heartbeat_s: float, max_s: float, hello: dict[str,
 def events():
     user = current_console_user()
     assert user is not None
+    if user.role in LEAD_ROLES:  # long calls (H7) and waits past three rings (H2) raise alerts
+        from agent_console.alerts import ensure_sweeper
+
+        ensure_sweeper(current_app._get_current_object())
     sub = get_broker().subscribe(user.id, user.role)
     heartbeat = float(current_app.config.get("CONSOLE_SSE_HEARTBEAT_S", 15.0))
     max_s = float(current_app.config.get("CONSOLE_SSE_MAX_S", STREAM_MAX_S))

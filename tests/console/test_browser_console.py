@@ -173,7 +173,7 @@ def test_agent_handles_a_call_in_the_browser_and_the_lead_sees_the_alert(live, b
     agent.reload()
     agent.wait_for_selector("#call-timer.red")
     screenshot(agent, "06-call-over-five-minutes")
-    assert sweep(live.app) >= 1  # what the serving process's sweeper does every few seconds
+    sweep(live.app)  # what the sweeper thread does every few seconds (a lead's page is open)
     lead.wait_for_selector("#alerts li.long_call")  # pushed to the lead's open page (SSE)
 
     # Hang up into wrap-up.
