@@ -12,19 +12,22 @@ Hooks for other parts (import from ``core.ops``):
 - ``observe_queue_wait(seconds, outcome)`` — a caller's wait (also recorded automatically from
   the Enqueue action's ``QueueTime``);
 - ``login_limiter(app)`` — the database-backed sliding-window sign-in limiter;
-- ``get_spool(app)`` — the fault spool (``append(kind, **fields)``, ``replay(app)``).
+- ``get_spool(app)`` — the fault spool (``append(kind, **fields)``, ``replay(app)``);
+- ``defer(app, fn)`` / ``drain(app)`` — run work after the response (REST calls a webhook
+  starts must not hold its TwiML back: Twilio allows 15 s in all).
 """
 
 from __future__ import annotations
 
 from flask import Flask
 
+from core.ops.deferred import defer, drain
 from core.ops.metrics import instrument_apscheduler, observe_queue_wait, record_job_lag
 from core.ops.ratelimit import SlidingWindowLimiter, login_limiter
 from core.ops.spool import get_spool
 
-__all__ = ["SlidingWindowLimiter", "get_spool", "init_app", "instrument_apscheduler", "login_limiter",
-           "observe_queue_wait", "record_job_lag"]
+__all__ = ["SlidingWindowLimiter", "defer", "drain", "get_spool", "init_app", "instrument_apscheduler",
+           "login_limiter", "observe_queue_wait", "record_job_lag"]
 
 
 def init_app(app: Flask) -> None:
