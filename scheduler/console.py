@@ -29,7 +29,8 @@ from scheduler import campaigns as svc
 from scheduler import contacts as contacts_svc
 from scheduler import script as scripts
 
-bp = Blueprint("campaigns", __name__, url_prefix="/console/campaigns", template_folder="templates")
+bp = Blueprint("campaigns", __name__, url_prefix="/console/campaigns", template_folder="templates",
+               static_folder="static", static_url_path="/static")
 LEADS = {"lead", "admin"}
 PAGE = 200
 ACTIONS = {"start": svc.start_campaign, "pause": svc.pause_campaign, "resume": svc.resume_campaign,

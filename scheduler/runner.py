@@ -119,6 +119,8 @@ class SchedulerRunner:
         return leader
 
     def _become_leader(self) -> None:
+        # One INFO line per tick run would drown the log: keep APScheduler's executor to warnings.
+        logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
         self.is_leader = True
         self.leader_changes += 1
         store = SQLAlchemyJobStore(engine=engine_of(self.app), tablename=JOBS_TABLE)
