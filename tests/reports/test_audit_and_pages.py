@@ -111,3 +111,16 @@ def test_wallboard_numbers(app, db, seeded):
     assert w["wait_accuracy"]["within_announced"] == pytest.approx(0.5)
     assert {r["wording_id"]: r["abandoned_within"] for r in w["reassurance_abandons"]}["reassurance (en)"] == 1
     assert w["agents"]["by_state"]["offline"] == 2  # alice and bob, signed out
+
+
+def test_pages_in_english(lead_client, seeded):
+    client, _ = lead_client
+    client.get("/console/lang/en")
+    expected = {"/console/wallboard": "Callers waiting", "/console/reports?from=2026-11-20&to=2026-11-20": "Overdue replies",
+                "/console/reports/monthly/2026-11": "Complaints and their results", "/console/handover": "Shift handover log",
+                "/console/incidents": "Record a major incident", "/console/audit": "Target contains",
+                "/console/library": "Recent edits"}
+    for path, text in expected.items():
+        page = client.get(path).get_data(as_text=True)
+        assert text in page, path
+    assert "Repair" in client.get("/console/reports?from=2026-11-20&to=2026-11-20").get_data(as_text=True)
