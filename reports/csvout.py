@@ -60,7 +60,7 @@ def _dict_rows(items: list[dict[str, Any]], columns: Sequence[str]) -> tuple[lis
 
 Table = Callable[[dict[str, Any]], tuple[list[str], list[list[Any]]]]
 
-CALL_COLUMNS = ("calls_in", "answered", "abandoned", "service_level", "asa_s", "aht_s", "over_5_min",
+CALL_COLUMNS = ("calls_in", "calls_out", "answered", "abandoned", "service_level", "asa_s", "aht_s", "over_5_min",
                 "cases", "cases_open", "overdue", "escalated")
 
 TABLES: dict[str, tuple[str, str, Table]] = {

@@ -159,13 +159,13 @@ def _agent_rows(settings: Settings, rows: list[kpis.CallRow], alerts: list[Any],
 
 def _group_rows(settings: Settings, rows: list[kpis.CallRow], cases: list[Case], as_of: datetime,
                 call_key: Any, case_key: Any, name: str) -> list[dict[str, Any]]:
-    calls = kpis.grouped([r for r in rows if r.inbound], call_key)
+    calls = kpis.grouped(rows, call_key)
     by_case = kpis.grouped(cases, case_key)
     out = []
     for key in sorted(set(calls) | set(by_case), key=lambda k: (k == UNKNOWN, str(k))):
         block = _calls(settings, calls.get(key, []))
         mine = by_case.get(key, [])
-        out.append({name: key, "calls_in": block["in"], "answered": block["answered"],
+        out.append({name: key, "calls_in": block["in"], "calls_out": block["out"], "answered": block["answered"],
                     "abandoned": block["abandoned"], "service_level": block["service_level"],
                     "asa_s": block["asa_s"], "aht_s": block["aht_s"], "over_5_min": block["over_5_min"],
                     "cases": len(mine), "cases_open": sum(1 for c in mine if c.status not in CLOSED),

@@ -33,11 +33,11 @@ def test_every_table_exports(lead_client, seeded, name):
 def test_chinese_survives_and_numbers_match(lead_client, seeded):
     client, _ = lead_client
     districts = _parse(client.get("/console/reports/export/districts.csv", query_string=RANGE))
-    assert districts[0][:4] == ["district", "calls_in", "answered", "abandoned"]
+    assert districts[0][:5] == ["district", "calls_in", "calls_out", "answered", "abandoned"]
     by_name = {row[0]: row for row in districts[1:]}
     assert set(by_name) == {"南山", "福田", "-"}
-    assert by_name["南山"][1:4] == ["3", "2", "1"]
-    assert by_name["南山"][4] == "1.0"  # service level
+    assert by_name["南山"][1:5] == ["3", "0", "2", "1"]
+    assert by_name["南山"][5] == "1.0"  # service level
     complaints = _parse(client.get("/console/reports/export/complaints.csv", query_string=RANGE))
     assert any("complaint 测试案件 K3" in cell for row in complaints for cell in row)
     agents = _parse(client.get("/console/reports/export/agents.csv", query_string=RANGE))

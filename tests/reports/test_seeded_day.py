@@ -134,9 +134,12 @@ def test_by_district_and_case_kind(report):
     assert (d["福田"]["asa_s"], d["福田"]["aht_s"], d["福田"]["over_5_min"], d["福田"]["cases"]) == (55.0, 230.0, 1, 1)
     # No district: C7 (offered, not answered) C8, C9 → SL 0/1; cases K2, K4, K5.
     assert (d["-"]["calls_in"], d["-"]["service_level"], d["-"]["cases"], d["-"]["escalated"]) == (3, 0.0, 3, 1)
+    # The call-back leg CB1 (customer without a district, menu choice repair) is the only call out.
+    assert (d["-"]["calls_out"], d["南山"]["calls_out"], d["福田"]["calls_out"]) == (1, 0, 0)
     kinds = {r["kind"]: r for r in report["by_case_kind"]}
     # Menu choices: repair C1, C4, C5, C6, C9; inquiry C2, C7; complaint C3; C8 none.
     assert (kinds["repair"]["calls_in"], kinds["repair"]["answered"], kinds["repair"]["cases"]) == (5, 2, 2)
+    assert kinds["repair"]["calls_out"] == 1  # CB1
     assert (kinds["complaint"]["calls_in"], kinds["complaint"]["cases"], kinds["complaint"]["overdue"]) == (1, 2, 1)
     assert (kinds["inquiry"]["calls_in"], kinds["inquiry"]["cases"]) == (2, 1)
     assert kinds["-"]["calls_in"] == 1
