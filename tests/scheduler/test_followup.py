@@ -111,7 +111,7 @@ def test_h16_satisfaction_call_back_the_next_day_within_hours(app, sim, run):
     with session_scope(app) as s:
         assert s.scalars(select(Attempt)).all() == []
     run(600, step=5)
-    run(200, step=1)
+    run(200, step=5)
     with session_scope(app) as s:
         [attempt] = s.scalars(select(Attempt)).all()
         tz = app.config["HOTLINE"].hours.zone
@@ -154,14 +154,14 @@ def test_h17_complaint_called_back_until_satisfied(app, sim, run):
     with session_scope(app) as s:
         assert s.query(Attempt).count() == 0  # not replied yet: nothing to call back about
         s.get(Case, case_id).replied_at = utcnow()
-    run(300, step=1)
+    run(300, step=5)
     history = get_case(app, case_id).outcome["h17_callbacks"]
     assert [h["satisfied"] for h in history] == [False]
     sim.set_behaviour(PHONE, Behaviour(answer="human", answer_after_s=2, press=["1", "1"]))
     run(23 * 3600, step=1800)
     assert len(get_case(app, case_id).outcome["h17_callbacks"]) == 1
     run(3600 + 1800, step=1800)
-    run(300, step=1)
+    run(300, step=5)
     case = get_case(app, case_id)
     assert [h["satisfied"] for h in case.outcome["h17_callbacks"]] == [False, True]
     assert case.outcome["h17_satisfied"] is True
