@@ -62,7 +62,8 @@ def _answer(kind: str):
         if isinstance(k, bool) or not isinstance(k, int) or not 0 <= k <= MAX_K:
             raise _BadRequest(f"k: must be an integer from 0 to {MAX_K}")
         kinds = data.get("kinds", ["approved"])
-        if not isinstance(kinds, list) or not kinds or not set(kinds) <= {"approved", "prompt"}:
+        if (not isinstance(kinds, list) or not kinds or not all(isinstance(k, str) for k in kinds)
+                or not set(kinds) <= {"approved", "prompt"}):
             raise _BadRequest('kinds: a list of "approved" and/or "prompt"')
         return jsonify(service.suggest(text, locale, k, context, tuple(kinds)))
     except _BadRequest as exc:
