@@ -18,8 +18,7 @@ class Outage:
 
     SQLite: the database file is moved away (after a WAL checkpoint) and the pool emptied, so
     new connections find an empty file ("no such table"). PostgreSQL: the database stops
-    accepting connections and its sessions are terminated (``ALLOW_CONNECTIONS false`` +
-    ``pg_terminate_backend``).
+    accepting connections (``ALLOW_CONNECTIONS false``) and the app's pool is emptied.
     """
 
     def __init__(self, app: Any):
@@ -48,9 +47,10 @@ class Outage:
             admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
             with admin.connect() as connection:
                 connection.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false'))
-                connection.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                                        "WHERE datname = :n AND pid <> pg_backend_pid()"), {"n": name})
             admin.dispose()
+            # The app's pooled connections go; new ones are refused. (Other sessions — the test
+            # fixtures' own engine — are left alone: terminating them would break the next test.)
+            self.engine.dispose()
 
     def stop(self) -> None:
         self.engine.dispose()
