@@ -70,6 +70,7 @@ def test_any_role_needs_a_token(client, make_user):
     ({"text": "你好", "context": ["a"]}, "context"),
     ({"text": "你好", "k": "three"}, "k:"),
     ({"text": "你好", "kinds": ["forbidden"]}, "kinds:"),
+    ({"text": "", "kinds": [{}]}, "kinds:"),
 ])
 def test_bad_input_is_400_json(client, auth, body, message):
     kwargs = {"data": body, "content_type": "application/json"} if isinstance(body, str) else {"json": body}
