@@ -166,7 +166,34 @@ class DatabaseCollector(Collector):
         for status, count in sorted(statuses.items()):
             calls.add_metric([status or "unknown"], count)
         yield calls
+        yield from self._lease(now)
         yield from self._spool()
+
+    def _lease(self, now: Any) -> Iterator[GaugeMetricFamily]:
+        """The scheduler leader's lease, from the database: lag visible from any web node."""
+        try:
+            from scheduler.lease import LEASE_NAME
+            from scheduler.models import Lease
+        except ImportError:
+            return
+        from core.db import session_scope
+
+        try:
+            with session_scope(self.app) as s:
+                lease = s.get(Lease, LEASE_NAME)
+                renewed = lease.renewed_at if lease else None
+                expires = lease.expires_at if lease else None
+                held = bool(lease and lease.holder)
+        except Exception:  # noqa: BLE001
+            return
+        leader = GaugeMetricFamily("hotline_scheduler_leader", "1 while a scheduler holds an unexpired lease")
+        leader.add_metric([], 1 if held and expires is not None and expires >= now else 0)
+        yield leader
+        if renewed is not None:
+            ago = GaugeMetricFamily("hotline_scheduler_renewed_seconds_ago",
+                                    "Seconds since the leader last renewed its lease (its tick lag)")
+            ago.add_metric([], max(0.0, (now - renewed).total_seconds()))
+            yield ago
 
     def _spool(self) -> Iterator[GaugeMetricFamily]:
         from core.ops.spool import get_spool

@@ -46,6 +46,9 @@ def test_healthz_names_the_scheduler_leader(app, client):
         assert try_acquire(s, "node-a:123:abcd", 30, utcnow())
     scheduler = client.get("/healthz").get_json()["checks"]["scheduler"]
     assert scheduler["leader"] == "node-a:123:abcd"
+    metrics = samples(client)
+    assert metrics[("hotline_scheduler_leader", ())] == 1
+    assert metrics[("hotline_scheduler_renewed_seconds_ago", ())] >= 0
 
 
 def test_metrics_count_webhooks_by_route_and_read_the_queue(app, client, twilio_post):
