@@ -229,7 +229,8 @@ def wait(step: Step, *, twilio_position: int, queue_time: float, avg_queue_time:
     text = "".join(lines) if step.locale == "zh-CN" else " ".join(lines)
     if entry is not None:
         queue.record_announcement(entry, expected)
-        step.event("reassured", position=position, wait_minutes=minutes, queue_time_s=round(queue_time))
+        step.event("reassured", position=position, wait_minutes=minutes, queue_time_s=round(queue_time),
+                   prompt=key, locale=step.locale, text=text)
         _place_reserved_agent(step, entry)
     plan = queue.wait_plan(settings, queue.speech_seconds(settings, text, step.locale),
                            hold_s if hold_url else None)
