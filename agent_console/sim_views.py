@@ -65,7 +65,8 @@ def place():
     except InvalidNumber as exc:
         return _err(t(f"来电号码:{exc}", f"from: {exc}"))
     press = [g.strip() for g in str(data.get("press") or "").split(",") if g.strip()][:10]
-    say = [x.strip()[:500] for x in (data.get("say") or []) if isinstance(x, str) and x.strip()][:10]
+    said = data.get("say") if isinstance(data.get("say"), list) else []
+    say = [x.strip()[:500] for x in said if isinstance(x, str) and x.strip()][:10]
     script = CallerScript(press=press, say=say, talk_s=None, hangup_after_s=None, max_call_s=3600.0,
                           utterances=parse_utterances(data.get("utterances")))
     sid = _sim().place_inbound_call(from_, settings.telephony.caller_id, script)

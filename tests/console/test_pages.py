@@ -45,6 +45,9 @@ def test_simulate_page_places_a_call_and_streams_its_timeline(app, sim, desk):
     alice = desk("alice")
     assert "热线号码" in alice.client.get("/console/simulate/").get_data(as_text=True)
     assert alice.post("/console/simulate/calls", {"from": "12"}).status_code == 400
+    odd = alice.post("/console/simulate/calls", {"from": "13812345679", "say": "not a list", "utterances": 5,
+                                                 "press": ["x"]})
+    assert odd.status_code == 201  # odd shapes are ignored, never a 500
     response = alice.post("/console/simulate/calls", {"from": "13812345678", "press": "1",
                                                       "utterances": ["3 我家水管漏水了", "bad line"]})
     assert response.status_code == 201
