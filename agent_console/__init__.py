@@ -50,6 +50,17 @@ def init_app(app: Flask) -> None:
         app.register_blueprint(sim_views.bp)
         register_nav("模拟来电", "Simulate a caller", "console_sim.page", order=90)
 
+    @app.template_filter("console_time")
+    def _console_time(value: str | None) -> str:
+        """An ISO UTC time from a service as local time (``hours.timezone``)."""
+        from datetime import datetime
+        from zoneinfo import ZoneInfo
+
+        if not value:
+            return "—"
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return moment.astimezone(ZoneInfo(app.config["HOTLINE"].hours.timezone)).strftime("%Y-%m-%d %H:%M")
+
     @app.context_processor
     def _console_context() -> dict[str, object]:
         if not has_request_context():
