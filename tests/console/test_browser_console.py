@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from agent_console.alerts import sweep
 from core.db import session_scope
-from core.models import Case, CaseKind, Presence, User
+from core.models import AuditLog, Case, CaseKind, Presence, User
 from core.users import create_user
 from tests.console.browser import ARGS, CHROMIUM, LiveServer, need_browser, screenshot, serve
 from tests.console.conftest import FORBIDDEN
@@ -42,6 +42,7 @@ def sign_in(browser: Any, live: LiveServer, name: str, errors: list[str]) -> Any
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
     page.on("pageerror", lambda exc: errors.append(f"{name}: {exc}"))
+    page.on("console", lambda msg: errors.append(f"{name}: {msg.text}") if msg.type == "error" else None)
     page.goto(f"{live.url}/console/login")
     page.fill("#name", name)
     page.fill("#password", "password123")
@@ -162,6 +163,7 @@ def test_agent_handles_a_call_in_the_browser_and_the_lead_sees_the_alert(live, b
         case = s.scalar(select(Case).where(Case.ref == ref))
         assert case.kind == CaseKind.REPAIR and case.call_id is not None and case.contact_number == "+8613812345678"
         assert case.urgent and case.status == "dispatched"
+        case_id = case.id
     screenshot(agent, "05-case-saved")
 
     # H7: the call timer turns amber at calls.target_s and red at calls.max_s (virtual time here).
@@ -189,6 +191,12 @@ def test_agent_handles_a_call_in_the_browser_and_the_lead_sees_the_alert(live, b
     lead.wait_for_selector("#alerts li.forbidden_phrase")
     assert lead.query_selector("#alerts li.long_call")  # H7: the call went past five minutes
     screenshot(lead, "08-lead-live-view")
+    lead.goto(f"{live.url}/console/cases?kind=repair")  # H25: a lead reveals the number, audited
+    assert "138****5678" in lead.inner_text(f"tr[data-case='{ref}']")
+    lead.click(f"tr[data-case='{ref}'] [data-reveal-case]")
+    lead.wait_for_selector(f"tr[data-case='{ref}'] >> text=+8613812345678")
+    with session_scope(live.app) as s:
+        assert s.scalar(select(AuditLog).where(AuditLog.action == "reveal_number")).target == f"case:{case_id}"
     caller_page.wait_for_selector("#sim-log li")
     screenshot(caller_page, "09-simulate-a-caller")
     assert caller_sid.startswith("CA")
@@ -202,6 +210,7 @@ def test_agents_do_not_see_lead_pages_and_language_switches(live, browser):
     assert agent.query_selector("a[href='/console/lead']") is None
     response = agent.goto(f"{live.url}/console/lead")
     assert response.status == 403
+    errors.clear()  # the browser logs the 403 we asked for
     agent.goto(f"{live.url}/console/")
     agent.click("text=English")
     agent.wait_for_selector("text=Agent desk")
