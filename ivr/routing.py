@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from core.config import Settings
 from core.db import session_scope, utcnow
-from core.models import Call, CallbackRequest, CallbackStatus, Presence, QueueEntry, QueueStatus, User
+from core.models import Call, CallbackRequest, CallbackStatus, Presence, QueueEntry, QueueStatus, Role, User
 from core.presence import announce, set_presence
 from core.telephony.gateway import GatewayError, get_gateway
 from ivr import queue
@@ -77,9 +77,15 @@ def _fewest_calls(_s: Session, agents: list[User]) -> list[User]:
     return sorted(agents, key=lambda a: (a.calls_handled or 0, _idle_since(a), a.presence_since, a.id))
 
 
+MANAGER_SKILL = "manager"  # H11: a caller who asked for a manager is called back by a lead
+MANAGER_ROLES = {Role.LEAD, Role.ADMIN}
+
+
 def suitable(agent: User, item: queue.Item) -> bool:
     """Skills by menu option (empty = all; emergencies go to anyone, H5), district (H6; empty =
-    all), locale."""
+    all), locale. Manager call-backs (H11) go to team leads only, never to an ordinary agent."""
+    if item.skill == MANAGER_SKILL:
+        return bool(agent.endpoint) and agent.role in MANAGER_ROLES
     skill_ok = (not agent.skills or item.skill is None or item.skill == "emergency"
                 or item.skill in agent.skills)
     district_ok = not agent.districts or not item.district or item.district in agent.districts

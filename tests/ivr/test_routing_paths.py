@@ -139,3 +139,24 @@ def test_dispatch_never_offers_one_caller_twice(app, sim, place, agent):
         routing.dispatch(app)
     with session_scope(app) as s:
         assert s.scalar(select(func.count()).select_from(Offer)) == 1
+
+
+def test_manager_callback_goes_to_a_lead_never_to_an_agent(app, sim, agent):
+    """H11: a caller who asked for a manager is called back by a team lead."""
+    from core.db import utcnow
+
+    alice = agent("alice")  # an agent with no skills: serves every menu option
+    with session_scope(app) as s:
+        s.add(CallbackRequest(phone=CALLERS[5], reason="manager", skill=routing.MANAGER_SKILL,
+                              status=CallbackStatus.PENDING, original_joined_at=utcnow()))
+    routing.dispatch(app)
+    sim.advance(5)
+    with session_scope(app) as s:
+        assert s.scalar(select(func.count()).select_from(Offer)) == 0
+        assert s.get(User, alice).presence == Presence.AVAILABLE
+    lin = agent("lin", role="lead")
+    routing.dispatch(app)
+    sim.advance(5)
+    with session_scope(app) as s:
+        offer = s.scalar(select(Offer))
+        assert offer is not None and offer.agent_id == lin
