@@ -20,6 +20,8 @@ from twilio.request_validator import RequestValidator
 
 from core import db as core_db
 
+pytest_plugins = ["tests.browser"]  # the live / browser fixtures of the browser tests
+
 PUBLIC_URL = "https://hotline.test"
 PG_ADMIN_URL = os.environ.get("HOTLINE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 BACKEND = os.environ.get("HOTLINE_TEST_BACKEND", "sqlite")

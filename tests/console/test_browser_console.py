@@ -6,7 +6,6 @@ into wrap-up; the lead sees the alert. Screenshots: test-artifacts/screenshots/.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -16,39 +15,12 @@ from agent_console.alerts import sweep
 from core.db import session_scope
 from core.models import AuditLog, Case, CaseKind, Presence, User
 from core.users import create_user
-from tests.console.browser import ARGS, CHROMIUM, LiveServer, need_browser, screenshot, serve
+from tests.browser import LiveServer, screenshot, sign_in
 from tests.console.conftest import FORBIDDEN
 
 pytestmark = pytest.mark.browser
 TIMEOUT_MS = 15_000
 
-
-@pytest.fixture
-def live(tmp_path, database_url) -> Iterator[LiveServer]:
-    yield from serve(tmp_path, database_url)
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    sync_playwright = need_browser()
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield chromium
-        chromium.close()
-
-
-def sign_in(browser: Any, live: LiveServer, name: str, errors: list[str]) -> Any:
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
-    context.set_default_timeout(TIMEOUT_MS)
-    page = context.new_page()
-    page.on("pageerror", lambda exc: errors.append(f"{name}: {exc}"))
-    page.on("console", lambda msg: errors.append(f"{name}: {msg.text}") if msg.type == "error" else None)
-    page.goto(f"{live.url}/console/login")
-    page.fill("#name", name)
-    page.fill("#password", "password123")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live.url}/console/")
-    return page
 
 
 def users(live: LiveServer) -> None:

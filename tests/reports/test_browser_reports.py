@@ -5,7 +5,6 @@ Screenshots: test-artifacts/screenshots/reports-*.png (and a PDF of the monthly 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -15,25 +14,12 @@ from core import clock
 from core.db import session_scope
 from core.models import Call, Caller, QueueEntry, User
 from core.users import create_user
-from tests.console.browser import ARGS, CHROMIUM, SHOTS, LiveServer, need_browser, screenshot, serve
+from tests.browser import SHOTS, LiveServer, screenshot, sign_in
 from tests.reports.seed import local, seed_day
 
 pytestmark = pytest.mark.browser
 TIMEOUT_MS = 15_000
 
-
-@pytest.fixture
-def live(tmp_path, database_url) -> Iterator[LiveServer]:
-    yield from serve(tmp_path, database_url)
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    sync_playwright = need_browser()
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
@@ -54,17 +40,8 @@ def expect(locator: Any) -> Any:
     return playwright_expect(locator)
 
 
-def sign_in(browser: Any, live: LiveServer, errors: list[str]) -> Any:
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
-    context.set_default_timeout(TIMEOUT_MS)
-    page = context.new_page()
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(f"{live.url}/console/login")
-    page.fill("#name", "lin")
-    page.fill("#password", "password123")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live.url}/console/")
-    return page
+def sign_in_lead(browser: Any, live: LiveServer, errors: list[str]) -> Any:
+    return sign_in(browser, live, "lin", errors, console_errors=False)
 
 
 def charts_drawn(page: Any, names: list[str]) -> None:
@@ -78,7 +55,7 @@ def charts_drawn(page: Any, names: list[str]) -> None:
 
 def test_wallboard_renders_with_charts_and_updates_live(seeded_live, browser):
     errors: list[str] = []
-    page = sign_in(browser, seeded_live, errors)
+    page = sign_in_lead(browser, seeded_live, errors)
     page.goto(f"{seeded_live.url}/console/wallboard")
     page.wait_for_selector("body[data-wallboard-updated]")  # SSE hello → first fetch
     assert page.text_content("#live-status") == "实时更新已连接"
@@ -101,7 +78,7 @@ def test_wallboard_renders_with_charts_and_updates_live(seeded_live, browser):
 
 def test_monthly_report_renders_signs_off_and_prints(seeded_live, browser):
     errors: list[str] = []
-    page = sign_in(browser, seeded_live, errors)
+    page = sign_in_lead(browser, seeded_live, errors)
     page.goto(f"{seeded_live.url}/console/reports/monthly/2026-11")
     charts_drawn(page, ["daily", "cases", "complaints", "satisfaction"])
     page.fill("#analysis", "本月来电 10 通,服务水平 33%,低于目标;投诉 2 件,1 件已回访满意。下月增加午间排班。")
@@ -123,7 +100,7 @@ def test_monthly_report_renders_signs_off_and_prints(seeded_live, browser):
 
 def test_reports_page_draws_its_charts(seeded_live, browser):
     errors: list[str] = []
-    page = sign_in(browser, seeded_live, errors)
+    page = sign_in_lead(browser, seeded_live, errors)
     page.goto(f"{seeded_live.url}/console/reports?from=2026-11-19&to=2026-11-20")
     charts_drawn(page, ["daily", "satisfaction", "cases", "agents"])
     labels = page.evaluate("Chart.getChart(document.querySelector('canvas[data-chart=daily]')).data.labels")

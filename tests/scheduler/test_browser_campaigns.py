@@ -5,9 +5,7 @@ test-artifacts/screenshots/."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -15,25 +13,12 @@ from core.db import session_scope
 from core.telephony.simulator import Behaviour
 from core.users import create_user
 from scheduler import engine
-from tests.console.browser import ARGS, CHROMIUM, LiveServer, need_browser, screenshot, serve
+from tests.browser import screenshot, sign_in
 
 from .conftest import NUMBERS
 
 pytestmark = pytest.mark.browser
 
-
-@pytest.fixture
-def live(tmp_path, database_url) -> Iterator[LiveServer]:
-    yield from serve(tmp_path, database_url)
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    sync_playwright = need_browser()
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 def test_lead_runs_a_campaign_in_the_browser(live, browser, tmp_path: Path):
@@ -42,15 +27,7 @@ def test_lead_runs_a_campaign_in_the_browser(live, browser, tmp_path: Path):
     for number in NUMBERS[:3]:
         live.sim.set_behaviour(number, Behaviour(answer="human", answer_after_s=2, press=["1", "1", "1"]))
     errors: list[str] = []
-    context = browser.new_context(viewport={"width": 1400, "height": 1200}, locale="zh-CN")
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(f"{live.url}/console/login")
-    page.fill("#name", "lin")
-    page.fill("#password", "password123")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live.url}/console/")
+    page = sign_in(browser, live, "lin", errors, console_errors=False, viewport=(1400, 1200))
     page.click("text=外呼活动")
     page.fill("#f-name", "漏水回访")
     page.fill("#f-agent_code", "1024")

@@ -1,6 +1,9 @@
-"""Browser-test plumbing: the real app on a free 127.0.0.1 port (werkzeug, threaded) and
-Debian's chromium through Playwright. A missing browser or Playwright fails with CI=true and
-skips otherwise. Screenshots go to ``test-artifacts/screenshots/``."""
+"""Browser-test plumbing shared by every part: the real app on a free 127.0.0.1 port (werkzeug,
+threaded) and Debian's chromium through Playwright. A missing browser or Playwright fails with
+CI=true and skips otherwise. Screenshots go to ``test-artifacts/screenshots/``.
+
+Loaded as a pytest plugin by ``tests/conftest.py``: tests ask for the ``live`` and ``browser``
+fixtures and sign in with ``sign_in(browser, live, name, errors)``."""
 
 from __future__ import annotations
 
@@ -16,7 +19,9 @@ import pytest
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run"]
-SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+SHOTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "screenshots"
+PASSWORD = "password123"  # what make_user / the browser tests give their users
+TIMEOUT_MS = 15_000
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
@@ -86,3 +91,37 @@ def screenshot(page: Any, name: str) -> Path:
     path = SHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+@pytest.fixture
+def live(tmp_path: Path, database_url: str) -> Iterator[LiveServer]:
+    """The real app served on a free port (settings of tests/conftest.py)."""
+    yield from serve(tmp_path, database_url)
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    """Debian's chromium, launched headless through Playwright."""
+    sync_playwright = need_browser()
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+def sign_in(browser: Any, live: LiveServer, name: str, errors: list[str], *, console_errors: bool = True,
+            viewport: tuple[int, int] = (1400, 1000)) -> Any:
+    """A new browser context signed in to the console as ``name``; page errors (and, with
+    ``console_errors``, console errors) are collected in ``errors``."""
+    context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]}, locale="zh-CN")
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    page.on("pageerror", lambda exc: errors.append(f"{name}: {exc}"))
+    if console_errors:
+        page.on("console", lambda msg: errors.append(f"{name}: {msg.text}") if msg.type == "error" else None)
+    page.goto(f"{live.url}/console/login")
+    page.fill("#name", name)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live.url}/console/")
+    return page
