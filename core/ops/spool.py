@@ -204,10 +204,23 @@ def _store(s: Session, app: Flask, record: dict[str, Any]) -> bool:
                 call.ended_at = call.ended_at or when
                 raw = form.get("CallDuration", "")
                 call.duration_s = float(raw) if raw.isdigit() else max(0.0, (when - call.started_at).total_seconds())
+                _leave_line(s, call, when)
     s.add(SpoolReplay(spool_id=record_id, kind=kind[:20], call_sid=(form.get("CallSid") or None),
                       received_at=when, case_id=case_id))
     s.flush()
     return True
+
+
+def _leave_line(s: Session, call: Any, when: datetime) -> None:
+    """The call ended during the outage: it is no longer in line (else it would count ahead of
+    everyone behind it until someone noticed)."""
+    from core.models import QueueEntry, QueueStatus
+
+    entries = s.scalars(select(QueueEntry).where(
+        QueueEntry.call_id == call.id, QueueEntry.status.in_([QueueStatus.WAITING, QueueStatus.OFFERED])))
+    for entry in entries:
+        entry.status = QueueStatus.ABANDONED
+        entry.ended_at = entry.ended_at or when
 
 
 # -- background retry -----------------------------------------------------------------------

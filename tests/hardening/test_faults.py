@@ -143,3 +143,24 @@ def test_unreadable_spool_record_is_set_aside_not_lost(app):
     assert spool.replay(app) == 0
     assert spool.pending_count() == 0
     assert (spool.dir / "bad" / "00000000000000000001-1-broken.json").exists()
+
+
+def test_caller_who_hangs_up_during_an_outage_leaves_the_line(app, twilio_post, outage, make_user):
+    from core.db import session_scope
+    from core.models import QueueEntry, User
+    from core.presence import set_presence
+
+    user, _ = make_user("away-agent", endpoint="client:away-agent")
+    with session_scope(app) as s:
+        set_presence(s, s.get(User, user.id), "away")  # logged in, not free: the caller waits
+    twilio_post("/ivr/voice", CallSid=SID)
+    joined = twilio_post("/ivr/menu?tries=0", CallSid=SID, Digits="1")
+    assert parse(joined.data).find("Enqueue") is not None
+    outage.begin()
+    twilio_post("/ivr/status", CallSid=SID, CallStatus="completed", CallDuration="80")
+    outage.stop()
+    assert get_spool(app).replay(app) == 1
+    with app.extensions["db_sessionmaker"]() as s:
+        statuses = list(s.scalars(select(QueueEntry.status).join(Call, QueueEntry.call_id == Call.id)
+                                  .where(Call.call_sid == SID)))
+    assert statuses == ["abandoned"]
