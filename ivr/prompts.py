@@ -156,8 +156,9 @@ CALLBACK_PHRASES: dict[str, list[str]] = {
 _PLACEHOLDER = re.compile(r"\{([a-z_0-9]+)\}")
 
 
-def _library(name: str) -> Any | None:
-    """The library's service function ``name``, or None while it is not installed."""
+def library_function(name: str) -> Any | None:
+    """The library's service function ``name``, or None while it is not installed (the
+    handbook defaults here are used then). Campaign scripts use it too."""
     try:
         service = importlib.import_module("scripts_library.service")
     except ImportError:
@@ -187,7 +188,7 @@ def text(settings: Settings, prompt_id: str, locale: str | None, **context: Any)
     loc = locale_of(locale, settings)
     ctx = {**base_context(settings, loc), **context}
     if prompt_id in LIBRARY_PROMPTS:
-        get_prompt = _library("get_prompt")
+        get_prompt = library_function("get_prompt")
         if get_prompt is not None:
             try:
                 found = get_prompt(LIBRARY_PROMPTS[prompt_id], loc, context=ctx)
@@ -211,7 +212,7 @@ def canonical_option(option: str) -> str:
 
 def menu_synonyms(locale: str) -> dict[str, list[str]]:
     """option → spoken synonyms (from the library when it has them)."""
-    get = _library("get_menu_synonyms")
+    get = library_function("get_menu_synonyms")
     if get is not None:
         try:
             found = get(locale)
@@ -247,7 +248,7 @@ def best_match(spoken: str, choices: Mapping[str, list[str]]) -> tuple[str, floa
 def match_menu(spoken: str, locale: str, min_score: float) -> tuple[str, float] | None:
     """A spoken menu answer → (option, score), or None below ``min_score``."""
     spoken = (spoken or "")[:500]
-    match = _library("match_menu_option")
+    match = library_function("match_menu_option")
     found: tuple[str, float] | None = None
     if match is not None:
         try:

@@ -15,7 +15,6 @@ else from the handbook's wording below (HANDBOOK.md H16–H22). Each step has a 
 
 from __future__ import annotations
 
-import importlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -24,8 +23,8 @@ from typing import Any
 from rapidfuzz import fuzz
 
 from core.config import Settings
-
-LOCALES = ("zh-CN", "en")
+from ivr.prompts import LOCALES as LOCALES  # campaigns validate locales against it
+from ivr.prompts import library_function, locale_of
 
 DEFAULTS: dict[str, dict[str, str]] = {
     "zh-CN": {
@@ -200,19 +199,6 @@ class Step:
     text: str | None = None  # custom text (else the library / default wording of ``id``)
 
 
-def _library(name: str) -> Any | None:
-    """The library's service function ``name``, or None while it is not installed."""
-    try:
-        service = importlib.import_module("scripts_library.service")
-    except ImportError:
-        return None
-    return getattr(service, name, None)
-
-
-def locale_of(locale: str | None, settings: Settings) -> str:
-    return locale if locale in LOCALES else settings.company.default_locale
-
-
 def kind_of(step_id: str) -> str:
     if step_id in STEP_KINDS:
         return STEP_KINDS[step_id]
@@ -280,7 +266,7 @@ def text(settings: Settings, prompt_id: str, locale: str | None, custom: str | N
     if custom:
         return fill(custom, ctx)
     if prompt_id in LIBRARY_PROMPTS or prompt_id not in DEFAULTS[loc]:
-        get_prompt = _library("get_prompt")
+        get_prompt = library_function("get_prompt")
         if get_prompt is not None:
             try:
                 found = get_prompt(prompt_id, loc, context=ctx)
@@ -325,7 +311,7 @@ def _best(spoken: str, choices: Mapping[str, list[str]]) -> tuple[str, float] | 
 
 
 def scale_synonyms(locale: str) -> dict[str, list[str]]:
-    get = _library("get_choices")
+    get = library_function("get_choices")
     if get is not None:
         try:
             found = get("survey_answer", locale)
