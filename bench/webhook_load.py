@@ -10,7 +10,8 @@ Each simulated caller plays a call's webhooks, signed like Twilio: ``/ivr/voice`
   latency there is mostly time spent queued behind 200 concurrent requests;
 - **paced**: each caller waits ``--think`` seconds between requests (200 / think requests/s
   offered — a compressed version of real calls, which send a webhook every few seconds and a
-  waitUrl every 30 s): the latency a webhook sees at that rate (goal p99 < 25 ms).
+  waitUrl every 30 s): the latency a webhook sees at that rate (goal p99 < 25 ms);
+- **single**: one caller, no think time: a webhook's latency on an otherwise idle server.
 
     python bench/webhook_load.py [--callers 200] [--seconds 12] [--think 0.5] [--waits 6]
 
@@ -110,6 +111,7 @@ class Result:
     latencies: list[float] = field(default_factory=list)
     by_route: dict[str, list[float]] = field(default_factory=dict)
     errors: int = 0
+    error_kinds: dict[str, int] = field(default_factory=dict)
     started: float = 0.0
     ended: float = 0.0
 
@@ -122,23 +124,29 @@ async def _post(session: aiohttp.ClientSession, base: str, validator: RequestVal
                 form: dict[str, str], result: Result, label: str) -> None:
     signature = validator.compute_signature(base + path, form)
     started = time.perf_counter()
+    kind = ""
     try:
         async with session.post(base + path, data=form, headers={"X-Twilio-Signature": signature}) as response:
             body = await response.read()
             ok = response.status == 200 and b"<Response" in body
-    except (TimeoutError, aiohttp.ClientError):
+            kind = f"HTTP {response.status}"
+    except (TimeoutError, aiohttp.ClientError) as exc:
         ok = False
+        kind = type(exc).__name__
     elapsed = time.perf_counter() - started
     if ok:
         result.latencies.append(elapsed)
         result.by_route.setdefault(label, []).append(elapsed)
     else:
         result.errors += 1
+        result.error_kinds[f"{label} {kind}"] = result.error_kinds.get(f"{label} {kind}", 0) + 1
 
 
 async def _caller(session: aiohttp.ClientSession, base: str, stop_at: float, think: float, waits: int,
                   result: Result, rng: random.Random) -> None:
     validator = RequestValidator(AUTH_TOKEN)
+    if think:
+        await asyncio.sleep(rng.uniform(0, think * 2))  # paced callers do not all ring at once
     while time.monotonic() < stop_at:
         sid = "CA" + uuid.uuid4().hex
         common = {"CallSid": sid, "AccountSid": ACCOUNT_SID, "From": f"+86138{rng.randrange(10**8):08d}",
@@ -175,6 +183,7 @@ async def drive(port: int, callers: int, seconds: float, think: float, waits: in
 def run_phases(port: int, args: argparse.Namespace) -> dict[str, Result]:
     asyncio.run(drive(port, min(args.callers, 20), 2, 0, args.waits))  # warm-up (connections, imports)
     return {
+        "single": asyncio.run(drive(port, 1, args.seconds / 2, 0, args.waits)),
         "capacity": asyncio.run(drive(port, args.callers, args.seconds, 0, args.waits)),
         "paced": asyncio.run(drive(port, args.callers, args.seconds, args.think, args.waits)),
     }
@@ -188,13 +197,16 @@ def report(results: dict[str, dict[str, Result]], args: argparse.Namespace) -> N
     print(f"\nwebhook load: {args.callers} concurrent simulated callers, {args.seconds:.0f} s per phase, "
           f"loopback, gunicorn -w {args.workers} --threads {args.threads}, paced think {args.think} s")
     print(f"{'phase':9} {'server':9} {'requests':>9} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6}")
-    for phase in ("capacity", "paced"):
+    for phase in ("single", "capacity", "paced"):
         for server in ("baseline", "hotline"):
             r = results[server][phase]
             print(f"{phase:9} {server:9} {len(r.latencies):9d} {r.rps:8.0f} {ms(percentile(r.latencies, 50))} "
                   f"{ms(percentile(r.latencies, 99))} {r.errors:6d}")
         base, hot = results["baseline"][phase], results["hotline"][phase]
         print(f"{phase:9} {'ratio':9} {'':9} {hot.rps / max(1e-9, base.rps):8.2f}  hotline/baseline throughput")
+        for server in ("baseline", "hotline"):
+            if results[server][phase].error_kinds:
+                print(f"{'':9} {server} errors: {results[server][phase].error_kinds}")
     print("\nhotline per route (paced): " + ", ".join(
         f"{route} p50 {percentile(v, 50) * 1000:.1f} / p99 {percentile(v, 99) * 1000:.1f} ms"
         for route, v in sorted(results["hotline"]["paced"].by_route.items())))
@@ -208,7 +220,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--callers", type=int, default=200)
     parser.add_argument("--seconds", type=float, default=12)
-    parser.add_argument("--think", type=float, default=0.5, help="paced phase: seconds between a caller's requests")
+    parser.add_argument("--think", type=float, default=4.0, help="paced phase: seconds between a caller's requests")
     parser.add_argument("--waits", type=int, default=6, help="waitUrl requests per call")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4, help="gthread threads per worker (1 = sync worker)")
