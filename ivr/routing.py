@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from core.config import Settings
@@ -106,6 +106,15 @@ def end_wrap_ups(s: Session, settings: Settings, now: datetime) -> list[int]:
     return ended
 
 
+def anyone_free(s: Session, settings: Settings, now: datetime) -> bool:
+    """Is any agent available, or due back from wrap-up? (No locks: dispatch re-checks.)"""
+    wrap_up_over = now - timedelta(seconds=settings.routing.wrap_up_s)
+    return s.scalar(select(User.id).where(
+        User.active.is_(True), User.endpoint.is_not(None),
+        or_(User.presence == Presence.AVAILABLE,
+            and_(User.presence == Presence.WRAP_UP, User.presence_since <= wrap_up_over))).limit(1)) is not None
+
+
 def available_agents(s: Session, *, lock: bool = False) -> list[User]:
     query = select(User).where(User.presence == Presence.AVAILABLE, User.active.is_(True),
                                User.endpoint.is_not(None))
@@ -153,6 +162,8 @@ def _dispatch_once(app: Flask) -> int:
     order = STRATEGIES[settings.routing.strategy]
     with session_scope(app) as s:
         now = utcnow()
+        if not anyone_free(s, settings, now):
+            return 0  # the common case on a busy line: one cheap query per waitUrl, no locks
         freed = end_wrap_ups(s, settings, now)
         agents = available_agents(s, lock=True)
         offers: list[int] = []
