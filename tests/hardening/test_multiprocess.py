@@ -14,7 +14,6 @@ import sys
 import tempfile
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -76,33 +75,23 @@ def signed_post(base: str, token: str, path: str, form: dict[str, str]) -> reque
                          headers={"X-Twilio-Signature": signature, "Connection": "close"})
 
 
-def test_signed_call_flow_across_two_workers(served):
+def play_call_flow(served: dict[str, Any]) -> None:
+    """One signed call (voice → menu → 8 waitUrl → status), each request on a new connection,
+    checked in its answers and in the database."""
     base, token = served["base"], served["token"]
     sid = "CA" + uuid.uuid4().hex
     common = {"CallSid": sid, "AccountSid": "AC" + "b" * 32, "From": "+8613812345678", "To": "+8675512345678",
               "Direction": "inbound", "ApiVersion": "2010-04-01"}
-    first = [("/ivr/voice", {"CallStatus": "ringing"}), ("/ivr/menu?tries=0", {"Digits": "1"})]
+    steps = [("/ivr/voice", {"CallStatus": "ringing"}), ("/ivr/menu?tries=0", {"Digits": "1"})]
+    steps += [("/ivr/queue/wait", {"QueuePosition": "1", "QueueTime": str(30 * i)}) for i in range(8)]
+    steps += [("/ivr/status", {"CallStatus": "completed", "CallDuration": "240"})]
     bodies = []
-    for path, extra in first:
+    for path, extra in steps:
         response = signed_post(base, token, path, {**common, "CallStatus": "in-progress", **extra})
         assert response.status_code == 200, (path, response.text[:300])
         bodies.append(response.text)
     assert "<Enqueue" in bodies[1]
-    # Eight waitUrl fetches at once, shared by the two workers (Twilio would send them one by one).
-    with ThreadPoolExecutor(8) as pool:
-        waits = list(pool.map(lambda i: signed_post(base, token, "/ivr/queue/wait", {
-            **common, "CallStatus": "in-progress", "QueuePosition": "1", "QueueTime": str(30 * i)}), range(8)))
-    assert all(w.status_code == 200 and "第1位" in w.text for w in waits)  # each worker reads the line
-    done = signed_post(base, token, "/ivr/status", {**common, "CallStatus": "completed", "CallDuration": "240"})
-    assert done.status_code == 200
-    # Both workers serve: bursts of concurrent requests until both pids appear (bounded).
-    for _ in range(10):
-        if len(worker_pids(served)) == 2:
-            break
-        with ThreadPoolExecutor(16) as pool:
-            list(pool.map(lambda _i: requests.get(base + "/healthz", timeout=10, headers={"Connection": "close"}),
-                          range(32)))
-    assert len(worker_pids(served)) == 2
+    assert all("第1位" in body for body in bodies[2:10])  # each worker reads the line the other wrote
     # one Call row, one queue entry, its whole timeline, whichever worker wrote each part
     from core.models import Call, CallEvent, QueueEntry
 
@@ -116,7 +105,23 @@ def test_signed_call_flow_across_two_workers(served):
     assert status == "completed"
     assert kinds.count("reassured") == 8 and "enqueued" in kinds
     assert [e[0] for e in entries] == ["abandoned"]
+
+
+def test_signed_call_flow_across_two_workers(served):
+    # Which worker accepts a connection is the kernel's choice; on a loaded machine one worker
+    # can win a whole call. Play calls (each fully checked) until one spanned both workers.
+    seen: set[str] = set()
+    for _attempt in range(6):
+        log_before = (served["tmp"] / "access.log").read_text()
+        play_call_flow(served)
+        new_lines = (served["tmp"] / "access.log").read_text()[len(log_before):].splitlines()
+        pids = {line.split()[0] for line in new_lines if "/ivr/" in line}
+        seen |= pids
+        if len(pids) == 2:
+            break
+    assert len(pids) == 2, f"six calls, each served by one worker only (workers seen: {seen})"
     # /healthz and /metrics from the workers
+    base = served["base"]
     health = requests.get(base + "/healthz", timeout=10).json()
     assert health["checks"]["database"]["ok"] is True
     metrics = requests.get(base + "/metrics", timeout=10).text
