@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.config import Settings
@@ -22,8 +23,10 @@ class CaseError(ValueError):
 def next_ref(s: Session, now: datetime) -> str:
     """C20261124-0007: the day's running number (unique index guards races)."""
     prefix = f"C{now:%Y%m%d}-"
-    count = s.scalar(select(func.count()).select_from(Case).where(Case.ref.like(prefix + "%"))) or 0
-    return f"{prefix}{count + 1:04d}"
+    last = s.scalar(select(Case.ref).where(Case.ref.like(prefix + "%"))  # longest, then highest:
+                    .order_by(func.length(Case.ref).desc(), Case.ref.desc()).limit(1))  # 9999 < 10000
+    number = int(last.rsplit("-", 1)[1]) if last and last.rsplit("-", 1)[1].isdigit() else 0
+    return f"{prefix}{number + 1:04d}"
 
 
 def open_case(s: Session, settings: Settings, *, kind: str, description: str = "", source: str = "call",
@@ -40,12 +43,26 @@ def open_case(s: Session, settings: Settings, *, kind: str, description: str = "
     if len(description) > 10_000:
         raise CaseError("description: at most 10,000 characters")
     now = utcnow()
-    case = Case(ref=next_ref(s, now), kind=kind, status=CaseStatus.OPEN, source=source,
+    case = Case(ref="", kind=kind, status=CaseStatus.OPEN, source=source,
                 description=description, caller_id=caller_id, call_id=call_id, caller_name=caller_name,
                 contact_number=contact_number, place=place, district=district, department=department,
                 urgent=urgent, created_by_id=created_by_id, parent_case_id=parent_case_id,
                 recording_url=recording_url, transcript=transcript, created_at=now,
                 reply_due_at=reply_due_at or now + timedelta(hours=settings.cases.reply_within_h))
-    s.add(case)
-    s.flush()
-    return case
+    return _insert_with_ref(s, case, now)
+
+
+def _insert_with_ref(s: Session, case: Case, now: datetime, tries: int = 10) -> Case:
+    """Insert ``case`` with the day's next reference. Two webhooks opening cases at the same
+    moment can pick the same number; the loser retries under a savepoint with the next one."""
+    for _attempt in range(tries):
+        case.ref = next_ref(s, now)
+        try:
+            with s.begin_nested():
+                s.add(case)
+                s.flush()
+            return case
+        except IntegrityError as exc:
+            if "ref" not in str(exc.orig):
+                raise
+    raise CaseError(f"ref: no free case reference after {tries} tries")
