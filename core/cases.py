@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -14,6 +14,7 @@ from core.models import Case, CaseKind, CaseStatus
 
 KINDS = {k.value for k in CaseKind}
 SOURCES = {"call", "visit", "letter", "online", "voicemail", "campaign"}
+CASE_REF_LOCK = 0x48_4C_43  # "HLC": the advisory lock key for case references
 
 
 class CaseError(ValueError):
@@ -55,6 +56,10 @@ def open_case(s: Session, settings: Settings, *, kind: str, description: str = "
 def _insert_with_ref(s: Session, case: Case, now: datetime, tries: int = 10) -> Case:
     """Insert ``case`` with the day's next reference. Two webhooks opening cases at the same
     moment can pick the same number; the loser retries under a savepoint with the next one."""
+    if s.get_bind().dialect.name == "postgresql":
+        # Case openers take turns until commit (SQLite serialises writers already); the
+        # savepoint retry below stays as the backstop.
+        s.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CASE_REF_LOCK})
     for _attempt in range(tries):
         case.ref = next_ref(s, now)
         try:
