@@ -43,6 +43,8 @@ def _step(purpose: str = "caller", known_only: bool = False) -> flow.Step:
     if sid:
         call = calls.find_call(s, sid) if known_only else calls.record_call(s, request.form, settings, purpose)
     locale = prompts.locale_of(call.locale if call else None, settings)
+    if call is not None and call.locale is None:
+        call.locale = locale  # the language the caller hears, recorded from the first webhook
     return flow.Step(s=s, settings=settings, call=call, locale=locale, now=utcnow())
 
 

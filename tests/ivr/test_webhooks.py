@@ -165,3 +165,12 @@ class TestAfterHours:
         with session_scope(app) as s:
             case = s.scalar(select(Case).where(Case.kind == CaseKind.MESSAGE))
             assert case is not None and case.contact_number == "+8613900001111"
+
+
+def test_the_language_heard_is_recorded_on_the_call(app, twilio_post, make_user, client):
+    """GET /api/calls shows the language the caller heard, default included (not null)."""
+    _user, token = make_user("reader", role="lead")
+    sid = "CA" + "7" * 32
+    assert twilio_post("/ivr/voice", CallSid=sid).status_code == 200
+    shown = client.get(f"/api/calls/{sid}", headers={"Authorization": f"Bearer {token}"}).get_json()
+    assert shown["locale"] == "zh-CN"
