@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 
 from flask import Flask
 from sqlalchemy.exc import IntegrityError
@@ -11,7 +12,7 @@ from core.db import session_scope
 from core.models import AppSecret
 
 
-def stored_secret(app: Flask, key: str, make: callable) -> str:  # type: ignore[valid-type]
+def stored_secret(app: Flask, key: str, make: Callable[[], str]) -> str:
     """Return the stored secret ``key``, creating it with ``make()`` the first time.
 
     Safe when several processes start at once: the first insert wins, the others re-read.
