@@ -37,11 +37,18 @@ def reset() -> None:
 
 
 @contextmanager
-def following(seconds: Callable[[], float]) -> Iterator[None]:
+def following(seconds: Callable[[], float], start: datetime | None = None) -> Iterator[None]:
     """``follow`` for the duration of a block, then whatever was in force before."""
+    with kept():
+        follow(seconds, start)
+        yield
+
+
+@contextmanager
+def kept() -> Iterator[None]:
+    """Whatever clock is in force now is in force again after the block."""
     global _source
     previous = _source
-    follow(seconds)
     try:
         yield
     finally:
