@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 
 _source: Callable[[], datetime] | None = None
 
@@ -53,3 +53,9 @@ def kept() -> Iterator[None]:
         yield
     finally:
         _source = previous
+
+
+def local_label(when_utc: datetime, zone: tzinfo, seconds: bool = False) -> str:
+    """A stored (naive UTC) time as people in ``zone`` read it: ``2026-12-01 08:13 CST``."""
+    local = when_utc.replace(tzinfo=UTC).astimezone(zone)
+    return local.strftime("%Y-%m-%d %H:%M:%S %Z" if seconds else "%Y-%m-%d %H:%M %Z")
