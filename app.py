@@ -8,6 +8,7 @@ credentials); ``flask --app app ...`` runs the command line; gunicorn serves
 from __future__ import annotations
 
 import secrets
+import socket
 import sys
 from typing import Any
 
@@ -75,13 +76,24 @@ def start_background_services(app: Flask) -> None:
             start(app)
 
 
-def main() -> int:
+def listen(host: str, port: int) -> socket.socket:
+    """Bind the serving socket before anything says the hotline is running."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
     try:
-        app = create_app(start_background=True)
-    except ConfigError as exc:
-        print(f"hotline: {exc}", file=sys.stderr)
-        return 2
-    settings: Settings = app.config["HOTLINE"]
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(128)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def print_banner(app: Flask, settings: Settings) -> None:
+    from core.clock import utcnow
+    from ivr.hours import hours_status
+
     base = settings.public_url
     print(f"Hotline is running ({settings.telephony_mode} telephony).")
     print(f"  Agent console:      {base}/console/")
@@ -89,8 +101,32 @@ def main() -> int:
     print(f"  Status callback:    POST {base}/ivr/status")
     if settings.telephony_mode == "simulator":
         print(f"  Simulator (Twilio REST): {base}/simulator/2010-04-01/Accounts/{app.config['TWILIO_ACCOUNT_SID']}")
+    print(hours_status(settings, utcnow()))
     sys.stdout.flush()
-    app.run(host=settings.server.host, port=settings.server.port, threaded=True, use_reloader=False)
+
+
+def main() -> int:
+    from werkzeug.serving import make_server
+
+    try:
+        settings = load_settings()
+        sock = listen(settings.server.host, settings.server.port)
+    except ConfigError as exc:
+        print(f"hotline: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"hotline: cannot listen on {settings.server.host}:{settings.server.port}: {exc.strerror or exc} "
+              "(set HOTLINE_PORT / server.port, or stop the program using it)", file=sys.stderr)
+        return 2
+    try:
+        app = create_app(start_background=True)
+    except ConfigError as exc:
+        sock.close()
+        print(f"hotline: {exc}", file=sys.stderr)
+        return 2
+    server = make_server(settings.server.host, settings.server.port, app, threaded=True, fd=sock.fileno())
+    print_banner(app, app.config["HOTLINE"])
+    server.serve_forever()
     return 0
 
 

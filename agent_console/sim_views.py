@@ -14,6 +14,7 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, re
 
 from agent_console.auth import login_required
 from agent_console.i18n import t
+from core.clock import utcnow
 from core.phone import InvalidNumber, to_e164
 
 bp = Blueprint("console_sim", __name__, url_prefix="/console/simulate")
@@ -28,11 +29,22 @@ def _err(message: str, status: int = 400):
     return jsonify(error=message), status
 
 
+def closed_note() -> str | None:
+    """One line when the hotline is closed now (H4): why, when it opens, the setting to change."""
+    from ivr.hours import closed_reason, hours_status
+
+    settings = current_app.config["HOTLINE"]
+    now = utcnow()
+    if closed_reason(settings, now) is None:
+        return None
+    return hours_status(settings, now) + " Callers hear the after-hours message; set HOTLINE_OPEN_HOURS=00:00-24:00 to try the menu now."
+
+
 @bp.get("/")
 @login_required()
 def page():
     settings = current_app.config["HOTLINE"]
-    return render_template("console/simulate.html", hotline=settings.telephony.caller_id)
+    return render_template("console/simulate.html", hotline=settings.telephony.caller_id, closed=closed_note())
 
 
 def parse_utterances(lines: Any) -> list[tuple[float, str]]:
@@ -69,8 +81,9 @@ def place():
     say = [x.strip()[:500] for x in said if isinstance(x, str) and x.strip()][:10]
     script = CallerScript(press=press, say=say, talk_s=None, hangup_after_s=None, max_call_s=3600.0,
                           utterances=parse_utterances(data.get("utterances")))
+    note = closed_note()
     sid = _sim().place_inbound_call(from_, settings.telephony.caller_id, script)
-    return jsonify(call_sid=sid), 201
+    return jsonify(call_sid=sid, note=note), 201
 
 
 @bp.post("/calls/<sid>/<action>")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
@@ -21,9 +21,9 @@ class CaseError(ValueError):
     """Bad case input; the message names the field."""
 
 
-def next_ref(s: Session, now: datetime) -> str:
-    """C20261124-0007: the day's running number (unique index guards races)."""
-    prefix = f"C{now:%Y%m%d}-"
+def next_ref(s: Session, day: date) -> str:
+    """C20261124-0007: the local day's running number (unique index guards races)."""
+    prefix = f"C{day:%Y%m%d}-"
     last = s.scalar(select(Case.ref).where(Case.ref.like(prefix + "%"))  # longest, then highest:
                     .order_by(func.length(Case.ref).desc(), Case.ref.desc()).limit(1))  # 9999 < 10000
     number = int(last.rsplit("-", 1)[1]) if last and last.rsplit("-", 1)[1].isdigit() else 0
@@ -50,18 +50,23 @@ def open_case(s: Session, settings: Settings, *, kind: str, description: str = "
                 urgent=urgent, created_by_id=created_by_id, parent_case_id=parent_case_id,
                 recording_url=recording_url, transcript=transcript, created_at=now,
                 reply_due_at=reply_due_at or now + timedelta(hours=settings.cases.reply_within_h))
-    return _insert_with_ref(s, case, now)
+    return _insert_with_ref(s, case, local_day(settings, now))
 
 
-def _insert_with_ref(s: Session, case: Case, now: datetime, tries: int = 10) -> Case:
-    """Insert ``case`` with the day's next reference. Two webhooks opening cases at the same
+def local_day(settings: Settings, now_utc: datetime) -> date:
+    """The date in ``hours.timezone``: a case opened at 02:52 Shanghai on 1 December is of the 1st."""
+    return now_utc.replace(tzinfo=UTC).astimezone(settings.hours.zone).date()
+
+
+def _insert_with_ref(s: Session, case: Case, day: date, tries: int = 10) -> Case:
+    """Insert ``case`` with the local day's next reference. Two webhooks opening cases at the same
     moment can pick the same number; the loser retries under a savepoint with the next one."""
     if s.get_bind().dialect.name == "postgresql":
         # Case openers take turns until commit (SQLite serialises writers already); the
         # savepoint retry below stays as the backstop.
         s.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CASE_REF_LOCK})
     for _attempt in range(tries):
-        case.ref = next_ref(s, now)
+        case.ref = next_ref(s, day)
         try:
             with s.begin_nested():
                 s.add(case)

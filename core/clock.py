@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 
 _source: Callable[[], datetime] | None = None
 
@@ -37,12 +37,25 @@ def reset() -> None:
 
 
 @contextmanager
-def following(seconds: Callable[[], float]) -> Iterator[None]:
+def following(seconds: Callable[[], float], start: datetime | None = None) -> Iterator[None]:
     """``follow`` for the duration of a block, then whatever was in force before."""
+    with kept():
+        follow(seconds, start)
+        yield
+
+
+@contextmanager
+def kept() -> Iterator[None]:
+    """Whatever clock is in force now is in force again after the block."""
     global _source
     previous = _source
-    follow(seconds)
     try:
         yield
     finally:
         _source = previous
+
+
+def local_label(when_utc: datetime, zone: tzinfo, seconds: bool = False) -> str:
+    """A stored (naive UTC) time as people in ``zone`` read it: ``2026-12-01 08:13 CST``."""
+    local = when_utc.replace(tzinfo=UTC).astimezone(zone)
+    return local.strftime("%Y-%m-%d %H:%M:%S %Z" if seconds else "%Y-%m-%d %H:%M %Z")

@@ -9,17 +9,28 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from datetime import date, time
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import click
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 
-class ConfigError(Exception):
-    """A setting is missing or invalid; the message names it."""
+class ConfigError(click.ClickException):
+    """A setting is missing or invalid; the message names it.
+
+    A ``ClickException``, so under any ``flask …`` command it is one line on stderr and exit
+    code 2, as ``python app.py`` reports it.
+    """
+
+    exit_code = 2
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"hotline: {self.format_message()}", file=file or sys.stderr)
 
 
 class _Section(BaseModel):
@@ -428,4 +439,6 @@ def _describe(exc: ValidationError) -> str:
     message = message.removeprefix("Value error, ")
     value = error.get("input")
     shown = f" (got {value!r})" if isinstance(value, str | int | float) and error["type"] != "missing" else ""
+    if repr(value) in message:  # the validator's message already quotes the value
+        shown = ""
     return f"invalid setting {label}: {message}{shown}"

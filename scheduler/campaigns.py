@@ -14,6 +14,7 @@ from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from core.clock import local_label
 from core.config import Settings
 from core.db import utcnow
 from core.models import AuditLog
@@ -364,18 +365,18 @@ def why(settings: Settings, campaign: Campaign, contact: Contact, now: datetime,
     if campaign.status == CampaignStatus.DRAFT:
         return "campaign not started yet (draft)"
     if campaign.status == CampaignStatus.SCHEDULED and campaign.next_run_at and campaign.next_run_at > now:
-        return f"campaign starts at {campaign.next_run_at:%Y-%m-%d %H:%M} UTC"
+        return f"campaign starts at {local_label(campaign.next_run_at, settings.hours.zone)}"
     try:
         window = window_for(settings, campaign, contact.timezone)
     except WindowError:
         return f"timezone {contact.timezone!r} unknown: not dialed"
     if not window.contains(now):
         opens = window.next_open(now)
-        when = f"; opens {opens:%Y-%m-%d %H:%M} UTC" if opens else ""
+        when = f"; opens {local_label(opens, window.tz)}" if opens else ""
         return f"outside its call window ({window.describe()}){when}"
     if contact.next_attempt_at is not None and contact.next_attempt_at > now:
         prefix = contact.reason + "; " if contact.reason else ""
-        return f"{prefix}next attempt at {contact.next_attempt_at:%Y-%m-%d %H:%M:%S} UTC"
+        return f"{prefix}next attempt at {local_label(contact.next_attempt_at, settings.hours.zone, seconds=True)}"
     if contact.attempts >= campaign.max_attempts:
         return f"retry cap reached ({contact.attempts} attempts)"
     return (contact.reason + "; " if contact.reason else "") + "ready: dialed in the next free slot (pacing " \

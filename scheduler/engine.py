@@ -32,6 +32,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from core.clock import local_label
 from core.config import Settings
 from core.db import session_scope, utcnow
 from core.telephony.gateway import GatewayError, get_gateway
@@ -395,7 +396,8 @@ def _dial_failed(app: Flask, attempt_id: int, exc: GatewayError) -> int:
             contact.status = ContactStatus.PENDING
             contact.attempts = max(0, contact.attempts - 1)
             contact.next_attempt_at = now + timedelta(seconds=THROTTLE_BACKOFF_S)
-            contact.reason = f"Twilio is throttling (429): not dialed, retried at {contact.next_attempt_at:%H:%M:%S} UTC"
+            retry_at = local_label(contact.next_attempt_at, settings.hours.zone, seconds=True)
+            contact.reason = f"Twilio is throttling (429): not dialed, retried at {retry_at}"
             return -1
         if exc.status is None or exc.status >= 500:
             # The call may exist: never redial blindly; reconcile() asks Twilio later.

@@ -32,6 +32,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.cases import open_case
+from core.clock import local_label
 from core.config import Settings
 from core.db import session_scope, utcnow
 from core.models import Case, CaseKind, CaseStatus
@@ -285,7 +286,7 @@ def _schedule_h16(s: Session, settings: Settings, case: Case, now: datetime) -> 
     except (InvalidNumber, IntegrityError) as exc:
         _set_outcome(case, "h16_callback", {"status": "invalid_number", "reason": str(exc)[:200]})
         return None
-    contact.reason = f"H16 satisfaction call-back due {due:%Y-%m-%d %H:%M} UTC"
+    contact.reason = f"H16 satisfaction call-back due {local_label(due, settings.hours.zone)}"
     row.contact_id = contact.id
     _set_outcome(case, "h16_callback", {"status": "scheduled", "due_at": due.isoformat() + "Z",
                                         "contact_id": contact.id})

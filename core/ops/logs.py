@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 import uuid
 from datetime import UTC, datetime
@@ -19,6 +20,12 @@ from typing import Any
 from flask import Flask, g, has_request_context, request
 
 _INSTALLED: dict[str, logging.Handler] = {}
+# Terminal colour/style sequences (werkzeug colours its request lines): never in a log file.
+ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
+
+
+def plain(text: str) -> str:
+    return ANSI_ESCAPE.sub("", text)
 
 
 def _request_fields() -> dict[str, Any]:
@@ -62,7 +69,7 @@ class JsonFormatter(logging.Formatter):
             "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(),
             "logger": record.name,
-            "msg": record.getMessage(),
+            "msg": plain(record.getMessage()),
         }
         for key, value in record.__dict__.items():
             if key not in _RESERVED and not key.startswith("_"):
@@ -74,7 +81,7 @@ class JsonFormatter(logging.Formatter):
 
 class TextFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        line = super().format(record)
+        line = plain(super().format(record))
         sid = getattr(record, "call_sid", None)
         return f"{line} call_sid={sid}" if sid else line
 

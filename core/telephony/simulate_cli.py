@@ -1,14 +1,21 @@
-"""``flask --app app simulate call`` (Contract 7): play a caller through the real webhooks.
+"""``flask --app app simulate call``: play a caller through the real webhooks.
 
 The simulator's clock jumps from event to event, so a ten-minute wait prints in a moment.
 Output: one JSON object per line, per thing the caller hears or does (``t`` = virtual
 seconds since the call began, ``verb``, and its text/URL/digits), across every leg to or
 from the caller's number (a call-back shows as a later leg); the last line is the outcome.
+A call placed outside opening hours adds one ``note`` line saying which setting to change.
+
+By default the call runs against a throw-away copy of the database (``sim_sandbox``), so
+runs never affect each other or a running console; ``--keep`` writes into the app's own.
+``--at`` starts the virtual clock at a local time in ``hours.timezone``.
 """
 
 from __future__ import annotations
 
 import json
+import re
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import click
@@ -19,7 +26,9 @@ from sqlalchemy import select
 from core import clock
 from core.db import session_scope
 from core.models import Presence, Role, User
+from core.phone import InvalidNumber, to_e164
 from core.presence import announce, set_presence
+from core.telephony.sim_sandbox import throwaway_app
 from core.users import create_user
 
 STEP_S = 5.0  # virtual seconds between the periodic jobs python app.py would run
@@ -147,6 +156,79 @@ def outcome(app: Flask, sid: str, lines: list[dict[str, Any]]) -> dict[str, Any]
     return result
 
 
+class InputError(click.ClickException):
+    """Bad input on the command line: one line (``Error: --press: …``), exit code 2."""
+
+    exit_code = 2
+
+
+KEYS = re.compile(r"[0-9*#w]{1,32}")
+AT_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S")
+
+
+def _number(value: str | None, option: str) -> str | None:
+    if value is None:
+        return None
+    try:
+        return to_e164(value)
+    except InvalidNumber as exc:
+        raise InputError(f"{option}: {exc} (use E.164 such as +8613812345678)") from None
+
+
+def _keys(value: str | None) -> str | None:
+    if value is None:
+        return None
+    groups = [g.strip() for g in value.split(",")]
+    if not all(KEYS.fullmatch(g) for g in groups):
+        raise InputError(f"--press: {value!r}: keys are 0-9, * and #, in comma-separated groups such as 1 or 9,1")
+    return value
+
+
+def _start(value: str | None, zone: Any) -> datetime | None:
+    """``--at`` as naive UTC (how the database stores times), read in ``hours.timezone``."""
+    if value is None:
+        return None
+    for pattern in AT_FORMATS:
+        try:
+            local = datetime.strptime(value.strip(), pattern).replace(tzinfo=zone)
+        except ValueError:
+            continue
+        return local.astimezone(UTC).replace(tzinfo=None)
+    raise InputError(f"--at: {value!r}: expected a local time such as \"2026-12-01 10:00\"")
+
+
+def hours_note(app: Flask, now_utc: datetime) -> dict[str, Any] | None:
+    """The one ``note`` line for a call outside opening hours (H4), naming what to change."""
+    from ivr.hours import closed_reason, hours_status
+
+    settings = app.config["HOTLINE"]
+    if closed_reason(settings, now_utc) is None:
+        return None
+    hint = ' Simulate an open hour with --at "YYYY-MM-DD HH:MM", or set HOTLINE_OPEN_HOURS=00:00-24:00.'
+    return {"t": 0.0, "verb": "note", "text": hours_status(settings, now_utc) + hint}
+
+
+def play(app: Flask, from_: str, to: str | None, script: Any, agents: int, max_time: float,
+         start: datetime | None) -> list[dict[str, Any]]:
+    """Play the call on ``app``'s simulator from ``start``; returns the JSON lines to print."""
+    sim = _simulator(app)
+    origin = start or clock.wall_utcnow()
+    sim.start_time = origin.replace(tzinfo=UTC) if start else sim.start_time
+    names = ensure_sim_agents(app, agents, answer_after_s=2) if agents else []
+    with clock.following(lambda: sim.now, start=origin - _seconds(sim.now)):
+        try:
+            note = hours_note(app, clock.utcnow())
+            sid, lines = run_call(app, from_, to or app.config["HOTLINE"].telephony.caller_id, script, max_time)
+            return ([note] if note else []) + lines + [outcome(app, sid, lines)]
+        finally:
+            if names:
+                release_sim_agents(app, names)
+
+
+def _seconds(value: float) -> timedelta:
+    return timedelta(seconds=value)
+
+
 @simulate_cli.command("call")
 @click.option("--from", "from_", required=True, help="The caller's number, e.g. +8613812345678.")
 @click.option("--to", help="The number called (default: the hotline's TWILIO_CALLER_ID).")
@@ -159,28 +241,29 @@ def outcome(app: Flask, sid: str, lines: list[dict[str, Any]]) -> dict[str, Any]
               help="Seconds the caller talks once connected to an agent.")
 @click.option("--max-time", default=1800.0, show_default=True, type=click.FloatRange(min=10),
               help="Virtual seconds after which the simulation stops.")
+@click.option("--at", "at", help='Start the virtual clock at this local time (hours.timezone), '
+                                 'e.g. "2026-12-01 10:00" (default: now).')
+@click.option("--keep", is_flag=True, help="Write into the app's database (default: a throw-away copy).")
 @with_appcontext
 def call_command(from_: str, to: str | None, press: str | None, say: tuple[str, ...], agents: int,
-                 duration: float | None, talk: float, max_time: float) -> None:
+                 duration: float | None, talk: float, max_time: float, at: str | None, keep: bool) -> None:
     """Play one caller through the real webhooks; print JSON lines of what happens."""
     from core.telephony.simulator import CallerScript
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     settings = app.config["HOTLINE"]
-    _simulator(app)
-    names = ensure_sim_agents(app, agents, answer_after_s=2) if agents else []
-    script = CallerScript.from_cli(press, list(say), hangup_after_s=duration, talk_s=talk,
+    caller, called = _number(from_, "--from"), _number(to, "--to")
+    start = _start(at, settings.hours.zone)
+    script = CallerScript.from_cli(_keys(press), list(say), hangup_after_s=duration, talk_s=talk,
                                    max_call_s=max_time)
-    sim = _simulator(app)
-    with clock.following(lambda: sim.now):
-        try:
-            sid, lines = run_call(app, from_, to or settings.telephony.caller_id, script, max_time)
-            for line in lines:
-                click.echo(json.dumps(line, ensure_ascii=False))
-            click.echo(json.dumps(outcome(app, sid, lines), ensure_ascii=False))
-        finally:
-            if names:
-                release_sim_agents(app, names)
+    _simulator(app)
+    if keep:
+        lines = play(app, caller or from_, called, script, agents, max_time, start)
+    else:
+        with throwaway_app(app) as copy, copy.app_context():
+            lines = play(copy, caller or from_, called, script, agents, max_time, start)
+    for line in lines:
+        click.echo(json.dumps(line, ensure_ascii=False))
 
 
 def init_app(app: Flask) -> None:

@@ -1,4 +1,4 @@
-"""Contract 1: `python app.py` on a fresh checkout prints the URLs and answers POST /ivr/voice."""
+"""`python app.py` on a fresh checkout prints the URLs and answers POST /ivr/voice."""
 
 import os
 import socket
@@ -40,12 +40,13 @@ def test_python_app_serves_the_voice_webhook(tmp_path):
             if not line:
                 break
             banner.append(line)
-            if "Status callback" in line:
+            if line.startswith("The hotline is"):
                 break
         output = "".join(banner)
         base = f"http://127.0.0.1:{port}"
         assert f"{base}/console/" in output, output
         assert f"POST {base}/ivr/voice" in output, output
+        assert "The hotline is open now" in output and "all day" in output, output  # H4, 00:00-24:00
 
         engine = create_engine(db_url)
         with engine.connect() as connection:

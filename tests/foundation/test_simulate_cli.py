@@ -1,4 +1,4 @@
-"""Contract 7: `flask simulate call` plays a caller through the real webhooks as JSON lines."""
+"""`flask simulate call` plays a caller through the real webhooks as JSON lines."""
 
 import json
 
@@ -18,7 +18,7 @@ def run(runner, *args):
 
 
 def test_keypad_caller_is_bridged_to_a_simulated_agent(runner, db):
-    lines = run(runner, "--from", "+8613812345678", "--press", "1", "--agents", "1")
+    lines = run(runner, "--from", "+8613812345678", "--press", "1", "--agents", "1", "--keep")
     verbs = [line["verb"] for line in lines]
     assert verbs[-1] == "outcome"
     outcome = lines[-1]
@@ -41,7 +41,7 @@ def test_spoken_menu_choice(runner):
 
 
 def test_callback_accepted_without_agents(runner, db):
-    lines = run(runner, "--from", "+8613812345670", "--press", "1,1", "--max-time", "300")
+    lines = run(runner, "--from", "+8613812345670", "--press", "1,1", "--max-time", "300", "--keep")
     outcome = lines[-1]
     assert outcome["bridged"] is False and outcome["callback"] == "pending"
     request = db.scalar(select(CallbackRequest).where(CallbackRequest.phone == "+8613812345670"))

@@ -33,7 +33,7 @@ $("sim-form").addEventListener("submit", async (event) => {
     const out = await api("/console/simulate/calls", {
       from: f.from.value, press: f.press.value, say: lines(f.say.value), utterances: lines(f.utterances.value),
     });
-    $("sim-message").textContent = `${tr("已拨出", "Placed")} ${out.call_sid}`;
+    $("sim-message").textContent = `${tr("已拨出", "Placed")} ${out.call_sid}` + (out.note ? ` — ${out.note}` : "");
     follow(out.call_sid);
   } catch (error) {
     $("sim-message").textContent = error.message;
