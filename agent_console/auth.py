@@ -53,6 +53,7 @@ from agent_console.i18n import LOCALES, t
 from core.db import session as db_session
 from core.models import AuditLog, Presence, Role, User
 from core.presence import announce, set_presence
+from core.redirects import safe_next
 from core.users import check_password
 
 login_manager = LoginManager()
@@ -140,12 +141,6 @@ def authenticate(s: Session, name: str, password: str) -> User | None:
     return user if ok else None
 
 
-def _safe_next(value: str | None) -> str | None:
-    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
-        return value
-    return None
-
-
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     errors: dict[str, str] = {}
@@ -177,7 +172,7 @@ def login():
                 login_user(ConsoleUser(user))
                 for hook in current_app.extensions.get("console_sign_in_hooks", []):
                     hook(user)
-                return redirect(_safe_next(request.args.get("next")) or url_for("console.home"))
+                return redirect(safe_next(request.args.get("next")) or url_for("console.home"))
     status = 400 if errors else 200
     return render_template("console/login.html", errors=errors, name=name), status
 
@@ -202,7 +197,7 @@ def set_lang(code: str):
     if code not in LOCALES:
         abort(404)
     session["lang"] = code
-    return redirect(_safe_next(request.args.get("next")) or url_for("console.home"))
+    return redirect(safe_next(request.args.get("next")) or url_for("console.home"))
 
 
 def init_app(app: Flask) -> None:

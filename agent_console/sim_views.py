@@ -1,6 +1,9 @@
 """Simulator mode only: "Simulate a caller" — place a call into the hotline from the browser,
 act as the caller (keys, speech, talk, hang up) and watch the call's simulator timeline live,
 so one person can be both caller and agent. Registered only when the simulator runs.
+
+Agents steer and watch only the simulated callers they placed themselves; leads and admins
+any call (the same rule as the simulator's control API, H25).
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
-from agent_console.auth import login_required
+from agent_console.auth import LEAD_ROLES, current_console_user, login_required
 from agent_console.i18n import t
 from core.clock import utcnow
 from core.phone import InvalidNumber, to_e164
@@ -38,6 +41,16 @@ def closed_note() -> str | None:
     if closed_reason(settings, now) is None:
         return None
     return hours_status(settings, now) + " Callers hear the after-hours message; set HOTLINE_OPEN_HOURS=00:00-24:00 to try the menu now."
+
+
+def _placers() -> dict[str, int]:
+    """Who placed each simulated call from this page: call sid → user id."""
+    return current_app.extensions.setdefault("console_sim_placed_by", {})
+
+
+def _may_steer(sid: str) -> bool:
+    user = current_console_user()
+    return user is not None and (user.role in LEAD_ROLES or _placers().get(sid) == user.id)
 
 
 @bp.get("/")
@@ -83,6 +96,9 @@ def place():
                           utterances=parse_utterances(data.get("utterances")))
     note = closed_note()
     sid = _sim().place_inbound_call(from_, settings.telephony.caller_id, script)
+    user = current_console_user()
+    if user is not None:
+        _placers()[sid] = user.id
     return jsonify(call_sid=sid, note=note), 201
 
 
@@ -91,6 +107,10 @@ def place():
 def act(sid: str, action: str):
     if action not in ACTIONS:
         return _err("action: must be press, say, speak or hangup", 404)
+    if sid not in _sim().legs:
+        return _err("call: not found", 404)
+    if not _may_steer(sid):
+        return _err(t("通话:只能操作您自己模拟的来电", "call: you may only steer calls you placed"), 403)
     data = request.get_json(silent=True) or {}
     value = str(data.get("value") or "").strip()[:500] if isinstance(data, dict) else ""
     if action != "hangup" and not value:
@@ -131,10 +151,10 @@ def timeline_stream(sim: Any, sid: str, every_s: float = 0.3, max_s: float = 360
 @login_required()
 def stream(sid: str):
     sim = _sim()
-    try:
-        sim.call(sid)
-    except KeyError:
+    if sid not in sim.legs:
         return _err("call: not found", 404)
+    if not _may_steer(sid):
+        return _err(t("通话:只能查看您自己模拟的来电", "call: you may only watch calls you placed"), 403)
     response = Response(timeline_stream(sim, sid), mimetype="text/event-stream")
     response.headers["Cache-Control"] = "no-cache"
     return response

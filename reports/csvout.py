@@ -1,5 +1,5 @@
-"""CSV exports of every report table: UTF-8 with a BOM (so Excel opens Chinese correctly),
-``text/csv; charset=utf-8``, a ``Content-Disposition`` file name.
+"""CSV exports of every report table, written by ``core.csvsafe`` (UTF-8 with a BOM, formula
+cells neutralised).
 
 ``TABLES`` names each table and how to get its header and rows from a summary dict; the audit
 log export builds its rows in ``reports.audit``.
@@ -7,40 +7,12 @@ log export builds its rows in ``reports.audit``.
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from flask import Response
+from core.csvsafe import BOM, csv_response, csv_text  # the one CSV writer (no live formulas)
 
-BOM = "\ufeff"
-
-
-def _cell(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        return round(value, 4)
-    return value
-
-
-def csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([_cell(v) for v in row])
-    return BOM + buffer.getvalue()
-
-
-def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Response:
-    response = Response(csv_text(header, rows).encode("utf-8"), mimetype="text/csv")
-    response.headers["Content-Type"] = "text/csv; charset=utf-8"
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+__all__ = ["BOM", "TABLES", "csv_response", "csv_text", "table"]
 
 
 def _pairs(mapping: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:

@@ -55,7 +55,11 @@ def _simulator_client(app: Flask, settings: Settings, account_sid: str, auth_tok
     sim.register_number(settings.telephony.caller_id, f"{base}/ivr/voice",
                         status_callback=f"{base}/ivr/status")
     app.register_blueprint(make_rest_blueprint(sim), url_prefix=SIMULATOR_PREFIX)
-    app.register_blueprint(make_control_blueprint(sim), url_prefix=SIMULATOR_PREFIX + "/control")
+    from core.access import LEAD_ROLES, role_guard
+
+    # Call logs with full numbers and live-call steering: leads and admins only (H25).
+    app.register_blueprint(make_control_blueprint(sim, authorize=role_guard(LEAD_ROLES)),
+                           url_prefix=SIMULATOR_PREFIX + "/control")
     app.extensions["simulator"] = sim
     if settings.telephony.simulator_clock != "realtime":
         # Tests and `simulate call`: the app's now follows the simulator's virtual time.

@@ -46,7 +46,7 @@ class Hooks:
 
     def mount(self, sim: Simulator) -> None:
         self.app.register_blueprint(make_rest_blueprint(sim), url_prefix="/simulator")
-        self.app.register_blueprint(make_control_blueprint(sim), url_prefix="/simulator/control")
+        self.app.register_blueprint(make_control_blueprint(sim, authorize=lambda: None), url_prefix="/simulator/control")
 
     def on(self, path: str, handler: Handler | TwiML | str | None = None) -> None:
         """Answer ``path`` with ``handler(params)`` (TwiML object/str, bytes, or (body, status))."""

@@ -3,12 +3,14 @@
 ``GET /calls.json``, ``GET /calls/<sid>/timeline.json``, ``POST /calls.json`` (place a
 simulated inbound call: ``{"from", "to"?, "press"?, "say"?}``) and
 ``POST /calls/<sid>/answer|press|say|hangup|speak`` (JSON body: ``digits``, ``text``,
-``track``). No Twilio auth here: the app protects this blueprint with its own login.
+``track``). Not Twilio's API, so no Twilio auth: ``authorize`` runs before every request and
+refuses it by returning a response (the app requires a lead or admin, H25).
 Like the REST API, these only change state and schedule events.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, Response, jsonify, request
@@ -23,8 +25,9 @@ def _fail(status: int, message: str) -> tuple[Response, int]:
     return jsonify({"error": message}), status
 
 
-def make_control_blueprint(sim: Simulator) -> Blueprint:
+def make_control_blueprint(sim: Simulator, *, authorize: Callable[[], Any]) -> Blueprint:
     bp = Blueprint("simulator_control", __name__)
+    bp.before_request(authorize)
 
     def body() -> dict[str, Any]:
         data = request.get_json(silent=True)
