@@ -68,6 +68,23 @@ def _finish(step: flow.Step, response: VoiceResponse | None = None):
     return twiml_response(response if response is not None else twiml.empty())
 
 
+def replayed_call_end(s: Session, app: Flask, call: Any, status: str, when: Any) -> list[Callable[[Flask], None]]:
+    """A final status stored from the fault spool gets what a live ``/ivr/status`` gets: the
+    caller leaves the line, a long wait brings the recovery call-back and case, the agent's
+    ringing leg is ended (returned as work for after the commit)."""
+    settings = app.config["HOTLINE"]
+    step = flow.Step(s=s, settings=settings, call=call, locale=prompts.locale_of(call.locale, settings), now=when)
+    flow.caller_status(step, status)
+    call_sid = call.call_sid
+    step.after.append(lambda app: call_status_changed.send(app, call_sid=call_sid, status=status))
+    return step.after
+
+
+@bp.record_once
+def _register_replay(state: Any) -> None:
+    state.app.extensions["ops_spool_call_ended"] = replayed_call_end
+
+
 def _apology() -> Any:
     """The caller's path failed: roll back, apologise and offer a message in their language."""
     session().rollback()
