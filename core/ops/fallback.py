@@ -179,7 +179,7 @@ def remember_locale(form: Any, locale: str) -> None:
             memory.remember(f"{field}:{value}", locale)
 
 
-def _form() -> dict[str, str]:
+def webhook_form() -> dict[str, str]:
     try:
         form = request.form
     except Exception:  # noqa: BLE001
@@ -187,14 +187,14 @@ def _form() -> dict[str, str]:
     return {k: form.get(k, "")[:500] for k in FORM_FIELDS if form.get(k)}
 
 
-def _locale(form: dict[str, str] | None = None) -> str:
+def caller_locale(form: dict[str, str] | None = None) -> str:
     """The caller's language without the database: what this request already knew, else what
     this process saw for the call or the number, else the company default."""
     settings = current_app.config["HOTLINE"]
     known = g.get("ivr_locale")
     if known in settings.voices:
         return str(known)
-    form = _form() if form is None else form
+    form = webhook_form() if form is None else form
     memory: _LocaleMemory = current_app.extensions["ops_locales"]
     for field in ("CallSid", "From"):
         value = form.get(field)
@@ -204,12 +204,12 @@ def _locale(form: dict[str, str] | None = None) -> str:
     return settings.company.default_locale
 
 
-def _spool(kind: str, form: dict[str, str]) -> None:
+def spool_webhook(kind: str, form: dict[str, str]) -> None:
     spool = get_spool(current_app._get_current_object())  # type: ignore[attr-defined]
     if spool is None:
         return
     try:
-        spool.append(kind, path=request.path, form=form, locale=_locale(form))
+        spool.append(kind, path=request.path, form=form, locale=caller_locale(form))
     except OSError:
         log.exception("spool: could not write a %s record", kind)
         return
@@ -220,14 +220,14 @@ def fallback_response():
     """The database-free answer for this ``/ivr/`` request (spooling what must be kept)."""
     settings = current_app.config["HOTLINE"]
     path = request.path
-    form = _form()
-    locale = _locale(form)
+    form = webhook_form()
+    locale = caller_locale(form)
     rule = request.url_rule.rule if request.url_rule is not None else "unmatched"
     DB_FALLBACKS.labels(route=rule).inc()
     if path.startswith(FALLBACK_PREFIX):
         return None
     if form.get("RecordingUrl"):
-        _spool("recording", form)
+        spool_webhook("recording", form)
         return twiml_response(thanks_and_hangup(settings, locale))
     if path == "/ivr/queue/wait":
         raw = (form.get("QueuePosition") or "1")[:6]
@@ -235,11 +235,11 @@ def fallback_response():
         return twiml_response(hold_in_line(settings, locale, position))
     if path.endswith("/status") or (form.get("CallStatus") in {"completed", "busy", "failed", "no-answer",
                                                                  "canceled"}):
-        _spool("status", form)
+        spool_webhook("status", form)
         return twiml_response(VoiceResponse())
     if path.startswith("/ivr/agent/"):
         return twiml_response(thanks_and_hangup(settings, locale, "agent"))
-    _spool("call", form)
+    spool_webhook("call", form)
     return twiml_response(apology_and_record(settings, locale))
 
 
@@ -264,7 +264,7 @@ def _internal_error(exc: Any):
     g.ops_db_failed = False  # answered here; _after must not answer twice
     replaced = fallback_response()
     if replaced is None:  # a fallback route itself failed (disk full?): still safe TwiML
-        replaced = twiml_response(thanks_and_hangup(current_app.config["HOTLINE"], _locale(), "closing"))
+        replaced = twiml_response(thanks_and_hangup(current_app.config["HOTLINE"], caller_locale(), "closing"))
     return replaced
 
 
@@ -272,8 +272,8 @@ def _internal_error(exc: Any):
 
 def fallback_recording():
     """The fallback ``<Record>`` action: spool the message (never the database), thank the caller."""
-    _spool("recording", _form())
-    return twiml_response(thanks_and_hangup(current_app.config["HOTLINE"], _locale()))
+    spool_webhook("recording", webhook_form())
+    return twiml_response(thanks_and_hangup(current_app.config["HOTLINE"], caller_locale()))
 
 
 def fallback_leave():
