@@ -11,12 +11,13 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, Flask, current_app, request, send_file
+from flask import Blueprint, Flask, current_app, g, request, send_file
 from sqlalchemy.orm import Session
 from twilio.twiml.voice_response import VoiceResponse
 
 from core.db import session, utcnow
 from core.events import call_status_changed
+from core.ops.fallback import answer_stands, connection_lost, forget_failure, remember_locale
 from core.twiml import twiml_response
 from ivr import calls, flow, prompts, queue, twiml
 from ivr.calls import FINAL_STATUSES
@@ -45,11 +46,19 @@ def _step(purpose: str = "caller", known_only: bool = False) -> flow.Step:
     locale = prompts.locale_of(call.locale if call else None, settings)
     if call is not None and call.locale is None:
         call.locale = locale  # the language the caller hears, recorded from the first webhook
+    g.ivr_locale = locale  # an apology or the outage fallback speaks it too
     return flow.Step(s=s, settings=settings, call=call, locale=locale, now=utcnow())
 
 
 def _finish(step: flow.Step, response: VoiceResponse | None = None):
+    """Commit, then answer. Once the commit stored what the TwiML tells the caller (their
+    place in line, a message…), the answer stands: work that follows the commit (dispatch,
+    placing calls) is logged when it fails and runs again later (the next waitUrl, the
+    periodic dispatch), but never turns the answer into the outage fallback."""
     step.s.commit()
+    locale = step.call.locale if step.call is not None and step.call.locale else step.locale
+    remember_locale(request.form, locale)
+    answer_stands()
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     for action in step.after:
         try:
@@ -59,24 +68,54 @@ def _finish(step: flow.Step, response: VoiceResponse | None = None):
     return twiml_response(response if response is not None else twiml.empty())
 
 
+def replayed_call_end(s: Session, app: Flask, call: Any, status: str, when: Any) -> list[Callable[[Flask], None]]:
+    """A final status stored from the fault spool gets what a live ``/ivr/status`` gets: the
+    caller leaves the line, a long wait brings the recovery call-back and case, the agent's
+    ringing leg is ended (returned as work for after the commit)."""
+    settings = app.config["HOTLINE"]
+    step = flow.Step(s=s, settings=settings, call=call, locale=prompts.locale_of(call.locale, settings), now=when)
+    flow.caller_status(step, status)
+    call_sid = call.call_sid
+    step.after.append(lambda app: call_status_changed.send(app, call_sid=call_sid, status=status))
+    return step.after
+
+
+@bp.record_once
+def _register_replay(state: Any) -> None:
+    state.app.extensions["ops_spool_call_ended"] = replayed_call_end
+
+
+def _apology() -> Any:
+    """The caller's path failed: roll back, apologise and offer a message in their language."""
+    session().rollback()
+    settings = current_app.config["HOTLINE"]
+    locale = prompts.locale_of(g.get("ivr_locale"), settings)
+    return twiml_response(twiml.voicemail(
+        settings, locale, [prompts.text(settings, "error", locale), prompts.text(settings, "leave_message", locale)],
+        action=f"{settings.public_url}/ivr/voicemail?reason=error", max_length=flow.MAX_MESSAGE_S))
+
+
 def safe(view: Callable[..., Any]) -> Callable[..., Any]:
-    """On an internal error: roll back, apologise and offer a message (never a 500)."""
+    """On an internal error: roll back, apologise and offer a message (never a 500). A
+    transaction whose database connection was lost (killed, reset) is run once more on a new
+    connection before the caller hears an apology."""
 
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return view(*args, **kwargs)
+        except Exception as exc:  # noqa: BLE001
+            if not connection_lost(exc):
+                current_app.logger.exception("ivr: %s failed", request.path)
+                return _apology()
+            current_app.logger.warning("ivr: %s lost its database connection; running it again", request.path)
+            session().rollback()
+            forget_failure()
+        try:
+            return view(*args, **kwargs)
         except Exception:  # noqa: BLE001
-            current_app.logger.exception("ivr: %s failed", request.path)
-            s = session()
-            s.rollback()
-            settings = current_app.config["HOTLINE"]
-            locale = settings.company.default_locale
-            base = settings.public_url
-            return twiml_response(twiml.voicemail(
-                settings, locale, [prompts.text(settings, "error", locale),
-                                   prompts.text(settings, "leave_message", locale)],
-                action=f"{base}/ivr/voicemail?reason=error", max_length=flow.MAX_MESSAGE_S))
+            current_app.logger.exception("ivr: %s failed again", request.path)
+            return _apology()
 
     return wrapper
 

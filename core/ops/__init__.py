@@ -3,7 +3,7 @@
 ``init_app(app)`` wires, in this order: structured logs (``logs``), request metrics and
 ``GET /metrics`` (``metrics``), ``GET /healthz`` (``health``), security headers, cookies and
 ``ProxyFix`` (``security``), the sign-in rate limit (``ratelimit``), the fault spool
-(``spool``) and the webhook time boxes and database-outage fallback (``fallback``).
+(``spool``, drained by ``spool_drain``) and the webhook time boxes and database-outage fallback (``fallback``).
 
 Hooks for other parts (import from ``core.ops``):
 
@@ -31,7 +31,7 @@ __all__ = ["SlidingWindowLimiter", "defer", "drain", "get_spool", "init_app", "i
 
 
 def init_app(app: Flask) -> None:
-    from core.ops import fallback, health, logs, metrics, ratelimit, security, spool
+    from core.ops import fallback, health, logs, metrics, ratelimit, security, spool, spool_drain
 
     logs.init_app(app)
     metrics.init_app(app)
@@ -39,4 +39,5 @@ def init_app(app: Flask) -> None:
     security.init_app(app)
     ratelimit.init_app(app)
     spool.init_app(app)
+    spool_drain.init_app(app)  # the spool's waiter; a call's events kept behind its spooled arrival
     fallback.init_app(app)

@@ -28,11 +28,13 @@ A 500 handler gives the same answers for any ``/ivr/`` error no view caught: nev
 from __future__ import annotations
 
 import logging
+import threading
+from collections import OrderedDict
 from typing import Any
 
 from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import event
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from core.ops.metrics import DB_FALLBACKS
@@ -45,24 +47,34 @@ WEBHOOK_PREFIX = "/ivr/"
 FALLBACK_PREFIX = "/ivr/fallback/"
 MAX_MESSAGE_S = 120
 
-TEXTS = {
+#: The fallback's own lines (no library prompt says them); everything else the fallback says
+#: is the caller's path's wording (``ivr.prompts``: the library and the handbook), so an
+#: outage sounds like the rest of the call, in the caller's language.
+OWN_LINES = {
     "zh-CN": {
-        "apology": "非常抱歉,系统暂时出现故障。请在提示音后留言,并留下您的联系电话,我们会尽快回复您。",
-        "saved": "您的留言已收到,我们会尽快回复您。感谢您的来电,再见。",
-        "closing": "感谢您的来电,再见。",
         "hold": "非常抱歉让您久等了,您现在排在第{position}位,请继续稍候。如需留言,请按1。",
         "agent": "系统暂时出现故障,请稍后再试。",
     },
     "en": {
-        "apology": "We are sorry, our system has a problem right now. Please leave a message after the "
-                   "tone with your phone number, and we will get back to you as soon as we can.",
-        "saved": "Thank you, we have your message and will get back to you soon. Goodbye.",
-        "closing": "Thank you for calling. Goodbye.",
         "hold": "Thank you for waiting. You are number {position} in line. Please stay on the line, "
                 "or press 1 to leave a message.",
         "agent": "The system has a problem right now. Please try again shortly.",
     },
 }
+#: Calls (and numbers) whose language this process has seen, so an outage answer needs no
+#: database to speak it; the oldest are forgotten first.
+LOCALE_MEMORY = 20_000
+
+
+def _prompt(settings: Any, locale: str, *prompt_ids: str) -> str:
+    from ivr import prompts  # the caller's path owns every text a caller hears
+
+    lines = [prompts.text(settings, prompt_id, locale) for prompt_id in prompt_ids]
+    return "".join(lines) if locale == "zh-CN" else " ".join(lines)
+
+
+def _own_line(locale: str, key: str) -> str:
+    return OWN_LINES.get(locale, OWN_LINES["en"])[key]
 
 
 # -- TwiML (pure functions) -----------------------------------------------------------------
@@ -77,17 +89,21 @@ def _say(response: VoiceResponse | Gather, settings: Any, locale: str, text: str
 
 def apology_and_record(settings: Any, locale: str) -> VoiceResponse:
     response = VoiceResponse()
-    _say(response, settings, locale, TEXTS[locale]["apology"])
+    _say(response, settings, locale, _prompt(settings, locale, "error", "leave_message"))
     response.record(action=f"{settings.public_url}{FALLBACK_PREFIX}recording", method="POST",
                     max_length=MAX_MESSAGE_S, timeout=5, play_beep=True)
-    _say(response, settings, locale, TEXTS[locale]["closing"])
+    _say(response, settings, locale, _prompt(settings, locale, "closing"))
     response.hangup()
     return response
 
 
 def thanks_and_hangup(settings: Any, locale: str, key: str = "saved") -> VoiceResponse:
     response = VoiceResponse()
-    _say(response, settings, locale, TEXTS[locale][key])
+    if key == "agent":
+        text = _own_line(locale, "agent")
+    else:
+        text = _prompt(settings, locale, *(("message_saved", "closing") if key == "saved" else ("closing",)))
+    _say(response, settings, locale, text)
     response.hangup()
     return response
 
@@ -97,7 +113,7 @@ def hold_in_line(settings: Any, locale: str, position: int) -> VoiceResponse:
     response = VoiceResponse()
     gather = Gather(input="dtmf", num_digits=1, timeout=3, action=f"{settings.public_url}{FALLBACK_PREFIX}leave",
                     method="POST")
-    _say(gather, settings, locale, TEXTS[locale]["hold"].format(position=position))
+    _say(gather, settings, locale, _own_line(locale, "hold").format(position=position))
     response.append(gather)
     # speaking ≈ 8-10 s + 3 s listening; the rest of the interval is a pause
     response.pause(length=max(1, int(settings.queue.reassure_every_s) - 15))
@@ -119,7 +135,51 @@ def _on_db_error(context: Any) -> None:
             g.ops_db_failed = True
 
 
-def _form() -> dict[str, str]:
+def connection_lost(exc: BaseException) -> bool:
+    """The database connection under this error was lost (killed, reset, closed): the
+    transaction did not happen and can be run again on a new connection."""
+    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
+
+
+def forget_failure() -> None:
+    """The failed transaction is being run again: its error no longer decides the answer."""
+    g.ops_db_failed = False
+
+
+def answer_stands() -> None:
+    """This request's commit stored what its answer tells the caller: a database error after
+    it (work that follows the commit) must not replace the answer with the fallback."""
+    g.ops_answer_stands = True
+
+
+class _LocaleMemory:
+    def __init__(self, size: int):
+        self.size = size
+        self._seen: OrderedDict[str, str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def remember(self, key: str, locale: str) -> None:
+        with self._lock:
+            self._seen[key] = locale
+            self._seen.move_to_end(key)
+            while len(self._seen) > self.size:
+                self._seen.popitem(last=False)
+
+    def recall(self, key: str) -> str | None:
+        with self._lock:
+            return self._seen.get(key)
+
+
+def remember_locale(form: Any, locale: str) -> None:
+    """The language this call (and this caller's number) hears, for a later outage answer."""
+    memory: _LocaleMemory = current_app.extensions["ops_locales"]
+    for field in ("CallSid", "From"):
+        value = (form.get(field) or "").strip()[:80]
+        if value:
+            memory.remember(f"{field}:{value}", locale)
+
+
+def webhook_form() -> dict[str, str]:
     try:
         form = request.form
     except Exception:  # noqa: BLE001
@@ -127,16 +187,29 @@ def _form() -> dict[str, str]:
     return {k: form.get(k, "")[:500] for k in FORM_FIELDS if form.get(k)}
 
 
-def _locale() -> str:
-    return current_app.config["HOTLINE"].company.default_locale
+def caller_locale(form: dict[str, str] | None = None) -> str:
+    """The caller's language without the database: what this request already knew, else what
+    this process saw for the call or the number, else the company default."""
+    settings = current_app.config["HOTLINE"]
+    known = g.get("ivr_locale")
+    if known in settings.voices:
+        return str(known)
+    form = webhook_form() if form is None else form
+    memory: _LocaleMemory = current_app.extensions["ops_locales"]
+    for field in ("CallSid", "From"):
+        value = form.get(field)
+        found = memory.recall(f"{field}:{value[:80]}") if value else None
+        if found in settings.voices:
+            return str(found)
+    return settings.company.default_locale
 
 
-def _spool(kind: str, form: dict[str, str]) -> None:
+def spool_webhook(kind: str, form: dict[str, str]) -> None:
     spool = get_spool(current_app._get_current_object())  # type: ignore[attr-defined]
     if spool is None:
         return
     try:
-        spool.append(kind, path=request.path, form=form)
+        spool.append(kind, path=request.path, form=form, locale=caller_locale(form))
     except OSError:
         log.exception("spool: could not write a %s record", kind)
         return
@@ -146,15 +219,15 @@ def _spool(kind: str, form: dict[str, str]) -> None:
 def fallback_response():
     """The database-free answer for this ``/ivr/`` request (spooling what must be kept)."""
     settings = current_app.config["HOTLINE"]
-    locale = _locale()
     path = request.path
-    form = _form()
+    form = webhook_form()
+    locale = caller_locale(form)
     rule = request.url_rule.rule if request.url_rule is not None else "unmatched"
     DB_FALLBACKS.labels(route=rule).inc()
     if path.startswith(FALLBACK_PREFIX):
         return None
     if form.get("RecordingUrl"):
-        _spool("recording", form)
+        spool_webhook("recording", form)
         return twiml_response(thanks_and_hangup(settings, locale))
     if path == "/ivr/queue/wait":
         raw = (form.get("QueuePosition") or "1")[:6]
@@ -162,16 +235,17 @@ def fallback_response():
         return twiml_response(hold_in_line(settings, locale, position))
     if path.endswith("/status") or (form.get("CallStatus") in {"completed", "busy", "failed", "no-answer",
                                                                  "canceled"}):
-        _spool("status", form)
+        spool_webhook("status", form)
         return twiml_response(VoiceResponse())
     if path.startswith("/ivr/agent/"):
         return twiml_response(thanks_and_hangup(settings, locale, "agent"))
-    _spool("call", form)
+    spool_webhook("call", form)
     return twiml_response(apology_and_record(settings, locale))
 
 
 def _after(response: Any) -> Any:
-    if not g.get("ops_db_failed") or not request.path.startswith(WEBHOOK_PREFIX) or response.status_code == 403:
+    if not g.get("ops_db_failed") or g.get("ops_answer_stands") or not request.path.startswith(WEBHOOK_PREFIX) \
+            or response.status_code == 403:
         return response
     current_app.logger.warning("ivr: database unavailable; answered %s with the fallback", request.path)
     replaced = fallback_response()
@@ -190,7 +264,7 @@ def _internal_error(exc: Any):
     g.ops_db_failed = False  # answered here; _after must not answer twice
     replaced = fallback_response()
     if replaced is None:  # a fallback route itself failed (disk full?): still safe TwiML
-        replaced = twiml_response(thanks_and_hangup(current_app.config["HOTLINE"], _locale(), "closing"))
+        replaced = twiml_response(thanks_and_hangup(current_app.config["HOTLINE"], caller_locale(), "closing"))
     return replaced
 
 
@@ -198,8 +272,8 @@ def _internal_error(exc: Any):
 
 def fallback_recording():
     """The fallback ``<Record>`` action: spool the message (never the database), thank the caller."""
-    _spool("recording", _form())
-    return twiml_response(thanks_and_hangup(current_app.config["HOTLINE"], _locale()))
+    spool_webhook("recording", webhook_form())
+    return twiml_response(thanks_and_hangup(current_app.config["HOTLINE"], caller_locale()))
 
 
 def fallback_leave():
@@ -253,6 +327,7 @@ def _rest_timeout(app: Flask) -> None:
 
 
 def init_app(app: Flask) -> None:
+    app.extensions["ops_locales"] = _LocaleMemory(LOCALE_MEMORY)
     _install_time_boxes(app)
     _rest_timeout(app)
     app.after_request(_after)

@@ -61,11 +61,14 @@ def _gateway(app: Flask) -> dict[str, Any]:
 def healthz():
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     from core.ops.spool import get_spool
+    from core.ops.spool_drain import database_answered
 
     spool = get_spool(app)
     checks = {"database": _database(app), "scheduler": _scheduler(app), "gateway": _gateway(app),
               "spool": {"ok": True, "pending": spool.pending_count() if spool else 0}}
     checks["spool"]["ok"] = checks["spool"]["pending"] == 0
+    if checks["database"]["ok"] and not checks["spool"]["ok"]:
+        database_answered(app)  # the outage is over: store what it left in the spool now
     if not checks["database"]["ok"]:
         status, code = "fail", 503
     elif all(c.get("ok") for c in checks.values()):

@@ -6,15 +6,21 @@ Each record is one small JSON file in ``<data_dir>/spool/``, written to a tempor
 on disk or absent, and several gunicorn workers can write at once without sharing a file.
 Names start with the time in nanoseconds, so replay keeps arrival order.
 
-Replay (``replay(app)``) runs at start-up and in a background thread while records are pending
-(every ``ops.spool_replay_every_s``). Each record is stored in one transaction together with
+Replay (``replay(app)``) runs at start-up and on a waiter thread (``core.ops.spool_drain``) that
+the first request reaching the database, or a passing health check, wakes — so the spool
+drains as soon as the database answers; ``ops.spool_replay_every_s`` is only the period of
+a retry nobody woke. A status or recording for a call whose arrival is still spooled joins
+the spool behind it (``core.ops.spool_drain``), and replay keeps arrival order. Each record is stored in one transaction together with
 its ``ops_spool_replays`` row (primary key = the record's id), then its file is removed: a
 crash between commit and removal, or two workers replaying the same file, cannot store it
 twice. A record that cannot be parsed is moved to ``spool/bad/`` and logged, never dropped.
 
 Kinds: ``recording`` (a message left through the fallback → a ``message`` case with the
 recording, at its original time), ``call`` (a call that arrived during the outage → its Call
-row and a ``db_outage`` event), ``status`` (a status callback → the Call's final status).
+row, in the language the fallback spoke, and a ``db_outage`` event), ``status`` (a status
+callback → the Call's final status; a caller's hang-up then gets what a live one gets — the
+caller's path registers it as ``app.extensions["ops_spool_call_ended"]``: leaving the line,
+the recovery call-back).
 """
 
 from __future__ import annotations
@@ -25,6 +31,8 @@ import os
 import threading
 import time
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -51,6 +59,7 @@ class Spool:
         self.dir = directory
         self.dir.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
+        self.failed = False  # the last replay stopped at a database error
 
     def append(self, kind: str, **fields: Any) -> str:
         """Write one record durably; returns its id."""
@@ -79,39 +88,89 @@ class Spool:
     def pending_count(self) -> int:
         return sum(1 for _ in self.dir.glob("*.json"))
 
-    def replay(self, app: Flask) -> int:
-        """Store pending records; stops at the first database error (retried later)."""
-        stored = 0
+    def pending_for(self, call_sid: str) -> list[Path]:
+        """This call's records not yet stored, in arrival order."""
+        found = []
+        for path in self.pending():
+            try:
+                record = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError, UnicodeDecodeError):
+                continue  # gone meanwhile, or unreadable (replay sets it aside)
+            form = record.get("form") if isinstance(record, dict) else None
+            if isinstance(form, dict) and str(form.get("CallSid", "")).strip()[:64] == call_sid:
+                found.append(path)
+        return found
+
+    @contextmanager
+    def replaying(self) -> Iterator[None]:
+        """Hold the replay turn of this process (one replay at a time keeps arrival order)."""
         with self._lock:
-            for path in self.pending():
-                try:
-                    record = json.loads(path.read_text(encoding="utf-8"))
-                    if not isinstance(record, dict) or "id" not in record or "kind" not in record:
-                        raise ValueError("not a spool record")
-                except FileNotFoundError:
-                    continue  # another worker stored it
-                except (ValueError, UnicodeDecodeError) as exc:
-                    bad = self.dir / "bad"
-                    bad.mkdir(exist_ok=True)
-                    os.replace(path, bad / path.name)
-                    log.error("spool: %s is unreadable (%s); moved to %s", path.name, exc, bad)
-                    continue
-                try:
-                    with session_scope(app) as s:
-                        new = _store(s, app, record)
-                except IntegrityError:
-                    new = False  # stored by another worker meanwhile (ledger row exists)
-                except SQLAlchemyError as exc:
-                    log.warning("spool: database still unavailable (%s); %d record(s) wait",
-                                type(exc).__name__, self.pending_count())
-                    break
-                if new:
-                    stored += 1
-                    REPLAYED.labels(kind=str(record["kind"])[:20]).inc()
-                path.unlink(missing_ok=True)
+            yield
+
+    def replay(self, app: Flask, call_sid: str | None = None, wait: bool = True) -> int | None:
+        """Store pending records (only ``call_sid``'s when given), in arrival order; stops at
+        the first database error (retried later). With ``wait=False`` returns None at once
+        when another replay in this process has the turn."""
+        if not self._lock.acquire(blocking=wait):
+            return None
+        try:
+            paths = self.pending_for(call_sid) if call_sid else self.pending()
+            stored = self._replay(app, paths)
+        finally:
+            self._lock.release()
         if stored:
             log.info("spool: stored %d record(s) in the database", stored)
         return stored
+
+    def _replay(self, app: Flask, paths: list[Path]) -> int:
+        stored = 0
+        self.failed = False
+        for path in paths:
+            record = self._read(path)
+            if record is None:
+                continue
+            after: list[Callable[[Flask], Any]] = []
+            try:
+                with session_scope(app) as s:
+                    new = _store(s, app, record, after)
+            except IntegrityError:
+                new = False  # stored by another worker meanwhile (ledger row exists)
+            except SQLAlchemyError as exc:
+                log.warning("spool: database still unavailable (%s); %d record(s) wait",
+                            type(exc).__name__, self.pending_count())
+                self.failed = True
+                break
+            if new:
+                stored += 1
+                REPLAYED.labels(kind=str(record["kind"])[:20]).inc()
+            path.unlink(missing_ok=True)
+            _run_after(app, after)
+        return stored
+
+    def _read(self, path: Path) -> dict[str, Any] | None:
+        try:
+            record = json.loads(path.read_text(encoding="utf-8"))
+            if not isinstance(record, dict) or "id" not in record or "kind" not in record:
+                raise ValueError("not a spool record")
+        except FileNotFoundError:
+            return None  # another worker stored it
+        except (ValueError, UnicodeDecodeError) as exc:
+            bad = self.dir / "bad"
+            bad.mkdir(exist_ok=True)
+            os.replace(path, bad / path.name)
+            log.error("spool: %s is unreadable (%s); moved to %s", path.name, exc, bad)
+            return None
+        return record
+
+
+def _run_after(app: Flask, after: list[Callable[[Flask], Any]]) -> None:
+    """What follows a replayed record's commit (dispatch, ending an agent's ringing leg), as
+    after a live webhook: logged when it fails, never undoing the stored record."""
+    for action in after:
+        try:
+            action(app)
+        except Exception:  # noqa: BLE001
+            log.exception("spool: follow-up work of a replayed record failed")
 
 
 def get_spool(app: Flask) -> Spool | None:
@@ -125,7 +184,18 @@ def _when(record: dict[str, Any]) -> datetime:
         return utcnow()
 
 
-def _call(s: Session, app: Flask, form: dict[str, str], when: datetime) -> tuple[Any, bool]:
+def _locale(app: Flask, record: dict[str, Any], caller: Any) -> str:
+    """The language the call heard: the fallback's (in the record), else the caller's, else
+    the company default — never none (the live path records it on the first webhook)."""
+    settings = app.config["HOTLINE"]
+    for locale in (record.get("locale"), getattr(caller, "locale", None)):
+        if locale in settings.voices:
+            return str(locale)
+    return settings.company.default_locale
+
+
+def _call(s: Session, app: Flask, record: dict[str, Any], form: dict[str, str],
+          when: datetime) -> tuple[Any, bool]:
     from core.models import Call, Caller
     from core.phone import caller_number
 
@@ -135,6 +205,8 @@ def _call(s: Session, app: Flask, form: dict[str, str], when: datetime) -> tuple
         return None, False
     call = s.scalar(select(Call).where(Call.call_sid == sid))
     if call is not None:
+        if call.locale is None:
+            call.locale = _locale(app, record, call.caller)
         return call, False
     caller = None
     phone = caller_number(form.get("From"), settings.campaigns.default_region)
@@ -148,14 +220,15 @@ def _call(s: Session, app: Flask, form: dict[str, str], when: datetime) -> tuple
     status = form.get("CallStatus") if form.get("CallStatus") in KNOWN else "ringing"
     call = Call(call_sid=sid, direction=direction, purpose="caller",
                 from_number=(form.get("From") or "")[:80] or None, to_number=(form.get("To") or "")[:80] or None,
-                caller=caller, status=status, started_at=when, locale=caller.locale if caller else None)
+                caller=caller, status=status, started_at=when, locale=_locale(app, record, caller))
     s.add(call)
     s.flush()
     return call, True
 
 
-def _store(s: Session, app: Flask, record: dict[str, Any]) -> bool:
-    """Store one record with its ledger row; False when it was stored before."""
+def _store(s: Session, app: Flask, record: dict[str, Any], after: list[Callable[[Flask], Any]]) -> bool:
+    """Store one record with its ledger row; False when it was stored before. Work that must
+    follow the commit is appended to ``after``."""
     from core.cases import open_case
     from core.models import CallEvent, Case, CaseKind
     from core.ops.models import SpoolReplay
@@ -167,7 +240,7 @@ def _store(s: Session, app: Flask, record: dict[str, Any]) -> bool:
     kind = str(record["kind"])
     form = {k: str(v) for k, v in (record.get("form") or {}).items()}
     when = _when(record)
-    call, created = _call(s, app, form, when)
+    call, created = _call(s, app, record, form, when)
     case_id = None
     if call is not None and (created or kind == "call"):
         s.add(CallEvent(call=call, kind="db_outage", at=when,
@@ -204,16 +277,26 @@ def _store(s: Session, app: Flask, record: dict[str, Any]) -> bool:
                 call.ended_at = call.ended_at or when
                 raw = form.get("CallDuration", "")
                 call.duration_s = float(raw) if raw.isdigit() else max(0.0, (when - call.started_at).total_seconds())
-                _leave_line(s, call, when)
+                _call_ended(s, app, call, status, when, after)
     s.add(SpoolReplay(spool_id=record_id, kind=kind[:20], call_sid=(form.get("CallSid") or None),
                       received_at=when, case_id=case_id))
     s.flush()
     return True
 
 
+def _call_ended(s: Session, app: Flask, call: Any, status: str, when: datetime,
+                after: list[Callable[[Flask], Any]]) -> None:
+    """The call ended during the outage. The caller's path decides what a hang-up means (out
+    of the line, a recovery call-back after a long wait — as for a live hang-up); without it,
+    the call at least leaves the line (else it would count ahead of everyone behind it)."""
+    ended = app.extensions.get("ops_spool_call_ended")
+    if ended is not None:
+        after.extend(ended(s, app, call, status, when))
+        return
+    _leave_line(s, call, when)
+
+
 def _leave_line(s: Session, call: Any, when: datetime) -> None:
-    """The call ended during the outage: it is no longer in line (else it would count ahead of
-    everyone behind it until someone noticed)."""
     from core.models import QueueEntry, QueueStatus
 
     entries = s.scalars(select(QueueEntry).where(
@@ -223,55 +306,7 @@ def _leave_line(s: Session, call: Any, when: datetime) -> None:
         entry.ended_at = entry.ended_at or when
 
 
-# -- background retry -----------------------------------------------------------------------
-
-class Replayer:
-    """Retries the spool every ``ops.spool_replay_every_s`` while records are pending, then exits."""
-
-    def __init__(self, app: Flask, spool: Spool):
-        self.app = app
-        self.spool = spool
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._guard = threading.Lock()
-
-    def ensure_running(self) -> None:
-        with self._guard:
-            if self._thread is not None and self._thread.is_alive():
-                return
-            self._stop.clear()
-            self._thread = threading.Thread(target=self._run, name="hotline-spool-replay", daemon=True)
-            self._thread.start()
-
-    def _run(self) -> None:
-        period = self.app.config["HOTLINE"].ops.spool_replay_every_s
-        while not self._stop.wait(period):
-            try:
-                self.spool.replay(self.app)
-            except Exception:  # noqa: BLE001 - keep retrying
-                log.exception("spool: replay failed")
-            if self.spool.pending_count() == 0:
-                return
-
-    def stop(self) -> None:
-        self._stop.set()
-        thread = self._thread
-        if thread is not None:
-            thread.join(timeout=5)
-
-
 def init_app(app: Flask) -> None:
     from core.paths import data_dir
 
-    spool = Spool(data_dir(app.config["HOTLINE"]) / "spool")
-    app.extensions["ops_spool"] = spool
-    replayer = Replayer(app, spool)
-    app.extensions["ops_replayer"] = replayer
-    app.extensions.setdefault("hotline_stoppers", []).append(replayer.stop)
-    if spool.pending_count():
-        try:
-            spool.replay(app)  # at start-up: what an earlier outage left behind
-        except Exception:  # noqa: BLE001 - start-up must not fail on it
-            log.exception("spool: replay at start-up failed")
-        if spool.pending_count():
-            replayer.ensure_running()
+    app.extensions["ops_spool"] = Spool(data_dir(app.config["HOTLINE"]) / "spool")

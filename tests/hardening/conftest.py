@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 
 from tests.conftest import BACKEND, PG_ADMIN_URL
 
@@ -130,3 +130,74 @@ def db_lock(app: Any) -> Any:
     if BACKEND == "postgresql":
         return PgTableLock(app, ["calls", "callers", "call_events"])
     return SqliteLock(app)
+
+
+def table_lock(app: Any, tables: list[str]) -> Any:
+    """Another session holding the given tables (PostgreSQL) or SQLite's write lock."""
+    if BACKEND == "postgresql":
+        return PgTableLock(app, tables)
+    return SqliteLock(app)
+
+
+class LockAfterCommit:
+    """Take ``lock`` just after the first commit made while serving ``path`` — the caller's
+    place is stored, and the work that follows the commit (dispatch) meets a locked table."""
+
+    def __init__(self, app: Any, path: str, lock: Any):
+        self.sessions = app.extensions["db_sessionmaker"]
+        self.path = path
+        self.lock = lock
+        self.taken = False
+
+    def _after_commit(self, _session: Any) -> None:
+        from flask import has_request_context, request
+
+        if not self.taken and has_request_context() and request.path == self.path:
+            self.taken = True
+            self.lock.__enter__()
+
+    def __enter__(self) -> LockAfterCommit:
+        event.listen(self.sessions, "after_commit", self._after_commit)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        event.remove(self.sessions, "after_commit", self._after_commit)
+        if self.taken:
+            self.lock.__exit__(*exc)
+
+
+class KillConnectionOnce:
+    """Kill the app's database connection under the first statement that contains ``marker``
+    while serving ``path`` (PostgreSQL: ``pg_terminate_backend``; SQLite: the DBAPI connection
+    is closed) — a connection lost in the middle of a webhook's transaction."""
+
+    def __init__(self, app: Any, path: str, marker: str):
+        self.engine = app.extensions["db_engine"]
+        self.path = path
+        self.marker = marker.lower()
+        self.killed = 0
+
+    def _before(self, connection: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        from flask import has_request_context, request
+
+        if self.killed or not has_request_context() or request.path != self.path:
+            return
+        if self.marker not in statement.lower():
+            return
+        self.killed += 1
+        dbapi = connection.connection.dbapi_connection
+        if BACKEND == "postgresql":
+            pid = dbapi.info.backend_pid
+            admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+            with admin.connect() as other:
+                other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            admin.dispose()
+        else:
+            dbapi.close()
+
+    def __enter__(self) -> KillConnectionOnce:
+        event.listen(self.engine, "before_cursor_execute", self._before)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        event.remove(self.engine, "before_cursor_execute", self._before)
