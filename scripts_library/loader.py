@@ -15,23 +15,25 @@ File layout (see README "Scripted-response library")::
         alternatives: [...]  # forbidden only: approved ids offered instead
         rules: [S1, H2]
 
-A file may instead hold ``choices:`` (named option → synonyms lists, e.g. the IVR menu) or
+A file may instead hold ``examples:`` (labelled tuning sentences ``{locale, flag, suggest, text}``
+the learned layer trains on), ``choices:`` (named option → synonyms lists, e.g. the IVR menu) or
 ``synonyms:`` (a list of word families folded together before matching).
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from .model import Choices, Entry, Library, Triggers, Where
+from .model import Choices, Entry, Example, Library, Triggers, Where
 
 DEFAULT_DIR = Path(__file__).resolve().parent / "data"
 
-FILE_KEYS = frozenset({"situation", "locale", "title", "triggers", "entries", "choices", "synonyms"})
+FILE_KEYS = frozenset({"situation", "locale", "title", "triggers", "entries", "choices", "synonyms", "examples"})
 ENTRY_KEYS = frozenset({"id", "locale", "situation", "kind", "text", "variants", "key_phrases", "cues",
                         "alternatives", "rules", "note"})
 _LIST_KEYS = ("variants", "key_phrases", "cues", "alternatives", "rules")
@@ -96,10 +98,16 @@ def load_library(directory: str | Path | None = None) -> tuple[Library, list[Pro
     if not root.is_dir():
         problems.append(Problem(Where(str(root), 0), "library directory not found"))
         return lib, problems
+    digest = hashlib.sha256()
     for path in library_files(root):
         name = str(path.relative_to(root)) if root in path.parents else str(path)
         lib.files.append(name)
+        try:
+            digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
+        except OSError:
+            pass  # reported by _load_file
         _load_file(path, name, lib, problems)
+    lib.digest = digest.hexdigest()
     return lib, problems
 
 
@@ -132,6 +140,8 @@ def _load_file(path: Path, name: str, lib: Library, problems: list[Problem]) -> 
             lib.triggers.append(Triggers(str(file_situation), str(file_locale), phrases, where))
     if "choices" in doc:
         _load_choices(doc["choices"], str(file_locale), Where(name, lines.get("choices", 1)), lib, problems)
+    if "examples" in doc:
+        _load_examples(doc["examples"], Where(name, lines.get("examples", 1)), lib, problems)
     if "synonyms" in doc:
         _load_synonyms(doc["synonyms"], str(file_locale), Where(name, lines.get("synonyms", 1)), lib, problems)
     entries = doc.get("entries", [])
@@ -166,6 +176,26 @@ def _load_choices(raw: Any, locale: str, where: Where, lib: Library, problems: l
                 continue
             parsed[str(option)] = values
         lib.choices.append(Choices(str(list_name), locale, parsed, Where(where.file, line)))
+
+
+def _load_examples(raw: Any, where: Where, lib: Library, problems: list[Problem]) -> None:
+    if raw is None:
+        return
+    if not isinstance(raw, list):
+        problems.append(Problem(where, "examples must be a list of {locale, flag, suggest, text}"))
+        return
+    for row in raw:
+        line = row.get("__line__", where.line) if isinstance(row, dict) else where.line
+        here = Where(where.file, line)
+        if not isinstance(row, dict) or not isinstance(row.get("text"), str) or not row["text"].strip():
+            problems.append(Problem(here, "an example needs a non-empty text"))
+            continue
+        flag, suggest = row.get("flag"), row.get("suggest")
+        if not isinstance(row.get("locale"), str) or (flag is None and suggest is None):
+            problems.append(Problem(here, "an example needs a locale and a flag or a suggest label"))
+            continue
+        lib.examples.append(Example(row["locale"], row["text"].strip(), None if flag is None else str(flag),
+                                    None if suggest is None else str(suggest), here))
 
 
 def _load_synonyms(raw: Any, locale: str, where: Where, lib: Library, problems: list[Problem]) -> None:

@@ -85,6 +85,19 @@ class Triggers:
 
 
 @dataclass(frozen=True, slots=True)
+class Example:
+    """A labelled tuning sentence (``examples.yaml``): an agent sentence with the situation it
+    must be flagged as (``flag``: S1–S9 or ``none``), or a caller utterance with the situation
+    whose replies ``suggest`` must rank (``suggest``). The learned layer trains on them."""
+
+    locale: str
+    text: str
+    flag: str | None = None
+    suggest: str | None = None
+    where: Where | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Choices:
     """A named list of spoken options, e.g. the IVR menu (H13) or survey answers (H19)."""
 
@@ -102,6 +115,9 @@ class Library:
     triggers: list[Triggers] = field(default_factory=list)
     choices: list[Choices] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
+    examples: list[Example] = field(default_factory=list)
+    #: sha256 over every file's path and bytes: the learned layer's cache key
+    digest: str = ""
     #: locale → word families (first member is the canonical form), see ``synonyms.py``
     synonyms: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)
     _by_key: dict[tuple[str, str], Entry] = field(default_factory=dict, init=False, repr=False)

@@ -16,6 +16,10 @@ class MatchSettings:
     this local-alignment score (85 lets a 3-character phrase take one inserted character and a
     7-character one a changed character, but never changes a 2-character phrase).
     ``cue_window``: two cues count together only this many tokens apart or closer.
+    ``learned``: run the learned layer beside the aligner (off: the aligner alone).
+    ``learned_min_prob``: a sentence the classifier gives a forbidden situation at least this
+    probability is flagged (see ``learned.py``).
+    ``learned_cache``: keep the trained model in ``.learned-<hash>.pkl`` beside the library.
     ``max_text_chars``: longer texts are refused by the API (400) and the CLI (exit 2).
     """
 
@@ -26,6 +30,9 @@ class MatchSettings:
     cue_window: int = 16
     max_text_chars: int = 5000
     default_k: int = 3
+    learned: bool = True
+    learned_min_prob: float = 0.5
+    learned_cache: bool = True
 
     @classmethod
     def from_object(cls, obj: Any | None) -> MatchSettings:

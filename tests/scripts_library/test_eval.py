@@ -1,35 +1,38 @@
-"""Issue 5 bars on the labelled evaluation set: forbidden-flag recall ≥ 95 %, false flags
-≤ 2 %, suggest top-3 ≥ 90 %. The numbers are printed (pytest -s) for the README."""
-
-from pathlib import Path
+"""Quality bars on the tuning examples (``examples.yaml``) and the frozen blind set: forbidden
+recall ≥ 95 %, false flags ≤ 2 %, suggest top-3 ≥ 90 %, in each locale. The scoring is
+``bench/library_eval.py``'s (run it for the per-situation and confusion tables)."""
 
 import yaml
 
-EVAL = Path(__file__).with_name("eval_set.yaml")
+from bench.library_eval import BLIND, evaluate
 
 
-def test_evaluation_set_is_big_enough_and_labelled():
-    rows = yaml.safe_load(EVAL.read_text(encoding="utf-8"))
+def _rows_of(library):
+    return [{"locale": e.locale, "text": e.text, "flag": e.flag, "suggest": e.suggest} for e in library.examples]
+
+
+def test_tuning_examples_are_big_enough_and_labelled(library):
+    rows = _rows_of(library)
     assert len(rows) >= 150
     assert {r["locale"] for r in rows} == {"zh-CN", "en"}
-    assert all(r.get("flag") or r.get("suggest") for r in rows)
 
 
-def test_recall_false_flags_and_top3(matcher):
-    rows = yaml.safe_load(EVAL.read_text(encoding="utf-8"))
-    forbidden = [r for r in rows if r.get("flag") not in (None, "none")]
-    clean = [r for r in rows if r.get("flag") == "none"]
-    ranked = [r for r in rows if r.get("suggest")]
-    missed = [r["text"] for r in forbidden
-              if r["flag"] not in {f["situation"] for f in matcher.check(r["text"], r["locale"])}]
-    false_flags = [r["text"] for r in clean if matcher.check(r["text"], r["locale"])]
-    wrong = [r["text"] for r in ranked
-             if r["suggest"] not in [s["situation"] for s in matcher.suggest(r["text"], r["locale"], 3)]]
-    recall = 1 - len(missed) / len(forbidden)
-    false_rate = len(false_flags) / len(clean)
-    top3 = 1 - len(wrong) / len(ranked)
-    print(f"\neval: {len(rows)} lines; recall {recall:.1%} ({len(forbidden)} forbidden), "
-          f"false flags {false_rate:.1%} ({len(clean)} clean), suggest top-3 {top3:.1%} ({len(ranked)} utterances)")
-    assert recall >= 0.95, missed
-    assert false_rate <= 0.02, false_flags
-    assert top3 >= 0.90, wrong
+def test_blind_set_is_frozen_apart_from_the_tuning_examples(library):
+    rows = yaml.safe_load(BLIND.read_text(encoding="utf-8"))
+    assert len(rows) >= 300
+    assert {r["locale"] for r in rows} == {"zh-CN", "en"}
+    assert {r.get("flag") for r in rows} >= {f"S{i}" for i in range(1, 10)} | {"none"}
+    assert {r.get("suggest") for r in rows} >= {f"S{i}" for i in range(1, 10)}
+    tuning = {(e.locale, e.text) for e in library.examples}
+    assert not [r["text"] for r in rows if (r["locale"], r["text"]) in tuning]
+
+
+def test_tuning_recall_false_flags_and_top3(matcher, library):
+    rep = evaluate(matcher, _rows_of(library))
+    for loc in ("zh-CN", "en"):
+        s = rep.total(loc)
+        print(f"\ntuning {loc}: recall {s.caught}/{s.forbidden}, false flags {s.false_flags}/{s.clean}, "
+              f"top-3 {s.top3}/{s.queries}")
+        assert s.caught / s.forbidden >= 0.95, rep.misses
+        assert s.false_flags / s.clean <= 0.02, rep.misses
+        assert s.top3 / s.queries >= 0.90, rep.misses
