@@ -273,11 +273,13 @@ def _due_contacts(s: Session, settings: Settings, campaign: Campaign, now: datet
         return []
     picked: list[Contact] = []
     for _round in range(5):  # skip past contacts pushed to their window, a few batches at most
-        batch = list(s.scalars(select(Contact).where(
+        query = select(Contact).where(
             Contact.campaign_id == campaign.id, Contact.status == ContactStatus.PENDING,
             or_(Contact.next_attempt_at.is_(None), Contact.next_attempt_at <= now))
-            .order_by(Contact.next_attempt_at.asc().nulls_first(), Contact.id)
-            .limit(max(wanted * 4, 50))))
+        if picked:  # each contact fills one slot at most
+            query = query.where(Contact.id.not_in([c.id for c in picked]))
+        batch = list(s.scalars(query.order_by(Contact.next_attempt_at.asc().nulls_first(), Contact.id)
+                               .limit(max(wanted * 4, 50))))
         if not batch:
             break
         dnc = set(s.scalars(select(DncNumber.phone).where(DncNumber.phone.in_([c.phone for c in batch]))))
@@ -325,6 +327,8 @@ def _dial(app: Flask, settings: Settings, campaign_id: int, contact_id: int, slo
         if contact is None or campaign is None or contact.status != ContactStatus.PENDING \
                 or campaign.status != CampaignStatus.RUNNING:
             return None
+        if contact.next_attempt_at is not None and contact.next_attempt_at > now:
+            return None  # its retry back-off (or window) is not over: picked before a callback moved it
         if holder is not None and not leases.still_held(s, holder, now):
             log.warning("lease lost: not dialing contact %s", contact_id)
             return None
