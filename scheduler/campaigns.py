@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from apscheduler.triggers.cron import CronTrigger
+from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
@@ -18,6 +19,7 @@ from core.clock import local_label
 from core.config import Settings
 from core.db import utcnow
 from core.models import AuditLog
+from scheduler import preflight
 from scheduler import script as scripts
 from scheduler.models import (
     Attempt,
@@ -193,7 +195,7 @@ def create_campaign(s: Session, settings: Settings, data: dict[str, Any],
     s.flush()
     audit(s, created_by_id, "campaign_create", campaign, purpose=purpose, mode=mode)
     if _bool(data, "start", False):
-        start_campaign(s, campaign, created_by_id)
+        start_campaign(s, campaign, created_by_id, settings)
     return campaign
 
 
@@ -222,10 +224,17 @@ def first_run_at(campaign: Campaign, now: datetime) -> datetime:
     return now
 
 
-def start_campaign(s: Session, campaign: Campaign, user_id: int | None = None) -> Campaign:
-    """Arm a draft: it starts at ``start_at`` / the next cron fire, or at the next tick."""
+def start_campaign(s: Session, campaign: Campaign, user_id: int | None = None,
+                   settings: Settings | None = None) -> Campaign:
+    """Arm a draft: it starts at ``start_at`` / the next cron fire, or at the next tick. Refused
+    (409, naming them) while its script has values that would be read out as stock text."""
     if campaign.status != CampaignStatus.DRAFT:
         raise CampaignError(f"status: only a draft can be started (this one is {campaign.status})", 409)
+    missing = preflight.unfilled_values(s, settings or current_app.config["HOTLINE"], campaign)
+    if missing:
+        total = s.scalar(select(func.count()).select_from(Contact).where(
+            Contact.campaign_id == campaign.id, Contact.status == ContactStatus.PENDING)) or 0
+        raise CampaignError(preflight.describe(missing, total), 409)
     now = utcnow()
     campaign.status = CampaignStatus.SCHEDULED
     campaign.next_run_at = first_run_at(campaign, now)

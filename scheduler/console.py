@@ -27,6 +27,7 @@ from core.db import session
 from core.phone import InvalidNumber
 from scheduler import campaigns as svc
 from scheduler import contacts as contacts_svc
+from scheduler import preflight
 from scheduler import script as scripts
 
 bp = Blueprint("campaigns", __name__, url_prefix="/console/campaigns", template_folder="templates",
@@ -110,8 +111,9 @@ def _detail(campaign, report: dict[str, Any] | None = None, status: int = 200):
     only = request.args.get("status") or None
     progress = svc.progress(s, _settings(), campaign)
     contacts = svc.contacts_page(s, _settings(), campaign, offset, PAGE, only)
+    unfilled = preflight.unfilled_values(s, _settings(), campaign) if campaign.status == "draft" else {}
     return render_template("campaigns/detail.html", campaign=campaign, p=progress, contacts=contacts,
-                           report=report, offset=offset, page=PAGE, only=only,
+                           report=report, offset=offset, page=PAGE, only=only, unfilled=unfilled,
                            script=svc.campaign_json(campaign)["script"]), status
 
 

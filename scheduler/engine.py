@@ -10,10 +10,11 @@ Exactly once: ``_dial`` commits an ``Attempt`` (status ``dialing``, unique idemp
 crash, an attempt without CallSid is reconciled (Twilio's call list for that number, or the status
 callback that carries the attempt id) and never redialed; a retry is always a new attempt.
 
-Pacing: each campaign has a slot pointer (``next_slot_at``) advanced by ``1 / calls_per_second``
-per dial, plus the account-wide pointer (``campaigns.calls_per_second``, Twilio's 1 CPS); slots
-missed while idle are not made up beyond one tick. In-flight attempts (not final) never exceed
-``max_concurrent``.
+Pacing (``_Pacer``): each campaign has a slot pointer (``next_slot_at``) advanced by
+``1 / calls_per_second`` per dial, plus the account-wide pointer (``campaigns.calls_per_second``,
+Twilio's 1 CPS); slots missed while idle are not made up beyond one tick, late ones are caught up at
+most at twice the pace, and a tick with a look-ahead never dials past it (so ticks do not overrun).
+In-flight attempts (not final) never exceed ``max_concurrent``.
 """
 
 from __future__ import annotations
@@ -92,14 +93,15 @@ def tick(app: Flask, *, holder: str | None = None, horizon_s: float = 0.0,
     with _lock(app):
         report.started = fire_due_campaigns(app)
         report.reconciled = reconcile(app)
-        report.dialed = dial_due(app, holder=holder, horizon_s=horizon_s, sleep=sleep)
         report.finished = settle_campaigns(app)
         if followups:
             from scheduler import followup
 
             report.followups = followup.run_rules(app)
-    if dispatch:
-        report.dispatched = _routing_dispatch(app)
+        if dispatch:
+            report.dispatched = _routing_dispatch(app)
+        # Dialing comes last: with a look-ahead it ends before the next tick is due (no overrun).
+        report.dialed = dial_due(app, holder=holder, horizon_s=horizon_s, sleep=sleep)
     return report
 
 
@@ -195,8 +197,23 @@ def settle_campaigns(app: Flask) -> list[int]:
 
 # -- dialing ------------------------------------------------------------------------------------
 
-def _account_slot(app: Flask) -> list[datetime | None]:
-    return app.extensions.setdefault("scheduler_account_slot", [None])
+@dataclass
+class AccountPace:
+    """The account-wide pointer (``campaigns.calls_per_second``, Twilio's CPS) shared by campaigns:
+    the next slot allowed, when the last call was placed, and how long ``calls.create`` takes."""
+
+    next_slot: datetime | None = None
+    last_dial: datetime | None = None
+    create_s: float = 0.0  # moving estimate of the REST latency
+
+
+def _account(app: Flask) -> AccountPace:
+    pace = app.extensions.get("scheduler_account_pace")
+    if pace is None:
+        pace = app.extensions["scheduler_account_pace"] = AccountPace()
+        with session_scope(app) as s:  # after a restart: the last dial any process made
+            pace.last_dial = s.scalar(select(Attempt.created_at).order_by(Attempt.id.desc()).limit(1))
+    return pace
 
 
 def dial_due(app: Flask, *, holder: str | None = None, horizon_s: float = 0.0,
@@ -214,57 +231,100 @@ def dial_due(app: Flask, *, holder: str | None = None, horizon_s: float = 0.0,
                                  .order_by(Campaign.id)))
     dialed: list[int] = []
     for campaign_id in running:
-        dialed.extend(_dial_campaign(app, settings, campaign_id, now, holder, horizon_s, sleep, lag))
+        pacer = _Pacer(app, settings, campaign_id, now, horizon_s, sleep)
+        dialed.extend(pacer.run(holder, lag))
     return dialed
 
 
-def _dial_campaign(app: Flask, settings: Settings, campaign_id: int, now: datetime, holder: str | None,
-                   horizon_s: float, sleep: Callable[[float], None] | None, lag: timedelta) -> list[int]:
-    account_interval = 1.0 / settings.campaigns.calls_per_second
-    account = _account_slot(app)
-    with session_scope(app) as s:
-        campaign = s.get(Campaign, campaign_id)
-        if campaign is None or campaign.status != CampaignStatus.RUNNING:
+class _Pacer:
+    """One campaign's dials of this tick, at its pace and the account's.
+
+    Slot times follow ``next_slot_at`` one ``1 / calls_per_second`` apart. A tick with a
+    look-ahead (``horizon_s``) dials the slots before ``now + horizon_s`` — never one it could
+    not place before then, so a tick ends before the next one is due — sleeping until each;
+    without one (tests, after ``sim.advance``) it dials the slots already due. A late slot is
+    dialed at once but never sooner than half an interval after the previous call of the
+    campaign or of the account (persisted: also across restarts), so catching up runs at most
+    at twice the pace: no burst."""
+
+    def __init__(self, app: Flask, settings: Settings, campaign_id: int, now: datetime, horizon_s: float,
+                 sleep: Callable[[float], None] | None) -> None:
+        self.app, self.settings, self.campaign_id, self.now = app, settings, campaign_id, now
+        self.sleep = sleep
+        self.end = now + timedelta(seconds=horizon_s)
+        self.ahead = horizon_s > 0
+        self.account = _account(app)
+        self.account_interval = timedelta(seconds=1.0 / settings.campaigns.calls_per_second)
+        self.interval = self.account_interval
+        self.last_dial: datetime | None = None
+
+    def earliest(self, slot: datetime) -> datetime:
+        """When ``slot`` may be dialed: not before it, nor half an interval after the last call."""
+        at = slot
+        if self.last_dial is not None:
+            at = max(at, self.last_dial + self.interval / 2)
+        if self.account.last_dial is not None:
+            at = max(at, self.account.last_dial + self.account_interval / 2)
+        return at
+
+    def fits(self, at: datetime) -> bool:
+        if not self.ahead:
+            return at <= self.now
+        return at + timedelta(seconds=self.account.create_s) < self.end
+
+    def plan(self, lag: timedelta) -> tuple[datetime, list[int]] | None:
+        with session_scope(self.app) as s:
+            campaign = s.get(Campaign, self.campaign_id)
+            if campaign is None or campaign.status != CampaignStatus.RUNNING:
+                return None
+            self.interval = max(timedelta(seconds=1.0 / max(campaign.calls_per_second, 0.001)),
+                                self.account_interval)
+            in_flight = s.scalar(select(func.count()).select_from(Attempt).where(
+                Attempt.campaign_id == self.campaign_id, Attempt.status.in_(IN_FLIGHT_ATTEMPT))) or 0
+            capacity = campaign.max_concurrent - in_flight
+            if capacity <= 0:
+                return None
+            self.last_dial = s.scalar(select(Attempt.created_at).where(Attempt.campaign_id == self.campaign_id)
+                                      .order_by(Attempt.id.desc()).limit(1))
+            slot = max(campaign.next_slot_at or self.now, self.now - lag)
+            if self.account.next_slot is not None:
+                slot = max(slot, self.account.next_slot)
+            wanted, probe = 0, slot
+            while wanted < capacity and self.fits(self.earliest(probe)):
+                wanted += 1
+                probe += self.interval
+            contact_ids = [c.id for c in _due_contacts(s, self.settings, campaign, self.now, wanted)]
+        return slot, contact_ids
+
+    def run(self, holder: str | None, lag: timedelta) -> list[int]:
+        planned = self.plan(lag)
+        if planned is None:
             return []
-        interval = timedelta(seconds=1.0 / max(campaign.calls_per_second, 0.001))
-        in_flight = s.scalar(select(func.count()).select_from(Attempt).where(
-            Attempt.campaign_id == campaign_id, Attempt.status.in_(IN_FLIGHT_ATTEMPT))) or 0
-        capacity = campaign.max_concurrent - in_flight
-        if capacity <= 0:
-            return []
-        limit = now + timedelta(seconds=horizon_s)
-        slot = max(campaign.next_slot_at or now, now - lag)
-        if account[0] is not None:
-            slot = max(slot, account[0])
-        if slot > limit:
-            return []
-        # How many slots fit before the limit (bounded by the free concurrency).
-        wanted = 0
-        probe = slot
-        while probe <= limit and wanted < capacity:
-            wanted += 1
-            probe = max(probe + interval, probe + timedelta(seconds=account_interval))
-        contacts = _due_contacts(s, settings, campaign, now, wanted)
-        contact_ids = [c.id for c in contacts]
-    dialed = []
-    for contact_id in contact_ids:
-        if slot > limit:
-            break
-        if sleep is not None and slot > utcnow():
-            sleep((slot - utcnow()).total_seconds())
-        attempt_id = _dial(app, settings, campaign_id, contact_id, slot, holder)
-        if attempt_id is None:
-            continue
-        if attempt_id < 0:  # throttled by Twilio: stop this campaign for now
-            slot = utcnow() + timedelta(seconds=THROTTLE_BACKOFF_S)
-            break
-        dialed.append(attempt_id)
-        account[0] = slot + timedelta(seconds=account_interval)
-        slot = max(slot + interval, account[0])
-    with session_scope(app) as s:
-        s.execute(update(Campaign).where(Campaign.id == campaign_id).values(
-            next_slot_at=slot if dialed or slot > now else func.coalesce(Campaign.next_slot_at, now)))
-    return dialed
+        slot, contact_ids = planned
+        dialed: list[int] = []
+        for contact_id in contact_ids:
+            at = self.earliest(slot)
+            if not self.fits(at):
+                break
+            if self.sleep is not None and at > utcnow():
+                self.sleep((at - utcnow()).total_seconds())
+            started = utcnow()
+            attempt_id = _dial(self.app, self.settings, self.campaign_id, contact_id, slot, holder)
+            if attempt_id is None:
+                continue
+            if attempt_id < 0:  # throttled by Twilio: stop this campaign for now
+                slot = utcnow() + timedelta(seconds=THROTTLE_BACKOFF_S)
+                break
+            took = (utcnow() - started).total_seconds()
+            self.account.create_s = took if not self.account.create_s else 0.8 * self.account.create_s + 0.2 * took
+            dialed.append(attempt_id)
+            self.last_dial = self.account.last_dial = started
+            self.account.next_slot = slot + self.account_interval
+            slot += self.interval
+        with session_scope(self.app) as s:
+            s.execute(update(Campaign).where(Campaign.id == self.campaign_id).values(
+                next_slot_at=slot if dialed or slot > self.now else func.coalesce(Campaign.next_slot_at, self.now)))
+        return dialed
 
 
 def _due_contacts(s: Session, settings: Settings, campaign: Campaign, now: datetime, wanted: int) -> list[Contact]:
@@ -274,11 +334,13 @@ def _due_contacts(s: Session, settings: Settings, campaign: Campaign, now: datet
         return []
     picked: list[Contact] = []
     for _round in range(5):  # skip past contacts pushed to their window, a few batches at most
-        batch = list(s.scalars(select(Contact).where(
+        query = select(Contact).where(
             Contact.campaign_id == campaign.id, Contact.status == ContactStatus.PENDING,
             or_(Contact.next_attempt_at.is_(None), Contact.next_attempt_at <= now))
-            .order_by(Contact.next_attempt_at.asc().nulls_first(), Contact.id)
-            .limit(max(wanted * 4, 50))))
+        if picked:  # each contact fills one slot at most
+            query = query.where(Contact.id.not_in([c.id for c in picked]))
+        batch = list(s.scalars(query.order_by(Contact.next_attempt_at.asc().nulls_first(), Contact.id)
+                               .limit(max(wanted * 4, 50))))
         if not batch:
             break
         dnc = set(s.scalars(select(DncNumber.phone).where(DncNumber.phone.in_([c.phone for c in batch]))))
@@ -326,6 +388,8 @@ def _dial(app: Flask, settings: Settings, campaign_id: int, contact_id: int, slo
         if contact is None or campaign is None or contact.status != ContactStatus.PENDING \
                 or campaign.status != CampaignStatus.RUNNING:
             return None
+        if contact.next_attempt_at is not None and contact.next_attempt_at > now:
+            return None  # its retry back-off (or window) is not over: picked before a callback moved it
         if holder is not None and not leases.still_held(s, holder, now):
             log.warning("lease lost: not dialing contact %s", contact_id)
             return None

@@ -277,10 +277,38 @@ def text(settings: Settings, prompt_id: str, locale: str | None, custom: str | N
     return fill(DEFAULTS[loc].get(prompt_id, DEFAULTS["zh-CN"].get(prompt_id, "")), ctx)
 
 
+def template(settings: Settings, step_id: str, locale: str, custom: str | None = None) -> str:
+    """The words of a step before filling: custom text, the library's entry, else the default."""
+    if custom:
+        return custom
+    loc = locale_of(locale, settings)
+    get_matcher = library_function("get_matcher")
+    if get_matcher is not None:
+        try:
+            entry = get_matcher().library.get(loc, step_id)
+        except Exception:  # noqa: BLE001 - a library problem: fall back to the handbook wording
+            entry = None
+        if entry is not None and entry.kind != "forbidden" and entry.text:
+            return str(entry.text)
+    return DEFAULTS[loc].get(step_id, DEFAULTS["zh-CN"].get(step_id, ""))
+
+
+def needed_values(settings: Settings, steps: list[Step], locale: str,
+                  extra: list[str] = ()) -> dict[str, list[str]]:  # type: ignore[assignment]
+    """Placeholder → the step ids that speak it (beyond company/department, which settings give).
+    ``extra``: further prompt ids the call may speak (the voicemail)."""
+    needed: dict[str, list[str]] = {}
+    spoken = [(s.id, s.text) for s in steps] + [(prompt_id, None) for prompt_id in extra]
+    for step_id, custom in spoken:
+        for name in _PLACEHOLDER.findall(template(settings, step_id, locale, custom)):
+            if name not in ("company", "department") and step_id not in needed.setdefault(name, []):
+                needed[name].append(step_id)
+    return needed
+
+
 def placeholders(settings: Settings, steps: list[Step], locale: str) -> set[str]:
     """Placeholders the script needs beyond company/department (for the explain panel)."""
-    raw = " ".join(s.text or DEFAULTS[locale_of(locale, settings)].get(s.id, "") for s in steps)
-    return set(_PLACEHOLDER.findall(raw)) - {"company", "department"}
+    return set(needed_values(settings, steps, locale))
 
 
 def _normal(value: str) -> str:

@@ -26,7 +26,7 @@ def agent(make_user):
 
 def test_create_list_and_progress_over_the_api(app, client, sim, lead, agent, run):
     body = {"name": "投诉回访", "purpose": "complaint_followup", "window": "00:00-24:00", "max_attempts": 2,
-            "retry_backoff_s": 60, "agent_code": "1024"}
+            "retry_backoff_s": 60, "agent_code": "1024", "context": {"date": "5月1日", "issue": "电梯噪音"}}
     created = client.post("/api/campaigns", headers=lead, json=body)
     assert created.status_code == 201, created.get_json()
     campaign = created.get_json()
@@ -81,7 +81,8 @@ def test_writes_need_a_lead_and_state_changes_are_checked(client, lead, agent):
 
 def test_cli_create_import_show_pause_resume_cancel(app, runner, tmp_path):
     out = runner.invoke(args=["campaigns", "create", "停水通知", "--purpose", "outage_notice",
-                              "--context", "area=3号楼", "--context", "start=9点", "--window", "08:00-20:00",
+                              "--context", "area=3号楼", "--context", "start=9点", "--context", "end=18点",
+                              "--agent-code", "1024", "--window", "08:00-20:00",
                               "--no-amd", "--start"])
     assert out.exit_code == 0, out.output
     campaign = json.loads(out.output)

@@ -31,11 +31,11 @@ def test_lead_creates_uploads_explains_and_controls_a_campaign(app, lead_client)
         "csrf_token": token, "name": "报修回访", "purpose": "repair_satisfaction", "mode": "automated",
         "locale": "zh-CN", "window": "09:30-17:50", "calls_per_second": "1", "max_concurrent": "3",
         "max_attempts": "3", "retry_backoff_s": "600", "ring_timeout_s": "30", "machine_detection": "1",
-        "context": "result=已修复"})
+        "agent_code": "1024", "context": "result=已修复\ndate=5月1日"})
     assert created.status_code == 302, created.get_data(as_text=True)[:2000]
     with session_scope(app) as s:
         campaign = s.query(Campaign).one()
-        assert campaign.window == "09:30-17:50" and campaign.context == {"result": "已修复"}
+        assert campaign.window == "09:30-17:50" and campaign.context == {"result": "已修复", "date": "5月1日"}
         contacts_svc.add_dnc(s, app.config["HOTLINE"], "13912345679")
         cid = campaign.id
     report = client.post(f"/console/campaigns/{cid}/upload", data={

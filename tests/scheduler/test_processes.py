@@ -112,7 +112,7 @@ def new_campaign(app, numbers: list[str], name: str) -> int:
             "machine_detection": False, "max_attempts": 3, "retry_backoff_s": 1,
             "script": [{"id": "notice", "kind": "close", "text": "Water is off tomorrow."}], "locale": "en"})
         contacts_svc.import_csv(s, settings, campaign, csv_of(numbers))
-        svc.start_campaign(s, campaign)
+        svc.start_campaign(s, campaign, settings=settings)
         return campaign.id
 
 

@@ -120,6 +120,13 @@ class Clock:
         finally:
             self._processing.release()
 
+    def try_advance(self, seconds: float) -> bool:
+        """``advance`` unless the clock is already being advanced (then False, nothing done)."""
+        if self._processing.locked():
+            return False
+        self.advance(seconds)
+        return True
+
     def run_until(self, predicate: Callable[[], bool], max_seconds: float = 3600.0) -> bool:
         """Jump from event to event until ``predicate()`` holds (True) or nothing is pending
         or ``max_seconds`` of virtual time have passed (False)."""

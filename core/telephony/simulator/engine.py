@@ -69,6 +69,7 @@ class Simulator(control_api.ControlApi):
         self.media_seconds: dict[str, float] = {}
         self.rest_failures: list[tuple[int, int]] = []
         self.next_start_t = 0.0
+        self.create_latency_s = 0.0  # how long ``calls.create`` takes to answer (see rest_latency)
 
     # -- time ---------------------------------------------------------------------------
     @property
@@ -294,6 +295,18 @@ class Simulator(control_api.ControlApi):
         with self.lock:
             return legs_mod.place_inbound(self, from_, to, caller or CallerScript(),
                                           forwarded_from=forwarded_from, caller_name=caller_name)
+
+    def rest_latency(self) -> None:
+        """Twilio taking ``create_latency_s`` to answer ``calls.create``: the real clock sleeps; a
+        manual/auto clock moves on that far (running what falls due meanwhile, such as status
+        callbacks of earlier calls), unless it is already being advanced (a webhook's REST call)."""
+        wait = self.create_latency_s
+        if wait <= 0:
+            return
+        if self.clock_mode == "realtime":
+            time.sleep(wait)
+        else:
+            self.clock.try_advance(wait)
 
     def inject_rest_failures(self, count: int, status: int = 429, code: int = 20429) -> None:
         """The next ``count`` Twilio REST requests fail with ``status``/``code``."""

@@ -120,6 +120,7 @@ def make_rest_blueprint(sim: Simulator) -> Blueprint:
 
     @bp.post(f"{API}/Calls.json")
     def calls_create(account_sid: str) -> tuple[Response, int]:
+        sim.rest_latency()
         with sim.lock:
             return jsonify(call_json(sim, create_call(sim, request.form))), 201
 
