@@ -282,6 +282,23 @@ def _default_shifts() -> list[ShiftSettings]:
             ShiftSettings(name="evening", start="16:00", end="01:00")]
 
 
+class PlanningSettings(_Section):
+    """Workforce planning: forecast, Erlang C/A staffing, roster and what-if replay."""
+
+    service_level: float = Field(0.80, gt=0, lt=1)  # H2: this share answered within answer.threshold_s
+    max_abandon: float = Field(0.05, ge=0, le=1)  # Erlang A: at most this share of callers give up
+    shrinkage: float = Field(0.30, ge=0, lt=1)  # breaks, training, meetings: paid but off the phones
+    interval_min: Literal[15, 30, 60] = 30  # planning interval
+    history_weeks: int = Field(8, ge=1, le=52)  # weeks of history the forecast averages
+    recent_weight: float = Field(0.7, gt=0, le=1)  # weight of week k back = recent_weight ** (k - 1)
+    default_patience_s: float = Field(120, gt=0)  # mean patience before there are abandons to estimate it
+    break_min: int = Field(30, ge=0, le=120)  # H24: one break per rostered shift (minutes)
+    gap_warning_h: float = Field(24, ge=0)  # warn of an understaffed interval this many hours ahead
+    replay_agent_answer_s: float = Field(3, ge=0, le=60)  # replay: an agent answers after one ring
+    replay_connect_s: float = Field(3, ge=0, le=30)  # "connecting you to agent N" before the bridge
+    replay_step_s: float = Field(5, gt=0, le=60)  # replay: the periodic dispatch job's period
+
+
 class EmergencyNumber(_Section):
     label: str
     number: str
@@ -306,6 +323,7 @@ class Settings(_Section):
     scheduler: SchedulerSettings = SchedulerSettings()
     ops: OpsSettings = OpsSettings()
     shifts: list[ShiftSettings] = Field(default_factory=_default_shifts)
+    planning: PlanningSettings = PlanningSettings()
     # H5: emergency list kept at the front desk, read to urgent callers when configured.
     emergency_numbers: list[EmergencyNumber] = Field(default_factory=lambda: [
         EmergencyNumber(label="火警 Fire", number="119"),

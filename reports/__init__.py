@@ -28,3 +28,6 @@ def init_app(app: Flask) -> None:
     register_nav("重大事件", "Incidents", "reports.incidents_page", roles=leads, order=38)
     register_nav("话术库", "Library", "reports.library_page", roles=leads, order=40)
     register_nav("审计日志", "Audit log", "reports.audit_page", roles=leads, order=42)
+    from reports import planning
+
+    planning.init_app(app)
