@@ -215,15 +215,16 @@ def wait(step: Step, *, twilio_position: int, queue_time: float, avg_queue_time:
     entry = queue.active_entry(s, step.call)
     if entry is not None and entry.status not in queue.IN_LINE:
         entry = None
+    if entry is not None:
+        queue.mark_enqueued(entry, step.now, queue_time)
     position = queue.effective_position(s, entry, step.now) if entry else max(1, twilio_position)
-    expected = queue.expected_wait_s(settings, position, avg_queue_time, queue_time,
-                                     queue.agents_logged_in(s))
+    expected = queue.expected_wait_s(settings, position, queue.free_agents(s), queue.agents_logged_in(s))
     minutes = queue.announced_minutes(expected)
-    # H9: offer a call-back — not to a customer we are calling back already.
-    offer_callback = settings.queue.callback_offer and not (step.call is not None
-                                                            and step.call.purpose == "callback")
-    key = "reassurance" if offer_callback else "reassurance_plain"
-    lines = [step.text(key, position=position, wait_minutes=minutes)]
+    # H9: offer a call-back — not to a customer we are calling back already, nor when connecting now.
+    offer_callback = settings.queue.callback_offer and minutes > 0 and not (
+        step.call is not None and step.call.purpose == "callback")
+    key = "connecting_now" if minutes == 0 else "reassurance" if offer_callback else "reassurance_plain"
+    lines = [prompts.minutes_in_words(step.text(key, position=position, wait_minutes=minutes), step.locale, minutes)]
     if offer_callback and not prompts.offers_callback(lines[0]):
         lines.append(step.text("callback_offer"))  # H9 (the library's reassurance may include it)
     text = "".join(lines) if step.locale == "zh-CN" else " ".join(lines)

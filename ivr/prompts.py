@@ -35,6 +35,7 @@ DEFAULTS: dict[str, dict[str, str]] = {
                 "您也可以直接说出您的需要。",
         # The IVR's own lines.
         "reassurance_plain": "感谢您的耐心等候,您目前排在第{position}位,预计等待{wait_minutes}分钟。",  # H3
+        "connecting_now": "感谢您的耐心等候,客服人员现在有空,正在为您接通,请稍候。",  # H3, no wait left
         "menu_reprompt": "对不起,没有听清您的选择。",
         "menu_to_agent": "正在为您转接客服人员,请稍候。",
         "emergency_numbers": "如有人身危险,请立即拨打:{numbers}。",  # H5
@@ -81,6 +82,7 @@ DEFAULTS: dict[str, dict[str, str]] = {
                 "emergencies press 0. 中文服务请按9。You can also just say what you need.",
         "reassurance_plain": "Thank you for waiting. You are number {position} in line; the expected "
                              "wait is about {wait_minutes} minutes.",  # H3
+        "connecting_now": "Thank you for waiting. An agent is free and we are connecting you now.",  # H3
         "menu_reprompt": "Sorry, I did not catch your choice.",
         "menu_to_agent": "Connecting you to an agent, please hold.",
         "emergency_numbers": "If anyone is in danger, call now: {numbers}.",  # H5
@@ -275,6 +277,13 @@ def offers_callback(text: str) -> bool:
     """Does this (reassurance) text already offer the call-back?"""
     said = _normal(text)
     return any(_normal(p) in said for values in CALLBACK_PHRASES.values() for p in values)
+
+
+def minutes_in_words(text: str, locale: str, minutes: int) -> str:
+    """English agrees with the number: "about 1 minute", not "about 1 minutes"."""
+    if locale != "en" or minutes != 1:
+        return text
+    return re.sub(r"\b1 minutes\b", "1 minute", text)
 
 
 def hints(locale: str) -> str:

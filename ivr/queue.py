@@ -1,4 +1,4 @@
-"""The waiting line (H3, H5, H9, Contract 6): entries, service order, position, wait estimates,
+"""The waiting line (H3, H5, H9): entries, service order, position, wait estimates,
 the wait loop's timing, call-back requests that keep their place, abandoned callers.
 
 The database is the source of truth for service order: ``(priority desc, joined_at asc)``,
@@ -123,17 +123,34 @@ def in_line_count(s: Session) -> int:
                     .where(QueueEntry.status.in_(IN_LINE))) or 0
 
 
-def expected_wait_s(settings: Settings, position: int, avg_queue_time: float, queue_time: float,
-                    agents: int) -> float:
-    """Twilio's AvgQueueTime (less what this caller already waited) when it has history,
-    else position × the expected handle time shared by the agents logged in."""
-    if avg_queue_time > 0 and avg_queue_time > queue_time:
-        return avg_queue_time - queue_time
-    return position * settings.queue.default_handle_s / max(1, agents)
+def free_agents(s: Session) -> int:
+    """Agents available now (signed in, not on a call or in wrap-up) who can be rung."""
+    return s.scalar(select(func.count()).select_from(User)
+                    .where(User.active.is_(True), User.presence == Presence.AVAILABLE,
+                           User.endpoint.is_not(None))) or 0
+
+
+def expected_wait_s(settings: Settings, position: int, free_agents: int, staffed_agents: int) -> float:
+    """The wait announced to the caller at ``position`` in the service order (H3).
+
+    ``0`` when a free agent is there for this caller (``free_agents >= position``): the caller
+    hears "connecting you now", not a number of minutes. Otherwise the callers who cannot be
+    served at once — ``position - free_agents`` of them, this caller included — are served by
+    the agents signed in, each taking one call per expected handle time::
+
+        wait = (position - free_agents) × queue.default_handle_s / max(1, staffed_agents)
+
+    It depends only on the position and the agents' presence, never on how long this caller
+    has waited or on Twilio's ``AvgQueueTime``, so it stays the same while the position does.
+    """
+    if free_agents >= position:
+        return 0.0
+    return (position - free_agents) * settings.queue.default_handle_s / max(1, staffed_agents)
 
 
 def announced_minutes(wait_s: float) -> int:
-    return max(1, math.ceil(wait_s / 60))
+    """Whole minutes, rounded up; 0 only when the wait is 0 (connecting now)."""
+    return 0 if wait_s <= 0 else max(1, math.ceil(wait_s / 60))
 
 
 def speech_seconds(settings: Settings, text: str, locale: str) -> float:
@@ -214,6 +231,17 @@ def record_announcement(entry: QueueEntry, wait_s: float) -> None:
     entry.last_announced_wait_s = wait_s
     if entry.first_announced_wait_s is None:
         entry.first_announced_wait_s = wait_s
+
+
+def mark_enqueued(entry: QueueEntry, now: datetime, queue_time: float) -> None:
+    """Start the caller's wait when Twilio enqueued them (its ``QueueTime`` semantics), not at
+    the menu choice before the transfer line: the API, the wait loop and the reports then count
+    the same wait. Done on the first waitUrl fetch, before any reassurance."""
+    if entry.reassurances:
+        return
+    enqueued = now - timedelta(seconds=max(0.0, queue_time))
+    if enqueued > entry.joined_at:
+        entry.joined_at = enqueued
 
 
 def end_entry(entry: QueueEntry, status: str, now: datetime) -> None:

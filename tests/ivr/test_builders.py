@@ -165,7 +165,7 @@ def test_speech_estimate_matches_simulator_rates(settings):
     assert queue.speech_seconds(settings, "a" * 140, "en") == 10.0
 
 
-def test_expected_wait_uses_twilio_average_else_handle_time(settings):
-    assert queue.expected_wait_s(settings, 3, avg_queue_time=200, queue_time=50, agents=2) == 150
-    assert queue.expected_wait_s(settings, 3, avg_queue_time=0, queue_time=50, agents=2) == 270
-    assert queue.announced_minutes(0) == 1 and queue.announced_minutes(61) == 2
+def test_expected_wait_is_position_times_handle_time_per_agent(settings):
+    assert queue.expected_wait_s(settings, 3, free_agents=0, staffed_agents=2) == 270
+    assert queue.expected_wait_s(settings, 3, free_agents=3, staffed_agents=3) == 0
+    assert queue.announced_minutes(0) == 0 and queue.announced_minutes(1) == 1 and queue.announced_minutes(61) == 2

@@ -47,9 +47,9 @@ def test_wait_url_total_time_fits_the_reassurance_interval(twilio_post):
     assert 29 <= total <= 30
 
 
-def test_wait_url_uses_average_queue_time(twilio_post):
+def test_wait_url_estimate_is_position_times_handle_time(twilio_post):
     root = parse(twilio_post("/ivr/queue/wait", QueuePosition="2", QueueTime="60", AvgQueueTime="300").data)
-    assert "4分钟" in texts(root)[0]  # (300 - 60) s → 4 minutes
+    assert "6分钟" in texts(root)[0]  # nobody signed in: 2 × 180 s / 1 → 6 minutes, whatever Twilio's average
 
 
 @pytest.mark.parametrize("form", [
