@@ -20,7 +20,7 @@ import ivr
 import reports
 import scheduler
 import scripts_library.api
-from core import api, db, ops, signatures, users
+from core import api, db, limits, ops, signatures, users
 from core.config import ConfigError, Settings, load_settings
 from core.paths import data_dir, database_url
 from core.secrets import stored_secret
@@ -36,13 +36,14 @@ def create_app(overrides: dict[str, Any] | None = None, environ: dict[str, str] 
     settings = load_settings(environ, overrides)
     app = Flask(__name__)
     app.config["HOTLINE"] = settings
-    app.config["MAX_CONTENT_LENGTH"] = 5 * 1024 * 1024
+    app.config["MAX_CONTENT_LENGTH"] = settings.server.max_body_bytes
     _open_database(app, settings)
     app.secret_key = settings.server.secret_key or stored_secret(app, "session_key",
                                                                   lambda: secrets.token_hex(32))
     telephony.init_app(app, settings)
     signatures.init_app(app)
     api.init_app(app)
+    limits.init_app(app)  # body size (413) and JSON depth (400) before any view reads the body
     users.init_app(app)
     simulate_cli.init_app(app)
     ops.init_app(app)  # logs, /metrics, /healthz, security headers, fault spool, webhook time boxes

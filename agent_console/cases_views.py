@@ -31,11 +31,16 @@ def cases_page():
     page = _page()
     rows, total = case_service.search(session(), settings, status=status, kind=kind, department=department,
                                       overdue=overdue, page=page, per_page=PER_PAGE)
+    # Pager links carry only the filters read above (never request.args: url_for would take
+    # ``endpoint``, ``_method``, ``_external``… from the query string).
+    pager = {name: value for name, value in (("status", status), ("kind", kind), ("department", department),
+                                             ("overdue", args.get("overdue") if overdue is not None else None))
+             if value}
     return render_template("console/cases.html", cases=[case_service.case_dict(c) for c in rows], total=total,
                            page=page, pages=max(1, -(-total // PER_PAGE)), departments=settings.cases.departments,
                            kinds=sorted(case_service.KINDS), statuses=[s.value for s in CaseStatus],
                            filters={"status": status, "kind": kind, "department": department,
-                                    "overdue": args.get("overdue", "")}, heading=None)
+                                    "overdue": args.get("overdue", "")}, heading=None, pager=pager)
 
 
 @bp.get("/departments/<int:index>")
@@ -54,4 +59,4 @@ def department_page(index: int):
     return render_template("console/cases.html", cases=[case_service.case_dict(c) for c in rows],
                            total=total_open + total_sent, page=1, pages=1, departments=settings.cases.departments,
                            kinds=sorted(case_service.KINDS), statuses=[s.value for s in CaseStatus],
-                           filters={}, heading=name)
+                           filters={}, heading=name, pager={})

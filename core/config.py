@@ -48,6 +48,10 @@ class ServerSettings(_Section):
     # Number of trusted proxies in front (load balancer, nginx) whose X-Forwarded-For/-Proto/
     # -Host headers are believed (werkzeug ProxyFix); 0 = none (direct exposure).
     proxy_fix: int = Field(0, ge=0, le=5)
+    # Largest request body accepted (bytes); bigger ones get 413 before anything reads them.
+    max_body_bytes: int = Field(5 * 1024 * 1024, ge=1024)
+    # Deepest JSON nesting accepted in a request body; deeper gets 400 before parsing.
+    max_json_depth: int = Field(32, ge=2, le=200)
 
     @field_validator("public_url")
     @classmethod

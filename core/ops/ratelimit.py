@@ -121,8 +121,8 @@ def _before_login() -> Response | None:
 
 def _after_login(response: Response) -> Response:
     if (request.endpoint != LOGIN_ENDPOINT or request.method != "POST"
-            or response.headers.get("X-Hotline-Limited")):
-        return response
+            or response.headers.get("X-Hotline-Limited") or response.status_code == 413):
+        return response  # a 413: the form was never read, and must not be read now
     values = _login_values()
     try:
         if 300 <= response.status_code < 400:
