@@ -23,6 +23,15 @@ database, and writes what must not be lost to the fault spool (``core.ops.spool`
 - status callbacks: spooled, empty answer; agent legs: an apology and hang-up.
 
 A 500 handler gives the same answers for any ``/ivr/`` error no view caught: never a 500.
+
+**One truth**: once a webhook committed what its TwiML tells the caller (``answer_stands``,
+called by the caller's path right after its commit), a database error in the work that
+follows (dispatch, placing calls) never replaces that answer. A transaction whose
+connection was lost (``connection_lost``) is run once more by the caller's path before any
+apology. The fallback speaks the caller's language — what the request already knew, else
+what this process last saw for the CallSid or the caller's number (``remember_locale``),
+else the company default — with the caller's path's own wording (``ivr.prompts``: the
+library and the handbook); only the outage hold line and the agent's line are its own.
 """
 
 from __future__ import annotations

@@ -166,6 +166,50 @@ class LockAfterCommit:
             self.lock.__exit__(*exc)
 
 
+def kill_connection(connection: Any) -> None:
+    """Kill the database connection under ``connection`` as a server restart or a proxy would."""
+    dbapi = connection.connection.dbapi_connection
+    if BACKEND == "postgresql":
+        admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as other:
+            other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": dbapi.info.backend_pid})
+        admin.dispose()
+    else:
+        dbapi.close()
+
+
+class ConnectionStorm:
+    """Kill the app's connection under a share (``rate``) of the statements ``/ivr/`` webhooks
+    run — their own transactions and the work after their commits — at places a seeded
+    random choice fixes, so each run of a test meets the same storm."""
+
+    def __init__(self, app: Any, rate: float, seed: int):
+        import random
+
+        self.engine = app.extensions["db_engine"]
+        self.rate = rate
+        self.random = random.Random(seed)
+        self.statements = 0
+        self.killed = 0
+
+    def _before(self, connection: Any, *_args: Any) -> None:
+        from flask import has_request_context, request
+
+        if not has_request_context() or not request.path.startswith("/ivr/"):
+            return
+        self.statements += 1
+        if self.random.random() < self.rate:
+            self.killed += 1
+            kill_connection(connection)
+
+    def __enter__(self) -> ConnectionStorm:
+        event.listen(self.engine, "before_cursor_execute", self._before)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        event.remove(self.engine, "before_cursor_execute", self._before)
+
+
 class KillConnectionOnce:
     """Kill the app's database connection under the first statement that contains ``marker``
     while serving ``path`` (PostgreSQL: ``pg_terminate_backend``; SQLite: the DBAPI connection
@@ -185,15 +229,7 @@ class KillConnectionOnce:
         if self.marker not in statement.lower():
             return
         self.killed += 1
-        dbapi = connection.connection.dbapi_connection
-        if BACKEND == "postgresql":
-            pid = dbapi.info.backend_pid
-            admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-            with admin.connect() as other:
-                other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
-            admin.dispose()
-        else:
-            dbapi.close()
+        kill_connection(connection)
 
     def __enter__(self) -> KillConnectionOnce:
         event.listen(self.engine, "before_cursor_execute", self._before)

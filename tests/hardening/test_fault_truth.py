@@ -16,9 +16,8 @@ from core.db import session_scope
 from core.models import Call, CallEvent, Case, QueueEntry, QueueStatus, User
 from core.ops.spool import get_spool
 from core.presence import set_presence
-from ivr import routing
 from ivr.models import Offer
-from tests.hardening.conftest import KillConnectionOnce, LockAfterCommit, table_lock
+from tests.hardening.conftest import ConnectionStorm, KillConnectionOnce, LockAfterCommit, table_lock
 from tests.twiml import parse
 
 SID = "CA" + "e" * 32
@@ -61,7 +60,7 @@ def test_dispatch_failing_after_the_caller_joined_keeps_the_enqueue(app, twilio_
     assert doc.find("Enqueue") is not None and doc.find("Record") is None
     assert entries(app, SID) == [QueueStatus.WAITING]
     assert get_spool(app).pending_count() == 0  # nothing spooled: the place was stored
-    routing.dispatch(app)  # the next dispatch (waitUrl, periodic job) offers the caller
+    twilio_post("/ivr/queue/wait", CallSid=SID, QueuePosition="1", QueueTime="5")  # dispatch runs again
     assert entries(app, SID) == [QueueStatus.OFFERED]
     with session_scope(app) as s:
         assert s.scalar(select(func.count()).select_from(Offer)) == 1
@@ -81,6 +80,37 @@ def test_connection_killed_mid_transaction_is_retried_once(app, twilio_post, mak
     assert doc.find("Enqueue") is not None and doc.find("Record") is None
     assert len(entries(app, SID)) == 1
     assert get_spool(app).pending_count() == 0
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_connection_storm_never_leaves_caller_and_database_disagreeing(app, twilio_post, make_user, seed):
+    """One statement in eight of the webhooks loses its connection while callers use the menu
+    and an agent is free: each caller in line was told so (Enqueue) and each caller told to
+    leave a message is not in line; after the hang-ups no call is left ringing and none has
+    both a recovery case and a message case."""
+    free_agent(app, make_user)
+    sids = [f"CA{n:032d}" for n in range(1, 13)]
+    told: dict[str, str] = {}
+    with ConnectionStorm(app, rate=0.125, seed=seed) as storm:
+        for n, sid in enumerate(sids):
+            caller = f"+86139000000{n:02d}"
+            greeted = parse(twilio_post("/ivr/voice", CallSid=sid, From=caller).data)
+            if greeted.find("Gather") is None:
+                told[sid] = "message"
+                continue
+            answer = parse(twilio_post("/ivr/menu?tries=0", CallSid=sid, From=caller, Digits="1").data)
+            told[sid] = "line" if answer.find("Enqueue") is not None else "message"
+            assert told[sid] == "line" or answer.find("Record") is not None
+            in_line = [e for e in entries(app, sid) if e in (QueueStatus.WAITING, QueueStatus.OFFERED)]
+            assert bool(in_line) == (told[sid] == "line"), (sid, told[sid], entries(app, sid))
+    assert storm.killed > 0
+    for sid in sids:
+        twilio_post("/ivr/status", CallSid=sid, CallStatus="completed", CallDuration="40")
+    get_spool(app).replay(app)
+    for sid in sids:
+        assert call_of(app, sid).status == "completed"
+        kinds = case_kinds(app, sid)
+        assert not ("recovery" in kinds and "message" in kinds), (sid, kinds)
 
 
 # -- a call whose arrival is still in the spool --------------------------------------------------
