@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
@@ -39,6 +39,8 @@ class Heard:
     conversation_id: int | None
     audience: list[int]
     alert: Alert | None
+    #: replies the library suggests for what the caller just said (caller utterances only)
+    suggestions: list[dict[str, Any]] = field(default_factory=list)
 
 
 def speaker_of(purpose: str, track: str) -> str:
@@ -103,9 +105,14 @@ def record(s: Session, settings: Settings, form: Mapping[str, str]) -> Heard | N
     locale = locale_of(fields["language"], (conversation.locale if conversation else None)
                        or settings.company.default_locale)
     flags: list[dict[str, Any]] = []
-    if fields["final"] and speaker == "agent":
+    suggestions: list[dict[str, Any]] = []
+    if fields["final"]:
         agent = s.get(User, agent_id) if agent_id else None
-        flags = guidance.check(fields["text"], locale, guidance.context_for(settings, agent, conversation, locale))
+        context = guidance.context_for(settings, agent, conversation, locale)
+        if speaker == "agent":
+            flags = guidance.check(fields["text"], locale, context)
+        else:  # the agent's card shows replies for what the caller said, without typing it
+            suggestions = guidance.suggest(fields["text"], locale, context)
     utterance = Utterance(call_id=leg.id, conversation_call_id=conversation.id if conversation else None,
                           agent_id=agent_id, track=fields["track"], speaker=speaker, text=fields["text"],
                           final=fields["final"], sequence=fields["sequence"], confidence=fields["confidence"],
@@ -122,7 +129,7 @@ def record(s: Session, settings: Settings, form: Mapping[str, str]) -> Heard | N
     audience = lookups.agents_of_call(s, conversation.call_sid) if conversation else []
     if agent_id and agent_id not in audience:
         audience.append(agent_id)
-    return Heard(utterance, conversation.id if conversation else None, audience, alert)
+    return Heard(utterance, conversation.id if conversation else None, audience, alert, suggestions)
 
 
 def utterance_dict(u: Utterance) -> dict[str, Any]:
@@ -144,6 +151,8 @@ def publish_heard(app: Any, s: Session, heard: Heard) -> None:
     from agent_console.live import publish, to_leads
 
     payload = utterance_dict(heard.utterance)
+    if heard.suggestions:
+        payload["suggestions"] = heard.suggestions
     # The agent(s) on the call and every lead (the lead's "listen in" is this transcript).
     publish(app, "transcript", payload, users=heard.audience, roles=("lead", "admin"))
     if heard.alert is not None:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import yaml
@@ -150,6 +150,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--library", default=None, help="library directory (default: the shipped one)")
     ap.add_argument("--rules-only", action="store_true", help="switch the learned layer off")
     ap.add_argument("--set", choices=("tuning", "blind", "both"), default="both")
+    ap.add_argument("--holdout", action="store_true",
+                    help="train the learned layer without the tuning examples and score only those (a dev set)")
     ap.add_argument("--misses", action="store_true", help="list every missed or wrong line")
     args = ap.parse_args(argv)
     lib, problems = load_library(args.library)
@@ -157,11 +159,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"library has problems: {problems[0]}", file=sys.stderr)
         return 2
     settings = MatchSettings(learned=not args.rules_only)
+    if args.holdout:
+        args.set = "tuning"
+        rows = rows_of("tuning", args.library)
+        lib = replace(lib, examples=[], digest="")
     matcher = Matcher(lib, settings)
     print(f"library {lib.digest[:12]}, {len(lib.entries)} entries, learned layer "
           f"{'off' if args.rules_only else 'on'}")
     for which in (("tuning", "blind") if args.set == "both" else (args.set,)):
-        rep = evaluate(matcher, rows_of(which, args.library))
+        rep = evaluate(matcher, rows if args.holdout else rows_of(which, args.library))
         print("\n".join(summary_lines(which, rep) + situation_table(rep) + confusion_table(rep)))
         if args.misses:
             print("\n".join(["", *rep.misses]))

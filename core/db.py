@@ -33,7 +33,7 @@ NAMING = {
 
 # Model modules of every part; Alembic and the tests import them all.
 MODEL_MODULES = ["core.models", "ivr.models", "agent_console.models", "scheduler.models", "reports.models",
-                 "core.ops.models", "reports.planning.models"]
+                 "core.ops.models", "reports.planning.models", "scripts_library.models"]
 
 
 class Base(DeclarativeBase):

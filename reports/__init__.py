@@ -13,7 +13,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from agent_console.nav import register_nav
-    from reports import api, views_admin, views_monthly, views_reports, views_shift  # noqa: F401  (routes)
+    from reports import api, views_admin, views_monthly, views_reports, views_review, views_shift  # noqa: F401  (routes)
     from reports.web import bp, init_filters
 
     app.register_blueprint(bp)

@@ -9,7 +9,7 @@ from flask import flash, redirect, render_template, request, url_for
 from agent_console.auth import current_console_user, login_required
 from agent_console.i18n import t
 from core.db import session, utcnow
-from reports import audit, csvout, library_edit
+from reports import audit, csvout, library_edit, library_review
 from reports.library_edit import LOCALES, Draft, LibraryEditError
 from reports.periods import PeriodError
 from reports.web import LEADS, bad_request, bp, settings
@@ -50,7 +50,8 @@ def library_page():
     cfg = settings()
     return render_template("reports/library.html", entries=library_edit.entries(cfg),
                            editable=library_edit.library_dir(cfg) is not None,
-                           history=library_edit.history(session(), limit=50))
+                           history=library_edit.history(session(), limit=50),
+                           candidates=library_review.pending(session()))
 
 
 def _lines(name: str) -> list[str]:

@@ -108,6 +108,7 @@ def load_library(directory: str | Path | None = None) -> tuple[Library, list[Pro
             pass  # reported by _load_file
         _load_file(path, name, lib, problems)
     lib.digest = digest.hexdigest()
+    lib.root = str(root)
     return lib, problems
 
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from .index import Encoder, GramIndex, align, grams
+from .learned import LearnedLayer, features
+from .learned_check import Releases, learned_flags
 from .locales import canonical_locale
 from .model import Entry, Library
 from .normalize import ZH_FILLERS, NormText, normalize
@@ -72,6 +74,10 @@ class Matcher:
         for i, e in enumerate(self.entries):
             self._by_situation.setdefault((e.locale, e.kind, e.situation), []).append(i)
         self._build()
+        st = self.settings
+        self.learned = LearnedLayer.build(library, self.tokens, st.learned_cache, st.learned_min_examples) \
+            if st.learned else None
+        self._releases = Releases(self.tokens)
         #: entry index → whether its own text would be flagged (such an entry is never suggested)
         self._unsafe: dict[int, bool] = {}
         for i, e in enumerate(self.entries):
@@ -154,14 +160,17 @@ class Matcher:
         if not code:
             return []
         qgrams = grams(code)
-        flags = self._flag_spans(loc, code, qgrams, exclude)
+        flags = [(s, a, b, self.entries[i]) for s, _n, a, b, i in self._flag_spans(loc, code, qgrams, exclude)]
+        flags = [(s, *self._widen(norm, a, b), e) for s, a, b, e in flags]
+        if self.learned is not None and loc in self.learned.agent:
+            flags += self._learned_flags(loc, norm, code, qgrams, flags)
         out = []
-        for score, _nhits, a, b, i in flags:
-            a, b = self._widen(norm, a, b)
+        for score, a, b, entry in flags:
+            if self._releases.releases(norm, a, b, loc):
+                continue  # «you don't need to hang up and call again»: the opposite of the fault
             start, end = norm.span(a, b)
             while end < len(text) and text[end] in ZH_FILLERS:
                 end += 1
-            entry = self.entries[i]
             alts = self.library.alternatives_of(entry)
             out.append({
                 "start": start, "end": end, "situation": entry.situation, "forbidden": entry.text,
@@ -170,6 +179,28 @@ class Matcher:
                 "alternative_ids": [x.id for x in alts], "rules": list(entry.rules),
             })
         return sorted(out, key=lambda f: (f["start"], f["end"]))
+
+    def _learned_flags(self, loc: str, norm: NormText, code: str, qgrams: set[str],
+                       flags: list[tuple[float, int, int, Entry]]) -> list[tuple[float, int, int, Entry]]:
+        """The learned layer's flags on words no rule flag covers. A window that an approved or
+        prompt text matches (``phrase_min_score``) is never flagged: the library's own replies
+        are clean by definition, whatever the model learned (lint relies on this)."""
+        out: list[tuple[float, int, int, Entry]] = []
+        approved: list[tuple[float, int, int]] | None = None
+        for p, a, b, sit in learned_flags(self.learned.agent[loc], norm, self.settings.learned_min_prob):
+            if any(a < fb and fa < b for _, fa, fb, _ in flags):
+                continue
+            if approved is None:
+                approved = self._approved_spans(loc, code, qgrams, None)
+            if any(s >= self.settings.phrase_min_score and min(b, sb) - max(a, sa) >= (b - a) / 2
+                   for s, sa, sb in approved):
+                continue
+            out.append((100.0 * p, a, b, self._representative(loc, sit)))
+        return out
+
+    def _representative(self, loc: str, situation: str) -> Entry:
+        """The first forbidden entry of a situation: what a learned flag names as ``forbidden``."""
+        return self.entries[self._by_situation[(loc, "forbidden", situation)][0]]
 
     def situations_flagged(self, loc: str, code: str, qgrams: set[str]) -> dict[str, float]:
         best: dict[str, float] = {}
@@ -253,7 +284,7 @@ class Matcher:
         if not code:
             return []
         qgrams = grams(code)
-        situation = self._situation_scores(loc, code, qgrams)
+        situation = self._situation_scores(loc, text, code, qgrams)
         own = self._own_scores(loc, code, qgrams)
         ranked = self._rank(loc, kinds, situation, own, k)
         out = []
@@ -291,7 +322,7 @@ class Matcher:
         return sorted((-v, -o, _ORDER.get(self.entries[i].situation, 999), i) for i, (v, o) in scores.items()
                       if v >= floor and not self.is_unsafe(i))
 
-    def _situation_scores(self, loc: str, code: str, qgrams: set[str]) -> dict[str, float]:
+    def _situation_scores(self, loc: str, text: str, code: str, qgrams: set[str]) -> dict[str, float]:
         """Caller triggers and forbidden phrasing both point at a situation."""
         hits: dict[str, list[float]] = {}
         group = self._triggers.get(loc)
@@ -303,6 +334,11 @@ class Matcher:
                     weight = min(1.0, 0.78 + 0.08 * len(p.code))
                     hits.setdefault(self._trigger_situations[p.owner], []).append(found[0] * weight)
         scores = {sit: min(100.0, max(v) + 2.0 * (len(v) - 1)) for sit, v in hits.items()}
+        model = self.learned.caller.get(loc) if self.learned is not None else None
+        if model is not None:  # the caller model: situations said in words no trigger lists
+            row = model.probabilities([features(self._norm(text, loc).tokens)])[0]
+            for sit, p in zip(model.labels, row, strict=True):
+                scores[sit] = max(scores.get(sit, 0.0), 100.0 * float(p))
         if loc in self._forbidden:
             for sit, s in self.situations_flagged(loc, code, qgrams).items():
                 scores[sit] = max(scores.get(sit, 0.0), s)

@@ -118,6 +118,8 @@ class Library:
     examples: list[Example] = field(default_factory=list)
     #: sha256 over every file's path and bytes: the learned layer's cache key
     digest: str = ""
+    #: the directory the library was loaded from (the learned layer caches its model there)
+    root: str = ""
     #: locale → word families (first member is the canonical form), see ``synonyms.py``
     synonyms: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)
     _by_key: dict[tuple[str, str], Entry] = field(default_factory=dict, init=False, repr=False)

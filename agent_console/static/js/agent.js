@@ -1,6 +1,6 @@
 // The agent's desk: presence, the live call card (pushed by SSE), transcript, case form.
 import { api, config, esc, live, localTime, marked, mmss, now, presenceLabel, syncClock, tr } from "./common.js";
-import { initReply } from "./reply.js";
+import { fromCaller, initReply } from "./reply.js";
 
 const $ = (id) => document.getElementById(id);
 let desk = null;
@@ -217,7 +217,11 @@ function init() {
   setInterval(tick, 500);  // the display clock only; data arrives by SSE
   live({
     desk: render,
-    transcript: (u) => { if (desk?.call && u.call_id === desk.call.call_id) addUtterance(u); },
+    transcript: (u) => {
+      if (!desk?.call || u.call_id !== desk.call.call_id) return;
+      addUtterance(u);
+      if (u.speaker === "caller" && u.final) fromCaller(u.suggestions);
+    },
     queue_summary: showQueue,
   }, refresh);
 }

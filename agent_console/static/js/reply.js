@@ -39,6 +39,7 @@ function renderSuggestions() {
 }
 
 function render(data) {
+  list.dataset.source = "agent";
   flags = data.flags || [];
   suggestions = data.suggestions || [];
   renderBackdrop();
@@ -51,7 +52,10 @@ export async function guide() {
   const text = box.value;
   if (controller) controller.abort();
   renderBackdrop();
-  if (!text.trim()) { render({ flags: [], suggestions: [] }); return; }
+  if (!text.trim()) {
+    if (list.dataset.source !== "caller") render({ flags: [], suggestions: [] });
+    return;
+  }
   controller = new AbortController();
   try {
     const data = await api("/console/api/guide", { text }, { signal: controller.signal });
@@ -59,6 +63,16 @@ export async function guide() {
   } catch (error) {
     if (error.name !== "AbortError") flagsEl.textContent = error.message;
   }
+}
+
+// What the caller just said drives the suggestions too: they replace the list while the agent
+// has not started typing (what the agent types takes over again on the next keystroke).
+export function fromCaller(items) {
+  if (box.value.trim() || !items || !items.length) return;
+  suggestions = items;
+  dismissed = false;
+  list.dataset.source = "caller";
+  renderSuggestions();
 }
 
 function insert(index) {

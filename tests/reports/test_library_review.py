@@ -1,0 +1,95 @@
+"""The library's review loop: a flag marked wrong and a missed sentence become candidates, the
+library page lists them, accepting one adds it to the tuning examples and retrains the model
+(lint-checked like every library edit), dismissing one changes nothing in the library."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from sqlalchemy import select
+
+from core.models import AuditLog
+from scripts_library import service
+from scripts_library.models import LibraryCandidate
+from tests.reports.conftest import login
+
+MISSED_EN = "My shift ends in five minutes, so whatever."
+FLAGGED_ZH = "我是新来的客服小张,很高兴为您服务"
+
+
+@pytest.fixture
+def app_overrides(tmp_path):
+    return {"library": {"dir": str(tmp_path / "library")}}
+
+
+@pytest.fixture
+def library(app) -> Path:
+    return Path(app.config["HOTLINE"].library.dir)
+
+
+def propose(client, token, **body):
+    return client.post("/console/library/candidates", json=body, headers={"X-CSRFToken": token})
+
+
+def examples(library: Path) -> list[dict]:
+    return yaml.safe_load((library / "examples.yaml").read_text(encoding="utf-8"))["examples"]
+
+
+def test_a_missed_sentence_is_accepted_into_the_tuning_examples_and_retrains(lead_client, library, db):
+    client, token = lead_client
+    assert service.check(MISSED_EN, "en", library_dir=library) == []
+    before = service.get_matcher(library).learned
+    response = propose(client, token, kind="missed", text=MISSED_EN, locale="en", label="S1")
+    assert response.status_code == 201, response.get_json()
+    cid = response.get_json()["id"]
+    assert propose(client, token, kind="missed", text=MISSED_EN, locale="en", label="S1").get_json()["id"] == cid
+    page = client.get("/console/library").get_data(as_text=True)
+    assert f'data-candidate="{cid}"' in page and MISSED_EN in page
+
+    assert client.post(f"/console/library/candidates/{cid}/accept", data={"csrf_token": token}).status_code == 302
+    assert {"locale": "en", "flag": "S1", "text": MISSED_EN} in examples(library)
+    matcher = service.get_matcher(library)
+    assert matcher.learned is not before  # reloaded and retrained on the new example
+    assert [f["situation"] for f in matcher.check(MISSED_EN, "en")] == ["S1"]
+    db.expire_all()
+    assert db.get(LibraryCandidate, cid).status == "accepted"
+    assert db.scalar(select(AuditLog).where(AuditLog.action == "library_candidate_accepted")) is not None
+    assert f'data-candidate="{cid}"' not in client.get("/console/library").get_data(as_text=True)
+
+
+def test_an_agent_marks_a_flag_wrong_and_a_dismissed_candidate_changes_nothing(client, make_user, lead, library, db):
+    make_user("alice")
+    token = login(client, "alice")
+    assert service.check(FLAGGED_ZH, "zh-CN", library_dir=library)
+    response = propose(client, token, kind="wrong_flag", text=FLAGGED_ZH, locale="zh-CN")
+    assert response.status_code == 201 and response.get_json()["label"] == "none"
+    # only a lead says what should have been flagged; agents cannot decide
+    assert propose(client, token, kind="missed", text=MISSED_EN, locale="en", label="S1").status_code == 403
+    cid = response.get_json()["id"]
+    assert client.post(f"/console/library/candidates/{cid}/dismiss", data={"csrf_token": token}).status_code == 403
+    before = (library / "examples.yaml").read_text(encoding="utf-8")
+    client.post("/console/logout", data={"csrf_token": token})
+    lead_token = login(client, "lin")
+    assert client.post(f"/console/library/candidates/{cid}/dismiss",
+                       data={"csrf_token": lead_token}).status_code == 302
+    assert (library / "examples.yaml").read_text(encoding="utf-8") == before
+    db.expire_all()
+    assert db.get(LibraryCandidate, cid).status == "dismissed"
+    assert client.post(f"/console/library/candidates/{cid}/accept", data={"csrf_token": lead_token}).status_code == 400
+
+
+@pytest.mark.parametrize(("body", "error"), [
+    ({"kind": "other", "text": "x", "locale": "en"}, "kind:"),
+    ({"kind": "missed", "text": "", "locale": "en", "label": "S1"}, "text:"),
+    ({"kind": "missed", "text": "hello", "locale": "fr", "label": "S1"}, "locale:"),
+    ({"kind": "missed", "text": "hello", "locale": "en", "label": "S12"}, "label:"),
+    ({"kind": "wrong_flag", "text": "Good morning, how can I help?", "locale": "en"}, "text:"),
+    ({"kind": "missed", "text": "hello", "locale": "en", "label": "S1", "utterance_id": "x"}, "utterance_id:"),
+])
+def test_bad_candidates_are_400_with_the_field_and_store_nothing(lead_client, db, body, error):
+    client, token = lead_client
+    response = propose(client, token, **body)
+    assert response.status_code == 400 and response.get_json()["error"].startswith(error)
+    assert db.scalar(select(LibraryCandidate)) is None
