@@ -15,6 +15,7 @@ def init_app(app: Flask) -> None:
     """Register the console's blueprints, CSRF, sign-in, live updates and the template context."""
     from agent_console import (  # noqa: F401  (modules attach their routes to bp)
         auth,
+        case_page,
         cases_api,
         cases_views,
         console_api,

@@ -11,8 +11,9 @@ from agent_console import case_service as cases
 from agent_console import lookups
 from core.api import ApiError, api_auth, current_user, json_body, openapi_paths
 from core.db import session
-from core.models import CaseStatus
+from core.models import Case, CaseStatus
 from core.phone import InvalidNumber, to_e164
+from scheduler import case_lifecycle as lifecycle
 
 bp = Blueprint("console_api_cases", __name__, url_prefix="/api")
 REVEAL_ROLES = ("lead", "admin")
@@ -54,8 +55,31 @@ def list_cases():
         overdue=None if overdue_raw is None else overdue_raw == "true",
         department=_choice("department", settings.cases.departments), page=page, per_page=per_page)
     reveal = current_user().role in REVEAL_ROLES
-    return {"items": [cases.case_dict(c, reveal) for c in rows], "page": page, "per_page": per_page,
+    return {"items": [_case_body(c, reveal) for c in rows], "page": page, "per_page": per_page,
             "total": total}
+
+
+def _case_body(case: Case, reveal: bool) -> dict:
+    """The case with its lifecycle and follow-up outcomes (H15-H17)."""
+    return {**cases.case_dict(case, reveal), **lifecycle.lifecycle_dict(case)}
+
+
+@bp.patch("/cases/<ref>")
+@api_auth()
+def update_case(ref: str):
+    """Status, department, work order dispatched/returned (H16 call-back), resolution, satisfaction."""
+    s = session()
+    case = lifecycle.find_case(s, ref)
+    if case is None:
+        raise ApiError("ref: no such case", 404)
+    try:
+        lifecycle.update_case(s, current_app.config["HOTLINE"], case, request.get_json(silent=True),
+                              current_user().id)
+    except lifecycle.LifecycleError as exc:
+        s.rollback()
+        raise ApiError(str(exc), exc.status) from None
+    s.commit()
+    return _case_body(case, current_user().role in REVEAL_ROLES)
 
 
 @bp.post("/cases")
@@ -78,7 +102,7 @@ def create_case():
     except cases.FieldError as exc:
         raise ApiError(exc.message("en")) from None
     s.commit()
-    body = cases.case_dict(case, current_user().role in REVEAL_ROLES)
+    body = _case_body(case, current_user().role in REVEAL_ROLES)
     return body, 201, {"Location": url_for("console_api_cases.list_cases", _external=False) + f"?id={case.id}"}
 
 
@@ -99,6 +123,15 @@ _NEW = {"type": "object", "required": ["kind", "description"], "properties": {
     "answered": {"type": "boolean", "description": "answered on the call: the case is resolved at once"},
     "call_sid": {"type": "string", "description": "links the case to this call and its caller"},
     "source": {"type": "string", "enum": ["call", "visit", "letter", "online", "voicemail", "campaign"]}}}
+_UPDATE = {"type": "object", "properties": {
+    "status": {"type": "string", "enum": [s.value for s in CaseStatus]},
+    "department": {"type": "string", "description": "one of cases.departments"},
+    "work_order": {"type": "string", "enum": list(lifecycle.WORK_ORDER_STEPS),
+                   "description": "repairs only; returned schedules the satisfaction call-back (H16)"},
+    "work_order_at": {"type": "string", "format": "date-time", "description": "default now; no offset = local"},
+    "resolution": {"type": "string", "maxLength": lifecycle.MAX_RESOLUTION},
+    "satisfaction": {"type": "string", "enum": list(lifecycle.SATISFACTION)},
+    "note": {"type": "string", "maxLength": 500}}}
 _ERR = {"description": "bad input", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
 
 
@@ -119,4 +152,13 @@ def register_openapi() -> None:
             "application/json": {"schema": {"$ref": "#/components/schemas/NewCase"}}}},
             "responses": {"201": {"description": "the case", "content": {"application/json": {
                 "schema": {"$ref": "#/components/schemas/Case"}}}}, "400": _ERR, "401": _ERR}}}},
-        schemas={"Case": _CASE, "NewCase": _NEW})
+        schemas={"Case": _CASE, "NewCase": _NEW, "CaseUpdate": _UPDATE})
+    openapi_paths({"/api/cases/{ref}": {"patch": {
+        "summary": "Update a case: status, department, work order (returned: H16 call-back), resolution, "
+                   "satisfaction (H17 on complaints)",
+        "parameters": [{"name": "ref", "in": "path", "required": True, "schema": {"type": "string"}}],
+        "requestBody": {"required": True, "content": {"application/json": {
+            "schema": {"$ref": "#/components/schemas/CaseUpdate"}}}},
+        "responses": {"200": {"description": "the case", "content": {"application/json": {
+            "schema": {"$ref": "#/components/schemas/Case"}}}}, "400": _ERR, "401": _ERR, "404": _ERR,
+            "409": _ERR}}}})

@@ -126,7 +126,7 @@ def mark_work_order_returned(s: Session, settings: Settings, case: Case, when: d
     (when the call window opens). Returns the call-back contact (None without a number)."""
     case.work_order_returned_at = when or utcnow()
     s.flush()
-    return _schedule_h16(s, settings, case, utcnow())
+    return _schedule_repair_callback(s, settings, case, utcnow())
 
 
 def record_callback_result(s: Session, settings: Settings, case: Case, result: str | bool, *,
@@ -203,7 +203,8 @@ def run_rules(app: Flask) -> dict[str, int]:
     now = utcnow()
     counts = {}
     alerts: list[dict[str, Any]] = []
-    for rule, fn in (("H14", _h14), ("H15", _h15), ("H16", _h16), ("H17", _h17)):
+    for rule, fn in (("H14", alert_cases_without_reply), ("H15", escalate_overdue_repairs),
+                     ("H16", schedule_repair_satisfaction_callbacks), ("H17", schedule_complaint_callbacks)):
         try:
             with session_scope(app) as s:
                 counts[rule] = fn(s, settings, now)
@@ -216,7 +217,9 @@ def run_rules(app: Flask) -> dict[str, int]:
     return counts
 
 
-def _h14(s: Session, settings: Settings, now: datetime) -> int:
+def alert_cases_without_reply(s: Session, settings: Settings, now: datetime) -> int:
+    """H14: a case still without a reply to the caller when ``reply_due_at`` passes (one day,
+    ``cases.reply_within_h``) alerts the team lead, once per case per local day."""
     fired = 0
     for case in s.scalars(select(Case).where(Case.status.in_(OPEN_STATUSES), Case.replied_at.is_(None),
                                              Case.reply_due_at.is_not(None), Case.reply_due_at <= now)):
@@ -230,7 +233,9 @@ def _h14(s: Session, settings: Settings, now: datetime) -> int:
     return fired
 
 
-def _h15(s: Session, settings: Settings, now: datetime) -> int:
+def escalate_overdue_repairs(s: Session, settings: Settings, now: datetime) -> int:
+    """H15: a repair open longer than ``cases.repair_escalate_after_h`` (two days) is escalated to
+    the supervisor, once."""
     limit = now - timedelta(hours=settings.cases.repair_escalate_after_h)
     fired = 0
     for case in s.scalars(select(Case).where(Case.kind == CaseKind.REPAIR, Case.status.in_(OPEN_STATUSES),
@@ -245,12 +250,14 @@ def _h15(s: Session, settings: Settings, now: datetime) -> int:
     return fired
 
 
-def _h16(s: Session, settings: Settings, now: datetime) -> int:
+def schedule_repair_satisfaction_callbacks(s: Session, settings: Settings, now: datetime) -> int:
+    """H16: every repair whose work order returned (set by ``PATCH /api/cases``, the case page or
+    any other part) gets its satisfaction call-back scheduled for the next day, once."""
     done = select(FollowUp.case_id).where(FollowUp.rule == "H16")
     fired = 0
     for case in s.scalars(select(Case).where(Case.kind == CaseKind.REPAIR, Case.work_order_returned_at.is_not(None),
                                              Case.id.not_in(done))):
-        if _schedule_h16(s, settings, case, now) is not None:
+        if _schedule_repair_callback(s, settings, case, now) is not None:
             fired += 1
     return fired
 
@@ -265,7 +272,7 @@ def repair_callback_due(settings: Settings, returned_at: datetime) -> datetime:
     return window.next_open(start) or start
 
 
-def _schedule_h16(s: Session, settings: Settings, case: Case, now: datetime) -> Contact | None:
+def _schedule_repair_callback(s: Session, settings: Settings, case: Case, now: datetime) -> Contact | None:
     if case.work_order_returned_at is None:
         return None
     due = repair_callback_due(settings, case.work_order_returned_at)
@@ -293,8 +300,9 @@ def _schedule_h16(s: Session, settings: Settings, case: Case, now: datetime) -> 
     return contact
 
 
-def _h17(s: Session, settings: Settings, now: datetime) -> int:
-    """Complaints answered (replied/resolved) and not yet satisfied: the next call-back."""
+def schedule_complaint_callbacks(s: Session, settings: Settings, now: datetime) -> int:
+    """H17: complaints answered (replied/resolved) and not yet satisfied get the next call-back,
+    every ``followup.complaint_callback_after_h``, at most ``followup.complaint_max_callbacks``."""
     fired = 0
     campaign: Campaign | None = None
     cfg = settings.followup
