@@ -34,6 +34,7 @@ from core.telephony.gateway import GatewayError, get_gateway
 from ivr import queue
 from ivr.calls import add_event
 from ivr.models import ACTIVE_OFFER_STATUSES, Offer, OfferStatus
+from reports.planning.roster import prefer_rostered
 
 STRATEGIES: dict[str, Callable[[Session, list[User]], list[User]]] = {}
 
@@ -173,7 +174,7 @@ def _dispatch_once(app: Flask) -> int:
                     entry = s.get(QueueEntry, item.id)
                     if entry is None or entry.status != QueueStatus.WAITING:
                         continue  # an agent is already ringing for this caller
-                candidates = order(s, [a for a in agents if suitable(a, item)])
+                candidates = prefer_rostered(s, order(s, [a for a in agents if suitable(a, item)]), now)
                 if not candidates:
                     continue
                 agent = candidates[0]

@@ -14,6 +14,7 @@ from core.config import Settings
 from core.models import Presence, QueueEntry, QueueStatus, Role, User
 from reports import data, incidents, kpis
 from reports.periods import local_today, period
+from reports.planning.roster import rostered_user_ids
 
 STATES = (Presence.AVAILABLE, Presence.BUSY, Presence.WRAP_UP, Presence.AWAY, Presence.OFFLINE)
 
@@ -32,9 +33,15 @@ def agents_now(s: Session, now: datetime) -> dict[str, Any]:
                                                                            User.endpoint.is_not(None)))
                            .order_by(User.name)))
     counts = Counter(u.presence for u in users)
+    rostered = rostered_user_ids(s, now)  # on_shift | on_break | absent (None)
     return {"by_state": {state.value: counts.get(state, 0) for state in STATES},
+            "rostered": {"on_shift": sum(1 for v in rostered.values() if v == "on_shift"),
+                         "on_break": sum(1 for v in rostered.values() if v == "on_break"),
+                         "on_shift_offline": sum(1 for u in users if rostered.get(u.id) == "on_shift"
+                                                 and u.presence == Presence.OFFLINE)},
             "agents": [{"name": u.display_name or u.name, "agent_code": u.agent_code, "presence": u.presence,
-                        "since_s": max(0.0, (now - u.presence_since).total_seconds()) if u.presence_since else None}
+                        "since_s": max(0.0, (now - u.presence_since).total_seconds()) if u.presence_since else None,
+                        "rostered": rostered.get(u.id)}
                        for u in users]}
 
 

@@ -139,3 +139,14 @@ def rostered_user_ids(s: Session, now: datetime) -> dict[int, str]:
 def is_rostered(s: Session, user_id: int, now: datetime) -> bool:
     """Is the agent on a rostered shift now, not on a break? (For routing: prefer them.)"""
     return rostered_user_ids(s, now).get(user_id) == "on_shift"
+
+
+def prefer_rostered(s: Session, agents: list[User], now: datetime) -> list[User]:
+    """Routing: agents on a rostered shift (not on their break) first, keeping the strategy's
+    order within each group. Without a roster for now the order is unchanged."""
+    if len(agents) < 2:
+        return agents
+    rostered = rostered_user_ids(s, now)
+    if not rostered:
+        return agents
+    return sorted(agents, key=lambda a: rostered.get(a.id) != "on_shift")
