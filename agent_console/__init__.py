@@ -30,7 +30,7 @@ def init_app(app: Flask) -> None:
     )
     from agent_console.blueprint import bp
     from agent_console.i18n import current_lang, t
-    from agent_console.nav import nav_items, register_nav
+    from agent_console.nav import nav_groups, nav_items, register_nav
 
     csrf.init_app(app)
     auth.init_app(app)
@@ -42,7 +42,7 @@ def init_app(app: Flask) -> None:
     watch.init_app(app)
     simphone.init_app(app)
     leads = set(auth.LEAD_ROLES)
-    register_nav("坐席工作台", "Agent desk", "console.home", order=10)
+    register_nav("工作台", "Desk", "console.home", order=10)
     register_nav("班长实时视图", "Lead live view", "console.lead", roles=leads, order=20)
     register_nav("工单", "Cases", "console.cases_page", order=30)
     if app.extensions.get("simulator") is not None:
@@ -68,6 +68,7 @@ def init_app(app: Flask) -> None:
             return {}
         user = auth.current_console_user()
         return {"console_user": user, "lang": current_lang(), "t": t, "nav_items": nav_items(user),
+                "nav_groups": nav_groups(user),
                 "is_lead": auth.has_role(user, auth.LEAD_ROLES), "company": app.config["HOTLINE"].company}
 
 

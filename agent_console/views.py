@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from flask import current_app, render_template
+from flask import Response, current_app, render_template, url_for
 
 from agent_console.auth import LEAD_ROLES, current_console_user, login_required
 from agent_console.blueprint import bp
 from agent_console.case_service import FORM_KINDS
 from agent_console.i18n import current_lang
+from agent_console.ring import ring_wav
 from core.db import utcnow
 
 
@@ -30,6 +31,9 @@ def page_config() -> dict[str, Any]:
         "reply_within_h": settings.cases.reply_within_h,  # H14
         "departments": settings.cases.departments,
         "is_lead": bool(user and user.role in LEAD_ROLES),
+        "ring_url": url_for("console.ring_sound"),
+        "ring_volume": settings.console.ring_volume,
+        "ring_notification": settings.console.ring_notification,
     }
 
 
@@ -46,3 +50,13 @@ def home():
 @login_required(set(LEAD_ROLES))
 def lead():
     return render_template("console/lead.html", config=page_config())
+
+
+@bp.get("/ring.wav")
+@login_required()
+def ring_sound():
+    """The ring the desk loops while a call rings for the agent (``console.ring_volume``)."""
+    response = Response(ring_wav(), mimetype="audio/wav")
+    response.cache_control.private = True
+    response.cache_control.max_age = 86400
+    return response

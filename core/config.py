@@ -275,6 +275,43 @@ class OpsSettings(_Section):
     metrics_token: str | None = None  # when set, /metrics needs "Authorization: Bearer <token>"
 
 
+class ConsoleSettings(_Section):
+    ring_volume: float = Field(0.6, ge=0, le=1)  # the desk's ring for an incoming call (0 = silent)
+    ring_notification: bool = True  # a browser notification while the desk page is hidden
+
+
+class WallboardSettings(_Section):
+    service_level_target: float = Field(0.8, ge=0, le=1)  # green at or above (answered within H2)
+    service_level_warning: float = Field(0.7, ge=0, le=1)  # amber at or above, red below
+
+    @model_validator(mode="after")
+    def _warning_below_target(self) -> WallboardSettings:
+        if self.service_level_warning > self.service_level_target:
+            raise ValueError("service_level_warning must not be above service_level_target")
+        return self
+
+
+class EmailSettings(_Section):
+    enabled: bool = False  # send the daily summary and the monthly report by e-mail
+    smtp_host: str = "localhost"
+    smtp_port: int = Field(25, ge=1, le=65535)
+    smtp_security: Literal["none", "starttls", "ssl"] = "none"
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_timeout_s: float = Field(10, gt=0, le=120)
+    sender: str = "hotline@localhost"
+    recipients: list[str] = Field(default_factory=list)
+    daily_at: str = "08:00"  # local time: yesterday's summary
+    monthly_day: int = Field(1, ge=1, le=28)  # at daily_at: last month's report (H23)
+
+    @field_validator("daily_at")
+    @classmethod
+    def _clock_time(cls, value: str) -> str:
+        if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value):
+            raise ValueError(f"expected HH:MM such as 08:00, got {value!r}")
+        return value
+
+
 class ShiftSettings(_Section):
     name: str
     start: str  # HH:MM local time
@@ -326,6 +363,9 @@ class Settings(_Section):
     library: LibrarySettings = LibrarySettings()
     scheduler: SchedulerSettings = SchedulerSettings()
     ops: OpsSettings = OpsSettings()
+    console: ConsoleSettings = ConsoleSettings()
+    wallboard: WallboardSettings = WallboardSettings()
+    email: EmailSettings = EmailSettings()
     shifts: list[ShiftSettings] = Field(default_factory=_default_shifts)
     planning: PlanningSettings = PlanningSettings()
     # H5: emergency list kept at the front desk, read to urgent callers when configured.

@@ -61,7 +61,22 @@ def kind_label(kind: str) -> str:
     return t(*names) if names else kind
 
 
+#: Case statuses in both languages.
+CASE_STATUSES: dict[str, tuple[str, str]] = {
+    "open": ("待处理", "Open"), "dispatched": ("已派部门", "Dispatched"), "resolved": ("已解决", "Resolved"),
+    "closed": ("已关闭", "Closed"),
+}
+
+
+def status_label(status: str) -> str:
+    from agent_console.i18n import t
+
+    names = CASE_STATUSES.get(status)
+    return t(*names) if names else status
+
+
 def init_filters(app: Any) -> None:
+    app.add_template_filter(status_label, "case_status")
     app.add_template_filter(pct, "pct")
     app.add_template_filter(secs, "secs")
     app.add_template_filter(kind_label, "kind")

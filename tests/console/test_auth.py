@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 
 from core.models import AuditLog, Presence, User
@@ -130,3 +132,42 @@ def test_register_nav_api_for_other_parts(app, client, make_user):
 def test_api_and_ivr_are_csrf_exempt(client, twilio_post):
     assert client.post("/api/openapi.json").status_code in (401, 405)  # not 400 csrf
     assert twilio_post("/ivr/no-such-hook").status_code == 404  # signed, past CSRF, no such route
+
+
+def test_the_top_bar_groups_pages_and_another_part_s_entry_lands_in_a_group(app, client, make_user):
+    """Desk · Cases · Live ▾ · Reports ▾ · Campaigns · Admin ▾; a part's new lead page lands
+    under Reports ▾ unless it names its group."""
+    from flask import Blueprint
+
+    from agent_console.auth import login_required
+    from agent_console.nav import register_nav
+
+    extra = Blueprint("planning_like", __name__)
+
+    @extra.get("/console/planning")
+    @login_required({"lead", "admin"})
+    def plan():
+        return {"ok": True}
+
+    @extra.get("/console/settings-like")
+    @login_required({"lead", "admin"})
+    def admin_page():
+        return {"ok": True}
+
+    app.register_blueprint(extra)
+    register_nav("排班", "Planning", "planning_like.plan", roles={"lead", "admin"}, order=45)
+    register_nav("设置", "Settings", "planning_like.admin_page", roles={"lead", "admin"}, group="admin")
+    make_user("lin", role="lead")
+    login(client, "lin")
+    page = client.get("/console/").get_data(as_text=True)
+    groups = re.findall(r'<li (?:class="navgroup" )?data-group="(\w+)"', page)
+    assert groups == ["desk", "cases", "live", "reports", "campaigns", "admin"]
+    reports = page[page.index('data-group="reports"'):page.index('data-group="campaigns"')]
+    admin = page[page.index('data-group="admin"'):]
+    assert 'href="/console/planning"' in reports and 'href="/console/settings-like"' in admin
+    make_user("alice", role="agent")
+    agent = app.test_client()
+    login(agent, "alice")
+    page = agent.get("/console/").get_data(as_text=True)
+    assert re.findall(r'<li (?:class="navgroup" )?data-group="(\w+)"', page) == ["desk", "cases", "reports", "admin"]
+    assert 'href="/console/planning"' not in page

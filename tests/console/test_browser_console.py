@@ -185,7 +185,7 @@ def test_agents_do_not_see_lead_pages_and_language_switches(live, browser):
     errors.clear()  # the browser logs the 403 we asked for
     agent.goto(f"{live.url}/console/")
     agent.click("text=English")
-    agent.wait_for_selector("text=Agent desk")
+    agent.wait_for_selector(".mainnav >> text=Desk")
     assert agent.inner_text("#presence-h") == "Status"
     screenshot(agent, "10-english")
     agent.click("button:has-text('Sign out')")

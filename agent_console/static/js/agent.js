@@ -1,11 +1,18 @@
 // The agent's desk: presence, the live call card (pushed by SSE), transcript, case form.
 import { api, config, esc, live, localTime, marked, mmss, now, presenceLabel, syncClock, tr } from "./common.js";
 import { fromCaller, initReply } from "./reply.js";
+import { initRing, ringFor } from "./ring.js";
+import { initShortcuts } from "./shortcuts.js";
 
 const $ = (id) => document.getElementById(id);
 let desk = null;
 let transcriptCallId = null;
 const seen = new Set();
+let caseFormCall = null;  // the call the case form was last cleared for
+let queue = null;
+let queueAt = 0;
+let ringAt = 0;
+const revealed = new Map();  // caller id → the number a lead revealed (kept across desk updates)
 
 const localeLabel = (l) => ({ "zh-CN": "中文", en: "English" }[l] || l || "—");
 const kindLabel = (k) => ({
@@ -38,22 +45,57 @@ function render(state) {
   $("card-ringing").hidden = !(call && call.ringing);
   $("card-call").hidden = !(call && !call.ringing);
   if (call) renderCall(call);
+  ringFor(call, call && call.ringing ? ringSummary(call) : null);
+  if (call && call.call_id !== caseFormCall) {
+    if (caseFormCall !== null) resetCaseForm();  // a new caller: nothing carried over
+    caseFormCall = call.call_id;
+  }
   if (state.queue) showQueue(state.queue);
   if (call && !call.ringing && call.call_id !== transcriptCallId) loadTranscript(call.call_id);
   if (!call) { transcriptCallId = null; $("transcript").innerHTML = ""; seen.clear(); }
   tick();
 }
 
+const menuText = (call) => (call.menu_label || {})[config.lang] || call.menu_option || "—";
+
+function ringSummary(call) {
+  const c = call.caller;
+  const parts = [`${call.title_text || tr("来电人", "Caller")} ${c.phone}`, menuText(call), localeLabel(call.locale),
+    `${tr("已等待", "waiting")} ${mmss(ringWait(call))}`];
+  if (c.previous_calls.length) parts.push(tr("再次来电", "repeat caller"));
+  if (c.open_cases.length) parts.push(`${tr("未结工单", "open cases")} ${c.open_cases.length}`);
+  return parts.join(" · ");
+}
+
+const ringWait = (call) => (call.wait_s || 0) + (now() - ringAt) / 1000;
+
+// What Flex shows on an incoming task: who, what they chose, language, wait, and history.
+function renderRinging(call) {
+  const c = call.caller;
+  ringAt = now();
+  field("ring-caller", `${call.title_text || tr("来电人", "Caller")} ${c.phone}`);
+  field("ring-menu", menuText(call));
+  field("ring-locale", localeLabel(call.locale));
+  const badges = [];
+  if (c.previous_calls.length) {
+    badges.push(`<span class="badge repeat" data-badge="repeat">${tr("再次来电", "Repeat caller")} · ${c.previous_calls.length}</span>`);
+  }
+  if (c.open_cases.length) {
+    badges.push(`<span class="badge open-cases" data-badge="open-cases">${tr("未结工单", "Open cases")} ${c.open_cases.length}</span>`);
+  }
+  $("ring-badges").innerHTML = badges.join(" ");
+}
+
 function renderCall(call) {
   const c = call.caller;
   const who = call.title_text || tr("来电人", "Caller");
-  field("ring-caller", `${who} ${c.phone}`);
+  if (call.ringing) renderRinging(call);
   $("answer-btn").hidden = !config.simulator;
   $("ring-phone-hint").hidden = config.simulator;
   field("title", who);
-  field("phone", c.phone);
+  field("phone", revealed.get(c.id) || c.phone);
   field("district", c.district || "—");
-  field("menu", (call.menu_label || {})[config.lang] || call.menu_option || "—");
+  field("menu", menuText(call));
   field("locale", localeLabel(call.locale));
   const waited = call.wait_s == null ? "—" : `${call.wait_s} ${tr("秒", "s")}`;
   field("wait", call.over_threshold ? `${waited} ⚠ ${tr("超过三声", "over 3 rings")}` : waited);
@@ -91,6 +133,8 @@ function tick() {
     timer.textContent = "00:00";
     timer.classList.remove("amber", "red");
   }
+  if (call && call.ringing) field("ring-wait", mmss(ringWait(call)));
+  drawQueue();
   const wrap = $("wrapup-timer");
   const ends = desk && desk.presence.wrap_up_ends_at;
   wrap.hidden = !ends;
@@ -147,6 +191,21 @@ function localInput(isoUtc) {
   return `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}`;
 }
 
+// H14: the reply deadline defaults to cases.reply_within_h from now.
+function defaultDue() {
+  return localInput(new Date(now() + config.reply_within_h * 3600 * 1000).toISOString());
+}
+
+// Back to the form's defaults (type, urgency, department, deadline…): after a save, and when the
+// next call arrives, so nothing of one caller's case is carried over to the next.
+function resetCaseForm() {
+  const form = $("case-form");
+  form.reset();
+  form.querySelectorAll("[aria-invalid]").forEach((el) => el.removeAttribute("aria-invalid"));
+  form.querySelectorAll(".error.field-error").forEach((el) => el.remove());
+  $("case-due").value = defaultDue();
+}
+
 function initCaseForm() {
   const form = $("case-form");
   const due = $("case-due");
@@ -166,8 +225,7 @@ function initCaseForm() {
       const saved = await api("/console/api/cases", data);
       message("case-message", `${tr("已保存工单", "Case saved")} ${saved.ref}`);
       $("case-message").dataset.ref = saved.ref;
-      form.description.value = "";
-      form.place.value = "";
+      resetCaseForm();
       refresh();
     } catch (error) {
       const input = error.data && error.data.field && form.elements[error.data.field];
@@ -181,9 +239,20 @@ function initCaseForm() {
   });
 }
 
+// The longest wait ticks between updates (the server's figure plus the time since it came).
 function showQueue(q) {
-  $("queue-summary").textContent = q.size
-    ? `${q.size} ${tr("位等待,最长", "waiting, longest")} ${mmss(q.longest_wait_s)}` : tr("无人排队", "Nobody waiting");
+  queue = q;
+  queueAt = now();
+  drawQueue();
+}
+
+function drawQueue() {
+  if (!queue) return;
+  const longest = queue.longest_wait_s + (now() - queueAt) / 1000;
+  const el = $("queue-summary");
+  el.dataset.size = String(queue.size);
+  el.textContent = queue.size
+    ? `${queue.size} ${tr("位等待,最长", "waiting, longest")} ${mmss(longest)}` : tr("无人排队", "Nobody waiting");
 }
 
 function init() {
@@ -210,10 +279,14 @@ function init() {
   const reveal = $("reveal-btn");
   if (reveal) reveal.addEventListener("click", async () => {
     const out = await act("/console/api/reveal", { caller_id: desk?.call?.caller?.id });
-    if (out) field("phone", out.number);
+    if (!out) return;
+    revealed.set(desk?.call?.caller?.id, out.number);
+    field("phone", out.number);
   });
   initReply();
   initCaseForm();
+  initRing();
+  initShortcuts();
   setInterval(tick, 500);  // the display clock only; data arrives by SSE
   live({
     desk: render,

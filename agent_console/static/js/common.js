@@ -72,6 +72,15 @@ export const presenceLabel = (state) => ({
   away: tr("离开", "Away"), offline: tr("离线", "Offline"),
 }[state] || state);
 
+export const roleLabel = (role) => ({
+  agent: tr("坐席", "agent"), lead: tr("班长", "team lead"), admin: tr("管理员", "admin"),
+}[role] || role);
+
+export const caseStatusLabel = (status) => ({
+  open: tr("待处理", "Open"), dispatched: tr("已派部门", "Dispatched"), resolved: tr("已解决", "Resolved"),
+  closed: tr("已关闭", "Closed"),
+}[status] || status);
+
 // Live updates by SSE. On (re)connect `onOpen` refetches state, so nothing is missed.
 export function live(handlers, onOpen) {
   const status = document.getElementById("live-status");

@@ -1,5 +1,5 @@
 // The team lead's live view: queue, agents (set their state), alerts (acknowledge), transcript.
-import { api, config, esc, live, localTime, marked, mmss, now, presenceLabel, syncClock, tr } from "./common.js";
+import { api, config, esc, live, localTime, marked, mmss, now, presenceLabel, roleLabel, syncClock, tr } from "./common.js";
 
 const $ = (id) => document.getElementById(id);
 let agents = [];
@@ -28,7 +28,7 @@ function renderAgents(data) {
     const call = c ? `${esc(c.caller)} ${c.ringing ? tr("振铃中", "ringing")
       : `<span class="talk" data-answered="${esc(c.answered_at || "")}">${mmss(c.talk_s || 0)}</span>`}
       <button type="button" class="small" data-watch="${c.call_id}">${tr("查看转写", "Transcript")}</button>` : "—";
-    return `<tr data-agent="${esc(a.name)}"><td>${esc(a.display_name)} <span class="muted small">${esc(a.role)}</span></td>
+    return `<tr data-agent="${esc(a.name)}"><td>${esc(a.display_name)} <span class="muted small" data-role="${esc(a.role)}">${esc(roleLabel(a.role))}</span></td>
       <td>${esc(a.agent_code || "")}</td>
       <td><span class="badge ${a.presence}" data-state="${a.presence}">${presenceLabel(a.presence)}</span></td><td>${call}</td>
       <td><form class="inline-form" data-set-presence="${a.id}">
