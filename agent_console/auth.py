@@ -48,6 +48,7 @@ from flask_login import LoginManager, UserMixin, current_user, login_user, logou
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from agent_console import sessions as console_sessions
 from agent_console.blueprint import bp
 from agent_console.i18n import LOCALES, t
 from core.db import session as db_session
@@ -61,13 +62,15 @@ LEAD_ROLES = frozenset({Role.LEAD.value, Role.ADMIN.value})
 
 
 class ConsoleUser(UserMixin):
-    """Flask-Login's view of a ``User`` row; the id changes when the password does."""
+    """Flask-Login's view of a ``User`` row and one server-side session (``sessions``); the id
+    changes when the password does, and stops loading once the session is ended."""
 
-    def __init__(self, row: User):
+    def __init__(self, row: User, session_key: str = ""):
         self.row = row
+        self.session_key = session_key
 
     def get_id(self) -> str:
-        return f"{self.row.id}:{_fingerprint(self.row)}"
+        return f"{self.row.id}:{_fingerprint(self.row)}:{self.session_key}"
 
 
 def _fingerprint(user: User) -> str:
@@ -76,13 +79,17 @@ def _fingerprint(user: User) -> str:
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> ConsoleUser | None:
-    raw_id, _, fingerprint = user_id.partition(":")
+    raw_id, _, rest = user_id.partition(":")
+    fingerprint, _, key = rest.partition(":")
     if not raw_id.isdigit():
         return None
-    user = db_session().get(User, int(raw_id))
+    s = db_session()
+    user = s.get(User, int(raw_id))
     if user is None or not user.active or _fingerprint(user) != fingerprint:
         return None
-    return ConsoleUser(user)
+    if not console_sessions.alive(s, user.id, key):
+        return None  # signed out (here or everywhere): the copied cookie is worthless
+    return ConsoleUser(user, key)
 
 
 def current_console_user() -> User | None:
@@ -168,8 +175,9 @@ def login():
                 if user.presence == Presence.OFFLINE and set_presence(s, user, Presence.AWAY):
                     s.commit()
                     announce(current_app._get_current_object(), user.id, user.presence)
+                key = console_sessions.start(s, user.id, current_app.permanent_session_lifetime)
                 s.commit()
-                login_user(ConsoleUser(user))
+                login_user(ConsoleUser(user, key))
                 for hook in current_app.extensions.get("console_sign_in_hooks", []):
                     hook(user)
                 return redirect(safe_next(request.args.get("next")) or url_for("console.home"))
@@ -179,10 +187,16 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    """Sign out: the session ends on the server too; ``everywhere=1`` ends all of the user's."""
     user = current_console_user()
     if user is not None:
         s = db_session()
-        audit(s, user.id, "sign_out", target=user.name)
+        everywhere = request.form.get("everywhere") == "1"
+        if everywhere:
+            console_sessions.end_all(s, user.id)
+        else:
+            console_sessions.end(s, current_user.session_key)
+        audit(s, user.id, "sign_out_everywhere" if everywhere else "sign_out", target=user.name)
         changed = set_presence(s, user, Presence.OFFLINE)  # routing stops offering calls
         s.commit()
         if changed:
@@ -190,6 +204,21 @@ def logout():
     logout_user()
     flash(t("您已退出。", "You are signed out."))
     return redirect(url_for("console.login"))
+
+
+@bp.post("/api/users/<int:user_id>/sign-out-everywhere")
+@login_required({Role.ADMIN.value})
+def sign_out_everywhere(user_id: int):
+    """Admins: end every console session of ``user_id`` (a lost laptop, a leaver). Audited (H25)."""
+    s = db_session()
+    target = s.get(User, user_id)
+    if target is None:
+        return jsonify(error=f"user: no user {user_id}"), 404
+    ended = console_sessions.end_all(s, target.id)
+    me = current_console_user()
+    audit(s, me.id if me else None, "sign_out_everywhere", target=target.name, ended=ended)
+    s.commit()
+    return jsonify(user=target.name, ended=ended)
 
 
 @bp.get("/lang/<code>")

@@ -58,3 +58,14 @@ class Alert(Base):
     acknowledged: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class ConsoleSession(Base):
+    """One signed-in browser: the session cookie names it, sign-out deletes it (server-side
+    sessions: a cookie copied before sign-out is worthless after it). Only a hash is stored."""
+
+    __tablename__ = "console_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 hex of the cookie's key
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
