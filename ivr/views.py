@@ -17,7 +17,8 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from core.db import session, utcnow
 from core.events import call_status_changed
-from core.ops.fallback import answer_stands, connection_lost, forget_failure, remember_locale
+from core.ops.caller_context import remember_locale
+from core.ops.fallback import answer_stands, connection_lost, forget_failure
 from core.twiml import twiml_response
 from ivr import calls, flow, prompts, queue, twiml
 from ivr.calls import FINAL_STATUSES

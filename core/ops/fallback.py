@@ -37,8 +37,6 @@ library and the handbook); only the outage hold line and the agent's line are it
 from __future__ import annotations
 
 import logging
-import threading
-from collections import OrderedDict
 from typing import Any
 
 from flask import Flask, current_app, g, has_request_context, request
@@ -46,8 +44,9 @@ from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
+from core.ops.caller_context import LOCALE_MEMORY, LocaleMemory, caller_locale, webhook_form
 from core.ops.metrics import DB_FALLBACKS
-from core.ops.spool import FORM_FIELDS, get_spool
+from core.ops.spool import get_spool
 from core.twiml import twiml_response
 
 log = logging.getLogger(__name__)
@@ -70,9 +69,6 @@ OWN_LINES = {
         "agent": "The system has a problem right now. Please try again shortly.",
     },
 }
-#: Calls (and numbers) whose language this process has seen, so an outage answer needs no
-#: database to speak it; the oldest are forgotten first.
-LOCALE_MEMORY = 20_000
 
 
 def _prompt(settings: Any, locale: str, *prompt_ids: str) -> str:
@@ -159,58 +155,6 @@ def answer_stands() -> None:
     """This request's commit stored what its answer tells the caller: a database error after
     it (work that follows the commit) must not replace the answer with the fallback."""
     g.ops_answer_stands = True
-
-
-class _LocaleMemory:
-    def __init__(self, size: int):
-        self.size = size
-        self._seen: OrderedDict[str, str] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def remember(self, key: str, locale: str) -> None:
-        with self._lock:
-            self._seen[key] = locale
-            self._seen.move_to_end(key)
-            while len(self._seen) > self.size:
-                self._seen.popitem(last=False)
-
-    def recall(self, key: str) -> str | None:
-        with self._lock:
-            return self._seen.get(key)
-
-
-def remember_locale(form: Any, locale: str) -> None:
-    """The language this call (and this caller's number) hears, for a later outage answer."""
-    memory: _LocaleMemory = current_app.extensions["ops_locales"]
-    for field in ("CallSid", "From"):
-        value = (form.get(field) or "").strip()[:80]
-        if value:
-            memory.remember(f"{field}:{value}", locale)
-
-
-def webhook_form() -> dict[str, str]:
-    try:
-        form = request.form
-    except Exception:  # noqa: BLE001
-        return {}
-    return {k: form.get(k, "")[:500] for k in FORM_FIELDS if form.get(k)}
-
-
-def caller_locale(form: dict[str, str] | None = None) -> str:
-    """The caller's language without the database: what this request already knew, else what
-    this process saw for the call or the number, else the company default."""
-    settings = current_app.config["HOTLINE"]
-    known = g.get("ivr_locale")
-    if known in settings.voices:
-        return str(known)
-    form = webhook_form() if form is None else form
-    memory: _LocaleMemory = current_app.extensions["ops_locales"]
-    for field in ("CallSid", "From"):
-        value = form.get(field)
-        found = memory.recall(f"{field}:{value[:80]}") if value else None
-        if found in settings.voices:
-            return str(found)
-    return settings.company.default_locale
 
 
 def spool_webhook(kind: str, form: dict[str, str]) -> None:
@@ -336,7 +280,7 @@ def _rest_timeout(app: Flask) -> None:
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["ops_locales"] = _LocaleMemory(LOCALE_MEMORY)
+    app.extensions["ops_locales"] = LocaleMemory(LOCALE_MEMORY)
     _install_time_boxes(app)
     _rest_timeout(app)
     app.after_request(_after)

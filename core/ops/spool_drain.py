@@ -128,7 +128,8 @@ def keep_call_order() -> Any:
 
 
 def _spool_behind() -> Any:
-    from core.ops.fallback import answer_stands, caller_locale, spool_webhook, thanks_and_hangup, webhook_form
+    from core.ops.caller_context import caller_locale, webhook_form
+    from core.ops.fallback import answer_stands, spool_webhook, thanks_and_hangup
 
     answer_stands()  # answered without the database: the outage fallback must not answer again
     form = webhook_form()
