@@ -226,6 +226,9 @@ class LearnedLayer:
             with os.fdopen(fd, "wb") as fh:
                 np.savez(fh, **arrays)
             os.replace(tmp, path)
+            for old in path.parent.glob(".learned-*.npz"):
+                if old != path:  # the model of an earlier version of the library
+                    old.unlink(missing_ok=True)
         except OSError:
             return  # a read-only library directory is trained again at the next start
 
