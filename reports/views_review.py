@@ -7,6 +7,8 @@ from flask import flash, jsonify, redirect, request, url_for
 
 from agent_console.auth import current_console_user, login_required
 from agent_console.i18n import t
+from agent_console.models import Utterance
+from agent_console.transcripts import locale_of
 from core.db import session
 from reports import library_review
 from reports.library_edit import LibraryEditError
@@ -30,10 +32,17 @@ def library_candidate_new():
     if raw_id not in (None, "") and not str(raw_id).isdigit():
         return jsonify(error="utterance_id: a number"), 400
     s = session()
+    utterance_id = int(raw_id) if raw_id not in (None, "") else None
+    text, locale = str(data.get("text") or ""), str(data.get("locale") or "")
+    if utterance_id is not None:  # marked on a transcript line: its words and language
+        said = s.get(Utterance, utterance_id)
+        if said is None:
+            return jsonify(error="utterance_id: no such utterance"), 400
+        text = text or said.text
+        locale = locale or locale_of(said.language, settings().company.default_locale)
     try:
-        cand = library_review.propose(s, user, kind=str(data.get("kind") or ""), text=str(data.get("text") or ""),
-                                      locale=str(data.get("locale") or ""), label=data.get("label") or None,
-                                      utterance_id=int(raw_id) if raw_id not in (None, "") else None,
+        cand = library_review.propose(s, user, kind=str(data.get("kind") or ""), text=text, locale=locale,
+                                      label=data.get("label") or None, utterance_id=utterance_id,
                                       note=str(data.get("note") or ""))
     except LibraryEditError as exc:
         s.rollback()

@@ -73,15 +73,22 @@ class LinearModel:
 
     def probabilities(self, feature_lists: Sequence[Sequence[str]]) -> np.ndarray:
         """One row of label probabilities per feature list."""
-        out = np.empty((len(feature_lists), len(self.labels)))
+        index = self.index
+        cols: list[int] = []
+        starts: list[int] = []
+        scale = np.zeros(len(feature_lists))
         for r, feats in enumerate(feature_lists):
-            cols = [self.index[f] for f in feats if f in self.index]
-            z = self.bias.copy()
-            if cols:
-                z += self.weights[cols].sum(axis=0) / np.sqrt(len(feats))
-            z = np.exp(z - z.max())
-            out[r] = z / z.sum()
-        return out
+            starts.append(len(cols))
+            cols += [index[f] for f in feats if f in index]
+            if feats and len(cols) > starts[-1]:
+                scale[r] = 1.0 / np.sqrt(len(feats))
+        z = np.tile(self.bias, (len(feature_lists), 1))
+        if cols:  # one gather and one segmented sum for every row (rows without known features add 0)
+            gathered = np.vstack([self.weights[cols], np.zeros((1, len(self.labels)), self.weights.dtype)])
+            sums = np.add.reduceat(gathered, starts, axis=0)  # the zero row keeps every start a valid index
+            z += sums * scale[:, None]
+        z = np.exp(z - z.max(axis=1, keepdims=True))
+        return z / z.sum(axis=1, keepdims=True)
 
 
 def train(rows: list[tuple[list[str], str, float]], labels: list[str]) -> LinearModel:
@@ -219,6 +226,9 @@ class LearnedLayer:
             with os.fdopen(fd, "wb") as fh:
                 np.savez(fh, **arrays)
             os.replace(tmp, path)
+            for old in path.parent.glob(".learned-*.npz"):
+                if old != path:  # the model of an earlier version of the library
+                    old.unlink(missing_ok=True)
         except OSError:
             return  # a read-only library directory is trained again at the next start
 

@@ -93,3 +93,22 @@ def test_bad_candidates_are_400_with_the_field_and_store_nothing(lead_client, db
     response = propose(client, token, **body)
     assert response.status_code == 400 and response.get_json()["error"].startswith(error)
     assert db.scalar(select(LibraryCandidate)) is None
+
+
+def test_a_transcript_line_is_marked_by_its_id(lead_client, app, db):
+    from agent_console.models import Utterance
+    from core.models import Call
+
+    client, token = lead_client
+    call = Call(call_sid="CAx", purpose="caller", status="completed")
+    db.add(call)
+    db.flush()
+    said = Utterance(call_id=call.id, track="inbound_track", speaker="agent", text=MISSED_EN, final=True, sequence=1,
+                     language="en-US", flags=[])
+    db.add(said)
+    db.commit()
+    response = propose(client, token, kind="missed", utterance_id=said.id, label="S1")
+    assert response.status_code == 201, response.get_json()
+    cand = db.get(LibraryCandidate, response.get_json()["id"])
+    assert (cand.text, cand.locale, cand.utterance_id) == (MISSED_EN, "en", said.id)
+    assert propose(client, token, kind="missed", utterance_id=999999, label="S1").status_code == 400

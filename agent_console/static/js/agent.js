@@ -146,7 +146,8 @@ function utteranceHtml(u) {
   return `<li class="utterance ${u.speaker}${u.flags && u.flags.length ? " flagged" : ""}" data-id="${u.id}">
     <span class="speaker">${u.speaker === "agent" ? tr("坐席", "Agent") : tr("来电人", "Caller")}</span>
     <span class="u-text">${marked(u.text, u.flags)}</span>
-    ${alt.length ? `<span class="flag-alt">→ ${tr("建议", "say instead")}: <q>${esc(alt[0])}</q></span>` : ""}</li>`;
+    ${alt.length ? `<span class="flag-alt">→ ${tr("建议", "say instead")}: <q>${esc(alt[0])}</q></span>
+      <button type="button" class="small" data-wrong-flag="${u.id}">${tr("误报", "Wrong flag")}</button>` : ""}</li>`;
 }
 
 function addUtterance(u) {
@@ -155,6 +156,19 @@ function addUtterance(u) {
   const list = $("transcript");
   list.insertAdjacentHTML("beforeend", utteranceHtml(u));
   list.lastElementChild.scrollIntoView({ block: "nearest" });
+}
+
+// A flag the agent thinks is wrong goes to the lead's review list (the library page).
+async function markWrongFlag(event) {
+  const button = event.target.closest("[data-wrong-flag]");
+  if (!button) return;
+  button.disabled = true;
+  try {
+    await api("/console/library/candidates", { kind: "wrong_flag", utterance_id: Number(button.dataset.wrongFlag) });
+    button.textContent = tr("已提交审核", "Sent for review");
+  } catch (error) {
+    button.textContent = error.message;
+  }
 }
 
 async function loadTranscript(callId) {
@@ -287,6 +301,7 @@ function init() {
   initCaseForm();
   initRing();
   initShortcuts();
+  $("transcript").addEventListener("click", markWrongFlag);
   setInterval(tick, 500);  // the display clock only; data arrives by SSE
   live({
     desk: render,

@@ -78,7 +78,31 @@ function addUtterance(u) {
   seen.add(u.id);
   $("transcript").insertAdjacentHTML("beforeend", `<li class="utterance ${u.speaker}${u.flags.length ? " flagged" : ""}">
     <span class="speaker">${u.speaker === "agent" ? tr("坐席", "Agent") : tr("来电人", "Caller")}</span>
-    <span class="u-text">${marked(u.text, u.flags)}</span></li>`);
+    <span class="u-text">${marked(u.text, u.flags)}</span>${u.speaker === "agent" ? reviewHtml(u) : ""}</li>`);
+}
+
+// The lead's review marks: a flag is wrong, or the line should have been flagged as S1–S9.
+function reviewHtml(u) {
+  if (u.flags.length) return ` <button type="button" class="small" data-wrong-flag="${u.id}">${tr("误报", "Wrong flag")}</button>`;
+  const options = Array.from({ length: 9 }, (_, i) => `<option>S${i + 1}</option>`).join("");
+  return ` <select data-missed-label="${u.id}" aria-label="${tr("情形", "Situation")}">${options}</select>
+    <button type="button" class="small" data-missed="${u.id}">${tr("应标记", "Should have been flagged")}</button>`;
+}
+
+async function markReview(event) {
+  const button = event.target.closest("[data-wrong-flag], [data-missed]");
+  if (!button) return;
+  const body = button.dataset.missed
+    ? { kind: "missed", utterance_id: Number(button.dataset.missed),
+        label: document.querySelector(`[data-missed-label="${button.dataset.missed}"]`).value }
+    : { kind: "wrong_flag", utterance_id: Number(button.dataset.wrongFlag) };
+  button.disabled = true;
+  try {
+    await api("/console/library/candidates", body);
+    button.textContent = tr("已提交审核", "Sent for review");
+  } catch (error) {
+    button.textContent = error.message;
+  }
 }
 
 async function watch(callId) {
@@ -107,6 +131,7 @@ document.addEventListener("click", async (event) => {
   }
   const w = event.target.closest("[data-watch]");
   if (w) watch(Number(w.dataset.watch));
+  markReview(event);
 });
 document.addEventListener("submit", async (event) => {
   const form = event.target.closest("[data-set-presence]");
