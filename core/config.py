@@ -241,6 +241,10 @@ class CampaignSettings(_Section):
     retry_backoff_factor: float = Field(2.0, ge=1, le=10)  # each further retry waits this much longer
     ring_timeout_s: int = Field(30, ge=5, le=600)  # let the contact's phone ring this long
     max_csv_rows: int = Field(100_000, ge=1)  # contacts per upload
+    # An agent's wrap-up codes for a campaign call; do_not_call also puts the number on the DNC list.
+    dispositions: list[str] = Field(default_factory=lambda: [
+        "resolved", "callback_requested", "not_interested", "wrong_number", "do_not_call", "voicemail_left",
+        "no_answer", "other"], min_length=1)
 
 
 class LibrarySettings(_Section):

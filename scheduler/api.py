@@ -79,7 +79,8 @@ def list_contacts(campaign_id: int):
     except ValueError:
         raise ApiError("offset/limit: must be whole numbers") from None
     status = request.args.get("status") or None
-    return jsonify(contacts=svc.contacts_page(session(), _settings(), campaign, offset, limit, status),
+    return jsonify(contacts=svc.contacts_page(session(), _settings(), campaign, offset, limit, status,
+                                              request.args.get("q")),
                    offset=offset, limit=limit)
 
 

@@ -19,7 +19,7 @@ from core.clock import local_label
 from core.config import Settings
 from core.db import utcnow
 from core.models import AuditLog
-from scheduler import preflight
+from scheduler import history, preflight
 from scheduler import script as scripts
 from scheduler.models import (
     Attempt,
@@ -393,11 +393,15 @@ def why(settings: Settings, campaign: Campaign, contact: Contact, now: datetime,
 
 
 def contacts_page(s: Session, settings: Settings, campaign: Campaign, offset: int = 0, limit: int = 100,
-                  status: str | None = None) -> list[dict[str, Any]]:
+                  status: str | None = None, search: str | None = None) -> list[dict[str, Any]]:
+    """A page of contacts with their *why*; ``search``: digits of the number, or name/title/case text."""
     now = utcnow()
     query = select(Contact).where(Contact.campaign_id == campaign.id)
     if status:
         query = query.where(Contact.status == status)
+    found = history.search_filter(search)
+    if found is not None:
+        query = query.where(found)
     rows = list(s.scalars(query.order_by(Contact.id).offset(offset).limit(limit)))
     dnc = dnc_numbers(s, [c.phone for c in rows])
     return [contact_json(settings, campaign, c, now, dnc) for c in rows]

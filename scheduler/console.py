@@ -10,6 +10,7 @@ from typing import Any
 from flask import (
     Blueprint,
     Flask,
+    Response,
     abort,
     current_app,
     flash,
@@ -23,11 +24,11 @@ from flask import (
 from agent_console.auth import current_console_user, login_required
 from agent_console.i18n import t
 from agent_console.nav import register_nav
-from core.db import session
+from core.db import session, utcnow
 from core.phone import InvalidNumber
 from scheduler import campaigns as svc
 from scheduler import contacts as contacts_svc
-from scheduler import preflight
+from scheduler import history, preflight
 from scheduler import script as scripts
 
 bp = Blueprint("campaigns", __name__, url_prefix="/console/campaigns", template_folder="templates",
@@ -109,11 +110,12 @@ def _detail(campaign, report: dict[str, Any] | None = None, status: int = 200):
     except ValueError:
         offset = 0
     only = request.args.get("status") or None
+    search = (request.args.get("q") or "").strip()[:60] or None
     progress = svc.progress(s, _settings(), campaign)
-    contacts = svc.contacts_page(s, _settings(), campaign, offset, PAGE, only)
+    contacts = svc.contacts_page(s, _settings(), campaign, offset, PAGE, only, search)
     unfilled = preflight.unfilled_values(s, _settings(), campaign) if campaign.status == "draft" else {}
     return render_template("campaigns/detail.html", campaign=campaign, p=progress, contacts=contacts,
-                           report=report, offset=offset, page=PAGE, only=only, unfilled=unfilled,
+                           report=report, offset=offset, page=PAGE, only=only, unfilled=unfilled, q=search,
                            script=svc.campaign_json(campaign)["script"]), status
 
 
@@ -127,6 +129,26 @@ def detail(campaign_id: int):
 @login_required(LEADS)
 def progress_json(campaign_id: int):
     return jsonify(svc.progress(session(), _settings(), _campaign(campaign_id)))
+
+
+@bp.get("/<int:campaign_id>/contacts/<int:contact_id>")
+@login_required(LEADS)
+def contact_page(campaign_id: int, contact_id: int):
+    campaign = _campaign(campaign_id)
+    try:
+        contact, attempts = history.contact_history(session(), campaign, contact_id)
+    except history.HistoryError:
+        abort(404)
+    return render_template("campaigns/contact.html", campaign=campaign, contact=contact, attempts=attempts,
+                           why=svc.why(_settings(), campaign, contact, utcnow()))
+
+
+@bp.get("/<int:campaign_id>/attempts.csv")
+@login_required(LEADS)
+def attempts_csv(campaign_id: int):
+    campaign = _campaign(campaign_id)
+    return Response(history.attempts_csv(session(), campaign), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="campaign-{campaign.id}-attempts.csv"'})
 
 
 @bp.post("/<int:campaign_id>/upload")

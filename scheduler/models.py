@@ -185,6 +185,10 @@ class Attempt(Base):
     answered_at: Mapped[datetime | None] = mapped_column(DateTime)
     ended_at: Mapped[datetime | None] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # the agent who took the call
+    disposition: Mapped[str | None] = mapped_column(String(40))  # the agent's wrap-up code
+    disposition_note: Mapped[str | None] = mapped_column(String(200))
+    disposed_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     contact: Mapped[Contact] = relationship()
     campaign: Mapped[Campaign] = relationship()
