@@ -103,6 +103,7 @@ def run(base: Settings, start: datetime, arrivals: list[Arrival], scenario: Scen
 
     logging.getLogger().setLevel(logging.WARNING)
     started = time.perf_counter()
+    previous_clock = clock._source  # restored afterwards: the replay's clock is the virtual one
     app = create_app(overrides=replay_settings(base, scenario, workdir), environ={})
     _throwaway_pragmas(app.extensions["db_engine"])
     try:
@@ -111,7 +112,7 @@ def run(base: Settings, start: datetime, arrivals: list[Arrival], scenario: Scen
         result = player.result()
     finally:
         _stop(app)
-        clock.reset()
+        clock._source = previous_clock
     result.wall_s = time.perf_counter() - started
     return result
 
