@@ -53,6 +53,13 @@ TABLES: dict[str, tuple[str, str, Table]] = {
     "case-kinds": ("按类型", "By case type", lambda r: _dict_rows(r["by_case_kind"], ("kind", *CALL_COLUMNS))),
     "reassurances": ("安抚提示后30秒内挂断", "Abandons within 30 s after a reassurance", lambda r: _dict_rows(
         r["reassurance_abandons"], ("wording_id", "wording", "prompts", "abandoned_within", "rate"))),
+    "menu-options": ("按来电菜单选项", "Calls by menu choice", lambda r: _dict_rows(
+        r["by_menu_option"], ("menu_option", "calls_in", "calls_out", "answered", "abandoned", "service_level",
+                              "asa_s", "aht_s"))),
+    "case-types": ("按案件类型", "Cases by type", lambda r: _dict_rows(
+        r["by_case_type"], ("kind", "cases", "open", "overdue", "escalated"))),
+    "trend": ("与上一周期对比", "Against the previous period", lambda r: _dict_rows(
+        r["trend"]["rows"], ("metric", "current", "previous", "change"))),
     "wait-accuracy": ("预计等待准确度", "Announced vs actual wait",
                       lambda r: (["metric", "value"], [list(p) for p in _pairs(r["wait_accuracy"])])),
 }

@@ -178,9 +178,10 @@ def reassurance_abandons(reassurances: Sequence[Reassurance], abandons: Mapping[
 # -- H19 satisfaction --------------------------------------------------------------------------------
 
 def satisfaction(customers: Sequence[Mapping[str, str]], satisfied_answers: Iterable[str],
-                 points: Mapping[str, int] = SCALE_POINTS) -> dict[str, Any]:
+                 points: Mapping[str, int] = SCALE_POINTS, item_order: Sequence[str] = ()) -> dict[str, Any]:
     """H19 exactly (see the module docstring). ``customers``: one ``{item: answer}`` per customer;
-    answers outside the scale are ignored, customers without any scale answer are not surveyed."""
+    answers outside the scale are ignored, customers without any scale answer are not surveyed.
+    Items are listed in ``item_order`` (the order the survey asks them), others after, by name."""
     satisfied = set(satisfied_answers)
     top = max(points.values())
     rates: list[float] = []
@@ -194,12 +195,14 @@ def satisfaction(customers: Sequence[Mapping[str, str]], satisfied_answers: Iter
         for item, answer in items.items():
             scores[item] += points[answer]
             counts[item] += 1
+    rank = {item: i for i, item in enumerate(item_order)}
+    ordered = sorted(scores, key=lambda item: (rank.get(item, len(rank)), item))
     return {
         "customers": len(rates),
         "per_customer": rates,
         "overall": mean(rates),
-        "per_item": {item: scores[item] / (top * counts[item]) for item in sorted(scores)},
-        "item_scores": {item: {"score": scores[item], "possible": top * counts[item]} for item in sorted(scores)},
+        "per_item": {item: scores[item] / (top * counts[item]) for item in ordered},
+        "item_scores": {item: {"score": scores[item], "possible": top * counts[item]} for item in ordered},
     }
 
 

@@ -119,6 +119,13 @@ def survey_answers(contact: Any) -> dict[str, str]:
     return {k: v for k, v in (contact.outcome or {}).items() if isinstance(v, str) and v in kpis.SCALE_POINTS}
 
 
+def survey_item_order() -> list[str]:
+    """The survey's questions in the order the calls ask them (the scheduler's default script)."""
+    script = data.optional("scheduler.script")
+    steps = getattr(script, "DEFAULT_SCRIPTS", {}).get("survey", []) if script is not None else []
+    return [step for step in steps if step.startswith("survey_") and step not in ("survey_intro", "survey_close")]
+
+
 def rates_block(s: Session, settings: Settings, p: Period) -> dict[str, Any]:
     contacts = survey_contacts(s, p)
     answers = [survey_answers(c) for c in contacts]
@@ -127,7 +134,7 @@ def rates_block(s: Session, settings: Settings, p: Period) -> dict[str, Any]:
         survey = _rate_from(followup.survey_return_rate(s, settings, None, p.start, p.end), "returned", "surveyed")
     else:  # H18: returned = at least one answer
         survey = kpis.target_rate(sum(1 for a in answers if a), len(answers), settings.followup.survey_return_target)
-    sat = kpis.satisfaction(answers, settings.followup.satisfied_answers)
+    sat = kpis.satisfaction(answers, settings.followup.satisfied_answers, item_order=survey_item_order())
     sat.pop("per_customer")
     return {"repair_callback_rate": repair_callback_rate(s, settings, p), "survey_return_rate": survey,
             "satisfaction": sat}
@@ -206,4 +213,28 @@ def summary(s: Session, settings: Settings, p: Period, now: datetime) -> dict[st
                                    lambda c: c.district or UNKNOWN, "district"),
         "by_case_kind": _group_rows(settings, rows, cases, as_of, lambda r: r.menu_option or UNKNOWN,
                                     lambda c: c.kind, "kind"),
+        "by_menu_option": menu_rows(settings, rows),
+        "by_case_type": case_type_rows(cases, as_of),
     }
+
+
+def menu_rows(settings: Settings, rows: list[kpis.CallRow]) -> list[dict[str, Any]]:
+    """Calls by the caller's menu choice (what they pressed or said), calls figures only."""
+    out = []
+    for key, mine in sorted(kpis.grouped(rows, lambda r: r.menu_option or UNKNOWN).items(),
+                            key=lambda kv: (kv[0] == UNKNOWN, str(kv[0]))):
+        block = _calls(settings, mine)
+        out.append({"menu_option": key, "calls_in": block["in"], "calls_out": block["out"],
+                    "answered": block["answered"], "abandoned": block["abandoned"],
+                    "service_level": block["service_level"], "asa_s": block["asa_s"], "aht_s": block["aht_s"]})
+    return out
+
+
+def case_type_rows(cases: list[Case], as_of: datetime) -> list[dict[str, Any]]:
+    """Cases by the type the agent recorded (H13), whatever the caller chose in the menu."""
+    out = []
+    for kind, mine in sorted(kpis.grouped(cases, lambda c: c.kind).items()):
+        out.append({"kind": kind, "cases": len(mine), "open": sum(1 for c in mine if c.status not in CLOSED),
+                    "overdue": sum(1 for c in mine if is_overdue(c, as_of)),
+                    "escalated": sum(1 for c in mine if c.kind == CaseKind.REPAIR and c.escalated_at is not None)})
+    return out

@@ -6,7 +6,7 @@ from flask import jsonify, render_template, request
 
 from agent_console.auth import login_required
 from core.db import session, utcnow
-from reports import csvout, monthly, wallboard
+from reports import csvout, monthly, trends, wallboard
 from reports.periods import PeriodError, period_from_args
 from reports.summary import summary
 from reports.web import LEADS, bad_request, bp, settings
@@ -25,6 +25,7 @@ def reports_page():
         return bad_request(str(exc))
     s = session()
     report = summary(s, settings(), p, utcnow())
+    report["trend"] = trends.trend_block(s, settings(), p, report, utcnow())
     charts = {"daily": monthly.daily(s, settings(), p), "by_agent": report["by_agent"],
               "cases": report["cases"]["by_kind"], "satisfaction": report["rates"]["satisfaction"]["per_item"],
               "reassurances": report["reassurance_abandons"]}
@@ -42,6 +43,8 @@ def export_csv(name: str):
     except PeriodError as exc:
         return bad_request(str(exc))
     report = summary(session(), settings(), p, utcnow())
+    if name == "trend":
+        report["trend"] = trends.trend_block(session(), settings(), p, report, utcnow())
     header, rows = csvout.table(name, report)
     return csvout.csv_response(f"hotline-{name}-{p.first}-{p.last}.csv", header, rows)
 

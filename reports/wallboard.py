@@ -4,16 +4,17 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.config import Settings
-from core.models import Presence, QueueEntry, QueueStatus, Role, User
-from reports import data, incidents, kpis
-from reports.periods import local_today, period
+from core.models import Presence, QueueEntry, QueueStatus, User
+from reports import agents, data, incidents, kpis
+from reports.periods import local_today, period, to_local
 from reports.planning.roster import rostered_user_ids
 
 STATES = (Presence.AVAILABLE, Presence.BUSY, Presence.WRAP_UP, Presence.AWAY, Presence.OFFLINE)
@@ -28,10 +29,9 @@ def queue_now(s: Session, settings: Settings, now: datetime) -> dict[str, Any]:
 
 
 def agents_now(s: Session, now: datetime) -> dict[str, Any]:
-    """Agents (and anyone else who takes calls: a user with an endpoint) by presence."""
-    users = list(s.scalars(select(User).where(User.active.is_(True), or_(User.role == Role.AGENT,
-                                                                           User.endpoint.is_not(None)))
-                           .order_by(User.name)))
+    """Agents by presence (who counts: ``reports.agents.counts_as_agent``)."""
+    users = [u for u in s.scalars(select(User).where(User.active.is_(True)).order_by(User.name))
+             if agents.counts_as_agent(u)]
     counts = Counter(u.presence for u in users)
     rostered = rostered_user_ids(s, now)  # on_shift | on_break | absent (None)
     return {"by_state": {state.value: counts.get(state, 0) for state in STATES},
@@ -43,6 +43,38 @@ def agents_now(s: Session, now: datetime) -> dict[str, Any]:
                         "since_s": max(0.0, (now - u.presence_since).total_seconds()) if u.presence_since else None,
                         "rostered": rostered.get(u.id)}
                        for u in users]}
+
+
+def service_level_colour(value: float | None, settings: Settings) -> str:
+    """green at or above ``wallboard.service_level_target``, amber at or above the warning, else red."""
+    board = settings.wallboard
+    if value is None:
+        return "none"
+    if value >= board.service_level_target:
+        return "green"
+    return "amber" if value >= board.service_level_warning else "red"
+
+
+def hourly_calls(rows: list[kpis.CallRow], zone: ZoneInfo, until_hour: int | None = None) -> list[int]:
+    """Inbound calls per local hour 0–23 (or 0..``until_hour``)."""
+    hours = [0] * 24
+    for row in rows:
+        if row.inbound:
+            hours[to_local(row.started_at, zone).hour] += 1
+    return hours if until_hour is None else hours[: until_hour + 1]
+
+
+def trend(s: Session, settings: Settings, now: datetime, today_rows: list[kpis.CallRow]) -> dict[str, Any]:
+    """Calls per hour today against the same weekday last week, up to this hour."""
+    zone = ZoneInfo(settings.hours.timezone)
+    today = local_today(settings, now)
+    hour = to_local(now, zone).hour
+    week_ago = period(settings, today - timedelta(days=7), today - timedelta(days=7))
+    last_rows = data.call_rows(s, week_ago.start, week_ago.end)
+    last = hourly_calls(last_rows, zone)
+    return {"today": hourly_calls(today_rows, zone, hour), "last_week": last[: hour + 1],
+            "last_week_day": (today - timedelta(days=7)).isoformat(),
+            "today_total": sum(hourly_calls(today_rows, zone, hour)), "last_week_total": sum(last[: hour + 1])}
 
 
 def snapshot(s: Session, settings: Settings, now: datetime) -> dict[str, Any]:
@@ -62,7 +94,12 @@ def snapshot(s: Session, settings: Settings, now: datetime) -> dict[str, Any]:
         "reassure_window_s": settings.queue.reassure_every_s,
         "queue": queue_now(s, settings, now),
         "agents": agents_now(s, now),
+        "agent_table": agents.live_table(s, rows, now, settings.calls.max_s),
         "calls": calls,
+        "service_level": {"value": calls["service_level"], "colour": service_level_colour(calls["service_level"], settings),
+                          "target": settings.wallboard.service_level_target,
+                          "warning": settings.wallboard.service_level_warning},
+        "trend": trend(s, settings, now, rows),
         "forbidden_alerts": len(data.forbidden_alerts(s, p.start, p.end)),
         "wait_accuracy": kpis.wait_accuracy(data.wait_samples(s, p.start, p.end)),
         "reassurance_abandons": abandons,

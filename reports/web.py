@@ -75,8 +75,19 @@ def status_label(status: str) -> str:
     return t(*names) if names else status
 
 
+def menu_label(option: str) -> str:
+    """A menu choice as the caller heard it (``-``: none)."""
+    from agent_console.i18n import current_lang, t
+    from agent_console.lookups import option_label
+
+    if option in (None, "", "-"):
+        return t("未选择", "No choice")
+    return option_label(settings(), option, current_lang()) or option
+
+
 def init_filters(app: Any) -> None:
     app.add_template_filter(status_label, "case_status")
+    app.add_template_filter(menu_label, "menu")
     app.add_template_filter(pct, "pct")
     app.add_template_filter(secs, "secs")
     app.add_template_filter(kind_label, "kind")
