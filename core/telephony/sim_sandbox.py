@@ -1,6 +1,7 @@
 """A throw-away copy of the app for ``flask simulate call``, so a simulation leaves no trace.
 
-The copy is a fresh, migrated SQLite database in a temporary directory holding the app's
+The copy is a fresh, migrated SQLite database in a temporary directory (copied from a
+template kept in the data directory, ``simulate-template-<migrations>.db``) holding the app's
 users (all signed off, no call history) and its stored secrets, served by a second app with
 the same settings and the same script library, on a manual simulator clock. Nothing the
 simulated caller does (calls, cases, call-backs, the caller's remembered language, agents'
@@ -10,7 +11,10 @@ the same state, whatever ran before.
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,6 +26,7 @@ from sqlalchemy import Engine, insert, select
 
 from core import clock, db
 from core.models import AppSecret, Presence, User
+from core.paths import data_dir
 
 
 def _user_rows(source: Engine) -> list[dict[str, Any]]:
@@ -39,11 +44,36 @@ def _secret_rows(source: Engine) -> list[dict[str, Any]]:
         return [dict(row._mapping) for row in connection.execute(select(AppSecret.__table__))]
 
 
-def _seed(target_url: str, source: Engine) -> None:
-    """Migrate the throw-away database and copy the users and secrets into it."""
-    engine = db.make_engine(target_url)
+def migrations_key() -> str:
+    """Changes whenever a migration file does: names the migrated template below."""
+    digest = hashlib.sha256()
+    for path in sorted((db.REPO_ROOT / "migrations" / "versions").glob("*.py")):
+        digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def migrated_template(directory: Path) -> Path:
+    """An empty, migrated SQLite database in the app's data directory, made once per set of
+    migrations (migrating takes seconds; copying the file takes milliseconds)."""
+    template = directory / f"simulate-template-{migrations_key()}.db"
+    if not template.exists():
+        directory.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=directory) as scratch:
+            fresh = Path(scratch) / "template.db"
+            engine = db.make_engine(f"sqlite:///{fresh}")
+            try:
+                db.migrate(engine)
+            finally:
+                engine.dispose()
+            os.replace(fresh, template)  # atomic: a concurrent run sees all of it or none
+    return template
+
+
+def _seed(target: Path, source: Engine, templates: Path) -> None:
+    """Copy the migrated template to ``target`` and the app's users and secrets into it."""
+    shutil.copyfile(migrated_template(templates), target)
+    engine = db.make_engine(f"sqlite:///{target}")
     try:
-        db.migrate(engine)
         users, secrets = _user_rows(source), _secret_rows(source)
         with engine.begin() as connection:
             if users:
@@ -86,7 +116,7 @@ def throwaway_app(app: Flask) -> Iterator[Flask]:
         directory = Path(name)
         overrides = sandbox_overrides(app, directory)
         with _quiet_migrations():
-            _seed(overrides["database"]["url"], db.engine_of(app))
+            _seed(directory / "hotline.db", db.engine_of(app), data_dir(app.config["HOTLINE"]))
         with clock.kept():  # the copy's simulator clock does not outlive it
             with _quiet_migrations():
                 copy = create_app(overrides=overrides, environ={})

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 import click
@@ -184,7 +184,7 @@ def _keys(value: str | None) -> str | None:
     return value
 
 
-def _start(value: str | None, zone: Any) -> datetime | None:
+def _start(value: str | None, zone: tzinfo) -> datetime | None:
     """``--at`` as naive UTC (how the database stores times), read in ``hours.timezone``."""
     if value is None:
         return None
@@ -215,7 +215,7 @@ def play(app: Flask, from_: str, to: str | None, script: Any, agents: int, max_t
     origin = start or clock.wall_utcnow()
     sim.start_time = origin.replace(tzinfo=UTC) if start else sim.start_time
     names = ensure_sim_agents(app, agents, answer_after_s=2) if agents else []
-    with clock.following(lambda: sim.now, start=origin - _seconds(sim.now)):
+    with clock.following(lambda: sim.now, start=origin - timedelta(seconds=sim.now)):
         try:
             note = hours_note(app, clock.utcnow())
             sid, lines = run_call(app, from_, to or app.config["HOTLINE"].telephony.caller_id, script, max_time)
@@ -223,10 +223,6 @@ def play(app: Flask, from_: str, to: str | None, script: Any, agents: int, max_t
         finally:
             if names:
                 release_sim_agents(app, names)
-
-
-def _seconds(value: float) -> timedelta:
-    return timedelta(seconds=value)
 
 
 @simulate_cli.command("call")
