@@ -18,6 +18,9 @@ from flask import current_app, g, request
 
 from core.ops.spool import FORM_FIELDS
 
+MAX_FIELD = 500
+MAX_TRANSCRIPT = 10_000  # as the caller's path keeps a message's transcript
+
 #: Calls (and numbers) whose language this process has seen; the oldest are forgotten first.
 LOCALE_MEMORY = 20_000
 
@@ -56,7 +59,8 @@ def webhook_form() -> dict[str, str]:
         form = request.form
     except Exception:  # noqa: BLE001
         return {}
-    return {k: form.get(k, "")[:500] for k in FORM_FIELDS if form.get(k)}
+    return {k: form.get(k, "")[:MAX_TRANSCRIPT if k == "TranscriptionText" else MAX_FIELD]
+            for k in FORM_FIELDS if form.get(k)}
 
 
 def caller_locale(form: dict[str, str] | None = None) -> str:

@@ -16,8 +16,8 @@ crash between commit and removal, or two workers replaying the same file, cannot
 twice. A record that cannot be parsed is moved to ``spool/bad/`` and logged, never dropped.
 
 Kinds: ``recording`` (a message left through the fallback → a ``message`` case with the
-recording, at its original time), ``call`` (a call that arrived during the outage → its Call
-row, in the language the fallback spoke, and a ``db_outage`` event), ``status`` (a status
+recording, at its original time; a transcription callback → the transcript of that case),
+``call`` (a call that arrived during the outage → its Call row, in the language the fallback spoke, and a ``db_outage`` event), ``status`` (a status
 callback → the Call's final status; a caller's hang-up then gets what a live one gets — the
 caller's path registers it as ``app.extensions["ops_spool_call_ended"]``: leaving the line,
 the recovery call-back).
@@ -51,7 +51,7 @@ FINAL = {"completed", "busy", "failed", "no-answer", "canceled"}
 KNOWN = FINAL | {"queued", "initiated", "ringing", "in-progress"}
 FORM_FIELDS = ("CallSid", "AccountSid", "From", "To", "CallStatus", "Direction", "CallDuration",
                "RecordingUrl", "RecordingDuration", "RecordingSid", "Digits", "QueueResult", "QueueTime",
-               "QueuePosition")
+               "QueuePosition", "TranscriptionText")
 
 
 class Spool:
@@ -252,8 +252,10 @@ def _store(s: Session, app: Flask, record: dict[str, Any], after: list[Callable[
         existing = None
         if call is not None:
             existing = s.scalar(select(Case).where(Case.call_id == call.id, Case.kind == CaseKind.MESSAGE))
+        transcript = form.get("TranscriptionText", "").strip() or None  # a transcription callback
         if existing is not None:
             existing.recording_url = existing.recording_url or url or None
+            existing.transcript = existing.transcript or transcript
             case_id = existing.id
         else:
             from zoneinfo import ZoneInfo
@@ -265,6 +267,7 @@ def _store(s: Session, app: Flask, record: dict[str, Any], after: list[Callable[
                              caller_id=call.caller_id if call else None, call_id=call.id if call else None,
                              contact_number=call.caller.phone if call and call.caller else None,
                              description=note, recording_url=url or None)
+            case.transcript = transcript
             case.outcome = {"left_at_local": local.isoformat(), "reason": "db_outage",
                             "recording_duration_s": int(duration) if duration.isdigit() else 0}
             case_id = case.id

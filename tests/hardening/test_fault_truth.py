@@ -244,3 +244,21 @@ def test_calls_created_from_the_spool_keep_their_language(app, twilio_post, outa
     default = app.config["HOTLINE"].company.default_locale
     assert answer.find("Say").get("language") == app.config["HOTLINE"].voices[default].say_language
     assert call_of(app, SID).locale == default
+
+
+def test_transcript_arriving_during_an_outage_is_kept_with_the_message(app, twilio_post, outage):
+    """An English caller's message was stored; Twilio's transcription callback (which also
+    carries RecordingUrl) comes while the database is gone: the text is not lost."""
+    rec = "https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE" + "2" * 32
+    twilio_post("/ivr/voice", CallSid=SID, From=CALLER)
+    twilio_post("/ivr/voicemail?reason=no_agents", CallSid=SID, RecordingUrl=rec, RecordingDuration="12")
+    outage.begin()
+    answer = twilio_post("/ivr/voicemail/transcript", CallSid=SID, RecordingUrl=rec, RecordingSid="RE" + "2" * 32,
+                         TranscriptionStatus="completed", TranscriptionText="Water leaking in flat 12B " * 30)
+    assert answer.status_code == 200
+    outage.stop()
+    get_spool(app).replay(app)
+    with session_scope(app) as s:
+        cases = list(s.scalars(select(Case).join(Call, Case.call_id == Call.id).where(Call.call_sid == SID)))
+        assert len(cases) == 1 and cases[0].recording_url == rec
+        assert cases[0].transcript == ("Water leaking in flat 12B " * 30).strip()
