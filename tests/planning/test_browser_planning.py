@@ -45,7 +45,8 @@ def planned(live: LiveServer) -> LiveServer:
             for interval, calls in ((18, 24 + k), (19, 30), (20, 26), (28, 14), (30, 20), (34, 10)):
                 add_calls(s, settings, today + timedelta(days=1) - timedelta(weeks=k), interval, calls,
                           talk_s=150, abandoned=2)
-        add_calls(s, settings, today - timedelta(days=1), 18, 6, talk_s=60, abandoned=1)
+        add_calls(s, settings, today - timedelta(days=1), 18, 6, talk_s=60, abandoned=1, menu_option="repair")
+        add_calls(s, settings, today - timedelta(days=1), 19, 6, talk_s=90, abandoned=2, menu_option="inquiry")
         for agent in agents[:3]:
             roster.assign(s, settings, today + timedelta(days=1), agent, "day")
         roster.assign(s, settings, today + timedelta(days=1), agents[3], "evening")
@@ -82,7 +83,8 @@ def test_forecast_roster_and_replay_pages(planned, browser):
         from reports.planning.models import ReplayRun
 
         run = s.scalar(select(ReplayRun))
-        assert run is not None and run.status == "done" and run.result["calls"] == 6
+        assert run is not None and run.status == "done" and run.result["calls"] == 12
+        assert run.result["replay"]["offered"] == 12  # every recorded caller reached the line again
         assert run.result["request"]["strategy"] == "round-robin" and run.result["agents"][18] == 2
         assert s.scalar(select(User).where(User.name.like("replay-agent-%"))) is None  # nothing leaked
     assert errors == []
