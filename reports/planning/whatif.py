@@ -85,7 +85,7 @@ def _staffing(s: Session, settings: Settings, request: Request, plan: list[staff
     else:
         base, how = [row.required for row in plan or []], "Erlang A requirement"
     if request.add_agents:
-        base = [max(0, b + request.add_agents) if b or request.add_agents > 0 else 0 for b in base]
+        base = [max(0, b + request.add_agents) if b else 0 for b in base]  # only where someone worked
         how += f" {request.add_agents:+d}"
     return base, how
 

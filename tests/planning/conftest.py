@@ -13,7 +13,7 @@ from tests.console.helpers import login
 
 
 def add_calls(db: Any, settings: Any, day: date, interval: int, count: int, *, talk_s: float = 120.0,
-              wait_s: float = 5.0, abandoned: int = 0) -> None:
+              wait_s: float = 5.0, abandoned: int = 0, menu_option: str | None = None) -> None:
     """``count`` inbound calls spread over one interval of a local day (``abandoned`` of them hung up)."""
     from core.models import Call, QueueEntry, QueueStatus
     from reports.planning.days import day_start, interval_s
@@ -24,7 +24,7 @@ def add_calls(db: Any, settings: Any, day: date, interval: int, count: int, *, t
         began = start + timedelta(seconds=(i + 0.5) * width / max(count, 1))
         joined = began + timedelta(seconds=20)
         call = Call(call_sid="CA" + uuid.uuid4().hex, purpose="caller", status="completed", started_at=began,
-                    from_number=f"+86139{i:08d}")
+                    from_number=f"+86139{i:08d}", menu_option=menu_option)
         db.add(call)
         db.flush()
         if i < abandoned:
