@@ -15,7 +15,6 @@ from core.models import CaseStatus
 from core.phone import InvalidNumber, to_e164
 
 bp = Blueprint("console_api_cases", __name__, url_prefix="/api")
-REVEAL_ROLES = ("lead", "admin")
 
 
 def _int(name: str, default: int, lo: int, hi: int) -> int:
@@ -53,8 +52,7 @@ def list_cases():
         kind=_choice("kind", sorted(cases.KINDS)), phone=phone,
         overdue=None if overdue_raw is None else overdue_raw == "true",
         department=_choice("department", settings.cases.departments), page=page, per_page=per_page)
-    reveal = current_user().role in REVEAL_ROLES
-    return {"items": [cases.case_dict(c, reveal) for c in rows], "page": page, "per_page": per_page,
+    return {"items": [cases.case_dict(c, current_user()) for c in rows], "page": page, "per_page": per_page,
             "total": total}
 
 
@@ -78,7 +76,7 @@ def create_case():
     except cases.FieldError as exc:
         raise ApiError(exc.message("en")) from None
     s.commit()
-    body = cases.case_dict(case, current_user().role in REVEAL_ROLES)
+    body = cases.case_dict(case, current_user())
     return body, 201, {"Location": url_for("console_api_cases.list_cases", _external=False) + f"?id={case.id}"}
 
 
