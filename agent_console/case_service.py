@@ -20,8 +20,9 @@ from agent_console.desk import iso
 from core.cases import KINDS, CaseError, open_case
 from core.config import Settings
 from core.db import utcnow
+from core.disclosure import phone_for
 from core.models import Call, Caller, Case, CaseStatus, User
-from core.phone import InvalidNumber, mask, to_e164
+from core.phone import InvalidNumber, to_e164
 
 FORM_KINDS = ("routine", "repair", "complaint", "inquiry")  # H13
 OPEN_STATUSES = (CaseStatus.OPEN, CaseStatus.DISPATCHED)
@@ -155,12 +156,13 @@ def create(s: Session, settings: Settings, user: User | None, clean: dict[str, A
     return case
 
 
-def case_dict(case: Case, reveal: bool = False) -> dict[str, Any]:
+def case_dict(case: Case, viewer: User | None = None) -> dict[str, Any]:
+    """The case as JSON; the contact number as ``viewer`` may see it (masked when None, H25)."""
     number = case.contact_number
     return {"id": case.id, "ref": case.ref, "kind": case.kind, "status": case.status, "urgent": case.urgent,
             "source": case.source, "description": case.description, "place": case.place,
             "district": case.district, "department": case.department, "caller_name": case.caller_name,
-            "contact_number": number if reveal else (mask(number) if number else None),
+            "contact_number": phone_for(viewer, number),
             "call_id": case.call_id, "caller_id": case.caller_id, "created_at": iso(case.created_at),
             "reply_due_at": iso(case.reply_due_at), "resolved_at": iso(case.resolved_at),
             "overdue": bool(case.reply_due_at and case.status in OPEN_STATUSES and case.replied_at is None

@@ -11,12 +11,11 @@ from agent_console import case_service as cases
 from agent_console import lookups
 from core.api import ApiError, api_auth, current_user, json_body, openapi_paths
 from core.db import session
-from core.models import Case, CaseStatus
+from core.models import Case, CaseStatus, User
 from core.phone import InvalidNumber, to_e164
 from scheduler import case_lifecycle as lifecycle
 
 bp = Blueprint("console_api_cases", __name__, url_prefix="/api")
-REVEAL_ROLES = ("lead", "admin")
 
 
 def _int(name: str, default: int, lo: int, hi: int) -> int:
@@ -54,14 +53,13 @@ def list_cases():
         kind=_choice("kind", sorted(cases.KINDS)), phone=phone,
         overdue=None if overdue_raw is None else overdue_raw == "true",
         department=_choice("department", settings.cases.departments), page=page, per_page=per_page)
-    reveal = current_user().role in REVEAL_ROLES
-    return {"items": [_case_body(c, reveal) for c in rows], "page": page, "per_page": per_page,
+    return {"items": [_case_body(c, current_user()) for c in rows], "page": page, "per_page": per_page,
             "total": total}
 
 
-def _case_body(case: Case, reveal: bool) -> dict:
-    """The case with its lifecycle and follow-up outcomes (H15-H17)."""
-    return {**cases.case_dict(case, reveal), **lifecycle.lifecycle_dict(case)}
+def _case_body(case: Case, viewer: User) -> dict:
+    """The case with its lifecycle and follow-up outcomes (H15-H17); numbers as ``viewer`` may see them."""
+    return {**cases.case_dict(case, viewer), **lifecycle.lifecycle_dict(case)}
 
 
 @bp.patch("/cases/<ref>")
@@ -79,7 +77,7 @@ def update_case(ref: str):
         s.rollback()
         raise ApiError(str(exc), exc.status) from None
     s.commit()
-    return _case_body(case, current_user().role in REVEAL_ROLES)
+    return _case_body(case, current_user())
 
 
 @bp.post("/cases")
@@ -102,7 +100,7 @@ def create_case():
     except cases.FieldError as exc:
         raise ApiError(exc.message("en")) from None
     s.commit()
-    body = _case_body(case, current_user().role in REVEAL_ROLES)
+    body = _case_body(case, current_user())
     return body, 201, {"Location": url_for("console_api_cases.list_cases", _external=False) + f"?id={case.id}"}
 
 

@@ -135,6 +135,9 @@ def _handle_http_error(exc: HTTPException):
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
+    from core import disclosure
+
+    disclosure.init_app(app)  # one audit entry per response that showed full phone numbers (H25)
     app.register_error_handler(ApiError, _handle_api_error)
     app.register_error_handler(HTTPException, _handle_http_error)
     openapi_paths({"/api/openapi.json": {"get": {

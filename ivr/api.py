@@ -9,8 +9,8 @@ from flask import Blueprint, current_app, jsonify
 
 from core.api import ApiError, api_auth, current_user, json_body, openapi_paths
 from core.db import session, utcnow
+from core.disclosure import phone_for
 from core.models import Call, Presence, QueueEntry, User
-from core.phone import mask
 from core.presence import PresenceError, announce, set_presence
 from ivr import queue
 from ivr.calls import find_call
@@ -55,7 +55,7 @@ def get_queue():
                 original_entry = s.get(QueueEntry, request.queue_entry_id)
                 original = original_entry.call.call_sid if original_entry else None
             row.update(call_sid=original, status="callback", callback=True, callback_id=request.id,
-                       phone=mask(request.phone), reason=request.reason)
+                       phone=phone_for(current_user(), request.phone), reason=request.reason)
         rows.append(row)
     return jsonify(queue=rows, size=len(rows))
 
@@ -83,12 +83,11 @@ def post_presence():
     return jsonify(presence_json(user))
 
 
-def call_json(call: Call) -> dict[str, Any]:
+def call_json(call: Call, viewer: User | None = None) -> dict[str, Any]:
     agent = call.agent
     return {
         "call_sid": call.call_sid, "direction": call.direction, "purpose": call.purpose,
-        "from": mask(call.from_number) if call.from_number and call.from_number.startswith("+")
-        else call.from_number,
+        "from": phone_for(viewer, call.from_number),
         "status": call.status, "locale": call.locale, "menu_option": call.menu_option,
         "priority": call.priority, "started_at": _iso(call.started_at), "answered_at": _iso(call.answered_at),
         "ended_at": _iso(call.ended_at), "duration_s": call.duration_s, "wait_s": call.wait_s,
@@ -105,7 +104,7 @@ def get_call(call_sid: str):
     call = find_call(session(), call_sid[:64])
     if call is None:
         raise ApiError(f"no call {call_sid[:64]!r}", 404)
-    return jsonify(call_json(call))
+    return jsonify(call_json(call, current_user()))
 
 
 _ERR = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}

@@ -14,6 +14,7 @@ from flask import Blueprint, current_app, jsonify, request
 
 from core.api import ApiError, api_auth, current_user, json_body, openapi_paths
 from core.db import session
+from core.disclosure import phone_for, with_phones
 from core.phone import InvalidNumber
 from scheduler import campaigns as svc
 from scheduler import contacts as contacts_svc
@@ -79,8 +80,8 @@ def list_contacts(campaign_id: int):
     except ValueError:
         raise ApiError("offset/limit: must be whole numbers") from None
     status = request.args.get("status") or None
-    return jsonify(contacts=svc.contacts_page(session(), _settings(), campaign, offset, limit, status,
-                                              request.args.get("q")),
+    rows = svc.contacts_page(session(), _settings(), campaign, offset, limit, status, request.args.get("q"))
+    return jsonify(contacts=[with_phones(current_user(), row, "phone") for row in rows],
                    offset=offset, limit=limit)
 
 
@@ -152,7 +153,7 @@ def cancel(campaign_id: int):
 @bp.get("/dnc")
 @api_auth()
 def dnc_list():
-    return jsonify(numbers=[{"phone": d.phone, "reason": d.reason, "created_at": svc._iso(d.created_at)}
+    return jsonify(numbers=[{"phone": phone_for(current_user(), d.phone), "reason": d.reason, "created_at": svc._iso(d.created_at)}
                             for d in contacts_svc.list_dnc(session())])
 
 
@@ -167,7 +168,7 @@ def dnc_add():
     except InvalidNumber as exc:
         raise ApiError(f"phone: {exc}") from None
     s.commit()
-    return jsonify(phone=row.phone, created=created), 201 if created else 200
+    return jsonify(phone=phone_for(current_user(), row.phone), created=created), 201 if created else 200
 
 
 @bp.get("/followups/rates")

@@ -75,7 +75,10 @@ def test_call_timeline(app, client, sim, place, agent, make_user):
         assert kind in kinds
     connected = next(e for e in data["timeline"] if e["kind"] == "connected")
     assert connected["agent"] == "alice"
-    assert "1381234" not in data["from"]  # H25: masked
+    assert data["from"].startswith("+86138")  # a lead sees the full number, audited (H25)
+    _viewer, agent_token = make_user("viewer")
+    masked = client.get(f"/api/calls/{sid}", headers=auth(agent_token)).get_json()
+    assert "1381234" not in masked["from"]  # H25: masked for agents
 
 
 def test_unknown_call_is_404_json(client, make_user):
@@ -107,4 +110,7 @@ def test_queue_lists_pending_callbacks_in_their_place(app, client, sim, place, a
     sim.advance(80)
     rows = client.get("/api/queue", headers=auth(token)).get_json()["queue"]
     assert [(r["call_sid"], r["callback"]) for r in rows] == [(first, False), (leaver, True), (last, False)]
-    assert rows[1]["status"] == "callback" and "1381234" not in rows[1]["phone"]
+    assert rows[1]["status"] == "callback" and rows[1]["phone"].startswith("+86138")  # lead: in full (H25)
+    _viewer, agent_token = make_user("viewer")
+    masked = client.get("/api/queue", headers=auth(agent_token)).get_json()["queue"]
+    assert "1381234" not in masked[1]["phone"]  # H25: masked for agents
