@@ -66,6 +66,7 @@ class TickReport:
     finished: list[int] = field(default_factory=list)
     followups: dict[str, int] = field(default_factory=dict)
     dispatched: int = 0
+    emailed: int = 0
 
 
 def _settings(app: Flask) -> Settings:
@@ -99,7 +100,21 @@ def tick(app: Flask, *, holder: str | None = None, horizon_s: float = 0.0,
             report.followups = followup.run_rules(app)
     if dispatch:
         report.dispatched = _routing_dispatch(app)
+    report.emailed = _report_email(app)
     return report
+
+
+def _report_email(app: Flask) -> int:
+    """The daily summary and monthly report by e-mail when due (``email.*``; reports.mailer)."""
+    try:
+        mailer = importlib.import_module("reports.mailer")
+    except ImportError:
+        return 0
+    try:
+        return int(mailer.deliver_due(app, utcnow()))
+    except Exception:  # noqa: BLE001 - a mail problem must not stop the dialer
+        log.exception("reports.mailer.deliver_due failed")
+        return 0
 
 
 def _routing_dispatch(app: Flask) -> int:
