@@ -66,7 +66,7 @@
     }),
     reassurances: (d) => ({
       type: "bar",
-      data: { labels: d.reassurances.map((r) => r.wording_id),
+      data: { labels: d.reassurances.map((r) => (r.wording && r.wording.length > 28 ? `${r.wording.slice(0, 27)}…` : r.wording || r.wording_id)),
         datasets: [
           { label: tr("安抚次数", "Reassurances"), data: d.reassurances.map((r) => r.prompts), backgroundColor: colors[0] },
           { label: tr("30 秒内挂断", "Abandoned within 30 s"), data: d.reassurances.map((r) => r.abandoned_within), backgroundColor: colors[2] },
