@@ -76,6 +76,18 @@ def wait_status(live: Any, endpoint: str, status: str) -> str:
     return next(c["sid"] for c in reversed(sim.calls()) if c["to"] == endpoint)
 
 
+def answered(live: Any, endpoint: str) -> str:
+    """After the Answer click: wait in real time for the leg to be answered, then bridge it."""
+    sim = live.sim
+    leg = next(c["sid"] for c in reversed(sim.calls()) if c["to"] == endpoint)
+    deadline = time.monotonic() + 20
+    while sim.call(leg)["status"] != "in-progress":
+        assert time.monotonic() < deadline, "the Answer click never reached the simulator"
+        time.sleep(0.05)
+    assert sim.run_until(lambda: bool(sim.call(leg)["bridged_with"]), max_seconds=60)
+    return leg
+
+
 def desk_day(browser: Any, lang: str) -> None:
     with server(f"desk-{lang}") as live:
         with session_scope(live.app) as s:
@@ -90,8 +102,7 @@ def desk_day(browser: Any, lang: str) -> None:
         wait_status(live, "client:alice", "ringing")
         agent.wait_for_selector("#call-card[data-state=ringing]")
         agent.click("#answer-btn")
-        leg = wait_status(live, "client:alice", "in-progress")
-        live.sim.run_until(lambda: bool(live.sim.call(leg)["bridged_with"]), max_seconds=60)
+        answered(live, "client:alice")
         agent.select_option("#case-kind", "repair")
         agent.fill("#case-place", "3栋201")
         agent.fill("#case-description", "厨房水管漏水,需要上门维修" if lang != "en" else "Kitchen pipe leaking, needs a visit")
@@ -112,8 +123,7 @@ def desk_day(browser: Any, lang: str) -> None:
         agent.wait_for_selector("#ring-badges [data-badge=open-cases]")
         shot(agent, "console-ringing", lang)
         agent.click("#answer-btn")
-        leg = wait_status(live, "client:alice", "in-progress")
-        live.sim.run_until(lambda: bool(live.sim.call(leg)["bridged_with"]), max_seconds=60)
+        answered(live, "client:alice")
         live.sim.advance(3)
         agent.wait_for_selector("#call-card[data-state=live]")
         agent.click("#reply")
