@@ -28,6 +28,8 @@ def init_app(app: Flask) -> None:
     register_nav("重大事件", "Incidents", "reports.incidents_page", roles=leads, order=38)
     register_nav("话术库", "Library", "reports.library_page", roles=leads, order=40)
     register_nav("审计日志", "Audit log", "reports.audit_page", roles=leads, order=42)
-    from reports import planning
+    from reports import mailer, planning
+    from scheduler.engine import add_tick_hook
 
+    add_tick_hook(app, mailer.deliver_due)  # daily summary / monthly report e-mails when due
     planning.init_app(app)

@@ -202,6 +202,7 @@ def satisfaction(customers: Sequence[Mapping[str, str]], satisfied_answers: Iter
         "per_customer": rates,
         "overall": mean(rates),
         "per_item": {item: scores[item] / (top * counts[item]) for item in ordered},
+        "item_order": ordered,  # JSON objects may be re-sorted on the way: this keeps the survey order
         "item_scores": {item: {"score": scores[item], "possible": top * counts[item]} for item in ordered},
     }
 

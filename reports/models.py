@@ -106,3 +106,21 @@ class LibraryEdit(Base):
     after: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     files: Mapped[list[str]] = mapped_column(JSON, default=list)
     note: Mapped[str] = mapped_column(Text, default="")
+
+
+class ReportDelivery(Base):
+    """One scheduled e-mail of a report (``kind`` daily | monthly, ``period`` YYYY-MM-DD | YYYY-MM):
+    the unique pair makes each report go out once, whichever process's scheduler runs it."""
+
+    __tablename__ = "reports_deliveries"
+    __table_args__ = (UniqueConstraint("kind", "period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    period: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(10), default="sending")  # sending | sent | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    recipients: Mapped[list[str]] = mapped_column(JSON, default=list)
+    error: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime)

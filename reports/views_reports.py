@@ -28,6 +28,7 @@ def reports_page():
     report["trend"] = trends.trend_block(s, settings(), p, report, utcnow())
     charts = {"daily": monthly.daily(s, settings(), p), "by_agent": report["by_agent"],
               "cases": report["cases"]["by_kind"], "satisfaction": report["rates"]["satisfaction"]["per_item"],
+              "satisfaction_order": report["rates"]["satisfaction"].get("item_order", []),
               "reassurances": report["reassurance_abandons"]}
     return render_template("reports/reports.html", r=report, charts=charts, tables=csvout.TABLES,
                            query={"from": p.first.isoformat(), "to": p.last.isoformat()})

@@ -85,7 +85,13 @@ def menu_label(option: str) -> str:
     return option_label(settings(), option, current_lang()) or option
 
 
+def service_level_target() -> float:
+    """The service level the reports colour green from (``wallboard.service_level_target``)."""
+    return settings().wallboard.service_level_target
+
+
 def init_filters(app: Any) -> None:
+    app.add_template_global(service_level_target, "service_level_target")
     app.add_template_filter(status_label, "case_status")
     app.add_template_filter(menu_label, "menu")
     app.add_template_filter(pct, "pct")

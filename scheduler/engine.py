@@ -68,6 +68,7 @@ class TickReport:
     finished: list[int] = field(default_factory=list)
     followups: dict[str, int] = field(default_factory=dict)
     dispatched: int = 0
+    emailed: int = 0
 
 
 def _settings(app: Flask) -> Settings:
@@ -102,7 +103,30 @@ def tick(app: Flask, *, holder: str | None = None, horizon_s: float = 0.0,
             report.dispatched = _routing_dispatch(app)
         # Dialing comes last: with a look-ahead it ends before the next tick is due (no overrun).
         report.dialed = dial_due(app, holder=holder, horizon_s=horizon_s, sleep=sleep)
+        report.emailed = run_tick_hooks(app)
     return report
+
+
+TickHook = Callable[[Flask, datetime], int]
+
+
+def add_tick_hook(app: Flask, hook: TickHook) -> None:
+    """Let a part above the scheduler run work on every tick (e.g. reports' e-mail delivery)
+    without the scheduler importing it."""
+    hooks: list[TickHook] = app.extensions.setdefault("scheduler_tick_hooks", [])
+    if hook not in hooks:
+        hooks.append(hook)
+
+
+def run_tick_hooks(app: Flask) -> int:
+    """Run the registered tick hooks; one failing hook never stops the dialer or the others."""
+    done = 0
+    for hook in app.extensions.get("scheduler_tick_hooks", []):
+        try:
+            done += int(hook(app, utcnow()))
+        except Exception:  # noqa: BLE001 - a hook's problem must not stop the dialer
+            log.exception("scheduler tick hook %s failed", getattr(hook, "__name__", hook))
+    return done
 
 
 def _routing_dispatch(app: Flask) -> int:

@@ -26,6 +26,9 @@
     away: tr("离开", "Away"), offline: tr("离线", "Offline"),
   }[k] || k);
 
+  // Survey questions in the order the survey asks them (JSON objects may arrive re-sorted).
+  const satisfactionItems = (d) => (d.satisfaction_order || Object.keys(d.satisfaction)).filter((k) => k in d.satisfaction);
+
   const builders = {
     daily: (d) => ({
       type: "bar",
@@ -60,13 +63,13 @@
     }),
     satisfaction: (d) => ({
       type: "bar",
-      data: { labels: Object.keys(d.satisfaction).map(itemLabel),
-        datasets: [{ label: tr("各项满意率 %", "Per-item rate %"), data: Object.values(d.satisfaction).map(pct), backgroundColor: colors[1] }] },
+      data: { labels: satisfactionItems(d).map(itemLabel),
+        datasets: [{ label: tr("各项满意率 %", "Per-item rate %"), data: satisfactionItems(d).map((k) => pct(d.satisfaction[k])), backgroundColor: colors[1] }] },
       options: base({ plugins: { legend: { display: false } }, scales: { y: { min: 0, max: 100 } } }),
     }),
     reassurances: (d) => ({
       type: "bar",
-      data: { labels: d.reassurances.map((r) => r.wording_id),
+      data: { labels: d.reassurances.map((r) => (r.wording && r.wording.length > 28 ? `${r.wording.slice(0, 27)}…` : r.wording || r.wording_id)),
         datasets: [
           { label: tr("安抚次数", "Reassurances"), data: d.reassurances.map((r) => r.prompts), backgroundColor: colors[0] },
           { label: tr("30 秒内挂断", "Abandoned within 30 s"), data: d.reassurances.map((r) => r.abandoned_within), backgroundColor: colors[2] },

@@ -43,7 +43,7 @@
     const top = Math.max(1, ...t.today, ...t.last_week);
     const w = 240, h = 48;
     const pts = (values) => values.map((v, i) => `${((i / (n - 1)) * w).toFixed(1)},${(h - 2 - (v / top) * (h - 4)).toFixed(1)}`).join(" ");
-    return `<svg viewBox="0 0 ${w} ${h}" width="100%" height="${h}" role="img" aria-label="${tr("每小时来电", "Calls per hour")}">
+    return `<svg viewBox="0 0 ${w} ${h}" width="100%" height="${h}" preserveAspectRatio="none" role="img" aria-label="${tr("每小时来电", "Calls per hour")}">
       <polyline class="last" fill="none" stroke="#8c959f" stroke-width="2" stroke-dasharray="4 3" points="${pts(t.last_week)}"/>
       <polyline class="today" fill="none" stroke="#0b5cad" stroke-width="2.5" points="${pts(t.today)}"/></svg>`;
   }

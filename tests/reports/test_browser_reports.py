@@ -107,3 +107,19 @@ def test_reports_page_draws_its_charts(seeded_live, browser):
     assert labels == ["11-19", "11-20"]
     screenshot(page, "reports-range")
     assert errors == []
+
+
+def test_monthly_satisfaction_chart_follows_the_survey_order(seeded_live, browser):
+    errors: list[str] = []
+    page = sign_in_lead(browser, seeded_live, errors)
+    page.goto(f"{seeded_live.url}/console/reports/monthly/2026-11")
+    charts_drawn(page, ["satisfaction"])
+    labels = page.evaluate("Chart.getChart(document.querySelector('canvas[data-chart=satisfaction]')).data.labels")
+    assert labels == ["及时性", "服务态度", "维修质量"]  # timeliness, attitude, quality: as the survey asks
+    caption = page.inner_text("[data-figure=satisfaction] figcaption")
+    assert "按问卷提问顺序" in caption
+    page.goto(f"{seeded_live.url}/console/reports?from=2026-11-20&to=2026-11-20")
+    charts_drawn(page, ["satisfaction"])
+    assert page.evaluate("Chart.getChart(document.querySelector('canvas[data-chart=satisfaction]')).data.labels") \
+        == labels
+    assert errors == []

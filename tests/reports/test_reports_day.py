@@ -82,3 +82,9 @@ def test_monthly_page_captions_its_charts_and_says_when_a_month_is_empty(lead_cl
     empty = client.get("/console/reports/monthly/2026-09").get_data(as_text=True)
     assert "<canvas" not in empty and empty.count("data-empty") == 4
     assert "本月没有问卷回答" in empty and "本月没有来电" in empty
+
+
+def test_reassurance_rows_show_the_wording_not_the_internal_id(lead_client, seeded):
+    client, _ = lead_client
+    page = client.get("/console/reports", query_string=RANGE).get_data(as_text=True)
+    assert ">reassurance (zh-CN)<" not in page and 'title="reassurance (zh-CN)"' in page
