@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
 
 from .loader import Problem, load_library
@@ -147,7 +148,9 @@ def _check_with_matcher(lib: Library, settings: MatchSettings | None) -> list[Pr
     out: list[Problem] = []
     good = Library(entries=[e for e in lib.entries if e.locale in LOCALES and e.kind in KINDS],
                    triggers=list(lib.triggers), choices=list(lib.choices), synonyms=dict(lib.synonyms))
-    matcher = Matcher(good, settings)
+    # The aligner alone: the learned layer never flags words an approved or prompt text matches
+    # (``Matcher._learned_flags``), so it cannot add a flag on one, and lint need not train it.
+    matcher = Matcher(good, replace(settings or MatchSettings(), learned=False))
     for i, e in enumerate(good.entries):
         if e.kind != "forbidden":
             for text, f in matcher.self_check(i)[:1]:

@@ -69,9 +69,9 @@ def test_same_library_same_model_same_flags(library, tmp_path):
         a, b = one.learned.agent[loc], two.learned.agent[loc]
         assert a.vocab == b.vocab and a.labels == b.labels
         assert np.array_equal(a.weights, b.weights) and np.array_equal(a.bias, b.bias)
-    lines = _lines(library)
+    lines = _lines(library)[::5]  # every fifth tuning and blind line, both locales
     assert [one.check(t, loc) for loc, t in lines] == [two.check(t, loc) for loc, t in lines]
-    assert [one.suggest(t, loc) for loc, t in lines[:80]] == [two.suggest(t, loc) for loc, t in lines[:80]]
+    assert [one.suggest(t, loc) for loc, t in lines[:60]] == [two.suggest(t, loc) for loc, t in lines[:60]]
 
 
 def test_the_model_is_cached_beside_the_library_and_rebuilt_when_it_changes(library, tmp_path):
