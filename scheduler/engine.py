@@ -258,8 +258,11 @@ class _Pacer:
         self.last_dial: datetime | None = None
 
     def earliest(self, slot: datetime) -> datetime:
-        """When ``slot`` may be dialed: not before it, nor half an interval after the last call."""
+        """When ``slot`` may be dialed: not before it, nor half an interval after the last call
+        (a tick without look-ahead cannot sleep between calls: it dials the slots already due)."""
         at = slot
+        if not self.ahead:
+            return at
         if self.last_dial is not None:
             at = max(at, self.last_dial + self.interval / 2)
         if self.account.last_dial is not None:
