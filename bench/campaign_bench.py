@@ -146,7 +146,10 @@ def naive_loop(app, cps: float, seconds: float, sleep, now, offset: int) -> None
     """The baseline: place a call, then sleep 1/cps (the REST time is not accounted for)."""
     gateway = get_gateway(app)
     deadline = now() + seconds
-    targets = iter(numbers(int(cps * seconds) * 2, offset=offset))
+    listed = numbers(int(cps * seconds) * 2, offset=offset)
+    for number in listed:  # the same called party as the paced campaign's
+        app.extensions["simulator"].set_behaviour(number, Behaviour(answer="busy"))
+    targets = iter(listed)
     while now() < deadline:
         gateway.place_call(next(targets), "https://hotline.bench/ivr/outbound/answer?attempt=0", timeout_s=5)
         sleep(1 / cps)

@@ -91,6 +91,7 @@ def tick(app: Flask, *, holder: str | None = None, horizon_s: float = 0.0,
     ``sleep``: on the wall clock, dial the slots of the next ``horizon_s`` seconds, sleeping until
     each (the APScheduler job passes its interval); tests leave both unset."""
     report = TickReport()
+    began = utcnow()  # the look-ahead counts from the tick's start, not from when dialing begins
     with _lock(app):
         report.started = fire_due_campaigns(app)
         report.reconciled = reconcile(app)
@@ -101,9 +102,9 @@ def tick(app: Flask, *, holder: str | None = None, horizon_s: float = 0.0,
             report.followups = followup.run_rules(app)
         if dispatch:
             report.dispatched = _routing_dispatch(app)
-        # Dialing comes last: with a look-ahead it ends before the next tick is due (no overrun).
-        report.dialed = dial_due(app, holder=holder, horizon_s=horizon_s, sleep=sleep)
         report.emailed = run_tick_hooks(app)
+        # Dialing comes last: with a look-ahead it ends before the next tick is due (no overrun).
+        report.dialed = dial_due(app, holder=holder, horizon_s=horizon_s, sleep=sleep, began=began)
     return report
 
 
@@ -241,9 +242,12 @@ def _account(app: Flask) -> AccountPace:
 
 
 def dial_due(app: Flask, *, holder: str | None = None, horizon_s: float = 0.0,
-             sleep: Callable[[float], None] | None = None) -> list[int]:
+             sleep: Callable[[float], None] | None = None, began: datetime | None = None) -> list[int]:
+    """Dial what is due; with ``horizon_s``, the slots before ``began + horizon_s`` (``began``: when
+    the tick started), so the tick ends before the next one is due."""
     settings = _settings(app)
     now = utcnow()
+    end = (began or now) + timedelta(seconds=horizon_s)
     # Slots that fell due since the previous tick may be dialed now; nothing older (no bursts
     # after a pause, a quiet night or a fail-over).
     last = app.extensions.get("scheduler_last_dial_tick")
@@ -255,7 +259,7 @@ def dial_due(app: Flask, *, holder: str | None = None, horizon_s: float = 0.0,
                                  .order_by(Campaign.id)))
     dialed: list[int] = []
     for campaign_id in running:
-        pacer = _Pacer(app, settings, campaign_id, now, horizon_s, sleep)
+        pacer = _Pacer(app, settings, campaign_id, now, end if horizon_s > 0 else None, sleep)
         dialed.extend(pacer.run(holder, lag))
     return dialed
 
@@ -271,20 +275,23 @@ class _Pacer:
     campaign or of the account (persisted: also across restarts), so catching up runs at most
     at twice the pace: no burst."""
 
-    def __init__(self, app: Flask, settings: Settings, campaign_id: int, now: datetime, horizon_s: float,
+    def __init__(self, app: Flask, settings: Settings, campaign_id: int, now: datetime, end: datetime | None,
                  sleep: Callable[[float], None] | None) -> None:
         self.app, self.settings, self.campaign_id, self.now = app, settings, campaign_id, now
         self.sleep = sleep
-        self.end = now + timedelta(seconds=horizon_s)
-        self.ahead = horizon_s > 0
+        self.end = end or now
+        self.ahead = end is not None
         self.account = _account(app)
         self.account_interval = timedelta(seconds=1.0 / settings.campaigns.calls_per_second)
         self.interval = self.account_interval
         self.last_dial: datetime | None = None
 
     def earliest(self, slot: datetime) -> datetime:
-        """When ``slot`` may be dialed: not before it, nor half an interval after the last call."""
+        """When ``slot`` may be dialed: not before it, nor half an interval after the last call
+        (a tick without look-ahead cannot sleep between calls: it dials the slots already due)."""
         at = slot
+        if not self.ahead:
+            return at
         if self.last_dial is not None:
             at = max(at, self.last_dial + self.interval / 2)
         if self.account.last_dial is not None:
@@ -339,10 +346,13 @@ class _Pacer:
             if attempt_id < 0:  # throttled by Twilio: stop this campaign for now
                 slot = utcnow() + timedelta(seconds=THROTTLE_BACKOFF_S)
                 break
-            took = (utcnow() - started).total_seconds()
+            placed = utcnow()
+            took = (placed - started).total_seconds()
             self.account.create_s = took if not self.account.create_s else 0.8 * self.account.create_s + 0.2 * took
             dialed.append(attempt_id)
-            self.last_dial = self.account.last_dial = started
+            # The floor counts from when Twilio had the call: however long a request takes to get
+            # there, two calls reach it at least half an interval apart.
+            self.last_dial = self.account.last_dial = placed
             self.account.next_slot = slot + self.account_interval
             slot += self.interval
         with session_scope(self.app) as s:

@@ -31,7 +31,8 @@ def test_lead_runs_a_campaign_in_the_browser(live, browser, tmp_path: Path):
     page.click("text=外呼活动")
     page.fill("#f-name", "漏水回访")
     page.fill("#f-agent_code", "1024")
-    page.fill("#f-context", "result=已更换水管")
+    page.fill("#f-agent_surname", "林")
+    page.fill("#f-context", "result=已更换水管\ndate=5月1日\nissue=厨房漏水")
     page.click("form.campaign-form button[type=submit]")
     page.wait_for_selector("#h-upload")
     csv = tmp_path / "contacts.csv"
