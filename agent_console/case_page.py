@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 
 from agent_console import case_service
-from agent_console.auth import LEAD_ROLES, current_console_user, has_role, login_required
+from agent_console.auth import current_console_user, login_required
 from agent_console.blueprint import bp
 from agent_console.i18n import t
 from core.db import session
@@ -17,8 +17,8 @@ from scheduler import case_lifecycle as lifecycle
 
 def _render(case, error: str | None = None, status: int = 200):
     settings = current_app.config["HOTLINE"]
-    reveal = has_role(current_console_user(), LEAD_ROLES)
-    return render_template("console/case.html", c={**case_service.case_dict(case, reveal),
+    # the contact number as this user may see it: masked for agents, in full and audited for leads (H25)
+    return render_template("console/case.html", c={**case_service.case_dict(case, current_console_user()),
                                                    **lifecycle.lifecycle_dict(case)},
                            departments=settings.cases.departments, statuses=[s.value for s in CaseStatus],
                            work_order_steps=lifecycle.WORK_ORDER_STEPS, satisfaction=lifecycle.SATISFACTION,

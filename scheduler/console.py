@@ -25,6 +25,7 @@ from agent_console.auth import current_console_user, login_required
 from agent_console.i18n import t
 from agent_console.nav import register_nav
 from core.db import session, utcnow
+from core.disclosure import phone_for
 from core.phone import InvalidNumber
 from scheduler import campaigns as svc
 from scheduler import contacts as contacts_svc
@@ -147,7 +148,7 @@ def contact_page(campaign_id: int, contact_id: int):
 @login_required(LEADS)
 def attempts_csv(campaign_id: int):
     campaign = _campaign(campaign_id)
-    return Response(history.attempts_csv(session(), campaign), mimetype="text/csv",
+    return Response(history.attempts_csv(session(), campaign, lambda n: phone_for(current_console_user(), n)), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="campaign-{campaign.id}-attempts.csv"'})
 
 

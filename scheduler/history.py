@@ -7,8 +7,7 @@ code ``do_not_call`` also puts the number on the do-not-call list at once.
 
 from __future__ import annotations
 
-import csv
-import io
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,6 +15,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from core.config import Settings
+from core.csvsafe import csv_text
 from core.db import utcnow
 from core.models import User
 from scheduler.contacts import add_dnc
@@ -77,20 +77,21 @@ def search_filter(query: str | None) -> Any:
     return or_(*clauses)
 
 
-def attempts_csv(s: Session, campaign: Campaign) -> str:
-    """Every attempt of the campaign, one row each (UTF-8 with a BOM so spreadsheets read 中文)."""
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
+def attempts_csv(s: Session, campaign: Campaign, show_phone: Callable[[str], str | None]) -> str:
+    """Every attempt of the campaign, one row each, through the one formula-safe CSV writer (UTF-8
+    with a BOM so spreadsheets read 中文). ``show_phone``: each number as the reader may see it (H25)."""
     rows = s.execute(select(Attempt, Contact.phone, Contact.name).join(Contact, Attempt.contact_id == Contact.id)
                      .where(Attempt.campaign_id == campaign.id).order_by(Attempt.contact_id, Attempt.id)).all()
     agents = _agents(s, [r[0] for r in rows])
-    for attempt, phone, name in rows:
-        data = attempt_json(attempt, agents)
-        data.update({"campaign_id": campaign.id, "contact_id": attempt.contact_id, "phone": phone, "name": name})
-        writer.writerow(["" if data.get(k) is None else data[k] for k in CSV_COLUMNS])
-    return out.getvalue()
+
+    def lines() -> Iterator[list[Any]]:
+        for attempt, phone, name in rows:
+            data = attempt_json(attempt, agents)
+            data.update({"campaign_id": campaign.id, "contact_id": attempt.contact_id,
+                         "phone": show_phone(phone), "name": name})
+            yield ["" if data.get(k) is None else data[k] for k in CSV_COLUMNS]
+
+    return csv_text(CSV_COLUMNS, lines())
 
 
 def record_disposition(s: Session, settings: Settings, attempt: Attempt, code: Any, user_id: int | None,

@@ -14,6 +14,7 @@ from flask import Response, jsonify
 
 from core.api import ApiError, api_auth, current_user, json_body, openapi_paths
 from core.db import session, utcnow
+from core.disclosure import phone_for, with_phones
 from scheduler import campaigns as svc
 from scheduler import history
 from scheduler.api import ID_PARAM, _campaign, _errors, _resp, _settings, bp
@@ -29,7 +30,7 @@ def contact_detail(campaign_id: int, contact_id: int):
         contact, attempts = history.contact_history(s, campaign, contact_id)
     except history.HistoryError as exc:
         raise ApiError(str(exc), exc.status) from None
-    body = svc.contact_json(_settings(), campaign, contact, utcnow())
+    body = with_phones(current_user(), svc.contact_json(_settings(), campaign, contact, utcnow()), "phone")
     return jsonify({**body, "history": attempts})
 
 
@@ -37,7 +38,7 @@ def contact_detail(campaign_id: int, contact_id: int):
 @api_auth()
 def attempts_csv(campaign_id: int):
     campaign = _campaign(campaign_id)
-    return Response(history.attempts_csv(session(), campaign), mimetype="text/csv",
+    return Response(history.attempts_csv(session(), campaign, lambda n: phone_for(current_user(), n)), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="campaign-{campaign.id}-attempts.csv"'})
 
 

@@ -98,3 +98,16 @@ def test_the_console_shows_history_search_and_csv(app, client, make_user, dialed
     assert html.count("data-attempt=") == 2 and "busy" in html and "completed" in html
     exported = client.get(f"/console/campaigns/{cid}/attempts.csv")
     assert exported.status_code == 200 and "call_sid" in exported.get_data(as_text=True)
+
+
+def test_a_contact_s_history_and_the_attempts_csv_mask_numbers_for_agents(app, client, lead, agent, dialed):  # noqa: F811
+    cid = dialed
+    first = client.get(f"/api/campaigns/{cid}/contacts", headers=lead).get_json()["contacts"][0]
+    full = first["phone"]
+    assert full.startswith("+")
+    detail = client.get(f"/api/campaigns/{cid}/contacts/{first['id']}", headers=agent)
+    assert detail.status_code == 200 and "****" in detail.get_json()["phone"]
+    assert full not in detail.get_data(as_text=True)
+    agent_csv = client.get(f"/api/campaigns/{cid}/attempts.csv", headers=agent).get_data(as_text=True)
+    lead_csv = client.get(f"/api/campaigns/{cid}/attempts.csv", headers=lead).get_data(as_text=True)
+    assert full in lead_csv and full not in agent_csv and "****" in agent_csv

@@ -88,3 +88,4 @@ def test_the_queue_shows_call_back_numbers_by_role(app, client, make_user) -> No
     lead_rows = client.get("/api/queue", headers=_bearer(lead_token)).get_json()["queue"]
     assert [r.get("phone") for r in agent_rows if r["callback"]] == [MASKED]
     assert [r.get("phone") for r in lead_rows if r["callback"]] == [NUMBER]
+

@@ -23,7 +23,7 @@ PUBLIC = {
     "ops_metrics": "Prometheus scrape (counts only, no numbers or names); keep the port internal",
     "api.openapi_json": "the API description",
     "static": "static files", "console.static": "static files", "reports.static": "static files",
-    "campaigns.static": "static files",
+    "campaigns.static": "static files", "planning.static": "static files",
     "ivr_media.hold_audio": "hold music Twilio fetches",
     "simulator_rest.recording": "recording audio, fetched by URL like Twilio's RecordingUrl (simulator only)",
 }
@@ -49,6 +49,11 @@ LEAD_ONLY: dict[str, set[str] | None] = {
                      "reports.wallboard_page", "reports.wallboard_data"], None),
     **dict.fromkeys(["campaigns.index", "campaigns.create", "campaigns.detail", "campaigns.act",
                      "campaigns.progress_json", "campaigns.upload", "campaigns.dnc"], None),
+    **dict.fromkeys(["campaigns.attempts_csv", "campaigns.contact_page"], None),
+    **dict.fromkeys(["planning.planning_page", "planning.planning_data", "planning.replay_page",
+                     "planning.replay_result", "planning.replay_json", "planning.roster_page",
+                     "planning.replay_start", "planning.roster_add", "planning.roster_delete"], None),
+    **dict.fromkeys(["reports.library_candidate_accept", "reports.library_candidate_dismiss"], None),
     **dict.fromkeys(["simulator_control.calls", "simulator_control.place", "simulator_control.act",
                      "simulator_control.timeline"], None),
 }
@@ -68,6 +73,9 @@ SIGNED_IN = {
     "console.events", "console.logout", "reports.handover_page", "reports.handover_log_page",
     "reports.handover_acknowledge", "reports.handover_submit", "console_sim.page", "console_sim.place",
     "console_sim.act", "console_sim.stream",
+    "scheduler_api.attempts_csv", "scheduler_api.contact_detail", "scheduler_api.disposition",
+    "console.case_page", "console.case_update", "console.ring_sound", "console_api_cases.update_case",
+    "reports.library_candidate_new",
 }
 
 NEVER_CALL_SIGNED_IN = {"console.events", "console_sim.stream", "console.logout"}  # streams; ends session
