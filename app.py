@@ -1,4 +1,4 @@
-"""Hotline: the application factory and the entry point (Contract 1).
+"""Hotline: the application factory and the entry point.
 
 ``python app.py`` serves the console and webhooks (simulator mode without Twilio
 credentials); ``flask --app app ...`` runs the command line; gunicorn serves

@@ -1,4 +1,4 @@
-"""The agent console (issue 6): sign-in, presence, the live call card, reply guidance, cases,
+"""The agent console: sign-in, presence, the live call card, reply guidance, cases,
 the team lead's live view — pages under ``/console/``, live updates by SSE.
 
 Other parts build pages on it: see ``agent_console.auth`` (``login_required``,

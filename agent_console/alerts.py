@@ -1,4 +1,4 @@
-"""The team lead's alerts (issue 6 item 7): forbidden phrases heard on calls, calls over
+"""The team lead's alerts: forbidden phrases heard on calls, calls over
 ``calls.max_s`` (H7), callers waiting past ``answer.threshold_s`` (H2). One alert per thing
 (``dedupe_key``), so several processes sweeping at once never double them.
 """

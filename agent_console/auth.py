@@ -1,4 +1,4 @@
-"""Console sign-in, sessions and roles (issue 6 item 1, H25 audit).
+"""Console sign-in, sessions and roles (H25 audit).
 
 API for the other parts' pages (campaigns, reports…)::
 

@@ -1,4 +1,4 @@
-"""Cases from the console form and the API (issue 6 item 6, H12-H14; Contract 8).
+"""Cases from the console form and the API (H12-H14).
 
 One validator for both: every field checked, errors name the field (``FieldError``, in
 English and Chinese). Contact numbers become E.164; the reply deadline defaults to

@@ -1,4 +1,4 @@
-"""``GET|POST /api/cases`` (Contract 8): bearer tokens, JSON errors naming the field.
+"""``GET|POST /api/cases``: bearer tokens, JSON errors naming the field.
 
 Agents get contact numbers masked (H25); leads and admins see them in full.
 """

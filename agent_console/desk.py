@@ -1,5 +1,5 @@
-"""The agent's desk: presence, the leg ringing for them, and the live call card (issue 6 items
-2-3). ``desk_state`` builds plain data (numbers always masked, H25); ``push_desk`` sends it to
+"""The agent's desk: presence, the leg ringing for them, and the live call card.
+``desk_state`` builds plain data (numbers always masked, H25); ``push_desk`` sends it to
 the agent's page over SSE (topic ``desk``).
 """
 

@@ -1,4 +1,4 @@
-"""Reply guidance (issue 6 item 4): the library's ``check`` and ``suggest`` with the call's
+"""Reply guidance: the library's ``check`` and ``suggest`` with the call's
 context — «X先生/小姐» is the caller's surname and title (H6), «工号» the agent's ID, «XX小时»
 the reply deadline (S8/S9) — and offsets a browser can use (UTF-16 code units).
 """

@@ -33,7 +33,7 @@ def _int_arg(name: str) -> int | None:
 
 @bp.post("/transcription")
 def transcription():
-    """``<Start><Transcription statusCallbackUrl=…>`` events (TWILIO.md)."""
+    """``<Start><Transcription statusCallbackUrl=…>`` events (Twilio's documentation)."""
     app = current_app._get_current_object()
     s = session()
     try:

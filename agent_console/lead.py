@@ -1,4 +1,4 @@
-"""The team lead's live view (issue 6 item 7): the queue, agents and their states, alerts;
+"""The team lead's live view: the queue, agents and their states, alerts;
 the lead sets an agent's state. Pushed as ``queue`` / ``agents`` / ``alert`` to leads, and a
 small ``queue_summary`` (size, longest wait) to everyone.
 """

@@ -1,4 +1,4 @@
-"""Team-lead live view endpoints (issue 6 item 7): state, setting an agent's state, alerts."""
+"""Team-lead live view endpoints: state, setting an agent's state, alerts."""
 
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ from core.db import Base, utcnow
 
 
 class Utterance(Base):
-    """One transcription result of a call leg (Twilio real-time transcription, TWILIO.md)."""
+    """One transcription result of a call leg (Twilio real-time transcription, Twilio's documentation)."""
 
     __tablename__ = "console_utterances"
 

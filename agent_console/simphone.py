@@ -1,4 +1,4 @@
-"""Simulator mode: the console is the agent's phone (issue 6 item 2).
+"""Simulator mode: the console is the agent's phone.
 
 When someone signs in, their endpoint (``client:alice``) is registered with the simulator as
 ``Behaviour(answer="manual")``, so an agent leg rings in the browser until the Answer button

@@ -1,5 +1,5 @@
-"""The live transcript (issue 6 item 4): Twilio's real-time transcription events
-(``<Start><Transcription>``, TWILIO.md) stored as ``Utterance`` rows; each final utterance of
+"""The live transcript: Twilio's real-time transcription events
+(``<Start><Transcription>``, Twilio's documentation) stored as ``Utterance`` rows; each final utterance of
 the agent is checked against the library and a forbidden phrase raises a lead alert.
 
 Who is speaking: on an agent's (or lead's transfer) leg ``inbound_track`` is the agent —

@@ -1,4 +1,4 @@
-"""Manager request (issue 6 item 5, H11): never a dead end.
+"""Manager request (H11): never a dead end.
 
 One click on the call card: when a team lead is available the caller's call is redirected
 (gateway REST) to ``/ivr/transfer/manager``: «请您稍等并不要挂断电话» and a ``<Dial>`` to the

@@ -1,4 +1,4 @@
-"""Shared harness of the operations benchmarks (issue 9): a throw-away PostgreSQL database, a
+"""Shared harness of the operations benchmarks: a throw-away PostgreSQL database, a
 prepared Hotline configuration, gunicorn processes on loopback ports, and percentile maths.
 
 Loopback only: every server binds 127.0.0.1 on a free port; every loop is bounded in time

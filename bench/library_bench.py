@@ -1,4 +1,4 @@
-"""Benchmark of the scripted-response matcher (issue 5) beside a difflib baseline.
+"""Benchmark of the scripted-response matcher beside a difflib baseline.
 
 Builds a synthetic 10,000-entry library (the shipped entries plus generated property-management
 replies and forbidden lines in both locales, with caller triggers), then times ``check`` and

@@ -1,4 +1,4 @@
-"""Queue scale (issue 9.2): many callers waiting at once through the waitUrl loop for 10 virtual
+"""Queue scale: many callers waiting at once through the waitUrl loop for 10 virtual
 minutes, played by the simulator against the real webhooks on its manual (virtual) clock.
 
 1,000 callers (``--callers``) press 1 and join the line within the first minute; one agent is

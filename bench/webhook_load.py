@@ -1,4 +1,4 @@
-"""Webhook load (issue 9.1): Hotline under gunicorn (2 workers × 4 threads, PostgreSQL) beside a bare Flask
+"""Webhook load: Hotline under gunicorn (2 workers × 4 threads, PostgreSQL) beside a bare Flask
 app returning equivalent TwiML (same gunicorn settings, no database, no signature check), both
 driven in the same run by the same bounded load of 200 concurrent simulated callers on loopback.
 

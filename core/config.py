@@ -103,7 +103,7 @@ class CompanySettings(_Section):
 
 
 class VoiceSettings(_Section):
-    """Say/Gather language pairs (TWILIO.md: Gather cmn-Hans-CN, Say cmn-CN)."""
+    """Say/Gather language pairs (Twilio's documentation: Gather cmn-Hans-CN, Say cmn-CN)."""
 
     say_language: str
     say_voice: str | None = None
@@ -267,7 +267,7 @@ class SchedulerSettings(_Section):
 
 
 class OpsSettings(_Section):
-    """Operations (issue 9): time boxes, fault spool, sign-in rate limit, logs, metrics."""
+    """Operations: time boxes, fault spool, sign-in rate limit, logs, metrics."""
 
     # Database waits inside one webhook stop after this (SQLite busy_timeout, PostgreSQL
     # statement/lock timeouts), so a locked or stuck database is answered with the safe
@@ -420,7 +420,7 @@ def parse_open_hours(value: str) -> tuple[time, time | None]:
     return start, end
 
 
-# Environment overrides (Contract 2): variable → dotted setting.
+# Environment overrides: variable → dotted setting.
 ENV_OVERRIDES: dict[str, str] = {
     "HOTLINE_HOST": "server.host",
     "HOTLINE_PORT": "server.port",

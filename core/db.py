@@ -2,7 +2,7 @@
 
 Web requests get one session per app context (``session()``), rolled back and closed at
 teardown; background jobs open their own with ``session_scope(app)`` and never reuse a
-request's session (STYLE.md, microblog's lesson).
+request's session (microblog's lesson).
 """
 
 from __future__ import annotations

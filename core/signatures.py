@@ -1,4 +1,4 @@
-"""Contract 3: every ``/ivr/`` request must carry a valid ``X-Twilio-Signature``.
+"""Every ``/ivr/`` request must carry a valid ``X-Twilio-Signature``.
 
 The signature is checked with ``twilio.request_validator.RequestValidator`` over the URL
 Twilio requested — ``HOTLINE_PUBLIC_URL`` plus the path and query string — and the POST

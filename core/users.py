@@ -1,7 +1,7 @@
 """Users (agents, team leads, admins), their passwords and API tokens.
 
 ``flask --app app users create NAME --role agent|lead|admin`` prints a JSON object with
-``name``, ``role``, ``token`` and, when generated, ``password`` (Contract 8).
+``name``, ``role``, ``token`` and, when generated, ``password``.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Contract 8, the caller's path: ``GET /api/queue``, ``POST /api/agents/me/presence``,
+"""The caller's path in the API: ``GET /api/queue``, ``POST /api/agents/me/presence``,
 ``GET /api/calls/<call_sid>`` (bearer tokens, JSON errors, OpenAPI fragments)."""
 
 from __future__ import annotations

@@ -205,7 +205,7 @@ def no_agents_choice(step: Step, digits: str, option: str) -> VoiceResponse:
     return _voicemail(step, [step.text("leave_message")], reason="no_agents")
 
 
-# -- the wait loop (H3, H9, Contract 6) -------------------------------------------------------
+# -- the wait loop (H3, H9) -------------------------------------------------------
 
 def wait(step: Step, *, twilio_position: int, queue_time: float, avg_queue_time: float,
          hold_url: str | None, hold_s: float | None) -> VoiceResponse:

@@ -20,7 +20,7 @@ from core.config import Settings
 
 LOCALES = ("zh-CN", "en")
 
-# Handbook wording (HANDBOOK.md) for the library's prompts, and the IVR's own lines.
+# Handbook wording (docs/handbook.md) for the library's prompts, and the IVR's own lines.
 DEFAULTS: dict[str, dict[str, str]] = {
     "zh-CN": {
         "greeting": "您好!{company}{department},请问有什么可以帮到你?",  # H1

@@ -166,7 +166,7 @@ def speech_seconds(settings: Settings, text: str, locale: str) -> float:
 
 @dataclass(frozen=True)
 class WaitPlan:
-    """How one waitUrl document fills the time up to the next reassurance (Contract 6)."""
+    """How one waitUrl document fills the time up to the next reassurance."""
 
     speech_s: float
     input_timeout_s: int

@@ -14,7 +14,7 @@ from core.config import Settings
 
 
 def say(node: VoiceResponse | Gather, text: str, settings: Settings, locale: str) -> None:
-    """A ``<Say>`` with the locale's configured language/voice pair (TWILIO.md)."""
+    """A ``<Say>`` with the locale's configured language/voice pair (Twilio's documentation)."""
     voice = settings.voices[locale]
     kwargs = {"language": voice.say_language}
     if voice.say_voice:
@@ -67,7 +67,7 @@ def menu(settings: Settings, locale: str, lines: Sequence[str], menu_text: str, 
 
 def enqueue(settings: Settings, locale: str, lines: Sequence[str], queue_name: str, *, wait_url: str,
             action: str) -> VoiceResponse:
-    """Say ``lines`` then wait in ``queue_name`` (the waitUrl loop reassures, Contract 6)."""
+    """Say ``lines`` then wait in ``queue_name`` (the waitUrl loop reassures)."""
     response = VoiceResponse()
     _says(response, lines, settings, locale)
     response.enqueue(queue_name, wait_url=wait_url, wait_url_method="POST", action=action, method="POST")
@@ -77,7 +77,7 @@ def enqueue(settings: Settings, locale: str, lines: Sequence[str], queue_name: s
 def wait_loop(settings: Settings, locale: str, reassurance: str, *, action: str, input_timeout: int,
               pause_s: int, play_url: str | None = None, play_loops: int = 0,
               hints: str | None = None, listen: bool = True) -> VoiceResponse:
-    """One waitUrl document (H3, Contract 6): reassurance inside a Gather that listens for "1" /
+    """One waitUrl document (H3): reassurance inside a Gather that listens for "1" /
     "call me back" (H9), then hold audio and/or a pause; Twilio then fetches waitUrl again."""
     response = VoiceResponse()
     if listen:

@@ -149,7 +149,7 @@ def no_agents():
 @bp.post("/queue/wait")
 @safe
 def queue_wait():
-    """waitUrl of the main line (Contract 6). Unknown CallSids get a sensible reassurance too."""
+    """waitUrl of the main line. Unknown CallSids get a sensible reassurance too."""
     step = _step(known_only=True)
     form = request.form
     settings = step.settings

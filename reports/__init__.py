@@ -1,5 +1,5 @@
-"""Team-lead dashboard and reports (issue 8): the wallboard, reports for any date range with charts
-and CSV exports, ``GET /api/reports/summary`` (Contract 8), the monthly report (H23), the shift
+"""Team-lead dashboard and reports: the wallboard, reports for any date range with charts
+and CSV exports, ``GET /api/reports/summary``, the monthly report (H23), the shift
 handover log (H24), major incidents (H26), the audit-log viewer and the script-library editor.
 
 KPI definitions: ``reports.kpis``. Pages extend the console's ``console/base.html`` and use its

@@ -1,4 +1,4 @@
-"""``GET /api/reports/summary?from=YYYY-MM-DD&to=YYYY-MM-DD`` (Contract 8): the report for a range of
+"""``GET /api/reports/summary?from=YYYY-MM-DD&to=YYYY-MM-DD``: the report for a range of
 local dates (inclusive; default today). Any role with a bearer token may read it."""
 
 from __future__ import annotations

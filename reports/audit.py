@@ -1,4 +1,4 @@
-"""The audit-log viewer (issue 8 item 5): sign-ins, number reveals (H25), library edits, campaign
+"""The audit-log viewer: sign-ins, number reveals (H25), library edits, campaign
 actions — whatever the parts write to ``core.models.AuditLog`` — filtered by action, user, text and
 local date range, newest first."""
 

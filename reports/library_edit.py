@@ -1,5 +1,5 @@
 """The team lead edits the script library in the console: add, edit, retire (and restore) entries,
-with history and lint on save (issue 8 item 5).
+with history and lint on save.
 
 Edits go into the YAML files of the configured library directory (``library.dir``), so
 ``python -m scripts_library lint --library DIR`` and every other reader keep seeing one library. The

@@ -1,4 +1,4 @@
-"""Pages: the audit-log viewer and the script-library editor (issue 8 item 5)."""
+"""Pages: the audit-log viewer and the script-library editor."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The wallboard's numbers (issue 8 item 1): the queue now, agents by state, and today's KPIs
+"""The wallboard's numbers: the queue now, agents by state, and today's KPIs
 (local day in ``hours.timezone``). Definitions are in ``reports.kpis``."""
 
 from __future__ import annotations

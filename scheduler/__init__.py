@@ -1,4 +1,4 @@
-"""Outbound call-back campaigns on APScheduler (issue 7): campaigns with scripts, contacts from
+"""Outbound call-back campaigns on APScheduler: campaigns with scripts, contacts from
 CSV, call windows, pacing, retries, answering-machine detection, the do-not-call list,
 explainable dialing, exactly-once attempts, follow-up rules (H14–H19) and the leader lease.
 

@@ -1,4 +1,4 @@
-"""Campaign API (Contract 8): ``GET|POST /api/campaigns``, ``GET /api/campaigns/<id>`` (progress
+"""Campaign API: ``GET|POST /api/campaigns``, ``GET /api/campaigns/<id>`` (progress
 counts and the blocked breakdown), ``POST /api/campaigns/<id>/contacts`` (CSV upload),
 ``POST /api/campaigns/<id>/start|pause|resume|cancel``, ``GET /api/campaigns/<id>/contacts`` (each
 contact with why it was or was not dialed), the do-not-call list and the follow-up rates.

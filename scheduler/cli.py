@@ -33,7 +33,7 @@ def _settings():
     return current_app.config["HOTLINE"]
 
 
-campaigns_cli = AppGroup("campaigns", help="Outbound call-back campaigns (issue 7).")
+campaigns_cli = AppGroup("campaigns", help="Outbound call-back campaigns.")
 
 
 @campaigns_cli.command("create")

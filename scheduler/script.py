@@ -3,7 +3,7 @@
 A campaign's script is a list of steps: a scripted-response library entry id (``outbound_verify``,
 ``outbound_identify``, ``survey_timeliness``…) or a custom ``{"id", "text", "kind"}``. Texts come
 from ``scripts_library.service.get_prompt(id, locale, context)`` when the library provides it,
-else from the handbook's wording below (HANDBOOK.md H16–H22). Each step has a *kind*:
+else from the handbook's wording below docs/handbook.md H16–H22). Each step has a *kind*:
 
 - ``say``: spoken, then the next step;
 - ``verify`` (H20 verify identity: 1 / "是" continues, 2 / "不是" ends politely),

@@ -1,4 +1,4 @@
-"""Hotline's scripted-response library (issue 5): YAML data, matcher, CLI, ``/api/check``,
+"""Hotline's scripted-response library: YAML data, matcher, CLI, ``/api/check``,
 ``/api/suggest``.
 
 The functions other parts call live in ``scripts_library.service`` (importable without Flask)::

@@ -1,4 +1,4 @@
-"""``POST /api/check`` and ``POST /api/suggest`` (Contract 8): the CLI's JSON over HTTP.
+"""``POST /api/check`` and ``POST /api/suggest``: the CLI's JSON over HTTP.
 
 Body ``{"text": str, "locale"?: str, "k"?: int, "kinds"?: [str], "context"?: {placeholder: value}}``; any
 bearer token (agent, lead or admin). Bad input answers 400 ``{"error": ...}``, never 500.

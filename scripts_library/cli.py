@@ -1,4 +1,4 @@
-"""``python -m scripts_library check|suggest|lint|prompt`` (Contract 4).
+"""``python -m scripts_library check|suggest|lint|prompt``.
 
 JSON goes to stdout (``ensure_ascii=False``), errors to stderr. Exit codes: 0 success,
 1 lint found problems, 2 bad usage (unknown locale, bad ``--context``, text too long,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-#: S1–S9: the complaint situations of seed 000 篇二 (HANDBOOK.md "Approved and forbidden phrasing")
+#: S1–S9: the complaint situations of seed 000 篇二 docs/handbook.md
 SITUATIONS: dict[str, str] = {
     "S1": "line hard to get through, slow answer",
     "S2": "caller is angry and abusive",
@@ -16,7 +16,7 @@ SITUATIONS: dict[str, str] = {
     "S8": "complaint that cannot be answered on the spot",
     "S9": "closing after taking a complaint",
 }
-#: handbook rules whose texts are IVR / outbound prompts (HANDBOOK.md H1–H26)
+#: handbook rules whose texts are IVR / outbound prompts docs/handbook.md H1–H26)
 PROMPT_RULES: dict[str, str] = {
     "H1": "greeting", "H2": "apology opener", "H3": "reassurance while waiting", "H4": "after hours",
     "H5": "emergency", "H6": "surname and district", "H8": "confirm key points",

@@ -142,7 +142,7 @@ def match_menu_option(text: str, locale: str = "zh-CN", library_dir: str | Path 
 
 def ensure_library(target: str | Path) -> Path:
     """Create ``target`` as a copy of the shipped library unless it already holds YAML files
-    (Contract 1: the default library is created on first start)."""
+    (: the default library is created on first start)."""
     path = Path(target)
     if path.is_dir() and library_files(path):
         return path

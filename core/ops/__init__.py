@@ -1,4 +1,4 @@
-"""Operations, security and performance (issue 9).
+"""Operations, security and performance.
 
 ``init_app(app)`` wires, in this order: structured logs (``logs``), request metrics and
 ``GET /metrics`` (``metrics``), ``GET /healthz`` (``health``), security headers, cookies and

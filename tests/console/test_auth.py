@@ -1,4 +1,4 @@
-"""Issue 6 item 1: sign-in and roles, sessions with CSRF, lead pages hidden from agents (H25 audit)."""
+"""Sign-in and roles, sessions with CSRF, lead pages hidden from agents (H25 audit)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 6 item 8 in a real browser (Debian's chromium via Playwright): an agent signs in, goes
+"""In a real browser (Debian's chromium via Playwright): an agent signs in, goes
 Available, a simulated call arrives and the card shows it, the agent types a forbidden phrase
 and sees it flagged with its alternative, inserts a suggestion, saves a repair case, hangs up
 into wrap-up; the lead sees the alert. Screenshots: test-artifacts/screenshots/."""

@@ -1,4 +1,4 @@
-"""Issue 6 item 6 and Contract 8: the case form and GET|POST /api/cases (H12-H14)."""
+"""The case form and GET|POST /api/cases (H12-H14)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 6 items 2-4 end to end on the simulator: presence, the ringing leg answered from the
+"""The desk end to end on the simulator: presence, the ringing leg answered from the
 console, the live call card, the transcript with flags and the lead's alert."""
 
 from __future__ import annotations

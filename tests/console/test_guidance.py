@@ -1,4 +1,4 @@
-"""Issue 6 item 4: the reply box's guidance — flags at exact characters with alternatives,
+"""The reply box's guidance — flags at exact characters with alternatives,
 suggestions with the caller's title, the agent's ID and the reply deadline filled in."""
 
 from __future__ import annotations

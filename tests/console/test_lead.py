@@ -1,4 +1,4 @@
-"""Issue 6 item 7: the team lead's live view — queue, agents and their states (set by the
+"""The team lead's live view — queue, agents and their states (set by the
 lead, audited), alerts for long calls (H7) and callers waiting past the service level (H2)."""
 
 from __future__ import annotations

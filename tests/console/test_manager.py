@@ -1,4 +1,4 @@
-"""Issue 6 item 5, H11: one click transfers to an available lead («请您稍等并不要挂断电话»),
+"""H11: one click transfers to an available lead («请您稍等并不要挂断电话»),
 or opens a manager call-back case; never a dead end, always audited."""
 
 from __future__ import annotations

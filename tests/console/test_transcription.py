@@ -1,4 +1,4 @@
-"""POST /ivr/transcription: real-time transcription events (TWILIO.md) → utterances, checks of
+"""POST /ivr/transcription: real-time transcription events (Twilio's documentation) → utterances, checks of
 the agent's final utterances, lead alerts; bad input → 200 <Response/>, nothing stored."""
 
 from __future__ import annotations

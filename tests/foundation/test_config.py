@@ -1,4 +1,4 @@
-"""Contract 2: settings from YAML + environment; a bad setting stops start-up with one line."""
+"""Settings from YAML + environment; a bad setting stops start-up with one line."""
 
 import subprocess
 import sys

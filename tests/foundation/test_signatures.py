@@ -1,4 +1,4 @@
-"""Contract 3: /ivr/ requests need a valid X-Twilio-Signature; otherwise 403 and no row."""
+"""/ivr/ requests need a valid X-Twilio-Signature; otherwise 403 and no row."""
 
 from sqlalchemy import func, select
 

@@ -1,4 +1,4 @@
-"""Contract 5/8: users from the command line, bearer tokens, JSON errors, OpenAPI."""
+"""Users from the command line, bearer tokens, JSON errors, OpenAPI."""
 
 import json
 

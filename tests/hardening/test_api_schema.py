@@ -1,4 +1,4 @@
-"""Issue 9.3: schemathesis against ``/api/openapi.json`` (every documented operation, with a
+"""Schemathesis against ``/api/openapi.json`` (every documented operation, with a
 valid bearer token of a lead): no 5xx, and responses conform to the document (status codes,
 content types, schemas). Bounded: a few examples per operation, no deadline."""
 

@@ -1,4 +1,4 @@
-"""Issue 9.3: inputs with broken encodings give clear errors, never a 500 or a traceback —
+"""Inputs with broken encodings give clear errors, never a 500 or a traceback —
 contact CSV uploads, the YAML configuration, the script library, JSON API bodies."""
 
 from __future__ import annotations

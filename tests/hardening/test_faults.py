@@ -1,4 +1,4 @@
-"""Issue 9.4: the database gone or locked while calls arrive; Twilio REST faults.
+"""The database gone or locked while calls arrive; Twilio REST faults.
 
 The caller always hears safe TwiML (an apology and ``<Record>``), the message is kept in the
 fault spool and stored exactly once when the database is back. Runs on SQLite and, in CI's

@@ -1,4 +1,4 @@
-"""Issue 9.4: Twilio REST faults through the one gateway, against the simulator's REST API.
+"""Twilio REST faults through the one gateway, against the simulator's REST API.
 
 429 → bounded retries (nothing was dialed); 5xx → retried only on requests safe to repeat,
 never on ``calls.create`` (no double dial); a timed-out request surfaces as ``GatewayError``

@@ -1,4 +1,4 @@
-"""Issue 9.3: every ``/ivr/`` route (read from the app's ``url_map``, so new routes are covered
+"""Every ``/ivr/`` route (read from the app's ``url_map``, so new routes are covered
 automatically) gets hypothesis-generated, correctly signed Twilio forms — missing, odd, huge,
 Unicode fields and query arguments — and must never answer 5xx, always a parseable TwiML or
 JSON body. Forged, missing and replayed-to-another-URL signatures get 403 and write nothing."""

@@ -1,4 +1,4 @@
-"""Issue 9.5: several processes on PostgreSQL — gunicorn with 2 workers serves a signed call
+"""Several processes on PostgreSQL — gunicorn with 2 workers serves a signed call
 flow (requests spread over both workers: each one a new connection), the state each worker
 writes is what the next one reads, and a live console update published by a worker reaches a
 subscriber in another process (PostgreSQL LISTEN/NOTIFY, not process memory).

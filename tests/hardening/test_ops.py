@@ -1,4 +1,4 @@
-"""Issue 9.6: /healthz, /metrics, structured logs with call_sid, security headers and cookies,
+"""/healthz, /metrics, structured logs with call_sid, security headers and cookies,
 ProxyFix, and the sign-in rate limit."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Issue 9.4: a webhook slower than Twilio's 15 s limit must be impossible by design.
+"""A webhook slower than Twilio's 15 s limit must be impossible by design.
 
 Database waits are time-boxed (test_faults.py::test_locked_database_is_answered_within_the_time_box).
 Here: REST work started by a webhook (placing an agent's leg when a caller joins) must not hold

@@ -1,4 +1,4 @@
-"""Contract 8: GET /api/queue, POST /api/agents/me/presence, GET /api/calls/<call_sid>."""
+"""GET /api/queue, POST /api/agents/me/presence, GET /api/calls/<call_sid>."""
 
 from __future__ import annotations
 

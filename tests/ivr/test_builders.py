@@ -17,7 +17,7 @@ def settings():
 
 
 def test_menu_gathers_dtmf_and_mandarin_speech(settings):
-    # H1 greeting then the menu inside <Gather input="dtmf speech"> (TWILIO.md: cmn-Hans-CN).
+    # H1 greeting then the menu inside <Gather input="dtmf speech"> (Twilio's documentation: cmn-Hans-CN).
     root = parse(str(twiml.menu(settings, "zh-CN", ["您好!"], "报修请按1", action="https://h/ivr/menu?tries=0",
                                 no_input_url="https://h/ivr/menu?tries=0&silent=1", hints="报修, 投诉")))
     assert verbs(root) == ["Say", "Gather", "Redirect"]
@@ -147,7 +147,7 @@ def test_always_open():
 @pytest.mark.parametrize("text", ["感谢您的耐心等候,您现在排在第3位,预计还需等待约2分钟。如需回电请按1。",
                                   "Thank you for your patience. You are number 3 in the queue. Press 1 for a call back."])
 def test_wait_plan_never_exceeds_the_reassurance_interval(settings, text):
-    # Contract 6 / H3: speech + listening + pause ≤ 30 s and within about a second of it.
+    # Speech + listening + pause ≤ 30 s and within about a second of it.
     locale = "zh-CN" if text.startswith("感") else "en"
     plan = queue.wait_plan(settings, queue.speech_seconds(settings, text, locale), None)
     assert 29 <= plan.total_s <= 30

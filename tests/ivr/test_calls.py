@@ -1,5 +1,5 @@
 """Whole calls through the simulator (manual clock): greeting, menu by key and by speech,
-emergency priority (H5), reassurance every 30 s (H3, Contract 6), call-backs that keep their
+emergency priority (H5), reassurance every 30 s (H3), call-backs that keep their
 place (H9), abandoned callers, routing strategies, the agent's leg."""
 
 from __future__ import annotations
@@ -139,7 +139,7 @@ def test_emergency_caller_jumps_ahead_of_three_waiting_callers(app, sim, place, 
     assert all(bridged(sim, sid) for sid in served)
 
 
-# -- reassurance every 30 s (H3, Contract 6) ---------------------------------------------------
+# -- reassurance every 30 s (H3) ---------------------------------------------------
 
 @pytest.mark.parametrize(("press", "marker", "position"), [
     (["1"], "第", "第2位"),

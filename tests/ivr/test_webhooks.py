@@ -22,7 +22,7 @@ IVR_PATHS = ["/ivr/voice", "/ivr/menu", "/ivr/queue/wait", "/ivr/queue/option", 
 
 
 def test_wait_url_for_an_unknown_call_answers_with_a_reassurance(twilio_post):
-    # Contract 6: external tests POST waitUrl parameters for calls the app never saw.
+    # External tests POST waitUrl parameters for calls the app never saw.
     response = twilio_post("/ivr/queue/wait", QueuePosition="3", QueueTime="40", AvgQueueTime="0",
                            CurrentQueueSize="5", QueueSid="QU" + "0" * 32)
     assert response.status_code == 200

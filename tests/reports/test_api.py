@@ -1,4 +1,4 @@
-"""GET /api/reports/summary (Contract 8): bearer tokens, inclusive local dates, 400 on bad input."""
+"""GET /api/reports/summary: bearer tokens, inclusive local dates, 400 on bad input."""
 
 from __future__ import annotations
 

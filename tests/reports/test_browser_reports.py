@@ -1,4 +1,4 @@
-"""Issue 8 in a real browser (Debian's chromium via Playwright, the console's harness): the wallboard
+"""In a real browser (Debian's chromium via Playwright, the console's harness): the wallboard
 renders with its charts and updates live over the console's SSE stream; the monthly report renders
 with its charts, is signed off and prints to PDF; the reports page draws its charts.
 Screenshots: test-artifacts/screenshots/reports-*.png (and a PDF of the monthly report)."""

@@ -1,4 +1,4 @@
-"""Contract 8 (GET|POST /api/campaigns, GET /api/campaigns/<id>) and the campaigns CLI; bad input
+"""The campaigns API (GET|POST /api/campaigns, GET /api/campaigns/<id>) and the campaigns CLI; bad input
 is a 4xx JSON error or a one-line CLI error, never a 500."""
 
 from __future__ import annotations

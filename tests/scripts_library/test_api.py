@@ -1,4 +1,4 @@
-"""Contract 8: POST /api/check and /api/suggest answer the CLI's JSON; bad input is a 400."""
+"""POST /api/check and /api/suggest answer the CLI's JSON; bad input is a 400."""
 
 import json
 import subprocess

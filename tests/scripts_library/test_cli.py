@@ -1,4 +1,4 @@
-"""Contract 4: ``python -m scripts_library check|suggest|lint`` prints JSON, errors on stderr."""
+"""``python -m scripts_library check|suggest|lint`` prints JSON, errors on stderr."""
 
 import json
 import subprocess

@@ -1,4 +1,4 @@
-// The reply box: guidance on every keystroke (issue 6 item 4). Forbidden phrasing is underlined
+// The reply box: guidance on every keystroke. Forbidden phrasing is underlined
 // at its exact characters with the approved alternative beside it; suggestions insert with a key.
 import { api, esc, marked, tr } from "./common.js";
 
