@@ -218,7 +218,9 @@ def wait(step: Step, *, twilio_position: int, queue_time: float, avg_queue_time:
     if entry is not None:
         queue.mark_enqueued(entry, step.now, queue_time)
     position = queue.effective_position(s, entry, step.now) if entry else max(1, twilio_position)
-    expected = queue.expected_wait_s(settings, position, queue.free_agents(s), queue.agents_logged_in(s))
+    ringing = entry is not None and entry.status == queue.QueueStatus.OFFERED  # an agent's phone rings for them
+    expected = 0.0 if ringing else queue.expected_wait_s(settings, position, queue.free_agents(s),
+                                                          queue.agents_logged_in(s))
     minutes = queue.announced_minutes(expected)
     # H9: offer a call-back — not to a customer we are calling back already, nor when connecting now.
     offer_callback = settings.queue.callback_offer and minutes > 0 and not (

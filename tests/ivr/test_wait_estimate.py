@@ -58,3 +58,13 @@ def test_wait_starts_when_enqueued_as_twilio_counts_it(app, sim, place, agent):
     hung_up = next(e["t"] for e in sim.timeline(sid) if e["verb"] == "hangup")
     assert call.wait_s == pytest.approx(hung_up - enqueued, abs=1)  # Twilio's QueueTime
     assert (entry.ended_at - entry.joined_at).total_seconds() == pytest.approx(call.wait_s, abs=1)
+
+
+def test_a_caller_whose_agent_is_ringing_hears_connecting_not_minutes(sim, place, agent):
+    agent("alice", answer_after_s=25)  # her phone rings for this caller through a reassurance
+    sid = place(press=["1"], hangup_after_s=60)
+    sim.advance(40)
+    heard = [text for _, text in says(sim.timeline(sid))]
+    waits = [t for t in heard if "等待" in t or "正在为您接通" in t]
+    assert waits, heard
+    assert not any("分钟" in t for t in waits), waits
