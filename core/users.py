@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from core.cli_errors import BadInput
 from core.db import session_scope
 from core.models import Role, User
 
@@ -107,7 +108,7 @@ def create_command(name: str, role: str, password: str | None, display_name: str
             if generated:
                 out["password"] = generated
     except UserError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise BadInput(str(exc)) from None
     click.echo(json.dumps(out, ensure_ascii=False))
 
 
@@ -132,7 +133,7 @@ def token_command(name: str) -> None:
     with session_scope(current_app) as s:
         user = s.scalar(select(User).where(User.name == name))
         if user is None:
-            raise click.ClickException(f"name: no user called {name!r}")
+            raise BadInput(f"name: no user called {name!r}")
         token = new_api_token()
         user.token_hash = hash_token(token)
     click.echo(json.dumps({"name": name, "token": token}))

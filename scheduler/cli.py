@@ -18,6 +18,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
+from core.cli_errors import BadInput
 from core.db import session_scope, utcnow
 from core.phone import InvalidNumber
 from scheduler import campaigns as svc
@@ -74,7 +75,7 @@ def create_command(name: str, context: tuple[str, ...], weekdays: str | None, no
     for item in context:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
-            raise click.ClickException(f"context: expected KEY=VALUE, got {item!r}")
+            raise BadInput(f"context: expected KEY=VALUE, got {item!r}")
         ctx[key.strip()] = value
     if ctx:
         data["context"] = ctx
@@ -84,7 +85,7 @@ def create_command(name: str, context: tuple[str, ...], weekdays: str | None, no
             s.flush()
             out = {**svc.campaign_json(campaign), **svc.progress(s, _settings(), campaign)}
     except svc.CampaignError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise BadInput(str(exc)) from None
     _echo(out)
 
 
@@ -96,14 +97,14 @@ def import_command(campaign_id: str, path: Path) -> None:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise click.ClickException(f"file: cannot read {path}: {exc.strerror}") from None
+        raise BadInput(f"file: cannot read {path}: {exc.strerror}") from None
     try:
         with session_scope(current_app) as s:
             campaign = svc.get_campaign(s, campaign_id)
             report = contacts_svc.import_csv(s, _settings(), campaign, data)
             svc.audit(s, None, "campaign_import", campaign, imported=report.imported, errors=len(report.errors))
     except (svc.CampaignError, contacts_svc.ImportProblem) as exc:
-        raise click.ClickException(f"{exc} (nothing was imported)") from None
+        raise BadInput(f"{exc} (nothing was imported)") from None
     _echo(report.as_dict())
 
 
@@ -130,7 +131,7 @@ def show_command(campaign_id: str, with_contacts: bool, limit: int) -> None:
             if with_contacts:
                 out["contact_list"] = svc.contacts_page(s, _settings(), campaign, 0, limit)
     except svc.CampaignError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise BadInput(str(exc)) from None
     _echo(out)
 
 
@@ -145,7 +146,7 @@ def _state_command(name: str, fn: Any, help_text: str) -> None:
                 s.flush()
                 out = svc.progress(s, _settings(), campaign)
         except svc.CampaignError as exc:
-            raise click.ClickException(str(exc)) from None
+            raise BadInput(str(exc)) from None
         _echo(out)
 
 
@@ -169,7 +170,7 @@ def dnc_add(phone: str, reason: str | None) -> None:
             row, created = contacts_svc.add_dnc(s, _settings(), phone, reason)
             out = {"phone": row.phone, "created": created}
     except InvalidNumber as exc:
-        raise click.ClickException(f"phone: {exc}") from None
+        raise BadInput(f"phone: {exc}") from None
     _echo(out)
 
 
@@ -182,9 +183,9 @@ def dnc_import(path: Path) -> None:
         with session_scope(current_app) as s:
             report = contacts_svc.import_dnc(s, _settings(), data)
     except OSError as exc:
-        raise click.ClickException(f"file: cannot read {path}: {exc.strerror}") from None
+        raise BadInput(f"file: cannot read {path}: {exc.strerror}") from None
     except contacts_svc.ImportProblem as exc:
-        raise click.ClickException(f"{exc} (nothing was imported)") from None
+        raise BadInput(f"{exc} (nothing was imported)") from None
     _echo(report.as_dict())
 
 
@@ -202,7 +203,7 @@ def dnc_remove(phone: str) -> None:
         with session_scope(current_app) as s:
             removed = contacts_svc.remove_dnc(s, _settings(), phone)
     except InvalidNumber as exc:
-        raise click.ClickException(f"phone: {exc}") from None
+        raise BadInput(f"phone: {exc}") from None
     _echo({"removed": removed})
 
 

@@ -24,6 +24,7 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from core import clock
+from core.cli_errors import BadInput
 from core.db import session_scope
 from core.models import Presence, Role, User
 from core.phone import InvalidNumber, to_e164
@@ -40,7 +41,7 @@ simulate_cli = AppGroup("simulate", help="Play calls through the simulator (no T
 def _simulator(app: Flask) -> Any:
     sim = app.extensions.get("simulator")
     if sim is None:
-        raise click.ClickException("telephony: simulate needs the simulator (HOTLINE_TELEPHONY=simulator); "
+        raise BadInput("telephony: simulate needs the simulator (HOTLINE_TELEPHONY=simulator); "
                                    "Twilio credentials are set")
     return sim
 
@@ -156,10 +157,8 @@ def outcome(app: Flask, sid: str, lines: list[dict[str, Any]]) -> dict[str, Any]
     return result
 
 
-class InputError(click.ClickException):
+class InputError(BadInput):
     """Bad input on the command line: one line (``Error: --press: …``), exit code 2."""
-
-    exit_code = 2
 
 
 KEYS = re.compile(r"[0-9*#w]{1,32}")

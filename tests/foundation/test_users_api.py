@@ -27,9 +27,9 @@ def test_users_create_rejects_bad_input_by_field(runner, db):
     assert "name:" in runner.invoke(args=["users", "create", "bad name!"]).output
     runner.invoke(args=["users", "create", "bob"])
     duplicate = runner.invoke(args=["users", "create", "bob"])
-    assert duplicate.exit_code != 0 and "already exists" in duplicate.output
+    assert duplicate.exit_code == 2 and "already exists" in duplicate.output
     short = runner.invoke(args=["users", "create", "carol", "--password", "short"])
-    assert short.exit_code != 0 and "password:" in short.output
+    assert short.exit_code == 2 and "password:" in short.output
     assert db.scalar(select(User).where(User.name == "carol")) is None
 
 

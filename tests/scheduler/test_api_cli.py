@@ -100,10 +100,10 @@ def test_cli_create_import_show_pause_resume_cancel(app, runner, tmp_path):
     assert listed[0]["id"] == campaign["id"]
     assert json.loads(runner.invoke(args=["campaigns", "cancel", cid]).output)["status"] == "cancelled"
     again = runner.invoke(args=["campaigns", "cancel", cid])
-    assert again.exit_code != 0 and "already cancelled" in again.output
+    assert again.exit_code == 2 and "already cancelled" in again.output
     bad = runner.invoke(args=["campaigns", "create", "x", "--window", "nope"])
-    assert bad.exit_code != 0 and "window:" in bad.output
-    assert runner.invoke(args=["campaigns", "show", "999"]).exit_code != 0
+    assert bad.exit_code == 2 and "window:" in bad.output
+    assert runner.invoke(args=["campaigns", "show", "999"]).exit_code == 2
     status = json.loads(runner.invoke(args=["scheduler", "status"]).output)
     assert status["live"] is False
     tick = json.loads(runner.invoke(args=["scheduler", "tick"]).output)
