@@ -228,9 +228,10 @@ def test_the_queue_panel_longest_wait_ticks(live, browser):
         create_user(s, "alice", "agent", "password123", display_name="王小丽")
     agent = sign_in(browser, live, "alice", errors)
     agent.wait_for_selector("body[data-live=connected]")
-    phone_in(live)  # nobody is available: the caller waits in line
-    assert live.sim.run_until(lambda: agent.evaluate(
-        "() => document.querySelector('#queue-summary').dataset.size") == "1", max_seconds=60)
+    sid = phone_in(live)  # nobody is available: the caller waits in line
+    # the virtual clock runs until the caller is in line; the page then has real time to hear of it
+    assert live.sim.run_until(lambda: any(e["verb"] == "wait" for e in live.sim.timeline(sid)), max_seconds=60)
+    agent.wait_for_function("() => document.querySelector('#queue-summary').dataset.size === '1'", timeout=15000)
     first = agent.inner_text("#queue-summary")
     assert "1 位等待" in first
     agent.wait_for_function("(t) => document.querySelector('#queue-summary').textContent !== t", arg=first)
