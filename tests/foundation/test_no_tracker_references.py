@@ -10,6 +10,7 @@ FORBIDDEN = re.compile("|".join([
     r"\b[Ii]ssue\s+#?\d",            # a tracker issue number
     r"\bContract\s+(item\s+)?\d",    # a numbered item of the outside contract
     r"\.\./" + "shared",             # the spec folder beside the repository
+    r"[\"']" + r"shared[\"']",          # ... or built as a path: parent / "shared"
     r"\b(HANDBOOK|DESIGN|TWILIO|STYLE)" + r"\.md\b",
 ]))
 TEXT_SUFFIXES = {".py", ".md", ".html", ".js", ".css", ".yaml", ".yml", ".toml", ".ini", ".cfg", ".txt", ".sh", ""}
@@ -36,6 +37,6 @@ def test_no_file_points_to_the_tracker_or_the_outside_spec() -> None:
 
 
 def test_the_pattern_catches_what_it_should() -> None:
-    for line in ["see issue 7", "(Contract 8)", "read ../" + "shared/x", "HANDBOOK" + ".md"]:
+    for line in ["see issue 7", "(Contract 8)", "read ../" + "shared/x", "HANDBOOK" + ".md", 'p.parent / "' + 'shared"']:
         assert FORBIDDEN.search(line), line
     assert not FORBIDDEN.search("the {issue} placeholder and docs/handbook.md")

@@ -1,31 +1,17 @@
-"""The shipped library holds every √ and × sentence of seed 000 篇二 in full, with an English twin."""
+"""The shipped library holds every √ and × sentence of the handbook's scripted-reply chapter in full, with an English twin."""
 
-import re
 from pathlib import Path
 
-import pytest
+import yaml
 
 from scripts_library.placeholders import fill
 
-SEEDS = Path(__file__).resolve().parents[2].parent / "shared" / "seeds"
+SENTENCES = Path(__file__).with_name("handbook_sentences.yaml")
 
 
 def seed_sentences() -> list[tuple[str, str]]:
-    """(kind, sentence) for every quoted sentence after a √ or × in 篇二 of seed 000."""
-    files = sorted(SEEDS.glob("000_*.txt"))
-    if not files:
-        pytest.skip("shared/seeds is not beside the repository")
-    text = files[0].read_text(encoding="utf-8")
-    part = text[text.index("篇二:呼叫中心客服工作手册"):text.index("篇三")]
-    out = []
-    for segment in re.split(r"\n\s*(?=[√×])", part)[1:]:  # a √ or × opens a line
-        segment = re.sub(r"\s+", "", segment).replace("(本文来自:WwW.dXf5.coM东星资源网:客服中心员工手册)", "")
-        for quote in re.findall(r"“(.*?)”", segment):
-            quote = re.sub(r"\(具体回复时间[^)]*\)", "", quote)  # the handbook's note, not spoken
-            quote = (quote.replace("XX先生/小姐", "先生/小姐").replace("X先生/小姐", "先生/小姐")
-                     .replace("XX小时", "24小时").replace("??", "……"))
-            out.append(("approved" if segment[0] == "√" else "forbidden", quote))
-    return out
+    """(kind, sentence) for every √ and × sentence of the handbook's scripted-reply chapter."""
+    return [(row["kind"], row["text"]) for row in yaml.safe_load(SENTENCES.read_text(encoding="utf-8"))]
 
 
 def test_every_seed_sentence_is_an_entry_in_full(library):
