@@ -3,7 +3,7 @@ the team lead's live view — pages under ``/console/``, live updates by SSE.
 
 Other parts build pages on it: see ``agent_console.auth`` (``login_required``,
 ``current_console_user``) and ``agent_console.nav`` (``register_nav``); templates extend
-``console/base.html``; ``core.events.live_update`` pushes to pages (``agent_console.live``).
+``console/base.html``; ``agent_console.live.publish`` pushes to pages; the pages follow ``core.events``.
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ def init_app(app: Flask) -> None:
         models,
         simphone,
         views,
-        watch,
     )
     from agent_console.blueprint import bp
     from agent_console.i18n import current_lang, t
@@ -39,7 +38,6 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(cases_api.bp)
     cases_api.register_openapi()
     live.init_app(app)
-    watch.init_app(app)
     simphone.init_app(app)
     leads = set(auth.LEAD_ROLES)
     register_nav("工作台", "Desk", "console.home", order=10)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from agent_console.models import Alert, AlertKind
 from core.config import Settings
 from core.db import session_scope, utcnow
+from core.events import AlertRaised, publish
 from core.models import Call, QueueEntry, QueueStatus, User
 from core.phone import mask
 
@@ -89,16 +90,12 @@ def find_new(s: Session, settings: Settings) -> list[Alert]:
 
 def sweep(app: Flask) -> int:
     """Find due alerts and push them to the leads' pages. Returns how many were raised."""
-    from agent_console.live import to_leads
-
     settings: Settings = app.config["HOTLINE"]
     with session_scope(app) as s:
         made = find_new(s, settings)
         s.flush()
-        payloads = [alert_dict(s, a) for a in made]
-    for payload in payloads:
-        to_leads(app, "alert", payload)
-    return len(payloads)
+        publish(s, *(AlertRaised(payload=alert_dict(s, a)) for a in made))
+    return len(made)
 
 
 _sweeper_lock = threading.Lock()

@@ -1,16 +1,15 @@
-"""Live-update broker: topic + JSON payload, delivered to the SSE streams of the right users.
+"""Live-update broker: topic + JSON payload, delivered to this process's SSE streams of the
+right users.
 
 Interface (``Broker``): ``publish(message)``, ``subscribe(user_id, role) -> Subscription``,
-``start()``, ``close()``. Two implementations:
-
-- ``LocalBroker``: in-process fan-out (SQLite, one process: ``python app.py``).
-- ``PostgresBroker`` (``agent_console.broker_pg``): ``NOTIFY hotline_live, <json>`` on publish
-  and one ``LISTEN`` thread per process that fans out locally, so every web process's streams
-  see every message (gunicorn -w 4 on PostgreSQL).
+``has_audience(users, roles)``, ``start()``, ``close()``. ``LocalBroker`` fans out in-process;
+what crosses processes (gunicorn workers on PostgreSQL) are the domain events of
+``core.events``, which each process turns into page messages for its own streams
+(``agent_console.live``).
 
 Audience: a message goes to users in ``users`` or with a role in ``roles``; both empty means
-every signed-in user. Payloads are small (NOTIFY carries at most ~8 kB): a message too large
-for it is replaced by ``{"refresh": true}``, on which pages refetch their state.
+every signed-in user. A message larger than ``MAX_WIRE_BYTES`` is replaced by
+``{"refresh": true}``, on which pages refetch their state.
 """
 
 from __future__ import annotations
@@ -18,6 +17,7 @@ from __future__ import annotations
 import json
 import queue
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -90,6 +90,8 @@ class Subscription:
 class Broker(Protocol):
     def publish(self, message: Message) -> None: ...
 
+    def has_audience(self, users: Iterable[int] = (), roles: Iterable[str] = ()) -> bool: ...
+
     def subscribe(self, user_id: int, role: str) -> Subscription: ...
 
     def start(self) -> None: ...
@@ -124,6 +126,12 @@ class LocalBroker:
     def subscriber_count(self) -> int:
         with self._lock:
             return len(self._subs)
+
+    def has_audience(self, users: Iterable[int] = (), roles: Iterable[str] = ()) -> bool:
+        """Whether a stream here would receive a message for ``users`` / ``roles``."""
+        wanted_users, wanted_roles = set(users), set(roles)
+        with self._lock:
+            return any(s.user_id in wanted_users or s.role in wanted_roles for s in self._subs)
 
     def deliver(self, message: Message) -> None:
         """Hand ``message`` to this process's matching streams."""

@@ -1,6 +1,6 @@
 """The agent's desk: presence, the leg ringing for them, and the live call card.
-``desk_state`` builds plain data (numbers always masked, H25); ``push_desk`` sends it to
-the agent's page over SSE (topic ``desk``).
+``desk_state`` builds plain data (numbers always masked, H25); ``desk_of`` builds it for
+the agent's page (topic ``desk``, pushed by ``agent_console.notifier``).
 """
 
 from __future__ import annotations
@@ -114,16 +114,12 @@ def queue_summary(s: Session) -> dict[str, Any]:
     return {"size": len(waiting), "longest_wait_s": round(longest)}
 
 
-def push_desk(app: Flask, user_id: int) -> None:
-    from agent_console.live import publish
-
+def desk_of(app: Flask, user_id: int) -> dict[str, Any] | None:
+    """The ``desk`` page message for ``user_id`` (None for an unknown user)."""
     settings: Settings = app.config["HOTLINE"]
     with session_scope(app) as s:
         user = s.get(User, user_id)
-        if user is None:
-            return
-        state = desk_state(s, settings, user)
-    publish(app, "desk", state, users=[user_id])
+        return desk_state(s, settings, user) if user is not None else None
 
 
 def agents_of_call(app: Flask, call_sid: str) -> list[int]:

@@ -13,6 +13,7 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from agent_console import lookups, transcripts, transfer
 from core.db import session, utcnow
+from core.events import publish, status_event
 from core.models import Call, CallEvent, Presence, User
 from core.presence import announce, set_presence
 from core.twiml import twiml_response
@@ -40,6 +41,7 @@ def transcription():
         heard = transcripts.record(s, app.config["HOTLINE"], request.form)
         if heard is None:
             return _empty()
+        transcripts.publish_heard(s, heard)  # announced with this commit
         s.commit()
     except transcripts.BadEvent as exc:
         log.info("transcription event ignored: bad %s", exc)
@@ -48,10 +50,6 @@ def transcription():
     except IntegrityError:  # the same event twice at once (a retry): stored once
         s.rollback()
         return _empty()
-    try:
-        transcripts.publish_heard(app, s, heard)
-    except Exception:  # the page update is best effort; Twilio must not retry a stored event
-        log.exception("transcript publish failed")
     return _empty()
 
 
@@ -91,12 +89,15 @@ def transfer_status():
             "in-progress", "answered"}:
         return _empty()
     leg = lookups.call_by_sid(s, sid)
+    previous = leg.status if leg is not None else None
     if leg is None:
         leg = Call(call_sid=sid, parent_call_sid=parent or None, direction="outbound-dial", purpose="transfer",
                    to_number=(request.form.get("To") or "")[:80] or None, agent_id=lead_id, status="ringing",
                    started_at=utcnow())
         s.add(leg)
     status = "in-progress" if status == "answered" else status
+    if previous != status and (changed := status_event(sid, status, lead_id)) is not None:
+        publish(s, changed)
     leg.status = status
     now = utcnow()
     if status == "in-progress" and leg.answered_at is None:

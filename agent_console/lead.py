@@ -98,18 +98,13 @@ def set_agent_state(s: Session, lead: User, target: User, state: str) -> bool:
     return changed
 
 
-def push_queue(app: Flask) -> None:
-    from agent_console.live import publish, to_leads
-
+def queue_of(app: Flask) -> dict[str, Any]:
+    """The ``queue`` page message (leads; ``queue_summary`` for everyone is its size and longest wait)."""
     with session_scope(app) as s:
-        snapshot = queue_snapshot(s, app.config["HOTLINE"])
-    to_leads(app, "queue", snapshot)
-    publish(app, "queue_summary", {"size": snapshot["size"], "longest_wait_s": snapshot["longest_wait_s"]})
+        return queue_snapshot(s, app.config["HOTLINE"])
 
 
-def push_agents(app: Flask) -> None:
-    from agent_console.live import to_leads
-
+def agents_of(app: Flask) -> dict[str, Any]:
+    """The ``agents`` page message (leads)."""
     with session_scope(app) as s:
-        snapshot = agents_snapshot(s, app.config["HOTLINE"])
-    to_leads(app, "agents", snapshot)
+        return agents_snapshot(s, app.config["HOTLINE"])

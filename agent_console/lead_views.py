@@ -10,6 +10,7 @@ from agent_console.blueprint import bp
 from agent_console.i18n import t
 from agent_console.models import Alert
 from core.db import session
+from core.events import Notice, publish
 from core.models import User
 from core.presence import PresenceError, announce
 
@@ -57,8 +58,6 @@ def api_lead_ack(alert_id: int):
     lead_user = current_console_user()
     assert lead_user is not None
     alerts.acknowledge(s, alert, lead_user)
+    publish(s, Notice(topic="alert_ack", payload={"id": alert.id}, roles=tuple(LEAD_ROLES)))
     s.commit()
-    from agent_console.live import to_leads
-
-    to_leads(current_app._get_current_object(), "alert_ack", {"id": alert.id})
     return jsonify(id=alert.id, acknowledged=True)

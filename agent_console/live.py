@@ -1,12 +1,13 @@
-"""Live updates to the pages: the broker, ``GET /console/events`` (SSE) and the signal wiring.
+"""Live updates to the pages: the broker, ``GET /console/events`` (SSE) and the event wiring.
 
-Any part can push to pages with ``core.events.live_update.send(app, topic=..., payload=...)``.
-The payload may carry ``"audience": {"users": [ids], "roles": ["lead", ...]}`` (removed before
-delivery); without it every signed-in user receives the message. Pages listen with
-``new EventSource("/console/events")`` and ``addEventListener(topic, ...)``.
-
-The console itself publishes ``desk`` (an agent's presence, ringing leg and call card),
-``transcript`` (utterances with flags), ``alert``, ``queue`` and ``agents`` (lead view).
+The pages follow the domain events of ``core.events`` (published by the services after their
+commit, heard in every web process): call and presence events mark pages to refetch
+(``agent_console.notifier`` builds ``desk`` per agent, ``agents``, ``queue`` and
+``queue_summary`` once per burst); ``AlertRaised`` becomes the leads' ``alert``; a ``Notice``
+is a ready-made message (``transcript``, ``alert_ack``, ``incident``, ``campaign``…). Any part
+sends one with ``publish(app, topic, payload, users=..., roles=...)`` (no users and roles:
+every signed-in user). Pages listen with ``new EventSource("/console/events")`` and
+``addEventListener(topic, ...)``.
 """
 
 from __future__ import annotations
@@ -18,10 +19,11 @@ from typing import Any
 
 from flask import Flask, Response, current_app
 
+from agent_console import notifier
 from agent_console.auth import LEAD_ROLES, current_console_user, login_required
 from agent_console.blueprint import bp
 from agent_console.broker import Broker, LocalBroker, Message, Subscription
-from core.events import call_status_changed, live_update, presence_changed, queue_changed
+from core.events import AlertRaised, Event, Notice, emit, subscribe
 
 log = logging.getLogger(__name__)
 STREAM_MAX_S = 1800.0  # EventSource reconnects by itself; bounded streams never pile up
@@ -31,38 +33,38 @@ def get_broker(app: Flask | None = None) -> Broker:
     return (app or current_app).extensions["console_broker"]
 
 
-def make_broker(app: Flask) -> Broker:
-    engine = app.extensions["db_engine"]
-    if engine.dialect.name == "postgresql":
-        from agent_console.broker_pg import PostgresBroker
-
-        return PostgresBroker(engine)
-    return LocalBroker()
-
-
 def publish(app: Flask, topic: str, payload: dict[str, Any], users: Iterable[int] = (),
             roles: Iterable[str] = ()) -> None:
-    """Send ``payload`` to the pages of ``users`` / ``roles`` (both empty: everyone)."""
-    audience = {"users": [int(u) for u in users if u is not None], "roles": list(roles)}
-    live_update.send(app, topic=topic, payload={**payload, "audience": audience})
+    """Send ``payload`` to the pages of ``users`` / ``roles`` (both empty: everyone), in every
+    web process; the change it reports must already be committed."""
+    emit(app, Notice(topic=topic, payload=payload, users=tuple(int(u) for u in users if u is not None),
+                     roles=tuple(roles)))
 
 
 def to_leads(app: Flask, topic: str, payload: dict[str, Any], users: Iterable[int] = ()) -> None:
     publish(app, topic, payload, users=users, roles=LEAD_ROLES)
 
 
-def _on_live_update(app: Any, topic: str = "", payload: dict[str, Any] | None = None, **_: Any) -> None:
-    broker = app.extensions.get("console_broker") if isinstance(app, Flask) else None
-    if broker is None or not topic:
-        return
-    body = dict(payload or {})
-    audience = body.pop("audience", None) or {}
-    try:
-        broker.publish(Message(topic=str(topic), payload=body,
-                               users=frozenset(int(u) for u in audience.get("users") or ()),
-                               roles=frozenset(str(r) for r in audience.get("roles") or ())))
-    except Exception:  # a page update must never break the webhook that caused it
-        log.exception("live update %s could not be published", topic)
+def message_of(item: Event) -> Message | None:
+    """The page message an alert or a notice is (None for events that mark pages to refetch)."""
+    if isinstance(item, Notice) and item.topic:
+        return Message(topic=item.topic, payload=dict(item.payload), users=frozenset(item.users),
+                       roles=frozenset(item.roles))
+    if isinstance(item, AlertRaised):
+        return Message(topic="alert", payload=dict(item.payload), roles=frozenset(LEAD_ROLES))
+    return None
+
+
+def on_events(broker: Broker, pages: notifier.Notifier) -> Any:
+    """The subscriber that turns a committed batch of events into this process's page updates."""
+    def handle(batch: list[Event]) -> None:
+        pages.mark(notifier.dirty_of(batch))
+        for item in batch:
+            message = message_of(item)
+            if message is not None:
+                broker.publish(message)
+
+    return handle
 
 
 def sse_format(event: str, data: dict[str, Any]) -> str:
@@ -108,50 +110,10 @@ def events():
     return response
 
 
-# -- signals from the other parts ---------------------------------------------------------------
-
-def _safely(fn: Any) -> Any:
-    def receiver(sender: Any, **kwargs: Any) -> None:
-        app = sender if isinstance(sender, Flask) else None
-        if app is None or "console_notifier" not in app.extensions:
-            return
-        try:
-            fn(app, **kwargs)
-        except Exception:  # never break the webhook or service that sent the signal
-            log.exception("console: handling %s failed", fn.__name__)
-
-    receiver.__name__ = f"console_{fn.__name__}"
-    return receiver
-
-
-def _presence(app: Flask, user_id: int | None = None, **_: Any) -> None:
-    from agent_console.watch import Dirty, notifier_of
-
-    notifier_of(app).mark(Dirty(users={int(user_id)} if user_id is not None else set(), agents=True))
-
-
-def _queue(app: Flask, **_: Any) -> None:
-    from agent_console.watch import Dirty, notifier_of
-
-    notifier_of(app).mark(Dirty(queue=True))
-
-
-def _call_status(app: Flask, call_sid: str | None = None, **_: Any) -> None:
-    from agent_console.watch import Dirty, notifier_of
-
-    notifier_of(app).mark(Dirty(calls={call_sid} if call_sid else set(), agents=True))
-
-
-_RECEIVERS = [_safely(_presence), _safely(_queue), _safely(_call_status)]
-
-
 def init_app(app: Flask) -> None:
-    broker = make_broker(app)
+    broker = LocalBroker()
     app.extensions["console_broker"] = broker
     broker.start()
     app.extensions.setdefault("hotline_stoppers", []).append(broker.close)
-    # weak=False: the receivers live as long as the process; blinker dedupes by identity.
-    live_update.connect(_on_live_update, weak=False)
-    presence_changed.connect(_RECEIVERS[0], weak=False)
-    queue_changed.connect(_RECEIVERS[1], weak=False)
-    call_status_changed.connect(_RECEIVERS[2], weak=False)
+    pages = notifier.init_app(app, broker)
+    subscribe(app, on_events(broker, pages))

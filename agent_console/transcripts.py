@@ -23,6 +23,7 @@ from agent_console.desk import iso
 from agent_console.models import Alert, AlertKind, Utterance
 from core.config import Settings
 from core.db import utcnow
+from core.events import AlertRaised, Notice, publish
 from core.models import User
 
 TRACKS = ("inbound_track", "outbound_track")
@@ -147,13 +148,12 @@ def transcript(s: Session, conversation_id: int, limit: int = 200) -> list[dict[
     return [utterance_dict(u) for u in rows]
 
 
-def publish_heard(app: Any, s: Session, heard: Heard) -> None:
-    from agent_console.live import publish, to_leads
-
+def publish_heard(s: Session, heard: Heard) -> None:
+    """Announce the utterance (and its alert) when ``s`` commits."""
     payload = utterance_dict(heard.utterance)
     if heard.suggestions:
         payload["suggestions"] = heard.suggestions
     # The agent(s) on the call and every lead (the lead's "listen in" is this transcript).
-    publish(app, "transcript", payload, users=heard.audience, roles=("lead", "admin"))
+    publish(s, Notice(topic="transcript", payload=payload, users=tuple(heard.audience), roles=("lead", "admin")))
     if heard.alert is not None:
-        to_leads(app, "alert", alert_dict(s, heard.alert))
+        publish(s, AlertRaised(payload=alert_dict(s, heard.alert)))

@@ -23,6 +23,7 @@ from agent_console import lookups
 from core.cases import open_case
 from core.config import Settings
 from core.db import session_scope, utcnow
+from core.events import CallQueued, publish
 from core.models import (
     AuditLog,
     Call,
@@ -100,6 +101,7 @@ def manager_callback(s: Session, settings: Settings, call: Call, agent_id: int |
                               status=CallbackStatus.PENDING, skill="manager", locale=call.locale,
                               case_id=case.id, original_joined_at=call.started_at, requested_at=utcnow(),
                               agent_id=None, note=f"H11 manager call-back for {case.ref}"))
+        publish(s, CallQueued(call_sid=None, callback=True))
     s.add(CallEvent(call=call, kind="manager_callback", detail={"case": case.ref, "why": why}))
     s.add(AuditLog(user_id=agent_id, action="manager_callback", target=call.call_sid,
                    detail={"case": case.ref, "why": why}))

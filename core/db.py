@@ -19,7 +19,7 @@ from sqlalchemy import Engine, MetaData, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
-from core import clock
+from core import clock, events
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -82,7 +82,8 @@ def make_engine(url: str) -> Engine:
 def init_app(app: Flask, url: str) -> None:
     engine = make_engine(url)
     app.extensions["db_engine"] = engine
-    app.extensions["db_sessionmaker"] = sessionmaker(bind=engine, expire_on_commit=False)
+    app.extensions["db_sessionmaker"] = maker = sessionmaker(bind=engine, expire_on_commit=False)
+    events.install(app, maker, engine)  # what sessions publish is announced after their commit
     app.teardown_appcontext(_close_session)
 
 

@@ -1,17 +1,311 @@
-"""Signals between parts (blinker), so parts stay decoupled.
+"""Domain events: what happened on the call path, announced once after it is committed.
 
-Senders pass the Flask app; receivers open their own session when they need one.
+A service function that changes something the pages show calls ``publish(session, event)``.
+The event waits on the session and is delivered only when that session commits (a rollback
+drops it): on PostgreSQL the commit itself carries it — one ``SELECT pg_notify(...)`` per
+commit, inside the same transaction, batching every event of that commit — and one listening
+thread per process (``core.events_pg``) hands each batch to that process's subscribers; on
+SQLite (one process) the batch is handed to the subscribers right after the commit.
+Work already committed (a page message built after the fact) uses ``emit(app, event)``.
+
+Subscribers (``subscribe(app, handler)``) receive each batch as a list of events, in every
+web process. The console turns them into page updates (``agent_console.live``).
 """
 
-from blinker import Namespace
+from __future__ import annotations
 
-_signals = Namespace()
+import json
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any, ClassVar
 
-# An agent's presence changed (kwargs: user_id, presence). Routing listens.
-presence_changed = _signals.signal("presence-changed")
-# A caller joined, left or changed place in the queue (kwargs: call_sid, status).
-queue_changed = _signals.signal("queue-changed")
-# A call leg's status changed (kwargs: call_sid, status).
-call_status_changed = _signals.signal("call-status-changed")
-# Something the console should show now (kwargs: topic, payload). The console pushes it.
-live_update = _signals.signal("live-update")
+from flask import Flask
+from sqlalchemy import Engine, event, text
+from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
+
+log = logging.getLogger(__name__)
+CHANNEL = "hotline_events"
+MAX_NOTIFY_BYTES = 7800  # PostgreSQL refuses NOTIFY payloads of 8000 bytes or more
+PENDING = "hotline_pending_events"
+HUB = "hotline_event_hub"
+KINDS: dict[str, type[Event]] = {}
+
+
+@dataclass(frozen=True)
+class Event:
+    kind: ClassVar[str] = ""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.kind:
+            KINDS[cls.kind] = cls
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, **asdict(self)}
+
+
+@dataclass(frozen=True)
+class CallArrived(Event):
+    """A call leg reached a webhook for the first time."""
+
+    kind: ClassVar[str] = "call_arrived"
+    call_sid: str
+
+
+@dataclass(frozen=True)
+class CallQueued(Event):
+    """A caller is (again) waiting in line, or asked to be called back keeping their place."""
+
+    kind: ClassVar[str] = "call_queued"
+    call_sid: str | None
+    callback: bool = False
+
+
+@dataclass(frozen=True)
+class CallOffered(Event):
+    """Routing reserved an agent for a caller (or a due call-back)."""
+
+    kind: ClassVar[str] = "call_offered"
+    call_sid: str | None
+    agent_id: int
+
+
+@dataclass(frozen=True)
+class CallRinging(Event):
+    """A leg rings (the agent's phone: the desk shows the answer button)."""
+
+    kind: ClassVar[str] = "call_ringing"
+    call_sid: str
+    agent_id: int | None = None
+
+
+@dataclass(frozen=True)
+class CallAnswered(Event):
+    """A leg was answered, or a caller was connected to their agent."""
+
+    kind: ClassVar[str] = "call_answered"
+    call_sid: str
+    agent_id: int | None = None
+
+
+@dataclass(frozen=True)
+class CallEnded(Event):
+    """A leg ended, or a caller left the line (hung up, call-back, voicemail)."""
+
+    kind: ClassVar[str] = "call_ended"
+    call_sid: str | None
+    agent_id: int | None = None
+
+
+@dataclass(frozen=True)
+class PresenceChanged(Event):
+    kind: ClassVar[str] = "presence_changed"
+    user_id: int
+    presence: str
+
+
+@dataclass(frozen=True)
+class AlertRaised(Event):
+    """An alert for the team leads (long call H7, wait past the threshold H2, forbidden phrasing…)."""
+
+    kind: ClassVar[str] = "alert"
+    payload: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Notice(Event):
+    """A ready-made page message: ``topic`` + ``payload`` for ``users`` / ``roles`` (both empty:
+    every signed-in user) — transcripts, acknowledged alerts, incidents, campaign progress."""
+
+    kind: ClassVar[str] = "notice"
+    topic: str
+    payload: dict[str, Any] = field(default_factory=dict)
+    users: tuple[int, ...] = ()
+    roles: tuple[str, ...] = ()
+
+
+LEG_ENDED = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
+
+
+def status_event(call_sid: str, status: str | None, agent_id: int | None = None) -> Event | None:
+    """The event a leg's new Twilio status means to the pages (ringing, answered, ended), if any."""
+    if status == "ringing":
+        return CallRinging(call_sid=call_sid, agent_id=agent_id)
+    if status == "in-progress":
+        return CallAnswered(call_sid=call_sid, agent_id=agent_id)
+    if status in LEG_ENDED:
+        return CallEnded(call_sid=call_sid, agent_id=agent_id)
+    return None
+
+
+def from_dict(data: Any) -> Event | None:
+    """The event a wire dict describes; None for unknown kinds or bad fields."""
+    if not isinstance(data, dict):
+        return None
+    cls = KINDS.get(str(data.get("kind")))
+    if cls is None:
+        return None
+    try:
+        values = {f.name: data[f.name] for f in fields(cls) if f.name in data}
+        if cls is Notice:
+            values["users"] = tuple(int(u) for u in values.get("users") or ())
+            values["roles"] = tuple(str(r) for r in values.get("roles") or ())
+        return cls(**values)
+    except (TypeError, ValueError):
+        return None
+
+
+def _wire(item: Event) -> str:
+    text_ = json.dumps(item.to_dict(), ensure_ascii=False, default=str, separators=(",", ":"))
+    if len(text_.encode()) > MAX_NOTIFY_BYTES - 2 and isinstance(item, Notice | AlertRaised):
+        data = item.to_dict()
+        data["payload"] = {"refresh": True}  # too large for NOTIFY: the page refetches
+        text_ = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return text_
+
+
+def to_payloads(batch: Iterable[Event]) -> list[str]:
+    """The batch as JSON arrays, each small enough for one NOTIFY."""
+    payloads: list[str] = []
+    current: list[str] = []
+    size = 2
+    for item in batch:
+        wire = _wire(item)
+        if current and size + len(wire.encode()) + 1 > MAX_NOTIFY_BYTES:
+            payloads.append("[" + ",".join(current) + "]")
+            current, size = [], 2
+        current.append(wire)
+        size += len(wire.encode()) + 1
+    if current:
+        payloads.append("[" + ",".join(current) + "]")
+    return payloads
+
+
+def from_payload(payload: str) -> list[Event]:
+    try:
+        data = json.loads(payload)
+    except ValueError:
+        log.warning("events: ignored a malformed notification")
+        return []
+    items = data if isinstance(data, list) else [data]
+    return [e for e in (from_dict(d) for d in items) if e is not None]
+
+
+def notify_statement(payloads: list[str]) -> tuple[Any, dict[str, str]]:
+    """One ``SELECT pg_notify(...), pg_notify(...)`` for every payload of a commit."""
+    calls = ", ".join(f"pg_notify(:channel, :p{i})" for i in range(len(payloads)))
+    params = {"channel": CHANNEL, **{f"p{i}": p for i, p in enumerate(payloads)}}
+    return text(f"SELECT {calls}"), params
+
+
+Handler = Callable[[list[Event]], None]
+
+
+class EventHub:
+    """One app's subscribers and its transport (in-process, or PostgreSQL LISTEN/NOTIFY)."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self.uses_notify = engine.dialect.name == "postgresql"
+        self._handlers: list[Handler] = []
+        self._lock = threading.Lock()
+        self.listener: Any = None
+
+    def subscribe(self, handler: Handler) -> None:
+        with self._lock:
+            self._handlers.append(handler)
+        if self.uses_notify and self.listener is None:
+            from core.events_pg import Listener
+
+            self.listener = Listener(self.engine, self.deliver)
+            self.listener.start()
+
+    def deliver(self, batch: list[Event]) -> None:
+        """Hand a committed batch to this process's subscribers (never raises)."""
+        with self._lock:
+            handlers = list(self._handlers)
+        for handler in handlers:
+            try:
+                handler(batch)
+            except Exception:  # a page update must never break the work that caused it
+                log.exception("events: a subscriber failed")
+
+    def emit(self, batch: list[Event]) -> None:
+        """Announce events whose change is already committed (PostgreSQL: a NOTIFY of its own)."""
+        if not batch:
+            return
+        if not self.uses_notify:
+            self.deliver(batch)
+            return
+        statement, params = notify_statement(to_payloads(batch))
+        try:
+            with self.engine.begin() as connection:
+                connection.execute(statement, params)
+        except Exception:
+            log.exception("events: could not notify")
+
+    def close(self) -> None:
+        if self.listener is not None:
+            self.listener.close()
+
+
+# -- the session side: events wait on the session until it commits ---------------------------
+
+def publish(s: Session, *events: Event) -> None:
+    """Announce ``events`` when ``s`` commits (dropped on rollback). Not inside a savepoint."""
+    s.info.setdefault(PENDING, []).extend(events)
+
+
+def pending(s: Session) -> list[Event]:
+    return list(s.info.get(PENDING) or ())
+
+
+def _before_commit(s: Session) -> None:
+    hub: EventHub | None = s.info.get(HUB)
+    batch = s.info.get(PENDING)
+    if not batch or hub is None or not hub.uses_notify or s.in_nested_transaction():
+        return
+    statement, params = notify_statement(to_payloads(batch))
+    s.execute(statement, params)  # part of this transaction: sent on commit, dropped on rollback
+
+
+def _after_commit(s: Session) -> None:
+    if s.in_nested_transaction():
+        return
+    batch = s.info.pop(PENDING, None)
+    hub: EventHub | None = s.info.get(HUB)
+    if batch and hub is not None and not hub.uses_notify:
+        hub.deliver(batch)
+
+
+def _after_soft_rollback(s: Session, previous: SessionTransaction) -> None:
+    if not previous.nested:
+        s.info.pop(PENDING, None)
+
+
+def install(app: Flask, maker: sessionmaker, engine: Engine) -> EventHub:
+    """Give ``app`` its hub and make the sessions of ``maker`` deliver what they publish."""
+    hub = EventHub(engine)
+    app.extensions["events"] = hub
+    app.extensions.setdefault("hotline_stoppers", []).append(hub.close)
+    maker.configure(info={HUB: hub})
+    event.listen(maker, "before_commit", _before_commit)
+    event.listen(maker, "after_commit", _after_commit)
+    event.listen(maker, "after_soft_rollback", _after_soft_rollback)
+    return hub
+
+
+def hub_of(app: Flask) -> EventHub:
+    return app.extensions["events"]
+
+
+def subscribe(app: Flask, handler: Handler) -> None:
+    hub_of(app).subscribe(handler)
+
+
+def emit(app: Flask, *events: Event) -> None:
+    hub = app.extensions.get("events")
+    if hub is not None:
+        hub.emit(list(events))

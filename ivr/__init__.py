@@ -6,7 +6,7 @@ to free agents now) and ``ivr.routing.dispatch_due(app)`` (the scheduler's perio
 
 from flask import Flask
 
-from core.events import presence_changed
+from core.presence import on_presence_announced
 
 
 def init_app(app: Flask) -> None:
@@ -19,4 +19,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(media)
     app.register_blueprint(api_bp)
     app.extensions["ivr_routing"] = True
-    presence_changed.connect(on_presence_changed)  # agents becoming free → dispatch
+    on_presence_announced(app, on_presence_changed)  # agents becoming free → dispatch

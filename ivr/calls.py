@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from core.config import Settings
 from core.db import utcnow
+from core.events import CallArrived, publish, status_event
 from core.models import Call, Caller, CallEvent
 from core.phone import caller_number
 
@@ -48,6 +49,7 @@ def record_call(s: Session, form: Mapping[str, str], settings: Settings, purpose
         s.add(call)
         s.flush()
         add_event(s, call, "started", direction=call.direction, status=call.status)
+        publish(s, CallArrived(call_sid=call_sid))
     return call
 
 
@@ -71,6 +73,8 @@ def apply_status_callback(s: Session, form: Mapping[str, str]) -> Call | None:
     if call.status != status:
         call.status = status
         add_event(s, call, "status", status=status)
+        if (changed := status_event(call.call_sid, status, call.agent_id)) is not None:
+            publish(s, changed)
     if status in FINAL_STATUSES:
         call.ended_at = call.ended_at or utcnow()
         duration = form.get("CallDuration")

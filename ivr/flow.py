@@ -20,6 +20,7 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from core.cases import open_case
 from core.config import Settings
+from core.events import CallAnswered, CallQueued, publish
 from core.models import (
     Call,
     CallbackRequest,
@@ -264,6 +265,7 @@ def queue_option(step: Step, digits: str, speech: str) -> VoiceResponse:
     if entry is None or entry.status != QueueStatus.WAITING or not wants:
         return twiml.empty()  # back to the wait loop
     entry.status = QueueStatus.CALLBACK
+    publish(step.s, CallQueued(call_sid=entry.call.call_sid, callback=True))
     step.event("callback_requested", how="pressed" if digits else "said", speech=speech[:200] or None)
     return twiml.leave()
 
@@ -344,6 +346,7 @@ def _rejoin(step: Step, offer: Offer | None) -> VoiceResponse:
     entry.status = QueueStatus.WAITING
     entry.agent_id = None
     entry.ended_at = None
+    publish(step.s, CallQueued(call_sid=step.call.call_sid))
     step.event("rejoined", entry=entry.id)
     step.dispatch_after()
     return twiml.enqueue(step.settings, step.locale, [], step.settings.queue.name,
@@ -402,6 +405,7 @@ def connect(step: Step, offer_id: int) -> VoiceResponse:
         call.wait_s = max(0.0, (step.now - entry.joined_at).total_seconds())
         add_event(step.s, call, "connected", agent=agent.name, agent_code=agent.agent_code,
                   waited_s=round(call.wait_s))
+        publish(step.s, CallAnswered(call_sid=call.call_sid, agent_id=agent.id))
     if offer.callback is not None:
         offer.callback.status = CallbackStatus.CONNECTED
     response = VoiceResponse()
@@ -609,6 +613,7 @@ def callback_answer(step: Step, offer_id: int, answered_by: str) -> VoiceRespons
     offer.caller_call_sid = call.call_sid
     offer.status = OfferStatus.RINGING
     request.status = CallbackStatus.CONNECTED
+    publish(s, CallQueued(call_sid=call.call_sid, callback=True))
     intro = "recovery_intro" if request.reason == "abandoned" else "callback_intro"
     text = step.text(intro)
     step.event("callback_answered", callback_id=request.id, answered_by=answered_by or None, text=text)

@@ -16,10 +16,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from core.cases import open_case
 from core.config import Settings
+from core.events import CallEnded, CallQueued, publish
 from core.models import (
     Call,
     CallbackRequest,
@@ -222,6 +223,7 @@ def join(s: Session, settings: Settings, call: Call, *, skill: str | None, prior
                        priority=priority, joined_at=now, status=status)
     s.add(entry)
     s.flush()
+    publish(s, CallQueued(call_sid=call.call_sid, callback=status == QueueStatus.CALLBACK))
     return entry
 
 
@@ -250,6 +252,9 @@ def end_entry(entry: QueueEntry, status: str, now: datetime) -> None:
     call = entry.call
     if call is not None and call.wait_s is None:
         call.wait_s = max(0.0, (now - entry.joined_at).total_seconds())
+    s = object_session(entry)
+    if s is not None and status != QueueStatus.BRIDGED:  # a bridge is announced as answered
+        publish(s, CallEnded(call_sid=call.call_sid if call is not None else None))
 
 
 # -- call-backs (H9) ------------------------------------------------------------------------
@@ -281,6 +286,7 @@ def request_callback(s: Session, *, phone: str, reason: str, entry: QueueEntry |
         original_joined_at=original, requested_at=now, note=note)
     s.add(request)
     s.flush()
+    publish(s, CallQueued(call_sid=None, callback=True))
     return request, True
 
 

@@ -10,7 +10,7 @@ agent's leg (or, for a call-back, the customer's call first). When the agent ans
 after each call the agent is in ``wrap_up`` for ``routing.wrap_up_s``.
 
 Dispatch runs on enqueue, on every waitUrl fetch, on presence changes
-(``core.events.presence_changed``), when calls end, and from ``dispatch_due(app)`` (the
+(``core.presence.announce``), when calls end, and from ``dispatch_due(app)`` (the
 scheduler's periodic job).
 """
 
@@ -24,10 +24,11 @@ from urllib.parse import urlencode
 
 from flask import Flask
 from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from core.config import Settings
 from core.db import session_scope, utcnow
+from core.events import CallOffered, CallQueued, publish
 from core.models import Call, CallbackRequest, CallbackStatus, Presence, QueueEntry, QueueStatus, Role, User
 from core.presence import announce, set_presence
 from core.telephony.gateway import GatewayError, get_gateway
@@ -199,6 +200,7 @@ def _reserve(s: Session, item: queue.Item, agent: User, now: datetime) -> Offer:
         offer = Offer(kind="queue", queue_entry=entry, agent=agent, status=OfferStatus.RINGING,
                       caller_call_sid=entry.call.call_sid, created_at=now)
         add_event(s, entry.call, "offered", agent=agent.name, agent_code=agent.agent_code)
+        publish(s, CallOffered(call_sid=entry.call.call_sid, agent_id=agent.id))
     else:
         request = s.get(CallbackRequest, item.id)
         assert request is not None
@@ -208,6 +210,7 @@ def _reserve(s: Session, item: queue.Item, agent: User, now: datetime) -> Offer:
         request.last_attempt_at = now
         offer = Offer(kind="callback", callback=request, agent=agent,
                       status=OfferStatus.DIALING_CUSTOMER, created_at=now)
+        publish(s, CallOffered(call_sid=None, agent_id=agent.id))
     s.add(offer)
     s.flush()
     return offer
@@ -297,6 +300,9 @@ def back_in_line(offer: Offer) -> None:
     if entry is not None and entry.status == QueueStatus.OFFERED:
         entry.status = QueueStatus.WAITING
         entry.agent_id = None
+        s = object_session(entry)
+        if s is not None:
+            publish(s, CallQueued(call_sid=entry.call.call_sid))
 
 
 def agent_missed(s: Session, offer: Offer, now: datetime, why: str) -> None:
@@ -369,7 +375,7 @@ def dispatch_due(app: Flask) -> int:
     return dispatch(app)
 
 
-def on_presence_changed(sender: object, **_kwargs: object) -> None:
-    """``core.events.presence_changed`` receiver: an agent may have become free."""
-    if isinstance(sender, Flask) and "gateway" in sender.extensions and "ivr_routing" in sender.extensions:
-        dispatch(sender)
+def on_presence_changed(app: Flask, _user_id: int, _state: str) -> None:
+    """``core.presence.announce`` listener: an agent may have become free."""
+    if "gateway" in app.extensions and "ivr_routing" in app.extensions:
+        dispatch(app)

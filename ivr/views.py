@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session
 from twilio.twiml.voice_response import VoiceResponse
 
 from core.db import session, utcnow
-from core.events import call_status_changed
 from core.ops.caller_context import remember_locale
 from core.ops.fallback import answer_stands, connection_lost, forget_failure
+from core.ops.metrics import record_call_status
 from core.twiml import twiml_response
 from ivr import calls, flow, prompts, queue, twiml
 from ivr.calls import FINAL_STATUSES
@@ -76,8 +76,7 @@ def replayed_call_end(s: Session, app: Flask, call: Any, status: str, when: Any)
     settings = app.config["HOTLINE"]
     step = flow.Step(s=s, settings=settings, call=call, locale=prompts.locale_of(call.locale, settings), now=when)
     flow.caller_status(step, status)
-    call_sid = call.call_sid
-    step.after.append(lambda app: call_status_changed.send(app, call_sid=call_sid, status=status))
+    step.after.append(lambda _app: record_call_status(status))
     return step.after
 
 
@@ -299,8 +298,7 @@ def status():
         flow.caller_status(step, status_value)
     response = _finish(step)
     if call is not None:
-        call_status_changed.send(current_app._get_current_object(), call_sid=call.call_sid,
-                                 status=call.status)
+        record_call_status(call.status)
     return response
 
 

@@ -1,7 +1,7 @@
 """Major incidents (H26): reported to the managers at once, and in writing the next day.
 
 ``record`` stores the incident and returns it with the ids of the managers (leads and admins) it
-notifies; the view publishes ``core.events.live_update(topic="incident")`` to them after the commit.
+notifies; the view publishes a ``core.events.Notice`` (topic ``incident``) to them after the commit.
 The written report is due at the end of the next local day; until it is filed the incident shows on
 the wallboard, the reports page and every shift handover (H24).
 """
@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.config import Settings
-from core.events import live_update
+from core.events import Notice, emit
 from core.models import AuditLog, Role, User
 from reports.models import MajorIncident
 from reports.periods import to_local, to_utc
@@ -79,9 +79,8 @@ def record(s: Session, settings: Settings, user: User, title: str, description: 
 
 def notify(app: Flask, settings: Settings, incident: MajorIncident, now: datetime) -> None:
     """Tell the managers now (after the commit): the console pushes it to their open pages."""
-    payload = {**as_dict(settings, incident, now), "audience": {"users": incident.notified,
-                                                                 "roles": list(MANAGER_ROLES)}}
-    live_update.send(app, topic="incident", payload=payload)
+    emit(app, Notice(topic="incident", payload=as_dict(settings, incident, now),
+                     users=tuple(incident.notified or ()), roles=tuple(MANAGER_ROLES)))
 
 
 def file_report(s: Session, incident: MajorIncident, user: User, text: str, now: datetime) -> None:

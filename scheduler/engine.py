@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session
 from core.clock import local_label
 from core.config import Settings
 from core.db import session_scope, utcnow
+from core.events import Notice, emit
 from core.telephony.gateway import GatewayError, get_gateway
 from scheduler import campaigns as svc
 from scheduler import lease as leases
@@ -685,9 +686,4 @@ def reconcile(app: Flask) -> int:
 
 
 def _publish(app: Flask, topic: str, payload: dict[str, Any]) -> None:
-    try:
-        from core.events import live_update
-
-        live_update.send(app, topic=topic, payload=payload)
-    except Exception:  # noqa: BLE001 - the console is optional
-        log.debug("live_update failed", exc_info=True)
+    emit(app, Notice(topic=topic, payload=payload))

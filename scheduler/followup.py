@@ -35,6 +35,7 @@ from core.cases import open_case
 from core.clock import local_label
 from core.config import Settings
 from core.db import session_scope, utcnow
+from core.events import AlertRaised, emit
 from core.models import Case, CaseKind, CaseStatus
 from core.phone import InvalidNumber
 from scheduler import script as scripts
@@ -395,17 +396,8 @@ def _local_date_key() -> str:
 
 
 def _publish_alert(app: Flask, payload: dict[str, Any]) -> None:
-    try:
-        if payload.pop("console", False):
-            from agent_console.live import to_leads
-
-            to_leads(app, "alert", payload)
-            return
-    except Exception:  # noqa: BLE001
-        log.debug("console push failed", exc_info=True)
-    from core.events import live_update
-
-    live_update.send(app, topic="alert", payload=payload)
+    payload.pop("console", None)
+    emit(app, AlertRaised(payload=payload))
 
 
 def alerts(s: Session, limit: int = 100) -> list[dict[str, Any]]:

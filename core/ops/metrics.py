@@ -11,8 +11,8 @@ Two kinds:
   worker or machine is scraped.
 
 Other parts call the small hooks ``record_job_lag(job, seconds)`` and
-``observe_queue_wait(seconds, outcome)``; webhook latency and call statuses need nothing
-from them (request hooks and the ``call_status_changed`` signal).
+``observe_queue_wait(seconds, outcome)`` and ``record_call_status(status)``; webhook latency
+needs nothing from them (request hooks).
 """
 
 from __future__ import annotations
@@ -35,8 +35,6 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select
-
-from core.events import call_status_changed
 
 LATENCY_BUCKETS = (0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15)
 WAIT_BUCKETS = (5, 10, 20, 30, 60, 90, 120, 180, 300, 600, 1200, 1800, 3600)
@@ -114,9 +112,9 @@ def _after(response: Response) -> Response:
     return response
 
 
-def _on_call_status(_sender: Any, **kwargs: Any) -> None:
-    status = str(kwargs.get("status") or "unknown")[:20]
-    CALL_STATUS.labels(status=status).inc()
+def record_call_status(status: str | None) -> None:
+    """A status callback brought a call leg's status (``/ivr/status``, or replayed from the spool)."""
+    CALL_STATUS.labels(status=str(status or "unknown")[:20]).inc()
 
 
 # -- database-backed gauges ------------------------------------------------------------------
@@ -235,4 +233,3 @@ def init_app(app: Flask) -> None:
     app.after_request(_after)
     app.extensions["ops_registry"] = _registry(app)
     app.add_url_rule("/metrics", "ops_metrics", metrics_view, methods=["GET"])
-    call_status_changed.connect(_on_call_status)  # blinker keeps one connection per receiver

@@ -1,8 +1,9 @@
-"""PostgreSQL LISTEN/NOTIFY broker: every web process sees every live update.
+"""PostgreSQL LISTEN for domain events: every web process hears every committed batch.
 
-``publish`` runs ``SELECT pg_notify('hotline_live', <json>)`` on the app's engine (committed at
-once); one daemon thread per process holds a psycopg 3 connection with ``LISTEN hotline_live``
-and fans each notification out to the local streams. The thread reconnects after errors.
+Publishing needs nothing here: a commit that carries events runs ``SELECT pg_notify(...)`` in
+its own transaction (``core.events``). One daemon thread per process holds a psycopg 3
+connection with ``LISTEN hotline_events`` and hands each batch to the process's subscribers.
+The thread reconnects after errors.
 """
 
 from __future__ import annotations
@@ -10,13 +11,13 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 
 import psycopg
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
-from agent_console.broker import LocalBroker, Message
+from core.events import CHANNEL, Event, from_payload
 
-CHANNEL = "hotline_live"
 log = logging.getLogger(__name__)
 
 
@@ -24,11 +25,10 @@ def libpq_url(engine: Engine) -> str:
     return engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-class PostgresBroker(LocalBroker):
-    def __init__(self, engine: Engine, poll_s: float = 0.5):
-        super().__init__()
-        self._engine = engine
+class Listener:
+    def __init__(self, engine: Engine, deliver: Callable[[list[Event]], None], poll_s: float = 0.5):
         self._conninfo = libpq_url(engine)
+        self._deliver = deliver
         self._poll_s = poll_s
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -36,14 +36,9 @@ class PostgresBroker(LocalBroker):
 
     def start(self) -> None:
         if self._thread is None:
-            self._thread = threading.Thread(target=self._listen_forever, name="hotline-live-listen",
+            self._thread = threading.Thread(target=self._listen_forever, name="hotline-events-listen",
                                             daemon=True)
             self._thread.start()
-
-    def publish(self, message: Message) -> None:
-        with self._engine.begin() as connection:
-            connection.execute(text("SELECT pg_notify(:channel, :payload)"),
-                               {"channel": CHANNEL, "payload": message.to_wire()})
 
     def _listen_forever(self) -> None:
         while not self._stop.is_set():
@@ -58,19 +53,15 @@ class PostgresBroker(LocalBroker):
                 self.listening.clear()
                 if self._stop.is_set():
                     break
-                log.warning("live updates: LISTEN connection lost (%s); reconnecting", exc)
+                log.warning("events: LISTEN connection lost (%s); reconnecting", exc)
                 time.sleep(1.0)
 
     def _on_notify(self, payload: str) -> None:
-        try:
-            message = Message.from_wire(payload)
-        except (ValueError, KeyError, TypeError):
-            log.warning("live updates: ignored a malformed notification")
-            return
-        self.deliver(message)
+        batch = from_payload(payload)
+        if batch:
+            self._deliver(batch)
 
     def close(self) -> None:
         self._stop.set()
-        super().close()
         if self._thread is not None:
             self._thread.join(timeout=self._poll_s * 4 + 1)
