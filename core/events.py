@@ -26,7 +26,7 @@ from sqlalchemy import Engine, event, text
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 log = logging.getLogger(__name__)
-CHANNEL = "hotline_events"
+CHANNEL = "hotline_live"
 MAX_NOTIFY_BYTES = 7800  # PostgreSQL refuses NOTIFY payloads of 8000 bytes or more
 PENDING = "hotline_pending_events"
 HUB = "hotline_event_hub"

@@ -2,7 +2,7 @@
 
 Publishing needs nothing here: a commit that carries events runs ``SELECT pg_notify(...)`` in
 its own transaction (``core.events``). One daemon thread per process holds a psycopg 3
-connection with ``LISTEN hotline_events`` and hands each batch to the process's subscribers.
+connection with ``LISTEN hotline_live`` and hands each batch to the process's subscribers.
 The thread reconnects after errors.
 """
 

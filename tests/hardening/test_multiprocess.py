@@ -1,7 +1,8 @@
 """Several processes on PostgreSQL — gunicorn with 2 workers serves a signed call
 flow (requests spread over both workers: each one a new connection), the state each worker
-writes is what the next one reads, and a live console update published by a worker reaches a
-subscriber in another process (PostgreSQL LISTEN/NOTIFY, not process memory).
+writes is what the next one reads, and a domain event committed by a worker reaches a console
+in another process, which turns it into a page update (PostgreSQL LISTEN/NOTIFY, not process
+memory).
 
 Marked ``postgres``; skipped without the server, a failure with CI=true.
 """
@@ -129,16 +130,23 @@ def test_signed_call_flow_across_two_workers(served):
 
 
 def test_live_update_from_a_worker_reaches_another_process(served):
-    """The console's PostgreSQL broker in this test process hears what a gunicorn worker publishes."""
-    from agent_console.broker_pg import PostgresBroker
-    from core.db import make_engine
+    """A console app in this test process hears the presence change a gunicorn worker commits and
+    shows it on a lead's page (the ``agents`` view) and on the agent's desk."""
+    from agent_console.live import get_broker
+    from app import create_app
+    from bench._harness import stop_app
+    from core import events
+    from core.db import session_scope
+    from core.models import User
 
-    engine = make_engine(served["database"].url)
-    broker = PostgresBroker(engine, poll_s=0.2)
-    broker.start()
+    app = create_app(environ={"HOTLINE_CONFIG": str(served["tmp"] / "hotline.yaml")})
     try:
-        assert broker.listening.wait(15), "LISTEN did not start"
-        subscription = broker.subscribe(user_id=10**6, role="lead")
+        with session_scope(app) as s:
+            lead_id = s.scalar(select(User.id).where(User.name == "mp-lead"))
+            agent_id = s.scalar(select(User.id).where(User.name == "mp-agent"))
+        assert events.hub_of(app).listener.listening.wait(15), "LISTEN did not start"
+        subscription = get_broker(app).subscribe(user_id=lead_id, role="lead")
+        desk = get_broker(app).subscribe(user_id=agent_id, role="agent")
         response = requests.post(served["base"] + "/api/agents/me/presence", json={"state": "away"}, timeout=30,
                                  headers={"Authorization": f"Bearer {served['agent_token']}", "Connection": "close"})
         assert response.status_code == 200, response.text
@@ -148,12 +156,15 @@ def test_live_update_from_a_worker_reaches_another_process(served):
             message = subscription.get(timeout=0.5)
             if message is not None:
                 topics.append(message.topic)
-                if message.topic in ("agents", "desk", "queue"):
+                if message.topic == "agents":
                     break
-        assert set(topics) & {"agents", "desk", "queue"}, topics
+        assert "agents" in topics, topics
+        assert any(a["name"] == "mp-agent" and a["presence"] == "away" for a in message.payload["agents"]), \
+            message.payload
+        state = desk.get(timeout=10)
+        assert state is not None and state.topic == "desk" and state.payload["presence"]["state"] == "away"
     finally:
-        broker.close()
-        engine.dispose()
+        stop_app(app)
 
 
 def test_separate_scheduler_process_is_the_leader_seen_by_the_web_workers(served):

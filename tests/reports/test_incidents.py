@@ -3,12 +3,12 @@ and the incident shows (wallboard, handover) until the report is filed."""
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 from sqlalchemy import select
 
-from core import clock
-from core.events import live_update
+from core import clock, events
 from core.models import AuditLog, User
 from reports import handover, incidents, wallboard
 from reports.models import MajorIncident
@@ -30,18 +30,17 @@ def test_recording_notifies_managers_at_once(client, app, db, make_user):
     make_user("alice")
     heard = []
 
-    def receiver(sender, topic="", payload=None, **_):
-        if topic == "incident":
-            heard.append(payload)
+    def receiver(batch):
+        heard.extend(e for e in batch if isinstance(e, events.Notice) and e.topic == "incident")
 
-    live_update.connect(receiver)
-    try:
-        token = login(client, "lin")
-        response = client.post("/console/incidents", data={
-            "csrf_token": token, "title": "地下车库水浸", "description": "B2 层积水约 20 厘米,已通知工程部。",
-            "occurred_at": "2026-11-20T13:40"})
-    finally:
-        live_update.disconnect(receiver)
+    events.subscribe(app, receiver)
+    token = login(client, "lin")
+    response = client.post("/console/incidents", data={
+        "csrf_token": token, "title": "地下车库水浸", "description": "B2 层积水约 20 厘米,已通知工程部。",
+        "occurred_at": "2026-11-20T13:40"})
+    deadline = time.monotonic() + 10  # delivered by the LISTEN thread on PostgreSQL
+    while not heard and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert response.status_code == 302
     incident = db.scalar(select(MajorIncident))
     managers = {u.id for u in db.scalars(select(User).where(User.role.in_(("lead", "admin"))))}
@@ -49,9 +48,9 @@ def test_recording_notifies_managers_at_once(client, app, db, make_user):
     assert incident.occurred_at == local(13, 40) and incident.recorded_at == local(14, 0)
     assert incident.report_due_at == local(0, 0, day=DAY + timedelta(days=2))
     assert len(heard) == 1
-    assert heard[0]["title"] == "地下车库水浸" and heard[0]["report_due_at"] == "2026-11-22 00:00"
-    assert set(heard[0]["audience"]["roles"]) == {"lead", "admin"}
-    assert set(heard[0]["audience"]["users"]) == managers
+    assert heard[0].payload["title"] == "地下车库水浸" and heard[0].payload["report_due_at"] == "2026-11-22 00:00"
+    assert set(heard[0].roles) == {"lead", "admin"}
+    assert set(heard[0].users) == managers
     assert db.scalar(select(AuditLog.action).where(AuditLog.target == f"incident:{incident.id}")) == "incident_recorded"
     page = client.get(f"/console/incidents/{incident.id}").get_data(as_text=True)
     assert "B2 层积水" in page and "2026-11-22 00:00" in page
