@@ -1,7 +1,7 @@
 """The wallboard in a real browser: the service level turns green / amber / red as it crosses
 the configured thresholds, the per-agent table updates live, a lead who is signed in but not
 taking calls is not counted as an agent, and the hourly trend is drawn. Rows are written the
-way the webhooks write them; the console's ORM watcher pushes the change over SSE."""
+way the webhooks write them, with the events they publish; the console pushes the change over SSE."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ import pytest
 from sqlalchemy import select
 
 from core.db import session_scope, utcnow
+from core.events import CallAnswered, CallEnded, publish
 from core.models import Call, User
+from core.presence import set_presence
 from core.users import create_user
 from tests.browser import LiveServer, screenshot, sign_in
 
@@ -34,6 +36,7 @@ def answered_call(live: LiveServer, sid: str, agent: str, wait_s: float, talk_s:
         s.add(Call(call_sid=sid, purpose="caller", status="completed", from_number="+8613800000001",
                    started_at=now - timedelta(seconds=wait_s + talk_s + 15), answered_at=now - timedelta(seconds=talk_s),
                    ended_at=now, wait_s=wait_s, duration_s=talk_s, agent_id=agent_id))
+        publish(s, CallEnded(call_sid=sid, agent_id=agent_id))
 
 
 def colour(page: Any, expected: str) -> None:
@@ -75,9 +78,10 @@ def test_service_level_colours_and_the_per_agent_table_update_live(board_live, b
     # The agent goes busy on a live call: state, time in state and call time appear and tick.
     with session_scope(live.app) as s:
         me = s.scalar(select(User).where(User.name == "alice"))
-        me.presence, me.presence_since = "busy", utcnow()
+        set_presence(s, me, "busy")
         s.add(Call(call_sid="CA6", purpose="caller", status="in-progress", started_at=utcnow() - timedelta(seconds=30),
                    answered_at=utcnow(), wait_s=4, agent_id=me.id))
+        publish(s, CallAnswered(call_sid="CA6", agent_id=me.id))
     page.wait_for_selector("#wb-agents tr[data-agent=alice][data-state=busy]")
     first = page.inner_text("#wb-agents tr[data-agent=alice] [data-col=call]")
     assert first != "—"
