@@ -9,14 +9,14 @@ import logging
 
 from flask import Blueprint, current_app, request
 from sqlalchemy.exc import IntegrityError
-from twilio.twiml.voice_response import VoiceResponse
 
 from agent_console import lookups, transcripts, transfer
 from core.db import session, utcnow
 from core.events import publish, status_event
 from core.models import Call, CallEvent, Presence, User
 from core.presence import announce, set_presence
-from core.twiml import twiml_response
+from core.twiml import absolute_url, empty, hangup, twiml_response
+from core.webhooks import arg_int, form_text, safe_webhook
 
 bp = Blueprint("console_ivr", __name__, url_prefix="/ivr")
 log = logging.getLogger(__name__)
@@ -24,15 +24,20 @@ FINAL = lookups.FINAL
 
 
 def _empty():
-    return twiml_response(VoiceResponse())
+    return twiml_response(empty())
+
+
+#: Events (transcripts, the lead's leg's status) that fail are answered ``<Response/>``, never a 500.
+quiet = safe_webhook(_empty)
 
 
 def _int_arg(name: str) -> int | None:
-    raw = request.args.get(name, "")
-    return int(raw) if raw.isdigit() and len(raw) < 10 else None
+    """An id from our own URL (``lead``, ``agent``), None when missing or odd."""
+    return arg_int(name) or None
 
 
 @bp.post("/transcription")
+@quiet
 def transcription():
     """``<Start><Transcription statusCallbackUrl=…>`` events (Twilio's documentation)."""
     app = current_app._get_current_object()
@@ -54,7 +59,7 @@ def transcription():
 
 
 def _caller_call():
-    return lookups.call_by_sid(session(), (request.form.get("CallSid") or "").strip()[:64])
+    return lookups.call_by_sid(session(), form_text("CallSid", 64))
 
 
 @bp.post("/transfer/manager")
@@ -71,17 +76,18 @@ def transfer_manager():
     s.commit()
     return twiml_response(transfer.transfer_twiml(
         settings, locale, lead.endpoint,
-        action=transfer.url(settings, "/ivr/transfer/manager/done", lead=lead.id, agent=agent_id),
-        status=transfer.url(settings, "/ivr/transfer/manager/status", lead=lead.id, parent=call.call_sid),
-        transcription=f"{settings.public_url}/ivr/transcription",
+        action=absolute_url(settings, "/ivr/transfer/manager/done", lead=lead.id, agent=agent_id),
+        status=absolute_url(settings, "/ivr/transfer/manager/status", lead=lead.id, parent=call.call_sid),
+        transcription=absolute_url(settings, "/ivr/transcription"),
         timeout_s=settings.routing.agent_answer_timeout_s))
 
 
 @bp.post("/transfer/manager/status")
+@quiet
 def transfer_status():
     """Status callbacks of the lead's leg: the lead's desk rings, shows the call, ends it."""
     s = session()
-    sid = (request.form.get("CallSid") or "").strip()[:64]
+    sid = form_text("CallSid", 64)
     status = (request.form.get("CallStatus") or "").strip()
     lead_id = _int_arg("lead")
     parent = (request.form.get("ParentCallSid") or request.args.get("parent") or "").strip()[:64]
@@ -117,7 +123,7 @@ def transfer_done():
     settings = app.config["HOTLINE"]
     s = session()
     call, lead_id, agent_id = _caller_call(), _int_arg("lead"), _int_arg("agent")
-    dial_status = (request.form.get("DialCallStatus") or "").strip()[:20]
+    dial_status = form_text("DialCallStatus", 20)
     lead = s.get(User, lead_id) if lead_id else None
     locale = (call.locale if call else None) or settings.company.default_locale
     answered = dial_status in ("completed", "answered")
@@ -137,7 +143,5 @@ def transfer_done():
     if new_state and lead is not None:
         announce(app, lead.id, new_state)
     if answered:
-        response = VoiceResponse()
-        response.hangup()
-        return twiml_response(response)
+        return twiml_response(hangup())
     return twiml_response(transfer.fallback_twiml(settings, locale))

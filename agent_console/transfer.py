@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
 
 from flask import Flask
 from sqlalchemy import select
@@ -38,11 +37,8 @@ from core.models import (
 )
 from core.presence import announce, set_presence
 from core.telephony.gateway import GatewayError, get_gateway
-
-HOLD = {"zh-CN": "请您稍等并不要挂断电话。", "en": "Please hold and do not hang up."}  # H11
-NO_LEAD = {"zh-CN": "很抱歉,管理人员暂时无法接听。我们已经记录您的来电,管理人员会尽快给您回电。谢谢,再见。",
-           "en": "Sorry, a manager cannot take your call right now. We have noted your call and a manager "
-                 "will call you back soon. Thank you, goodbye."}
+from core.twiml import absolute_url, say
+from ivr import prompts
 
 
 class TransferError(ValueError):
@@ -58,10 +54,6 @@ class Outcome:
 
     def as_dict(self) -> dict[str, Any]:
         return {"outcome": self.outcome, "lead": self.lead, "case_ref": self.case_ref, "say": self.say}
-
-
-def url(settings: Settings, path: str, **params: object) -> str:
-    return f"{settings.public_url}{path}?{urlencode({k: v for k, v in params.items() if v is not None})}"
 
 
 def s7_line(locale: str, transfer: bool) -> str | None:
@@ -136,8 +128,8 @@ def request_manager(app: Flask, user_id: int) -> Outcome:
         call_sid, lead_id, lead_name = call.call_sid, lead.id, lead.display_name or lead.name
     announce(app, lead_id, Presence.BUSY)
     try:
-        get_gateway(app).redirect_call(call_sid, url(settings, "/ivr/transfer/manager", lead=lead_id,
-                                                     agent=user_id))
+        get_gateway(app).redirect_call(call_sid, absolute_url(settings, "/ivr/transfer/manager", lead=lead_id,
+                                                              agent=user_id))
     except GatewayError as exc:
         with session_scope(app) as s:
             lead = s.get(User, lead_id)
@@ -157,13 +149,11 @@ def request_manager(app: Flask, user_id: int) -> Outcome:
 def transfer_twiml(settings: Settings, locale: str, endpoint: str, *, action: str, status: str,
                    transcription: str, timeout_s: int) -> VoiceResponse:
     """«请您稍等并不要挂断电话», the live transcript for the lead, then ring the lead."""
-    voice = settings.voices[locale]
     response = VoiceResponse()
-    kwargs = {"language": voice.say_language, **({"voice": voice.say_voice} if voice.say_voice else {})}
-    response.say(HOLD[locale], **kwargs)
+    say(response, prompts.text(settings, "manager_hold", locale), settings, locale)
     start = Start()
     start.transcription(status_callback_url=transcription, track="both_tracks",
-                        language_code=voice.gather_language)
+                        language_code=settings.voices[locale].gather_language)
     response.append(start)
     dial = Dial(action=action, method="POST", timeout=timeout_s)
     events = "initiated ringing answered completed"
@@ -178,9 +168,7 @@ def transfer_twiml(settings: Settings, locale: str, endpoint: str, *, action: st
 
 
 def fallback_twiml(settings: Settings, locale: str) -> VoiceResponse:
-    voice = settings.voices[locale]
     response = VoiceResponse()
-    kwargs = {"language": voice.say_language, **({"voice": voice.say_voice} if voice.say_voice else {})}
-    response.say(NO_LEAD[locale], **kwargs)
+    say(response, prompts.text(settings, "manager_unavailable", locale), settings, locale)
     response.hangup()
     return response

@@ -122,8 +122,6 @@ class HoursSettings(_Section):
     timezone: str = "Asia/Shanghai"
     # H4: one site answers 9:30-17:50; "00:00-24:00" means always open.
     open: str = "09:30-17:50"
-    # H4: the phone service runs 12 hours a day (reported against in service-level figures).
-    service_day_hours: float = Field(12, gt=0, le=24)
     open_weekdays: list[int] = Field(default_factory=lambda: [0, 1, 2, 3, 4, 5, 6])
     closed_dates: list[date] = Field(default_factory=list)
 
@@ -173,7 +171,6 @@ class QueueSettings(_Section):
     reassure_every_s: float = Field(30, gt=0, le=600)  # H3: reassure every 30 seconds
     max_size: int = Field(100, ge=1, le=5000)  # Twilio: default 1000 (older pages 100), max 5000
     short_abandon_s: float = Field(10, ge=0)  # hang-ups after longer waits get a recovery call-back
-    hold_audio_url: str | None = None  # optional WAV served by the app between reassurances
     default_handle_s: float = Field(180, gt=0)  # expected handle time before there is history (H7)
     callback_offer: bool = True  # H9: offer a call-back while waiting
     # A WAV file the app serves at /media/hold.wav and plays between reassurances (its real
@@ -224,7 +221,6 @@ class CaseSettings(_Section):
 class FollowUpSettings(_Section):
     repair_callback_delay_days: int = Field(1, ge=0)  # H16: the day after the work order returns
     repair_callback_rate_target: float = Field(0.95, ge=0, le=1)  # H16: at least 95 %
-    survey_every_months: int = Field(6, ge=1)  # H18: half-yearly surveys
     survey_return_target: float = Field(0.70, ge=0, le=1)  # H18: return rate at least 70 %
     # H19: answers that count as satisfied.
     satisfied_answers: list[str] = Field(default_factory=lambda: ["很满意", "满意", "基本满意"])
@@ -498,6 +494,15 @@ def load_settings(environ: dict[str, str] | None = None,
         raise ConfigError(_describe(exc)) from None
 
 
+#: Settings that did nothing and were removed: a config file that still sets one is told what
+#: to do instead (the file is refused like any unknown setting, so nothing is silently ignored).
+RETIRED_SETTINGS: dict[str, str] = {
+    "hours.service_day_hours": "removed: the service day is hours.open",
+    "queue.hold_audio_url": "removed: use queue.hold_audio_file (the app serves it and knows its length)",
+    "followup.survey_every_months": "removed: survey campaigns are started by a lead, not on a timer",
+}
+
+
 def _describe(exc: ValidationError) -> str:
     error = exc.errors()[0]
     dotted = ".".join(str(p) for p in error["loc"]) or "config"
@@ -505,7 +510,7 @@ def _describe(exc: ValidationError) -> str:
     label = f"{dotted} ({env_name})" if env_name else dotted
     message = error["msg"]
     if error["type"] == "extra_forbidden":
-        message = "unknown setting"
+        message = RETIRED_SETTINGS.get(dotted, "unknown setting")
     message = message.removeprefix("Value error, ")
     value = error.get("input")
     shown = f" (got {value!r})" if isinstance(value, str | int | float) and error["type"] != "missing" else ""

@@ -6,11 +6,15 @@ to free agents now) and ``ivr.routing.dispatch_due(app)`` (the scheduler's perio
 
 from flask import Flask
 
+from core.ops.fallback import WORDING
 from core.presence import on_presence_announced
 
 
 def init_app(app: Flask) -> None:
-    from ivr import models  # noqa: F401 - the Offer model
+    from ivr import (
+        models,  # noqa: F401 - the Offer model
+        prompts,
+    )
     from ivr.api import bp as api_bp
     from ivr.routing import on_presence_changed
     from ivr.views import bp, media
@@ -19,4 +23,5 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(media)
     app.register_blueprint(api_bp)
     app.extensions["ivr_routing"] = True
+    app.extensions[WORDING] = prompts.text  # the outage fallback speaks the library's lines too
     on_presence_announced(app, on_presence_changed)  # agents becoming free → dispatch

@@ -8,7 +8,7 @@ Each function takes a ``Step`` (session, settings, the Call, its locale, now) an
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
@@ -33,6 +33,7 @@ from core.models import (
 )
 from core.phone import InvalidNumber, mask, to_e164
 from core.telephony.gateway import GatewayError, get_gateway
+from core.twiml import absolute_url
 from ivr import hours, prompts, queue, routing, twiml
 from ivr.calls import FINAL_STATUSES, add_event
 from ivr.models import Offer, OfferStatus
@@ -56,7 +57,7 @@ class Step:
     after: list[Callable[[Flask], None]] = field(default_factory=list)
 
     def url(self, path: str, **params: object) -> str:
-        return routing.url(self.settings, path, **params)
+        return absolute_url(self.settings, path, **params)
 
     def text(self, prompt_id: str, **context: object) -> str:
         return prompts.text(self.settings, prompt_id, self.locale, **context)
@@ -522,7 +523,7 @@ def callback_offer(step: Step, entry: QueueEntry) -> VoiceResponse:
         return twiml.say_and_hangup(step.settings, step.locale,
                                     [step.text("callback_exists"), step.text("closing")])
     confirm = step.url("/ivr/callback/confirm", cb=request.id)
-    return twiml.ask_digits(step.settings, step.locale, [step.text("callback_confirm", last4=phone[-4:])],
+    return twiml.ask_digits(step.settings, step.locale, [step.text("callback_confirm", last_digits=phone[-4:])],
                             action=confirm, no_input_url=step.url("/ivr/callback/confirm", cb=request.id,
                                                                   silent=1))
 
@@ -691,13 +692,3 @@ def caller_status(step: Step, status: str) -> None:
     entry = queue.active_entry(step.s, step.call)
     _caller_hung_up(step, entry)
     step.dispatch_after()  # a call ended: someone may be free now
-
-
-def as_int(form: Mapping[str, str], key: str, default: int = 0, lo: int = 0, hi: int = 10**9) -> int:
-    """A bounded integer from a Twilio parameter (odd, missing or huge values → default/bounds)."""
-    raw = (form.get(key) or "").strip()[:20]
-    try:
-        value = int(float(raw))
-    except (ValueError, OverflowError):
-        return default
-    return min(hi, max(lo, value))

@@ -1,10 +1,11 @@
-"""Every text a caller (or an agent's whisper) hears, in one place.
+"""What a caller (or an agent's whisper) hears, asked of the scripted-response library.
 
-Prompts the scripted-response library holds (``greeting`` H1, ``apology_opener`` H2,
-``reassurance`` H3, ``callback_offer`` H9, ``after_hours`` H4, ``closing`` H10,
-``manager_transfer`` H11, ``menu``) come from ``scripts_library.service.get_prompt``; when the
-library is not installed or lacks an entry, the handbook's wording below is used. The IVR's
-own short lines (reprompts, confirmations…) live only here. Views never hold texts.
+Every line is a library prompt (``scripts_library/data/<locale>/prompts_*.yaml``): the
+handbook's (``greeting`` H1, ``apology_opener`` H2, ``reassurance`` H3, ``callback_offer`` H9,
+``after_hours`` H4, ``closing`` H10, ``manager_transfer`` H11, ``menu``) and the IVR's own
+(``prompts_ivr.yaml``: reprompts, confirmations, call-backs, whispers, the outage hold line),
+read with ``scripts_library.service.get_prompt`` — so a lead edits them in one place. Views
+never hold texts. Also here: recognising spoken menu answers and call-back requests.
 """
 
 from __future__ import annotations
@@ -17,114 +18,18 @@ from typing import Any
 from rapidfuzz import fuzz
 
 from core.config import Settings
+from core.ops.fallback import LAST_RESORT
 
 LOCALES = ("zh-CN", "en")
 
-# Handbook wording (docs/handbook.md) for the library's prompts, and the IVR's own lines.
-DEFAULTS: dict[str, dict[str, str]] = {
-    "zh-CN": {
-        "greeting": "您好!{company}{department},请问有什么可以帮到你?",  # H1
-        "apology_opener": "非常抱歉,今天咨询的客户比较多,非常感谢您的耐心等候,请问有什么可以帮到您?",  # H2
-        "reassurance": "感谢您的耐心等候,您目前排在第{position}位,预计等待{wait_minutes}分钟。",  # H3
-        "callback_offer": "如需回电,请按1或说“回电”,轮到您时我们会给您回电,排队位置为您保留。",  # H9
-        "after_hours": "您好!{company}{department}的服务时间是每天{open_hours},现在是非工作时间。"
-                       "请在提示音后留言,留下您的姓名和联系电话,我们会在下一班次尽快与您联系。",  # H4
-        "closing": "谢谢,再见!",  # H10
-        "manager_transfer": "请您稍等并不要挂断电话,我现在将您的电话转给管理人员。",  # H11
-        "menu": "报修请按1,投诉请按2,咨询请按3,缴费请按4,紧急情况请按0。For English, press 9。"
-                "您也可以直接说出您的需要。",
-        # The IVR's own lines.
-        "reassurance_plain": "感谢您的耐心等候,您目前排在第{position}位,预计等待{wait_minutes}分钟。",  # H3
-        "connecting_now": "感谢您的耐心等候,客服人员现在有空,正在为您接通,请稍候。",  # H3, no wait left
-        "menu_reprompt": "对不起,没有听清您的选择。",
-        "menu_to_agent": "正在为您转接客服人员,请稍候。",
-        "emergency_numbers": "如有人身危险,请立即拨打:{numbers}。",  # H5
-        "emergency_queue": "您的紧急来电将被优先处理,请不要挂机。",  # H5
-        "enqueue": "正在为您转接客服,请稍候。",
-        "connecting": "正在为您接通{agent_code}号客服。",
-        "no_agents": "非常抱歉,目前没有客服人员在线。需要我们回电请按1;或在提示音后留言。",
-        "overflow": "非常抱歉,目前来电较多,线路已满。请在提示音后留言,我们会尽快回复您。",
-        "leave_message": "请在提示音后留言,留言完毕请按井号键。",
-        "message_saved": "您的留言已记录,我们会尽快与您联系。",
-        "error": "非常抱歉,系统暂时无法为您接通。",
-        "callback_confirm": "我们将回电到尾号{last4}的号码。确认请按1,使用其他号码请按2。",
-        "callback_enter_number": "请输入回电号码,以井号键结束。",
-        "callback_bad_number": "对不起,号码无效。",
-        "callback_saved": "好的,轮到您时我们会给您回电,您的排队位置会为您保留。",
-        "callback_exists": "您已有一个回电请求,轮到您时我们会给您回电。",
-        "callback_intro": "您好!我是{company}的客服专员。您之前来电排队等候,现在为您回电,"
-                          "正在为您接通客服,请不要挂断。",  # H20
-        "recovery_intro": "您好!我是{company}的客服专员。您刚才来电未能接通,现在为您回电,请不要挂断。",  # H20
-        "agent_whisper": "{option}来电,已等待{wait_s}秒。",
-        "agent_whisper_callback": "回电客户,{option},最初来电已等待{wait_s}秒。",
-        "agent_apology_hint": "请先致歉:{apology}",  # H2
-        "agent_caller_gone": "来电者已挂断,通话结束。",
-        "option.repair": "报修",
-        "option.complaint": "投诉",
-        "option.inquiry": "咨询",
-        "option.fees": "缴费",
-        "option.emergency": "紧急",
-    },
-    "en": {
-        "greeting": "Hello, {company} {department}. How can I help you?",  # H1
-        "apology_opener": "We are very sorry, we have many callers today. Thank you very much for "
-                          "your patience. How can I help you?",  # H2
-        "reassurance": "Thank you for waiting. You are number {position} in line; the expected "
-                       "wait is about {wait_minutes} minutes.",  # H3
-        "callback_offer": "To be called back when it is your turn, press 1 or say call me back. "
-                          "You keep your place in line.",  # H9
-        "after_hours": "Hello, {company} {department}. Our phone service is open {open_hours} every "
-                       "day, and we are closed now. Please leave your name and number after the tone; "
-                       "the next shift will call you back.",  # H4
-        "closing": "Thank you, goodbye.",  # H10
-        "manager_transfer": "Please hold and do not hang up; I am transferring you to a manager.",  # H11
-        "menu": "For repairs press 1, complaints press 2, inquiries press 3, fees press 4, "
-                "emergencies press 0. 中文服务请按9。You can also just say what you need.",
-        "reassurance_plain": "Thank you for waiting. You are number {position} in line; the expected "
-                             "wait is about {wait_minutes} minutes.",  # H3
-        "connecting_now": "Thank you for waiting. An agent is free and we are connecting you now.",  # H3
-        "menu_reprompt": "Sorry, I did not catch your choice.",
-        "menu_to_agent": "Connecting you to an agent, please hold.",
-        "emergency_numbers": "If anyone is in danger, call now: {numbers}.",  # H5
-        "emergency_queue": "Your urgent call will be answered first. Please stay on the line.",  # H5
-        "enqueue": "Connecting you to an agent, please hold.",
-        "connecting": "Connecting you to agent {agent_code}.",
-        "no_agents": "We are sorry, no agent is available right now. Press 1 to be called back, "
-                     "or leave a message after the tone.",
-        "overflow": "We are sorry, all our lines are busy. Please leave a message after the tone "
-                    "and we will call you back.",
-        "leave_message": "Please leave a message after the tone, then press the pound key.",
-        "message_saved": "Your message has been saved. We will call you back soon.",
-        "error": "We are sorry, we cannot connect your call right now.",
-        "callback_confirm": "We will call you back on the number ending in {last4}. Press 1 to "
-                            "confirm, or 2 to enter another number.",
-        "callback_enter_number": "Please enter the number to call back, then press the pound key.",
-        "callback_bad_number": "Sorry, that number is not valid.",
-        "callback_saved": "Thank you. We will call you back when it is your turn; you keep your "
-                          "place in line.",
-        "callback_exists": "You already have a call-back request; we will call you when it is your turn.",
-        "callback_intro": "Hello, this is {company} customer service returning your call. You were "
-                          "waiting in line; we are connecting you to an agent now, please hold.",  # H20
-        "recovery_intro": "Hello, this is {company} customer service. Your call did not get through "
-                          "earlier, so we are calling you back. Please hold.",  # H20
-        "agent_whisper": "{option} call, waited {wait_s} seconds.",
-        "agent_whisper_callback": "Call-back, {option}, first called {wait_s} seconds ago.",
-        "agent_apology_hint": "Open with the apology: {apology}",  # H2
-        "agent_caller_gone": "The caller hung up. Ending the call.",
-        "option.repair": "Repair",
-        "option.complaint": "Complaint",
-        "option.inquiry": "Inquiry",
-        "option.fees": "Fees",
-        "option.emergency": "Emergency",
-    },
+#: The menu options' names (the agent's whisper, the call card, reports): labels, not lines.
+OPTION_LABELS: dict[str, dict[str, str]] = {
+    "zh-CN": {"repair": "报修", "complaint": "投诉", "inquiry": "咨询", "fees": "缴费", "emergency": "紧急"},
+    "en": {"repair": "Repair", "complaint": "Complaint", "inquiry": "Inquiry", "fees": "Fees", "emergency": "Emergency"},
 }
 
-#: Prompts the scripted-response library provides (the rest are the IVR's own lines).
-LIBRARY_PROMPTS: dict[str, str] = {
-    "greeting": "greeting", "apology_opener": "apology_opener", "reassurance": "reassurance",
-    "callback_offer": "callback_offer", "after_hours": "after_hours", "closing": "closing",
-    "manager_transfer": "manager_transfer", "menu": "menu", "menu_reprompt": "menu_retry",
-}
+#: The IVR's names for library prompts whose library id differs.
+LIBRARY_IDS: dict[str, str] = {"menu_reprompt": "menu_retry"}
 
 # Spoken menu answers (used when the library has no synonyms): option → synonyms.
 MENU_SYNONYMS: dict[str, dict[str, list[str]]] = {
@@ -186,24 +91,27 @@ def _fill(text: str, context: Mapping[str, Any]) -> str:
 
 
 def text(settings: Settings, prompt_id: str, locale: str | None, **context: Any) -> str:
-    """The prompt ``prompt_id`` in ``locale`` with ``context`` filled in (never raises)."""
+    """The library's prompt ``prompt_id`` in ``locale`` with ``context`` filled in (never raises).
+
+    When the library cannot give it (its files missing or broken), the call still says
+    something: the one last-resort line of the outage fallback (``core.ops.fallback.LAST_RESORT``)."""
     loc = locale_of(locale, settings)
     ctx = {**base_context(settings, loc), **context}
-    if prompt_id in LIBRARY_PROMPTS:
-        get_prompt = library_function("get_prompt")
-        if get_prompt is not None:
-            try:
-                found = get_prompt(LIBRARY_PROMPTS[prompt_id], loc, context=ctx)
-            except Exception:  # noqa: BLE001 - a library problem must not break a call
-                found = None
-            if isinstance(found, str) and found.strip():
-                return _fill(found, ctx)
-    return _fill(DEFAULTS[loc].get(prompt_id, DEFAULTS["en"].get(prompt_id, "")), ctx)
+    get_prompt = library_function("get_prompt")
+    found = None
+    if get_prompt is not None:
+        try:
+            found = get_prompt(LIBRARY_IDS.get(prompt_id, prompt_id), loc, context=ctx)
+        except Exception:  # noqa: BLE001 - a library problem must not break a call
+            found = None
+    if not (isinstance(found, str) and found.strip()):
+        return LAST_RESORT[loc]
+    return _fill(found, ctx)
 
 
 def option_label(settings: Settings, option: str | None, locale: str | None) -> str:
     loc = locale_of(locale, settings)
-    return DEFAULTS[loc].get(f"option.{option}", option or "")
+    return OPTION_LABELS[loc].get(option or "", option or "")
 
 
 def canonical_option(option: str) -> str:

@@ -20,7 +20,6 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from urllib.parse import urlencode
 
 from flask import Flask
 from sqlalchemy import and_, or_, select
@@ -32,18 +31,13 @@ from core.events import CallOffered, CallQueued, publish
 from core.models import Call, CallbackRequest, CallbackStatus, Presence, QueueEntry, QueueStatus, Role, User
 from core.presence import announce, set_presence
 from core.telephony.gateway import GatewayError, get_gateway
+from core.twiml import absolute_url
 from ivr import queue
 from ivr.calls import add_event
 from ivr.models import ACTIVE_OFFER_STATUSES, Offer, OfferStatus
 from reports.planning.roster import prefer_rostered
 
 STRATEGIES: dict[str, Callable[[Session, list[User]], list[User]]] = {}
-
-
-def url(settings: Settings, path: str, **params: object) -> str:
-    """An absolute webhook URL (what Twilio requests and signs)."""
-    query = urlencode({k: v for k, v in params.items() if v is not None})
-    return f"{settings.public_url}{path}" + (f"?{query}" if query else "")
 
 
 # -- strategies (Asterisk app_queue / FreeSWITCH mod_callcenter) ----------------------------
@@ -228,13 +222,13 @@ def place(app: Flask, offer_id: int) -> None:
         if offer.status == OfferStatus.DIALING_CUSTOMER:
             assert offer.callback is not None
             to, purpose = offer.callback.phone, "callback"
-            answer = url(settings, "/ivr/callback/answer", offer=offer.id)
-            status = url(settings, "/ivr/callback/status", offer=offer.id)
+            answer = absolute_url(settings, "/ivr/callback/answer", offer=offer.id)
+            status = absolute_url(settings, "/ivr/callback/status", offer=offer.id)
             timeout, amd = settings.callbacks.ring_timeout_s, "Enable"
         else:
             to, purpose = offer.agent.endpoint or "", "agent_leg"
-            answer = url(settings, "/ivr/agent/answer", offer=offer.id)
-            status = url(settings, "/ivr/agent/status", offer=offer.id)
+            answer = absolute_url(settings, "/ivr/agent/answer", offer=offer.id)
+            status = absolute_url(settings, "/ivr/agent/status", offer=offer.id)
             timeout, amd = settings.routing.agent_answer_timeout_s, None
         agent_id = offer.agent_id
     try:

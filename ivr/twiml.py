@@ -1,31 +1,23 @@
 """Pure functions that build the caller's (and the agent leg's) TwiML.
 
 Each takes plain values (texts already chosen by ``ivr.prompts``, absolute URLs) and returns a
-``VoiceResponse``; tests parse the XML (``tests/twiml.py``).
+``VoiceResponse``; tests parse the XML (``tests/twiml.py``). ``<Say>`` with the locale's voice is
+``core.twiml.say`` (shared with outbound calls, the console's transfer and the outage fallback).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from twilio.twiml.voice_response import Dial, Gather, Start, VoiceResponse
 
 from core.config import Settings
 
-
-def say(node: VoiceResponse | Gather, text: str, settings: Settings, locale: str) -> None:
-    """A ``<Say>`` with the locale's configured language/voice pair (Twilio's documentation)."""
-    voice = settings.voices[locale]
-    kwargs = {"language": voice.say_language}
-    if voice.say_voice:
-        kwargs["voice"] = voice.say_voice
-    node.say(text, **kwargs)
-
-
-def _says(node: VoiceResponse | Gather, lines: Iterable[str], settings: Settings, locale: str) -> None:
-    for line in lines:
-        if line:
-            say(node, line, settings, locale)
+# re-exported: the flow builds every answer through this module
+from core.twiml import empty as empty
+from core.twiml import leave as leave
+from core.twiml import say, says
+from core.twiml import say_and_hangup as say_and_hangup
 
 
 def _gather(settings: Settings, locale: str, action: str, *, num_digits: int | None = 1,
@@ -57,7 +49,7 @@ def menu(settings: Settings, locale: str, lines: Sequence[str], menu_text: str, 
     ``<Redirect>`` (reprompt or an agent).
     """
     response = VoiceResponse()
-    _says(response, lines, settings, locale)
+    says(response, lines, settings, locale)
     gather = _gather(settings, locale, action, hints=hints)
     say(gather, menu_text, settings, locale)
     response.append(gather)
@@ -69,7 +61,7 @@ def enqueue(settings: Settings, locale: str, lines: Sequence[str], queue_name: s
             action: str) -> VoiceResponse:
     """Say ``lines`` then wait in ``queue_name`` (the waitUrl loop reassures)."""
     response = VoiceResponse()
-    _says(response, lines, settings, locale)
+    says(response, lines, settings, locale)
     response.enqueue(queue_name, wait_url=wait_url, wait_url_method="POST", action=action, method="POST")
     return response
 
@@ -93,24 +85,21 @@ def wait_loop(settings: Settings, locale: str, reassurance: str, *, action: str,
     return response
 
 
-def leave() -> VoiceResponse:
-    """Take the caller out of the queue; the call continues at Enqueue's action."""
-    response = VoiceResponse()
-    response.leave()
-    return response
-
-
 def voicemail(settings: Settings, locale: str, lines: Sequence[str], *, action: str, max_length: int,
               transcribe_callback: str | None = None) -> VoiceResponse:
     """H4: leave a message (``<Record>``); Twilio transcribes English messages when asked."""
     response = VoiceResponse()
-    _says(response, lines, settings, locale)
+    says(response, lines, settings, locale)
+    _record(response, action, max_length, transcribe_callback)
+    return response
+
+
+def _record(response: VoiceResponse, action: str, max_length: int, transcribe_callback: str | None) -> None:
     kwargs: dict[str, object] = {"action": action, "method": "POST", "max_length": max_length,
                                  "play_beep": True, "finish_on_key": "#", "timeout": 5}
     if transcribe_callback:
         kwargs.update(transcribe=True, transcribe_callback=transcribe_callback)
     response.record(**kwargs)
-    return response
 
 
 def offer_then_voicemail(settings: Settings, locale: str, text: str, *, action: str,
@@ -121,11 +110,7 @@ def offer_then_voicemail(settings: Settings, locale: str, text: str, *, action: 
     gather = _gather(settings, locale, action, speech=False, timeout=settings.routing.gather_timeout_s)
     say(gather, text, settings, locale)
     response.append(gather)
-    kwargs: dict[str, object] = {"action": voicemail_action, "method": "POST", "max_length": max_length,
-                                 "play_beep": True, "finish_on_key": "#", "timeout": 5}
-    if transcribe_callback:
-        kwargs.update(transcribe=True, transcribe_callback=transcribe_callback)
-    response.record(**kwargs)
+    _record(response, voicemail_action, max_length, transcribe_callback)
     return response
 
 
@@ -136,23 +121,16 @@ def ask_digits(settings: Settings, locale: str, lines: Sequence[str], *, action:
     response = VoiceResponse()
     gather = _gather(settings, locale, action, num_digits=num_digits, speech=False, timeout=timeout,
                      finish_on_key=finish_on_key)
-    _says(gather, lines, settings, locale)
+    says(gather, lines, settings, locale)
     response.append(gather)
     response.redirect(no_input_url, method="POST")
-    return response
-
-
-def say_and_hangup(settings: Settings, locale: str, lines: Sequence[str]) -> VoiceResponse:
-    response = VoiceResponse()
-    _says(response, lines, settings, locale)
-    response.hangup()
     return response
 
 
 def redirect(lines: Sequence[str], settings: Settings, locale: str, url: str,
              pause_s: int = 0) -> VoiceResponse:
     response = VoiceResponse()
-    _says(response, lines, settings, locale)
+    says(response, lines, settings, locale)
     if pause_s > 0:
         response.pause(length=pause_s)
     response.redirect(url, method="POST")
@@ -168,7 +146,7 @@ def agent_bridge(settings: Settings, locale: str, whisper: Sequence[str], *, que
     response = VoiceResponse()
     if pause_s > 0:
         response.pause(length=pause_s)
-    _says(response, whisper, settings, locale)
+    says(response, whisper, settings, locale)
     if transcribe:
         start = Start()
         start.transcription(status_callback_url=transcription_url, track="both_tracks",
@@ -178,7 +156,3 @@ def agent_bridge(settings: Settings, locale: str, whisper: Sequence[str], *, que
     dial.queue(queue_name, url=queue_url, method="POST")
     response.append(dial)
     return response
-
-
-def empty() -> VoiceResponse:
-    return VoiceResponse()

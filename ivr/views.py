@@ -7,7 +7,6 @@ answered with a safe apology and voicemail TwiML — never a 500.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -17,31 +16,30 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from core.db import session, utcnow
 from core.ops.caller_context import remember_locale
-from core.ops.fallback import answer_stands, connection_lost, forget_failure
+from core.ops.fallback import answer_stands
 from core.ops.metrics import record_call_status
-from core.twiml import twiml_response
+from core.twiml import absolute_url, twiml_response
+from core.webhooks import (
+    CALL_STATUSES,
+    arg_int,
+    arg_text,
+    form_choice,
+    form_int,
+    form_text,
+    safe_webhook,
+)
 from ivr import calls, flow, prompts, queue, twiml
 from ivr.calls import FINAL_STATUSES
 
 bp = Blueprint("ivr", __name__, url_prefix="/ivr")
 media = Blueprint("ivr_media", __name__, url_prefix="/media")
 
-MAX_TEXT = 500
-
-
-def _form(key: str, limit: int = MAX_TEXT) -> str:
-    return (request.form.get(key) or "").strip()[:limit]
-
-
-def _arg(key: str) -> int:
-    return flow.as_int(request.args, key, default=0, lo=0, hi=2**31 - 1)
-
 
 def _step(purpose: str = "caller", known_only: bool = False) -> flow.Step:
     settings = current_app.config["HOTLINE"]
     s: Session = session()
     call = None
-    sid = _form("CallSid", 64)
+    sid = form_text("CallSid", 64)
     if sid:
         call = calls.find_call(s, sid) if known_only else calls.record_call(s, request.form, settings, purpose)
     locale = prompts.locale_of(call.locale if call else None, settings)
@@ -86,38 +84,17 @@ def _register_replay(state: Any) -> None:
 
 
 def _apology() -> Any:
-    """The caller's path failed: roll back, apologise and offer a message in their language."""
-    session().rollback()
+    """The caller's path failed: apologise and offer a message in their language."""
     settings = current_app.config["HOTLINE"]
     locale = prompts.locale_of(g.get("ivr_locale"), settings)
     return twiml_response(twiml.voicemail(
         settings, locale, [prompts.text(settings, "error", locale), prompts.text(settings, "leave_message", locale)],
-        action=f"{settings.public_url}/ivr/voicemail?reason=error", max_length=flow.MAX_MESSAGE_S))
+        action=absolute_url(settings, "/ivr/voicemail", reason="error"), max_length=flow.MAX_MESSAGE_S))
 
 
-def safe(view: Callable[..., Any]) -> Callable[..., Any]:
-    """On an internal error: roll back, apologise and offer a message (never a 500). A
-    transaction whose database connection was lost (killed, reset) is run once more on a new
-    connection before the caller hears an apology."""
-
-    @functools.wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return view(*args, **kwargs)
-        except Exception as exc:  # noqa: BLE001
-            if not connection_lost(exc):
-                current_app.logger.exception("ivr: %s failed", request.path)
-                return _apology()
-            current_app.logger.warning("ivr: %s lost its database connection; running it again", request.path)
-            session().rollback()
-            forget_failure()
-        try:
-            return view(*args, **kwargs)
-        except Exception:  # noqa: BLE001
-            current_app.logger.exception("ivr: %s failed again", request.path)
-            return _apology()
-
-    return wrapper
+#: On an internal error: roll back, apologise and offer a message (never a 500); a lost
+#: database connection is run once more first (``core.webhooks.safe_webhook``).
+safe = safe_webhook(_apology)
 
 
 # -- the caller ---------------------------------------------------------------------------------
@@ -134,7 +111,7 @@ def voice():
 @safe
 def menu():
     step = _step()
-    response = flow.menu_choice(step, _form("Digits", 20), _form("SpeechResult"), _arg("tries"))
+    response = flow.menu_choice(step, form_text("Digits", 20), form_text("SpeechResult"), arg_int("tries"))
     return _finish(step, response)
 
 
@@ -142,7 +119,7 @@ def menu():
 @safe
 def no_agents():
     step = _step()
-    return _finish(step, flow.no_agents_choice(step, _form("Digits", 20), request.args.get("option", "")[:20]))
+    return _finish(step, flow.no_agents_choice(step, form_text("Digits", 20), arg_text("option")))
 
 
 @bp.post("/queue/wait")
@@ -150,14 +127,13 @@ def no_agents():
 def queue_wait():
     """waitUrl of the main line. Unknown CallSids get a sensible reassurance too."""
     step = _step(known_only=True)
-    form = request.form
     settings = step.settings
     hold = queue.hold_audio_path(settings)
     hold_s = queue.wav_seconds(hold) if hold else None
-    response = flow.wait(step, twilio_position=flow.as_int(form, "QueuePosition", 1, 1, 100_000),
-                         queue_time=flow.as_int(form, "QueueTime", 0, 0, 10**7),
-                         avg_queue_time=flow.as_int(form, "AvgQueueTime", 0, 0, 10**7),
-                         hold_url=f"{settings.public_url}/media/hold.wav" if hold_s else None, hold_s=hold_s)
+    response = flow.wait(step, twilio_position=form_int("QueuePosition", 1, 1, 100_000),
+                         queue_time=form_int("QueueTime", 0, 0, 10**7),
+                         avg_queue_time=form_int("AvgQueueTime", 0, 0, 10**7),
+                         hold_url=absolute_url(settings, "/media/hold.wav") if hold_s else None, hold_s=hold_s)
     return _finish(step, response)
 
 
@@ -165,7 +141,7 @@ def queue_wait():
 @safe
 def queue_option():
     step = _step(known_only=True)
-    return _finish(step, flow.queue_option(step, _form("Digits", 20), _form("SpeechResult")))
+    return _finish(step, flow.queue_option(step, form_text("Digits", 20), form_text("SpeechResult")))
 
 
 @bp.post("/queue/done")
@@ -173,9 +149,9 @@ def queue_option():
 def queue_done():
     """Enqueue's action: QueueResult (bridged, hangup = abandoned, leave, queue-full, error)."""
     step = _step(known_only=True)
-    result = _form("QueueResult", 40)
-    queue_time = flow.as_int(request.form, "QueueTime", 0, 0, 10**7)
-    offer_id = _arg("offer")
+    result = form_text("QueueResult", 40)
+    queue_time = form_int("QueueTime", 0, 0, 10**7)
+    offer_id = arg_int("offer")
     if offer_id:
         return _finish(step, flow.handoff_done(step, offer_id, result, queue_time))
     return _finish(step, flow.queue_done(step, result, queue_time))
@@ -185,21 +161,21 @@ def queue_done():
 @safe
 def queue_handoff():
     step = _step(known_only=True)
-    return _finish(step, flow.handoff(step, _arg("offer")))
+    return _finish(step, flow.handoff(step, arg_int("offer")))
 
 
 @bp.post("/queue/handoff-wait")
 @safe
 def queue_handoff_wait():
     step = _step(known_only=True)
-    return _finish(step, flow.handoff_wait(step, _arg("offer")))
+    return _finish(step, flow.handoff_wait(step, arg_int("offer")))
 
 
 @bp.post("/queue/connect")
 @safe
 def queue_connect():
     step = _step(known_only=True)
-    return _finish(step, flow.connect(step, _arg("offer")))
+    return _finish(step, flow.connect(step, arg_int("offer")))
 
 
 # -- the agent's leg ----------------------------------------------------------------------------
@@ -208,17 +184,17 @@ def queue_connect():
 @safe
 def agent_answer():
     step = _step(purpose="agent_leg")
-    return _finish(step, flow.agent_answer(step, _arg("offer")))
+    return _finish(step, flow.agent_answer(step, arg_int("offer")))
 
 
 @bp.post("/agent/status")
 @safe
 def agent_status():
     step = _step(known_only=True)
-    status = _form("CallStatus", 20)
+    status = form_choice("CallStatus", CALL_STATUSES)
     if step.call is not None:
         calls.apply_status_callback(step.s, request.form)
-    flow.agent_status(step, _arg("offer"), status)
+    flow.agent_status(step, arg_int("offer"), status)
     return _finish(step)
 
 
@@ -226,7 +202,7 @@ def agent_status():
 @safe
 def agent_dial_done():
     step = _step(known_only=True)
-    return _finish(step, flow.dial_done(step, _arg("offer"), _form("DialCallStatus", 20)))
+    return _finish(step, flow.dial_done(step, arg_int("offer"), form_text("DialCallStatus", 20)))
 
 
 # -- call-backs ---------------------------------------------------------------------------------
@@ -235,22 +211,22 @@ def agent_dial_done():
 @safe
 def callback_confirm():
     step = _step(known_only=True)
-    return _finish(step, flow.callback_confirm(step, _arg("cb"), _form("Digits", 20), bool(_arg("silent"))))
+    return _finish(step, flow.callback_confirm(step, arg_int("cb"), form_text("Digits", 20), bool(arg_int("silent"))))
 
 
 @bp.post("/callback/number")
 @safe
 def callback_number():
     step = _step(known_only=True)
-    return _finish(step, flow.callback_number(step, _arg("entry"), _arg("cb"), _form("Digits", 30),
-                                              _arg("tries")))
+    return _finish(step, flow.callback_number(step, arg_int("entry"), arg_int("cb"), form_text("Digits", 30),
+                                              arg_int("tries")))
 
 
 @bp.post("/callback/answer")
 @safe
 def callback_answer():
     step = _step(purpose="callback")
-    return _finish(step, flow.callback_answer(step, _arg("offer"), _form("AnsweredBy", 30)))
+    return _finish(step, flow.callback_answer(step, arg_int("offer"), form_text("AnsweredBy", 30)))
 
 
 @bp.post("/callback/status")
@@ -259,7 +235,7 @@ def callback_status():
     step = _step(known_only=True)
     if step.call is not None:
         calls.apply_status_callback(step.s, request.form)
-    flow.callback_status(step, _arg("offer"), _form("CallStatus", 20))
+    flow.callback_status(step, arg_int("offer"), form_choice("CallStatus", CALL_STATUSES))
     return _finish(step)
 
 
@@ -269,11 +245,11 @@ def callback_status():
 @safe
 def voicemail():
     step = _step()
-    url = _form("RecordingUrl", 500)
+    url = form_text("RecordingUrl", 500)
     if not url.startswith(("https://", "http://")):
         url = ""
-    reason = (request.args.get("reason") or "message")[:20]
-    duration = flow.as_int(request.form, "RecordingDuration", 0, 0, 10**6)
+    reason = arg_text("reason") or "message"
+    duration = form_int("RecordingDuration", 0, 0, 10**6)
     return _finish(step, flow.voicemail_done(step, reason, url, duration))
 
 
@@ -281,7 +257,7 @@ def voicemail():
 @safe
 def voicemail_transcript():
     step = _step(known_only=True)
-    flow.voicemail_transcript(step, _form("TranscriptionText", 10_000))
+    flow.voicemail_transcript(step, form_text("TranscriptionText", 10_000))
     return _finish(step)
 
 
@@ -293,7 +269,7 @@ def status():
     """The number's status callback: keep the call row's status and duration."""
     step = _step(known_only=True)
     call = calls.apply_status_callback(step.s, request.form)
-    status_value = _form("CallStatus", 20)
+    status_value = form_choice("CallStatus", CALL_STATUSES)
     if status_value in FINAL_STATUSES:
         flow.caller_status(step, status_value)
     response = _finish(step)

@@ -23,8 +23,8 @@ Definitions (rates are 0–1 floats; a rate with an empty denominator is ``None`
 - **announced-wait accuracy** — for answered callers who heard a reassurance (H3): actual =
   seconds from the first reassurance to the connection, announced = the first expected wait
   (``QueueEntry.first_announced_wait_s``); error = actual − announced (positive: longer than
-  announced). Within-announced share: actual ≤ the minutes the caller heard (⌈announced/60⌉,
-  at least 1) × 60. Abandoned callers are left out (their real wait is unknown).
+  announced). Within-announced share: actual ≤ the minutes the caller heard (⌈announced/60⌉, the
+  reassurance's own rounding; "connecting now" counts as 1) × 60. Abandoned callers are left out (their real wait is unknown).
 - **abandons after a reassurance** — per prompt wording: reassurances played, and how many were
   followed by the caller hanging up within ``window_s`` (30 s, the reassurance interval); each
   abandon is charged to the latest reassurance before it.
@@ -36,13 +36,14 @@ Definitions (rates are 0–1 floats; a rate with an empty denominator is ``None`
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from statistics import fmean
 from typing import Any
+
+from ivr.queue import announced_minutes
 
 #: H19: the five answers and their points (很满意 5 … 很不满意 1).
 SCALE_POINTS: dict[str, int] = {"很满意": 5, "满意": 4, "基本满意": 3, "不满意": 2, "很不满意": 1}
@@ -128,14 +129,15 @@ class WaitSample:
     actual_s: float  # seconds from that reassurance to the connection
 
 
-def heard_minutes(announced_s: float) -> int:
-    """What the caller heard: whole minutes, rounded up, at least 1 (``ivr.queue.announced_minutes``)."""
-    return max(1, math.ceil(announced_s / 60))
+def within_heard_s(announced_s: float) -> float:
+    """The longest wait the caller was told: the minutes they heard (``ivr.queue.announced_minutes``,
+    the one rounding the reassurance uses); "connecting now" (0 minutes) counts as one minute."""
+    return max(1, announced_minutes(announced_s)) * 60.0
 
 
 def wait_accuracy(samples: Sequence[WaitSample]) -> dict[str, Any]:
     errors = [s.actual_s - s.announced_s for s in samples]
-    within = [s for s in samples if s.actual_s <= heard_minutes(s.announced_s) * 60]
+    within = [s for s in samples if s.actual_s <= within_heard_s(s.announced_s)]
     return {
         "samples": len(samples),
         "mean_announced_s": mean(s.announced_s for s in samples),

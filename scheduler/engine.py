@@ -26,7 +26,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlencode
 
 from flask import Flask
 from sqlalchemy import func, or_, select, update
@@ -38,6 +37,7 @@ from core.config import Settings
 from core.db import session_scope, utcnow
 from core.events import Notice, emit
 from core.telephony.gateway import GatewayError, get_gateway
+from core.twiml import absolute_url
 from scheduler import campaigns as svc
 from scheduler import lease as leases
 from scheduler.models import (
@@ -77,8 +77,7 @@ def _settings(app: Flask) -> Settings:
 
 
 def outbound_url(settings: Settings, kind: str, **params: Any) -> str:
-    query = urlencode({k: v for k, v in params.items() if v is not None})
-    return f"{settings.public_url}/ivr/outbound/{kind}" + (f"?{query}" if query else "")
+    return absolute_url(settings, f"/ivr/outbound/{kind}", **params)
 
 
 def _lock(app: Flask) -> threading.Lock:

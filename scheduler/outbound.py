@@ -16,20 +16,19 @@ Bad or unknown input never gives a 500: unknown attempts get a polite ``<Hangup/
 
 from __future__ import annotations
 
-import functools
 import logging
-from collections.abc import Callable
 from datetime import UTC
 from typing import Any
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, current_app
 from sqlalchemy import select
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from core.config import Settings
 from core.db import session, utcnow
 from core.models import Call, Case
-from core.twiml import twiml_response
+from core.twiml import absolute_url, empty, hangup, say, say_and_hangup, says, twiml_response
+from core.webhooks import arg_int, form_text, safe_webhook
 from scheduler import engine
 from scheduler import script as scripts
 from scheduler.models import Attempt, Campaign, Contact, Mode
@@ -45,42 +44,24 @@ MACHINE = ("machine_end_beep", "machine_end_silence", "machine_end_other", "mach
 
 # -- pure TwiML builders -------------------------------------------------------------------------
 
-def _say(node: VoiceResponse | Gather, text: str, settings: Settings, locale: str) -> None:
-    if not text:
-        return
-    voice = settings.voices[locale]
-    kwargs: dict[str, str] = {"language": voice.say_language}
-    if voice.say_voice:
-        kwargs["voice"] = voice.say_voice
-    node.say(text, **kwargs)
-
-
 def voicemail_twiml(settings: Settings, locale: str, message: str) -> VoiceResponse:
     """After the beep (DetectMessageEnd): the message, then hang up."""
-    response = VoiceResponse()
-    _say(response, message, settings, locale)
-    response.hangup()
-    return response
+    return say_and_hangup(settings, locale, [message])
 
 
 def hangup_twiml(settings: Settings, locale: str, lines: list[str]) -> VoiceResponse:
-    response = VoiceResponse()
-    for line in lines:
-        _say(response, line, settings, locale)
-    response.hangup()
-    return response
+    return say_and_hangup(settings, locale, lines)
 
 
 def question_twiml(settings: Settings, locale: str, lines: list[str], question: str, hint: str, *,
                    action: str, no_input_url: str, hints: str, timeout: int) -> VoiceResponse:
     """Lines, then the question in ``<Gather input="dtmf speech" numDigits=1>``; silence → no_input_url."""
     response = VoiceResponse()
-    for line in lines:
-        _say(response, line, settings, locale)
+    says(response, lines, settings, locale)
     gather = Gather(input="dtmf speech", num_digits=1, action=action, method="POST", timeout=timeout,
                     language=settings.voices[locale].gather_language, speech_timeout="auto", hints=hints)
-    _say(gather, question, settings, locale)
-    _say(gather, hint, settings, locale)
+    say(gather, question, settings, locale)
+    say(gather, hint, settings, locale)
     response.append(gather)
     response.redirect(no_input_url, method="POST")
     return response
@@ -88,8 +69,7 @@ def question_twiml(settings: Settings, locale: str, lines: list[str], question: 
 
 def enqueue_twiml(settings: Settings, locale: str, lines: list[str], *, wait_url: str, action: str) -> VoiceResponse:
     response = VoiceResponse()
-    for line in lines:
-        _say(response, line, settings, locale)
+    says(response, lines, settings, locale)
     response.enqueue(settings.queue.name, wait_url=wait_url, wait_url_method="POST", action=action, method="POST")
     return response
 
@@ -158,41 +138,26 @@ class Run:
 
 
 def _attempt_id() -> int:
-    raw = request.args.get("attempt", "")
-    return int(raw) if raw.isdigit() and len(raw) < 12 else 0
+    return arg_int("attempt")
 
 
 def _int_arg(key: str, default: int = 0) -> int:
-    raw = request.args.get(key, "")
-    return int(raw) if raw.isdigit() and len(raw) < 6 else default
+    return arg_int(key, default, hi=99_999)
 
 
-def _form(key: str, limit: int = 500) -> str:
-    return (request.form.get(key) or "").strip()[:limit]
+def _hang_up() -> Any:
+    return twiml_response(hangup())
 
 
-def safe(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Never a 500 to Twilio: log, roll back and hang up politely."""
-
-    @functools.wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return view(*args, **kwargs)
-        except Exception:  # noqa: BLE001
-            log.exception("outbound webhook %s failed", request.path)
-            session().rollback()
-            response = VoiceResponse()
-            response.hangup()
-            return twiml_response(response)
-
-    return wrapper
+#: Never a 500 to Twilio: roll back and hang up politely (``core.webhooks.safe_webhook``).
+safe = safe_webhook(_hang_up)
 
 
 def _run() -> Run | None:
     attempt = session().get(Attempt, _attempt_id()) if _attempt_id() else None
     if attempt is None:
         return None
-    sid = _form("CallSid", 64)
+    sid = form_text("CallSid", 64)
     if sid and attempt.call_sid is None:
         # The webhook can come before the REST answer was stored: adopt the CallSid.
         clash = session().scalar(select(Attempt.id).where(Attempt.call_sid == sid))
@@ -206,12 +171,12 @@ def _run() -> Run | None:
 def _call_row(run: Run) -> Call:
     """The shared Call row for this leg (purpose ``campaign``), with the preview in ``extra``."""
     s = run.s
-    sid = run.attempt.call_sid or _form("CallSid", 64)
+    sid = run.attempt.call_sid or form_text("CallSid", 64)
     call = s.scalar(select(Call).where(Call.call_sid == sid))
     if call is None:
         contact = run.contact
         call = Call(call_sid=sid, direction="outbound-api", purpose="campaign",
-                    from_number=_form("From", 80) or None, to_number=contact.phone, status="in-progress",
+                    from_number=form_text("From", 80) or None, to_number=contact.phone, status="in-progress",
                     locale=run.locale, started_at=utcnow(), answered_by=run.attempt.answered_by,
                     extra={"campaign_id": run.campaign.id, "campaign": run.campaign.name,
                            "contact_id": contact.id, "attempt_id": run.attempt.id, "case_ref": contact.case_ref,
@@ -227,12 +192,10 @@ def _call_row(run: Run) -> Call:
 def answer():
     run = _run()
     if run is None:
-        response = VoiceResponse()
-        response.hangup()
-        return twiml_response(response)
+        return _hang_up()
     attempt = run.attempt
     now = utcnow()
-    answered_by = _form("AnsweredBy", 30)
+    answered_by = form_text("AnsweredBy", 30)
     if answered_by:
         attempt.answered_by = answered_by
     attempt.answered_at = attempt.answered_at or now
@@ -243,8 +206,7 @@ def answer():
         response = voicemail_twiml(run.settings, run.locale, message)
     elif answered_by == "fax":
         run.finish("fax")
-        response = VoiceResponse()
-        response.hangup()
+        response = hangup()
     elif run.campaign.mode == Mode.AGENT_ASSISTED:
         response = _to_agent(run)
     else:
@@ -269,9 +231,9 @@ def _to_agent(run: Run) -> VoiceResponse:
     ivr_queue.join(run.s, settings, call, skill=None, priority=max(1, settings.routing.emergency_priority - 1),
                    now=utcnow())
     run.finish("connected")
-    base = settings.public_url
-    return enqueue_twiml(settings, run.locale, [run.text("agent_connect")], wait_url=f"{base}/ivr/queue/wait",
-                         action=f"{base}/ivr/queue/done")
+    return enqueue_twiml(settings, run.locale, [run.text("agent_connect")],
+                         wait_url=absolute_url(settings, "/ivr/queue/wait"),
+                         action=absolute_url(settings, "/ivr/queue/done"))
 
 
 @bp.post("/input")
@@ -279,18 +241,16 @@ def _to_agent(run: Run) -> VoiceResponse:
 def gather_input():
     run = _run()
     if run is None:
-        response = VoiceResponse()
-        response.hangup()
-        return twiml_response(response)
+        return _hang_up()
     index = _int_arg("step")
     if index >= len(run.steps):
         return twiml_response(run.render_from(len(run.steps)))
     step = run.steps[index]
-    answer = scripts.interpret(step.kind, _form("Digits", 10), _form("SpeechResult"), run.locale)
+    answer = scripts.interpret(step.kind, form_text("Digits", 10), form_text("SpeechResult"), run.locale)
     if answer is None:
         response = _no_answer(run, index, _int_arg("tries"))
     else:
-        response = _answered(run, index, step, answer, speech=_form("SpeechResult"))
+        response = _answered(run, index, step, answer, speech=form_text("SpeechResult"))
     run.s.commit()
     return twiml_response(response)
 
@@ -300,9 +260,7 @@ def gather_input():
 def no_input():
     run = _run()
     if run is None:
-        response = VoiceResponse()
-        response.hangup()
-        return twiml_response(response)
+        return _hang_up()
     response = _no_answer(run, _int_arg("step"), _int_arg("tries"))
     run.s.commit()
     return twiml_response(response)
@@ -357,18 +315,18 @@ def _answered(run: Run, index: int, step: Step, answer: str, speech: str = "") -
 def status():
     """Status callbacks: settle the attempt (and its contact) on a final status."""
     attempt = session().get(Attempt, _attempt_id()) if _attempt_id() else None
-    response = twiml_response(VoiceResponse())
+    response = twiml_response(empty())
     if attempt is None:
         return response
     s = session()
-    sid = _form("CallSid", 64)
+    sid = form_text("CallSid", 64)
     if sid and attempt.call_sid not in (None, sid):
         return response
     settings = current_app.config["HOTLINE"]
-    call_status = _form("CallStatus", 20)
+    call_status = form_text("CallStatus", 20)
     became_final = engine.apply_call_status(s, settings, attempt, call_status, call_sid=sid or None,
-                                            answered_by=_form("AnsweredBy", 30) or None,
-                                            duration=_form("CallDuration", 10) or None)
+                                            answered_by=form_text("AnsweredBy", 30) or None,
+                                            duration=form_text("CallDuration", 10) or None)
     call = s.scalar(select(Call).where(Call.call_sid == (attempt.call_sid or sid))) if sid else None
     if call is not None and call_status:
         call.status = call_status

@@ -33,6 +33,8 @@ LOCALES = ("zh-CN", "en")
 ALLOWED_PLACEHOLDERS = frozenset({
     "title", "hours", "agent_id", "company", "department", "position", "wait_minutes", "surname",
     "date", "issue", "result", "amount", "due_date", "area", "start", "end", "open_hours",
+    # the IVR's own lines (prompts_ivr.yaml)
+    "numbers", "agent_code", "last_digits", "option", "wait_s", "apology",
 })
 
 

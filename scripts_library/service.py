@@ -142,9 +142,16 @@ def match_menu_option(text: str, locale: str = "zh-CN", library_dir: str | Path 
 
 def ensure_library(target: str | Path) -> Path:
     """Create ``target`` as a copy of the shipped library unless it already holds YAML files
-    (: the default library is created on first start)."""
+    (: the default library is created on first start). A library created by an older version
+    gets the shipped files it does not have yet (new prompt files: the calls need their lines);
+    files it has are never touched."""
     path = Path(target)
     if path.is_dir() and library_files(path):
+        for shipped in library_files(DEFAULT_DIR):
+            copy = path / shipped.relative_to(DEFAULT_DIR)
+            if not copy.exists():
+                copy.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(shipped, copy)
         return path
     path.mkdir(parents=True, exist_ok=True)
     shutil.copytree(DEFAULT_DIR, path, dirs_exist_ok=True)

@@ -30,8 +30,9 @@ follows (dispatch, placing calls) never replaces that answer. A transaction whos
 connection was lost (``connection_lost``) is run once more by the caller's path before any
 apology. The fallback speaks the caller's language — what the request already knew, else
 what this process last saw for the CallSid or the caller's number (``remember_locale``),
-else the company default — with the caller's path's own wording (``ivr.prompts``: the
-library and the handbook); only the outage hold line and the agent's line are its own.
+else the company default — with the library's wording (the caller's path registers it as
+``app.extensions["caller_wording"]``; the outage hold line is the library's ``outage_hold``);
+only ``LAST_RESORT``, for a library that cannot be read, is written here.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, current_app, g, has_request_context, request
+from flask import Flask, current_app, g, has_app_context, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from twilio.twiml.voice_response import Gather, VoiceResponse
@@ -47,7 +48,7 @@ from twilio.twiml.voice_response import Gather, VoiceResponse
 from core.ops.caller_context import LOCALE_MEMORY, LocaleMemory, caller_locale, webhook_form
 from core.ops.metrics import DB_FALLBACKS
 from core.ops.spool import get_spool
-from core.twiml import twiml_response
+from core.twiml import absolute_url, empty, leave, say, twiml_response
 
 log = logging.getLogger(__name__)
 
@@ -55,60 +56,44 @@ WEBHOOK_PREFIX = "/ivr/"
 FALLBACK_PREFIX = "/ivr/fallback/"
 MAX_MESSAGE_S = 120
 
-#: The fallback's own lines (no library prompt says them); everything else the fallback says
-#: is the caller's path's wording (``ivr.prompts``: the library and the handbook), so an
-#: outage sounds like the rest of the call, in the caller's language.
-OWN_LINES = {
-    "zh-CN": {
-        "hold": "非常抱歉让您久等了,您现在排在第{position}位,请继续稍候。如需留言,请按1。",
-        "agent": "系统暂时出现故障,请稍后再试。",
-    },
-    "en": {
-        "hold": "Thank you for waiting. You are number {position} in line. Please stay on the line, "
-                "or press 1 to leave a message.",
-        "agent": "The system has a problem right now. Please try again shortly.",
-    },
+#: The one line that is not the library's: what a call says when the library itself cannot be
+#: read (its files missing or broken), so even then the caller hears an apology in their
+#: language. Every other line — the outage's too — is a library prompt (``ivr.prompts.text``).
+LAST_RESORT: dict[str, str] = {
+    "zh-CN": "非常抱歉,系统暂时无法为您接通。",
+    "en": "We are sorry, we cannot connect your call right now.",
 }
 
+#: ``app.extensions`` key of the caller's path's ``text(settings, prompt_id, locale, **context)``
+#: (the library's wording), registered by the part that speaks to callers.
+WORDING = "caller_wording"
 
-def _prompt(settings: Any, locale: str, *prompt_ids: str) -> str:
-    from ivr import prompts  # the caller's path owns every text a caller hears
 
-    lines = [prompts.text(settings, prompt_id, locale) for prompt_id in prompt_ids]
+def _prompt(settings: Any, locale: str, *prompt_ids: str, **context: Any) -> str:
+    wording = current_app.extensions.get(WORDING) if has_app_context() else None
+    if wording is None:
+        return LAST_RESORT.get(locale, LAST_RESORT["en"])
+    lines = [wording(settings, prompt_id, locale, **context) for prompt_id in prompt_ids]
     return "".join(lines) if locale == "zh-CN" else " ".join(lines)
-
-
-def _own_line(locale: str, key: str) -> str:
-    return OWN_LINES.get(locale, OWN_LINES["en"])[key]
 
 
 # -- TwiML (pure functions) -----------------------------------------------------------------
 
-def _say(response: VoiceResponse | Gather, settings: Any, locale: str, text: str) -> None:
-    voice = settings.voices[locale]
-    kwargs: dict[str, Any] = {"language": voice.say_language}
-    if voice.say_voice:
-        kwargs["voice"] = voice.say_voice
-    response.say(text, **kwargs)
-
-
 def apology_and_record(settings: Any, locale: str) -> VoiceResponse:
     response = VoiceResponse()
-    _say(response, settings, locale, _prompt(settings, locale, "error", "leave_message"))
-    response.record(action=f"{settings.public_url}{FALLBACK_PREFIX}recording", method="POST",
+    say(response, _prompt(settings, locale, "error", "leave_message"), settings, locale)
+    response.record(action=absolute_url(settings, f"{FALLBACK_PREFIX}recording"), method="POST",
                     max_length=MAX_MESSAGE_S, timeout=5, play_beep=True)
-    _say(response, settings, locale, _prompt(settings, locale, "closing"))
+    say(response, _prompt(settings, locale, "closing"), settings, locale)
     response.hangup()
     return response
 
 
 def thanks_and_hangup(settings: Any, locale: str, key: str = "saved") -> VoiceResponse:
     response = VoiceResponse()
-    if key == "agent":
-        text = _own_line(locale, "agent")
-    else:
-        text = _prompt(settings, locale, *(("message_saved", "closing") if key == "saved" else ("closing",)))
-    _say(response, settings, locale, text)
+    ids = {"agent": ("outage_agent",), "saved": ("message_saved", "closing")}.get(key, ("closing",))
+    text = _prompt(settings, locale, *ids)
+    say(response, text, settings, locale)
     response.hangup()
     return response
 
@@ -116,18 +101,12 @@ def thanks_and_hangup(settings: Any, locale: str, key: str = "saved") -> VoiceRe
 def hold_in_line(settings: Any, locale: str, position: int) -> VoiceResponse:
     """waitUrl during an outage: reassure (H3) and pause; key 1 leaves to leave a message."""
     response = VoiceResponse()
-    gather = Gather(input="dtmf", num_digits=1, timeout=3, action=f"{settings.public_url}{FALLBACK_PREFIX}leave",
+    gather = Gather(input="dtmf", num_digits=1, timeout=3, action=absolute_url(settings, f"{FALLBACK_PREFIX}leave"),
                     method="POST")
-    _say(gather, settings, locale, _own_line(locale, "hold").format(position=position))
+    say(gather, _prompt(settings, locale, "outage_hold", position=position), settings, locale)
     response.append(gather)
     # speaking ≈ 8-10 s + 3 s listening; the rest of the interval is a pause
     response.pause(length=max(1, int(settings.queue.reassure_every_s) - 15))
-    return response
-
-
-def leave_line() -> VoiceResponse:
-    response = VoiceResponse()
-    response.leave()
     return response
 
 
@@ -189,7 +168,7 @@ def fallback_response():
     if path.endswith("/status") or (form.get("CallStatus") in {"completed", "busy", "failed", "no-answer",
                                                                  "canceled"}):
         spool_webhook("status", form)
-        return twiml_response(VoiceResponse())
+        return twiml_response(empty())
     if path.startswith("/ivr/agent/"):
         return twiml_response(thanks_and_hangup(settings, locale, "agent"))
     spool_webhook("call", form)
@@ -232,8 +211,8 @@ def fallback_recording():
 def fallback_leave():
     """Key 1 during an outage's wait: leave the line; Enqueue's action then offers a message."""
     if (request.form.get("Digits") or "")[:1] == "1":
-        return twiml_response(leave_line())
-    return twiml_response(VoiceResponse())
+        return twiml_response(leave())
+    return twiml_response(empty())
 
 
 # -- time boxes ------------------------------------------------------------------------------

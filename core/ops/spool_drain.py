@@ -24,10 +24,9 @@ from typing import Any
 
 from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import event
-from twilio.twiml.voice_response import VoiceResponse
 
 from core.ops.spool import Spool, get_spool
-from core.twiml import twiml_response
+from core.twiml import empty, twiml_response
 
 log = logging.getLogger(__name__)
 
@@ -138,7 +137,7 @@ def _spool_behind() -> Any:
         spool_webhook("recording", form)
         return twiml_response(thanks_and_hangup(current_app.config["HOTLINE"], caller_locale(form)))
     spool_webhook("status", form)
-    return twiml_response(VoiceResponse())
+    return twiml_response(empty())
 
 
 def init_app(app: Flask) -> None:

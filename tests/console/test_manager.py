@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from agent_console.transfer import HOLD, transfer_twiml
+from agent_console.transfer import transfer_twiml
 from core.db import session_scope
 from core.models import AuditLog, CallbackRequest, Case, CaseKind, Presence, User
 from tests.console.conftest import connect
 from tests.twiml import first, parse, texts, verbs
+
+# the library's manager_hold line, the words the caller heard before it moved there (H11)
+HOLD = {"zh-CN": "请您稍等并不要挂断电话。", "en": "Please hold and do not hang up."}
 
 
 def test_transfer_twiml_holds_transcribes_and_dials_the_lead(app):

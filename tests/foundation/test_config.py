@@ -15,7 +15,6 @@ def test_handbook_numbers_are_settings_with_their_defaults():
     settings = load_settings(environ={})
     assert settings.answer.threshold_s == 9  # H2: three rings of about 3 s
     assert settings.queue.reassure_every_s == 30  # H3
-    assert settings.hours.service_day_hours == 12  # H4
     assert settings.hours.open == "09:30-17:50"  # H4
     assert (settings.calls.target_s, settings.calls.max_s) == (180, 300)  # H7
     assert settings.cases.reply_within_h == 24  # H14
@@ -67,6 +66,9 @@ def test_unknown_and_mistyped_yaml_settings_are_named(tmp_path):
     config = tmp_path / "c.yaml"
     config.write_text("queue:\n  reasure_every_s: 30\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"queue\.reasure_every_s: unknown setting"):
+        load_settings(environ={"HOTLINE_CONFIG": str(config)})
+    config.write_text("queue:\n  hold_audio_url: https://x.example/hold.wav\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"queue\.hold_audio_url: removed: use queue\.hold_audio_file"):
         load_settings(environ={"HOTLINE_CONFIG": str(config)})
     config.write_text("queue: [1, 2\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="not valid YAML"):

@@ -94,7 +94,13 @@ def test_reassurance_fills_position_and_wait(settings):
 
 
 def test_ivr_lines_exist_in_both_locales():
-    assert set(prompts.DEFAULTS["zh-CN"]) == set(prompts.DEFAULTS["en"])
+    """Every line the IVR says is a library prompt in both locales (no last-resort line)."""
+    from scripts_library.service import get_prompt
+    from tests.ivr.test_caller_wording import PROMPT_IDS
+
+    for locale in ("zh-CN", "en"):
+        for prompt_id in (*PROMPT_IDS, "outage_hold", "outage_agent", "manager_hold", "manager_unavailable"):
+            assert get_prompt(prompts.LIBRARY_IDS.get(prompt_id, prompt_id), locale).strip(), (locale, prompt_id)
 
 
 @pytest.mark.parametrize(("spoken", "locale", "option"), [

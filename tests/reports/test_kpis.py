@@ -93,7 +93,10 @@ def test_wait_accuracy():
     assert w["mean_error_s"] == pytest.approx(10 / 3)  # (20 + 10 − 20) / 3
     assert w["mean_abs_error_s"] == pytest.approx(50 / 3)  # (20 + 10 + 20) / 3
     assert w["within_announced"] == pytest.approx(2 / 3)
-    assert kpis.heard_minutes(0.0) == 1 and kpis.heard_minutes(61) == 2
+    assert kpis.within_heard_s(61) == 120 and kpis.within_heard_s(60) == 60
+    # "connecting now" (an announced 0) is held to the first minute; 59 s counts, 61 s does not
+    now = kpis.wait_accuracy([WaitSample(0, 59), WaitSample(0, 61)])
+    assert now["within_announced"] == pytest.approx(1 / 2)
     assert kpis.wait_accuracy([])["mean_error_s"] is None
 
 

@@ -67,6 +67,13 @@ def test_ensure_library_copies_the_default_once(tmp_path):
     service.ensure_library(target)
     assert (target / "en" / "extra.yaml").read_text(encoding="utf-8") == "locale: en\n"
     assert service.check("我是新手", "zh-CN", library_dir=target)[0]["situation"] == "S3"
+    # a library from an older version gains the shipped files it lacks; its own files stay
+    (target / "zh-CN" / "prompts_ivr.yaml").unlink()
+    (target / "zh-CN" / "s1_busy_line.yaml").write_text("locale: zh-CN\nsituation: S1\nentries: []\n",
+                                                        encoding="utf-8")
+    service.ensure_library(target)
+    assert (target / "zh-CN" / "prompts_ivr.yaml").is_file()
+    assert "entries: []" in (target / "zh-CN" / "s1_busy_line.yaml").read_text(encoding="utf-8")
 
 
 def test_matcher_is_loaded_once():

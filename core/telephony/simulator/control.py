@@ -62,27 +62,31 @@ def make_control_blueprint(sim: Simulator, *, authorize: Callable[[], Any]) -> B
     def act(call_sid: str, action: str) -> Response | tuple[Response, int]:
         if call_sid not in sim.legs:
             return _fail(404, f"unknown call {call_sid}")
-        data = body()
-        if action in ("press", "say", "speak"):
-            field = "digits" if action == "press" else "text"
-            value = data.get(field)
-            if not isinstance(value, str) or not value:
-                return _fail(400, f"{field} is required")
-            if action == "press":
-                ok = sim.press(call_sid, value)
-            elif action == "say":
-                ok = sim.say(call_sid, value)
-            else:
-                track = data.get("track") or "inbound_track"
-                if track not in ("inbound_track", "outbound_track"):
-                    return _fail(400, "track must be inbound_track or outbound_track")
-                ok = sim.speak(call_sid, value, track)
-        elif action == "answer":
-            ok = sim.answer(call_sid)
-        elif action == "hangup":
-            ok = sim.hangup(call_sid)
+        if action in ("answer", "hangup"):
+            ok = sim.answer(call_sid) if action == "answer" else sim.hangup(call_sid)
+        elif action in ("press", "say", "speak"):
+            outcome = _act_with_input(sim, call_sid, action, body())
+            if not isinstance(outcome, bool):
+                return outcome
+            ok = outcome
         else:
             return _fail(404, f"unknown action {action}")
         return jsonify({"ok": ok, "call": sim.call(call_sid)})
 
     return bp
+
+
+def _act_with_input(sim: Simulator, call_sid: str, action: str, data: dict[str, Any]) -> bool | tuple[Response, int]:
+    """press (``digits``), say (``text``) or speak (``text`` on a ``track``): the outcome, or a 400."""
+    field = "digits" if action == "press" else "text"
+    value = data.get(field)
+    if not isinstance(value, str) or not value:
+        return _fail(400, f"{field} is required")
+    if action == "press":
+        return sim.press(call_sid, value)
+    if action == "say":
+        return sim.say(call_sid, value)
+    track = data.get("track") or "inbound_track"
+    if track not in ("inbound_track", "outbound_track"):
+        return _fail(400, "track must be inbound_track or outbound_track")
+    return sim.speak(call_sid, value, track)

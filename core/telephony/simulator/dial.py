@@ -36,7 +36,7 @@ from .twiml import in_input, resolve
 
 if TYPE_CHECKING:
     from .engine import Simulator
-    from .records import Leg
+    from .records import Leg, QueueState
     from .twiml import Flow
 
 
@@ -95,8 +95,9 @@ def _result(sim: Simulator, leg: Leg, ctx: dict[str, Any], status: str) -> dict[
     return params
 
 
-def _dial_legs(sim: Simulator, leg: Leg, ctx: dict[str, Any], targets: list[tuple[str, str, dict[str, str]]],
-               caller_id: str | None, url: str | None, timeout: float, time_limit: float) -> Flow:
+def _ring_targets(sim: Simulator, leg: Leg, ctx: dict[str, Any], targets: list[tuple[str, str, dict[str, str]]],
+                  caller_id: str | None, url: str | None, timeout: float) -> None:
+    """One child leg a ``<Number>``/``<Client>``, each ringing (with its own status callbacks)."""
     from .legs import new_leg, ring, status_callback
 
     for kind, value, attrs in targets:
@@ -111,6 +112,11 @@ def _dial_legs(sim: Simulator, leg: Leg, ctx: dict[str, Any], targets: list[tupl
         ctx["children"].append(child.sid)
         status_callback(sim, child, "initiated")
         ring(sim, child, timeout)
+
+
+def _dial_legs(sim: Simulator, leg: Leg, ctx: dict[str, Any], targets: list[tuple[str, str, dict[str, str]]],
+               caller_id: str | None, url: str | None, timeout: float, time_limit: float) -> Flow:
+    _ring_targets(sim, leg, ctx, targets, caller_id, url, timeout)
     deadline, ended = sim.now + timeout, {}
     with expecting(leg, ChildAnswered, ChildEnded, Bridged, Unbridged, InputArrived):
         while True:
@@ -147,7 +153,7 @@ def _dial_legs(sim: Simulator, leg: Leg, ctx: dict[str, Any], targets: list[tupl
 
 def _dial_queue(sim: Simulator, leg: Leg, ctx: dict[str, Any], name: str, timeout: float,
                 time_limit: float) -> Flow:
-    from .queues import connect, find_queue
+    from .queues import find_queue
 
     q = find_queue(sim, name)
     if q is None:
@@ -155,15 +161,8 @@ def _dial_queue(sim: Simulator, leg: Leg, ctx: dict[str, Any], name: str, timeou
     deadline = sim.now + timeout
     state = "waiting"
 
-    def take_next() -> str:
-        if q.members:
-            connect(sim, q, leg, sim.legs[q.members[0].call_sid], notify_agent=False)
-            return "connecting"
-        q.dialers.append(leg.sid)
-        return "waiting"
-
     with expecting(leg, Connecting, ConnectFailed, Bridged, Unbridged, InputArrived):
-        state = take_next()
+        state = _take_next_member(sim, q, leg)
         while True:
             try:
                 if state == "waiting":
@@ -181,7 +180,7 @@ def _dial_queue(sim: Simulator, leg: Leg, ctx: dict[str, Any], name: str, timeou
                 state = "connecting"
             except ConnectFailed:
                 ctx.pop("connecting", None)
-                state = take_next()
+                state = _take_next_member(sim, q, leg)
             except Bridged as bridged:
                 state, ctx["peer"], ctx["bridged_t"] = "bridged", bridged.peer, sim.now
                 if ctx["star"]:
@@ -193,6 +192,17 @@ def _dial_queue(sim: Simulator, leg: Leg, ctx: dict[str, Any], name: str, timeou
                 if state == "bridged" and "*" in pressed.value:
                     _end_bridge(sim, leg, ctx, "hangup-on-star")
                     return "completed"
+
+
+def _take_next_member(sim: Simulator, q: QueueState, leg: Leg) -> str:
+    """``<Dial><Queue>``: connect the queue's first caller, or wait to be given the next one."""
+    from .queues import connect
+
+    if q.members:
+        connect(sim, q, leg, sim.legs[q.members[0].call_sid], notify_agent=False)
+        return "connecting"
+    q.dialers.append(leg.sid)
+    return "waiting"
 
 
 def _end_bridge(sim: Simulator, leg: Leg, ctx: dict[str, Any], reason: str) -> None:

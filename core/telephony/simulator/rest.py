@@ -106,18 +106,46 @@ def make_rest_blueprint(sim: Simulator) -> Blueprint:
                 return error(status, code, _REASONS.get(status, "Simulated failure"))
         return None
 
-    def leg_or_404(sid: str) -> Leg:
-        leg = sim.legs.get(sid)
-        if leg is None:
-            raise RestError(404, 20404, f"The requested resource /Calls/{sid}.json was not found")
-        return leg
+    _add_call_routes(bp, sim)
+    _add_queue_routes(bp, sim)
+    _add_member_routes(bp, sim)
 
-    def queue_or_404(sid: str) -> QueueState:
-        q = sim.queues.get(sid)
-        if q is None:
-            raise RestError(404, 20404, f"The requested resource /Queues/{sid}.json was not found")
-        return q
+    @bp.get("/recordings/<recording_sid>")
+    def recording(recording_sid: str) -> Response:
+        sid = recording_sid.rsplit(".", 1)[0]
+        with sim.lock:
+            rec = sim.recordings.get(sid)
+        if rec is None:
+            return error(404, 20404, f"The requested resource /recordings/{recording_sid} was not found")
+        return Response(silent_wav(rec["duration"]), mimetype="audio/x-wav")
 
+    return bp
+
+
+def _leg_or_404(sim: Simulator, sid: str) -> Leg:
+    leg = sim.legs.get(sid)
+    if leg is None:
+        raise RestError(404, 20404, f"The requested resource /Calls/{sid}.json was not found")
+    return leg
+
+
+def _queue_or_404(sim: Simulator, sid: str) -> QueueState:
+    q = sim.queues.get(sid)
+    if q is None:
+        raise RestError(404, 20404, f"The requested resource /Queues/{sid}.json was not found")
+    return q
+
+
+def _member_sid(q: QueueState, call_sid: str) -> str:
+    if call_sid == "Front" and q.members:
+        return q.members[0].call_sid
+    if q.member(call_sid) is None:
+        raise RestError(404, 20404, f"The requested resource /Queues/{q.sid}/Members/{call_sid}.json "
+                                    "was not found")
+    return call_sid
+
+
+def _add_call_routes(bp: Blueprint, sim: Simulator) -> None:
     @bp.post(f"{API}/Calls.json")
     def calls_create(account_sid: str) -> tuple[Response, int]:
         sim.rest_latency()
@@ -137,15 +165,17 @@ def make_rest_blueprint(sim: Simulator) -> Blueprint:
     @bp.get(f"{API}/Calls/<call_sid>.json")
     def calls_fetch(account_sid: str, call_sid: str) -> Response:
         with sim.lock:
-            return jsonify(call_json(sim, leg_or_404(call_sid)))
+            return jsonify(call_json(sim, _leg_or_404(sim, call_sid)))
 
     @bp.post(f"{API}/Calls/<call_sid>.json")
     def calls_update(account_sid: str, call_sid: str) -> Response:
         with sim.lock:
-            leg = leg_or_404(call_sid)
+            leg = _leg_or_404(sim, call_sid)
             update_call(sim, leg, request.form)
             return jsonify(call_json(sim, leg))
 
+
+def _add_queue_routes(bp: Blueprint, sim: Simulator) -> None:
     @bp.post(f"{API}/Queues.json")
     def queues_create(account_sid: str) -> tuple[Response, int]:
         with sim.lock:
@@ -166,12 +196,12 @@ def make_rest_blueprint(sim: Simulator) -> Blueprint:
     @bp.get(f"{API}/Queues/<queue_sid>.json")
     def queues_fetch(account_sid: str, queue_sid: str) -> Response:
         with sim.lock:
-            return jsonify(queue_json(sim, queue_or_404(queue_sid)))
+            return jsonify(queue_json(sim, _queue_or_404(sim, queue_sid)))
 
     @bp.post(f"{API}/Queues/<queue_sid>.json")
     def queues_update(account_sid: str, queue_sid: str) -> Response:
         with sim.lock:
-            q = queue_or_404(queue_sid)
+            q = _queue_or_404(sim, queue_sid)
             if request.form.get("FriendlyName"):
                 q.friendly_name = request.form["FriendlyName"].strip()
             if request.form.get("MaxSize"):
@@ -181,39 +211,33 @@ def make_rest_blueprint(sim: Simulator) -> Blueprint:
     @bp.delete(f"{API}/Queues/<queue_sid>.json")
     def queues_delete(account_sid: str, queue_sid: str) -> tuple[str, int]:
         with sim.lock:
-            q = queue_or_404(queue_sid)
+            q = _queue_or_404(sim, queue_sid)
             if q.members:
                 raise RestError(400, 22004, "Queue is not empty")
             del sim.queues[queue_sid]
             return "", 204
 
+
+def _add_member_routes(bp: Blueprint, sim: Simulator) -> None:
     @bp.get(f"{API}/Queues/<queue_sid>/Members.json")
     def members_list(account_sid: str, queue_sid: str) -> Response:
         with sim.lock:
-            q = queue_or_404(queue_sid)
+            q = _queue_or_404(sim, queue_sid)
             items = [member_json(sim, q, m.call_sid) for m in q.members]
             uri = f"/2010-04-01/Accounts/{account_sid}/Queues/{queue_sid}/Members.json"
             return jsonify(_page("queue_members", items, uri))
 
-    def member_sid(q: QueueState, call_sid: str) -> str:
-        if call_sid == "Front" and q.members:
-            return q.members[0].call_sid
-        if q.member(call_sid) is None:
-            raise RestError(404, 20404, f"The requested resource /Queues/{q.sid}/Members/{call_sid}.json "
-                                        "was not found")
-        return call_sid
-
     @bp.get(f"{API}/Queues/<queue_sid>/Members/<call_sid>.json")
     def members_fetch(account_sid: str, queue_sid: str, call_sid: str) -> Response:
         with sim.lock:
-            q = queue_or_404(queue_sid)
-            return jsonify(member_json(sim, q, member_sid(q, call_sid)))
+            q = _queue_or_404(sim, queue_sid)
+            return jsonify(member_json(sim, q, _member_sid(q, call_sid)))
 
     @bp.post(f"{API}/Queues/<queue_sid>/Members/<call_sid>.json")
     def members_update(account_sid: str, queue_sid: str, call_sid: str) -> Response:
         with sim.lock:
-            q = queue_or_404(queue_sid)
-            sid = member_sid(q, call_sid)
+            q = _queue_or_404(sim, queue_sid)
+            sid = _member_sid(q, call_sid)
             url = request.form.get("Url")
             if not url:
                 raise RestError(400, 20001, "Url is required")
@@ -221,17 +245,6 @@ def make_rest_blueprint(sim: Simulator) -> Blueprint:
             dequeue_member(sim, q, sim.legs[sid], url, (request.form.get("Method") or "POST").upper())
             body["position"] = 0
             return jsonify(body)
-
-    @bp.get("/recordings/<recording_sid>")
-    def recording(recording_sid: str) -> Response:
-        sid = recording_sid.rsplit(".", 1)[0]
-        with sim.lock:
-            rec = sim.recordings.get(sid)
-        if rec is None:
-            return error(404, 20404, f"The requested resource /recordings/{recording_sid} was not found")
-        return Response(silent_wav(rec["duration"]), mimetype="audio/x-wav")
-
-    return bp
 
 
 def _max_size(value: str | None) -> int | None:
