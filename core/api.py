@@ -1,28 +1,72 @@
-"""The JSON API base: ``/api`` blueprints, bearer tokens, JSON errors, the OpenAPI document.
+"""The JSON API base: ``/api`` blueprints, bearer tokens, one error shape, the OpenAPI document.
 
-Parts register their own blueprints under ``/api`` and describe their paths with
-``openapi_paths({...})``; ``GET /api/openapi.json`` serves the merged document.
+Every ``/api`` route is declared once with pydantic models (flask-openapi3): the view's
+``path``/``query``/``body`` annotations validate the request, ``responses={...}`` names the
+reply models, and ``GET /api/openapi.json`` is generated from the same models. Parts create
+their blueprint with ``api_blueprint(...)`` and register it with ``register_api(app, bp)``;
+``GET /api/docs`` shows the document with the Swagger UI shipped in ``core/static/swagger-ui``.
+
+Every refusal is ``{"error": "field: reason"}`` (every invalid field, joined with ``"; "``).
 """
 
 from __future__ import annotations
 
+import copy
 import functools
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from flask import Blueprint, Flask, g, jsonify, request
+from flask import Flask, current_app, g, jsonify, render_template_string, request
+from flask_openapi3 import APIBlueprint, Info, OpenAPI
+from flask_openapi3.request import _validate_request
+from flask_openapi3.utils import parse_parameters
+from pydantic import BaseModel, ConfigDict, RootModel, ValidationError
 from werkzeug.exceptions import HTTPException
 
 from core.db import session
 from core.models import User
 from core.users import user_for_token
 
-bp = Blueprint("api", __name__, url_prefix="/api")
+BEARER = [{"bearer": []}]
+MAX_DB_ID = 2**31 - 1  # the ``int`` URL converter's upper bound (core/ops/security.py)
 
-_PATHS: dict[str, dict[str, Any]] = {}
-_SCHEMAS: dict[str, Any] = {
-    "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}},
-}
+
+class Error(BaseModel):
+    """Every refusal: ``{"error": "field: reason"}``, several fields joined with ``"; "``."""
+
+    error: str
+
+
+class Body(BaseModel):
+    """A JSON request body: JSON types are taken as they are (``"5"`` is not a number)."""
+
+    model_config = ConfigDict(strict=True, extra="ignore")
+
+
+class Query(BaseModel):
+    """Query-string parameters: text converted to the declared types."""
+
+    model_config = ConfigDict(extra="ignore")
+
+
+class PathParams(BaseModel):
+    """The URL's variable parts (already converted by the route's converters)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+
+class Reply(BaseModel):
+    """A JSON reply: the declared fields are checked, further fields pass through."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+
+class OpenAPIDocument(Reply):
+    """The OpenAPI 3.1 document itself."""
+
+    openapi: str
+    info: dict[str, Any]
+    paths: dict[str, Any]
 
 
 class ApiError(Exception):
@@ -34,11 +78,25 @@ class ApiError(Exception):
         self.status = status
 
 
-def openapi_paths(paths: dict[str, dict[str, Any]], schemas: dict[str, Any] | None = None) -> None:
-    """Add path items (OpenAPI 3.1) to the document; later parts may add methods to a path."""
-    for path, item in paths.items():
-        _PATHS.setdefault(path, {}).update(item)
-    _SCHEMAS.update(schemas or {})
+def reply(model: type[BaseModel], data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Any:
+    """Serialize ``data`` through its reply model (the same model the document names)."""
+    body = model.model_validate(data).model_dump(mode="json", by_alias=True)
+    return current_app.response_class(current_app.json.dumps(body) + "\n", status=status,
+                                      headers=headers, mimetype="application/json")
+
+
+def responses(ok: dict[int, Any], *errors: int) -> dict[int, Any]:
+    """``ok`` (status → reply model) plus the JSON error for 400, 401 and each of ``errors``."""
+    return {**ok, **dict.fromkeys(sorted({400, 401, *errors}), Error)}
+
+
+def api_blueprint(name: str, import_name: str, url_prefix: str = "/api", **kwargs: Any) -> APIBlueprint:
+    """A blueprint whose routes need a bearer token and appear in the OpenAPI document."""
+    return APIBlueprint(name, import_name, url_prefix=url_prefix, abp_security=BEARER, **kwargs)
+
+
+def register_api(app: Flask, blueprint: APIBlueprint) -> None:
+    app.register_api(blueprint)  # type: ignore[attr-defined]
 
 
 def current_user() -> User:
@@ -46,10 +104,13 @@ def current_user() -> User:
 
 
 def api_auth(roles: Iterable[str] | None = None) -> Callable:
-    """Require ``Authorization: Bearer <token>``; optionally one of ``roles``."""
+    """Require ``Authorization: Bearer <token>`` (401) and one of ``roles`` (403), then validate
+    the view's ``path``/``query``/``body`` models (400): an unknown caller learns nothing."""
     allowed = set(roles or ())
 
     def decorator(view: Callable) -> Callable:
+        models = parse_parameters(view, doc_ui=False)
+
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             header = request.headers.get("Authorization", "")
@@ -60,59 +121,114 @@ def api_auth(roles: Iterable[str] | None = None) -> Callable:
             if allowed and user.role not in allowed:
                 return jsonify(error=f"this needs the role {' or '.join(sorted(allowed))}"), 403
             g.api_user = user
-            return view(*args, **kwargs)
+            return view(*args, **_validate_request(*models, path_kwargs=kwargs), **kwargs)
 
+        wrapper.__delay_validate_request__ = True  # type: ignore[attr-defined]  # validated above
         return wrapper
 
     return decorator
 
 
-def json_body(required: Iterable[str] = ()) -> dict[str, Any]:
-    """The request's JSON object, or ApiError(400) naming what is wrong."""
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise ApiError("the body must be a JSON object")
-    for field in required:
-        if field not in data:
-            raise ApiError(f"{field}: required")
-    return data
+_REASONS = {"missing": "required", "model_type": "must be a JSON object", "dict_type": "must be a JSON object",
+            "model_attributes_type": "must be a JSON object", "string_type": "must be text",
+            "int_type": "must be a whole number", "int_parsing": "must be a whole number",
+            "bool_type": "must be true or false", "list_type": "must be a list",
+            "extra_forbidden": "not a field of this request", "float_type": "must be a number",
+            "float_parsing": "must be a number", "date_from_datetime_parsing": "must be a date YYYY-MM-DD",
+            "date_parsing": "must be a date YYYY-MM-DD"}
 
 
-def openapi_document() -> dict[str, Any]:
-    return {
-        "openapi": "3.1.0",
-        "info": {"title": "Hotline API", "version": "1.0.0",
-                 "description": "Queue, calls, cases, the script library, campaigns and reports."},
-        "servers": [{"url": "/"}],
-        "components": {
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-            "schemas": _SCHEMAS,
-        },
-        "security": [{"bearer": []}],
-        "paths": {path: _with_error_responses(item) for path, item in sorted(_PATHS.items())},
-    }
+def _reason(err: dict[str, Any]) -> str:
+    kind, ctx = err["type"], err.get("ctx") or {}
+    if kind in _REASONS:
+        return _REASONS[kind]
+    if kind == "literal_error":
+        return "must be one of " + str(ctx.get("expected", "")).replace("'", "").replace(" or ", ", ")
+    if kind == "string_too_short" and ctx.get("min_length") == 1:
+        return "must not be empty"
+    if kind == "string_pattern_mismatch":
+        return "must not be blank" if ctx.get("pattern") == r"\S" else f"must match {ctx.get('pattern')}"
+    message = str(err["msg"]).removeprefix("Value error, ")
+    return message[:1].lower() + message[1:]
 
 
-_ERROR_RESPONSE = {"description": "Bad input, missing or invalid token, not allowed or not found",
-                   "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
-_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
+_TYPE_TAGS = {"str", "int", "float", "bool", "none", "dict", "list", "constrained-str", "constrained-int",
+              "constrained-float", "lax-or-strict", "strict", "lax"}
 
 
-def _with_error_responses(item: dict[str, Any]) -> dict[str, Any]:
-    """Every operation may answer the Contract's JSON error with a 4xx (api_auth: 401/403)."""
-    out = dict(item)
-    for method in _METHODS:
-        operation = out.get(method)
-        if isinstance(operation, dict):
-            responses = dict(operation.get("responses") or {})
-            responses.setdefault("4XX", _ERROR_RESPONSE)
-            out[method] = {**operation, "responses": responses}
-    return out
+def _where(loc: tuple[Any, ...]) -> str:
+    """``context.a`` / ``weekdays[2]``; pydantic's union branch tags (``str``, ``int``…) are left out."""
+    parts = [p for p in loc if isinstance(p, int) or (p not in _TYPE_TAGS and "[" not in str(p))]
+    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in parts).lstrip(".") or "body"
 
 
-@bp.get("/openapi.json")
+def describe(exc: ValidationError) -> str:
+    """``field: reason`` for every invalid field, joined with ``"; "`` (a union's reasons with "or")."""
+    reasons: dict[str, list[str]] = {}
+    for err in exc.errors(include_url=False):
+        found = reasons.setdefault(_where(err["loc"]), [])
+        reason = _reason(err)
+        if reason not in found:
+            found.append(reason)
+    return "; ".join(f"{where}: {' or '.join(found)}" for where, found in reasons.items())
+
+
+def _validation_error(exc: ValidationError) -> Any:
+    response = jsonify(error=describe(exc))
+    response.status_code = 400
+    return response
+
+
+def new_app(import_name: str) -> Flask:
+    """The Flask application, able to collect the API's typed routes into one document."""
+    return OpenAPI(import_name, info=Info(title="Hotline API", version="1.0.0",
+                                          description="Queue, calls, cases, the script library, campaigns "
+                                                      "and reports."),
+                   security_schemes={"bearer": {"type": "http", "scheme": "bearer"}},
+                   validation_error_status=400, validation_error_callback=_validation_error, doc_ui=False)
+
+
+def openapi_document(app: Flask | None = None) -> dict[str, Any]:
+    """The OpenAPI 3.1 document, every error answer pointing at the one ``Error`` model."""
+    doc = copy.deepcopy(app.api_doc if app is not None else current_app.api_doc)  # type: ignore[attr-defined]
+    schemas = doc.setdefault("components", {}).setdefault("schemas", {})
+    schemas.pop("ValidationErrorModel", None)
+    for item in doc.get("paths", {}).values():
+        for operation in item.values():
+            bad_input = operation.get("responses", {}).get("400", {})
+            if bad_input.get("content", {}).get("application/json", {}).get("schema", {}).get("type") == "array":
+                del operation["responses"]["400"]  # only routes that take input answer 400
+    return doc
+
+
+bp = APIBlueprint("api", __name__, url_prefix="/api", static_folder="static/swagger-ui",
+                  static_url_path="/docs/assets")
+_DOCS_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Hotline API</title>
+<link rel="stylesheet" href="{{ url_for('api.static', filename='swagger-ui.css') }}"></head>
+<body><div id="swagger-ui" data-url="{{ url_for('api.openapi_json') }}"></div>
+<script src="{{ url_for('api.static', filename='swagger-ui-bundle.js') }}"></script>
+<script src="{{ url_for('api.static', filename='init.js') }}"></script></body></html>
+"""
+
+
+class DocsPage(RootModel[str]):
+    """The API reference page (HTML)."""
+
+    model_config = ConfigDict(json_schema_extra={"contentMediaType": "text/html"})
+
+
+@bp.get("/openapi.json", responses={200: OpenAPIDocument})
 def openapi_json():
+    """This document (OpenAPI 3.1), generated from the routes' models."""
     return jsonify(openapi_document())
+
+
+@bp.get("/docs", responses={200: {"description": "The API reference (Swagger UI, served from local files)",
+                                  "content": {"text/html": {"schema": DocsPage.model_json_schema()}}}})
+def api_docs():
+    """The API reference page: Swagger UI rendering ``/api/openapi.json``."""
+    return render_template_string(_DOCS_PAGE)
 
 
 def _wants_json() -> bool:
@@ -124,6 +240,8 @@ def _handle_api_error(exc: ApiError):
 
 
 def _handle_http_error(exc: HTTPException):
+    if exc.response is not None:  # a finished answer, e.g. the 400 of a failed validation
+        return exc.response
     if not _wants_json():
         return exc
     response = jsonify(error=exc.description or exc.name)
@@ -134,13 +252,9 @@ def _handle_http_error(exc: HTTPException):
 
 
 def init_app(app: Flask) -> None:
-    app.register_blueprint(bp)
+    register_api(app, bp)
     from core import disclosure
 
     disclosure.init_app(app)  # one audit entry per response that showed full phone numbers (H25)
     app.register_error_handler(ApiError, _handle_api_error)
     app.register_error_handler(HTTPException, _handle_http_error)
-    openapi_paths({"/api/openapi.json": {"get": {
-        "summary": "This document", "security": [],
-        "responses": {"200": {"description": "OpenAPI 3.1 document",
-                              "content": {"application/json": {"schema": {"type": "object"}}}}}}}})

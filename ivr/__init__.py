@@ -10,6 +10,7 @@ from core.events import presence_changed
 
 
 def init_app(app: Flask) -> None:
+    from core.api import register_api
     from ivr import models  # noqa: F401 - the Offer model
     from ivr.api import bp as api_bp
     from ivr.routing import on_presence_changed
@@ -17,6 +18,6 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(bp)
     app.register_blueprint(media)
-    app.register_blueprint(api_bp)
+    register_api(app, api_bp)
     app.extensions["ivr_routing"] = True
     presence_changed.connect(on_presence_changed)  # agents becoming free → dispatch
