@@ -17,6 +17,7 @@ from agent_console import lookups
 from core.api import (
     ApiError,
     Body,
+    LocalDateTime,
     PathParams,
     Query,
     Reply,
@@ -36,7 +37,6 @@ bp = api_blueprint("console_api_cases", __name__)
 
 Kind = Literal[tuple(sorted(KINDS))]  # type: ignore[valid-type]
 Status = Literal[tuple(s.value for s in CaseStatus)]  # type: ignore[valid-type]
-DATE_TIME = {"format": "date-time"}
 
 
 def _text(limit: int, description: str = "") -> Any:
@@ -66,8 +66,8 @@ class NewCase(Body):
     district: str | None = _text(cases.LIMITS["district"])
     urgent: bool | None = None
     department: str | None = Field(default=None, description="one of cases.departments")
-    reply_due_at: str | None = Field(default=None, json_schema_extra=DATE_TIME,
-                                     description="default now + cases.reply_within_h (H14); no offset = local")
+    reply_due_at: LocalDateTime | None = Field(default=None, description="default now + cases.reply_within_h "
+                                                                         "(H14); no offset = local time")
     answered: bool | None = Field(default=None, description="answered on the call: resolved at once")
     call_sid: str | None = Field(default=None, max_length=64, description="links the case to this call")
     source: Literal[tuple(sorted(SOURCES))] | None = None  # type: ignore[valid-type]
@@ -82,8 +82,7 @@ class CaseUpdate(Body):
     department: str | None = Field(default=None, description="one of cases.departments")
     work_order: Literal[lifecycle.WORK_ORDER_STEPS] | None = Field(  # type: ignore[valid-type]
         default=None, description="repairs only; returned schedules the satisfaction call-back (H16)")
-    work_order_at: str | None = Field(default=None, json_schema_extra=DATE_TIME,
-                                      description="default now; no offset = local time")
+    work_order_at: LocalDateTime | None = Field(default=None, description="default now; no offset = local time")
     resolution: str | None = Field(default=None, max_length=lifecycle.MAX_RESOLUTION)
     satisfaction: Literal[lifecycle.SATISFACTION] | None = None  # type: ignore[valid-type]
     note: str | None = Field(default=None, max_length=500)
@@ -105,7 +104,7 @@ class CaseReply(Reply):
     place: str | None = None
     department: str | None = None
     contact_number: str | None = None
-    reply_due_at: str | None = Field(default=None, json_schema_extra=DATE_TIME)
+    reply_due_at: str | None = None
     overdue: bool
 
 

@@ -14,20 +14,41 @@ from __future__ import annotations
 import copy
 import functools
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Annotated, Any
 
+from annotated_types import Interval
 from flask import Flask, current_app, g, jsonify, render_template_string, request
 from flask_openapi3 import APIBlueprint, Info, OpenAPI
 from flask_openapi3.request import _validate_request
 from flask_openapi3.utils import parse_parameters
-from pydantic import BaseModel, ConfigDict, RootModel, ValidationError
-from werkzeug.exceptions import HTTPException
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, RootModel, ValidationError
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from core.db import session
 from core.models import User
 from core.users import user_for_token
 
 BEARER = [{"bearer": []}]
+#: ISO 8601 date and time as the services read it: seconds and offset optional (no offset = local time)
+ISO_DATE_TIME = (r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?"
+                 r"(Z|[+-][0-9]{2}:[0-9]{2})?$")
+#: a date and time in that form; an impossible one (February 30th) is the service's 422
+LocalDateTime = Annotated[str, Field(pattern=ISO_DATE_TIME, examples=["2026-11-25T17:00"])]
+
+
+def _whole(value: Any) -> Any:
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def whole_number(ge: int | None = None, le: int | None = None) -> Any:
+    """A JSON integer from ``ge`` to ``le``: ``3`` or ``3.0`` (JSON Schema's "integer"), never
+    ``"3"``, ``true`` or ``3.5``; the bounds appear in the schema."""
+    return Annotated[int, Interval(ge=ge, le=le), BeforeValidator(_whole)]
+
+
+Int = whole_number()
+#: ``YYYY-MM-DD``; an impossible date is the service's 422
+LocalDate = Annotated[str, Field(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", examples=["2026-11-25"])]
 MAX_DB_ID = 2**31 - 1  # the ``int`` URL converter's upper bound (core/ops/security.py)
 
 
@@ -239,11 +260,28 @@ def _handle_api_error(exc: ApiError):
     return jsonify(error=exc.message), exc.status
 
 
+def _no_such_path(exc: HTTPException) -> bool:
+    """A 405 whose URL matches no route for any method either (an id beyond the ``int`` converter's
+    range is checked only after the method): that URL does not exist."""
+    if not isinstance(exc, MethodNotAllowed):
+        return False
+    adapter = current_app.url_map.bind_to_environ(request.environ)
+    for method in exc.valid_methods or ():
+        try:
+            adapter.match(method=method)
+            return False
+        except HTTPException:
+            continue
+    return True
+
+
 def _handle_http_error(exc: HTTPException):
     if exc.response is not None:  # a finished answer, e.g. the 400 of a failed validation
         return exc.response
     if not _wants_json():
         return exc
+    if _no_such_path(exc):
+        exc = NotFound()
     response = jsonify(error=exc.description or exc.name)
     for name, value in exc.get_headers():  # keep e.g. Allow on 405 (RFC 9110)
         if name.lower() != "content-type":

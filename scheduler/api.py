@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
+from annotated_types import MaxLen
 from flask import current_app, request
 from flask_openapi3 import RawModel
 from pydantic import Field
@@ -17,6 +18,7 @@ from pydantic import Field
 from core.api import (
     ApiError,
     Body,
+    LocalDateTime,
     PathParams,
     Query,
     Reply,
@@ -25,6 +27,7 @@ from core.api import (
     current_user,
     reply,
     responses,
+    whole_number,
 )
 from core.db import session
 from core.disclosure import phone_for, with_phones
@@ -36,11 +39,14 @@ from scheduler import followup
 
 bp = api_blueprint("scheduler_api", __name__)
 WRITERS = {"lead", "admin"}
-DATE_TIME = {"format": "date-time"}
 
 
 def _text(limit: int, description: str | None = None) -> Any:
     return Field(default=None, max_length=limit, description=description)
+
+
+Weekday, Concurrent, Attempts = whole_number(0, 6), whole_number(1, 1000), whole_number(1, 20)
+RingTimeout = whole_number(5, 600)
 
 
 class CampaignInput(Body):
@@ -52,21 +58,20 @@ class CampaignInput(Body):
     mode: Literal[tuple(svc.MODES)] | None = None  # type: ignore[valid-type]
     locale: Literal[LOCALES] | None = None  # type: ignore[valid-type]
     script: list[str] | None = Field(default=None, description="library entry ids in the H20 order")
-    context: dict[str, Annotated[str, Field(max_length=500)] | int | float] | None = Field(
+    context: dict[str, Annotated[str, MaxLen(500)] | int | float] | None = Field(
         default=None, max_length=50, description="script placeholders (result, issue, area…)")
     voicemail_text: str | None = _text(1000)
-    start_at: str | None = Field(default=None, json_schema_extra=DATE_TIME)
+    start_at: LocalDateTime | None = Field(default=None, description="no offset = the campaign's timezone")
     cron: str | None = _text(120, "crontab: minute hour day month weekday")
     timezone: str | None = _text(64, "an IANA zone such as Asia/Shanghai")
     window: str | None = _text(16, "the call window, e.g. 09:30-17:50")
-    weekdays: list[Annotated[int, Field(ge=0, le=6)]] | None = Field(default=None, min_length=1,
-                                                                     description="0 = Monday … 6 = Sunday")
+    weekdays: list[Weekday] | None = Field(default=None, min_length=1, description="0 = Monday … 6 = Sunday")
     calls_per_second: float | None = Field(default=None, ge=0.01, description="at most campaigns.calls_per_second")
-    max_concurrent: int | None = Field(default=None, ge=1, le=1000)
-    max_attempts: int | None = Field(default=None, ge=1, le=20)
+    max_concurrent: Concurrent | None = None
+    max_attempts: Attempts | None = None
     retry_backoff_s: float | None = Field(default=None, ge=0, le=30 * 86400)
     retry_backoff_factor: float | None = Field(default=None, ge=1, le=10)
-    ring_timeout_s: int | None = Field(default=None, ge=5, le=600)
+    ring_timeout_s: RingTimeout | None = None
     machine_detection: bool | None = None
     agent_code: str | None = _text(16)
     agent_surname: str | None = _text(20)

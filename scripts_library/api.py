@@ -6,12 +6,12 @@ bearer token (agent, lead or admin). Bad input answers 400 ``{"error": ...}``, n
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
 from flask import Flask
 from pydantic import Field, RootModel, field_validator
 
-from core.api import Body, Reply, api_auth, api_blueprint, register_api, reply, responses
+from core.api import Body, Reply, api_auth, api_blueprint, register_api, reply, responses, whole_number
 from core.config import ConfigError
 
 from . import service
@@ -22,6 +22,7 @@ bp = api_blueprint("library_api", __name__)
 
 MAX_K = 50
 #: what ``canonical_locale`` accepts: empty (zh-CN) or a zh/cmn/yue/en tag with any region, any case
+HowMany = whole_number(0, MAX_K)
 LOCALE_PATTERN = r"^\s*(([Zz][Hh]|[Cc][Mm][Nn]|[Yy][Uu][Ee]|[Ee][Nn])([-_].*)?)?\s*$"
 
 
@@ -31,7 +32,7 @@ class LibraryRequest(Body):
     text: str = Field(description="what was said or typed; empty gives []; at most library.max_text_chars")
     locale: str | None = Field(default=None, pattern=LOCALE_PATTERN,
                                description="zh-CN (default; any zh-*), zh-TW, zh-HK or en")
-    k: Annotated[int, Field(ge=0, le=MAX_K)] | None = Field(
+    k: HowMany | None = Field(
         default=None, description="suggest only: how many replies (default library.default_k)")
     kinds: list[Literal["approved", "prompt"]] = Field(
         default=["approved"], min_length=1, description="suggest only: which kinds of entries to rank")

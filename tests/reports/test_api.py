@@ -33,7 +33,7 @@ def test_any_role_with_a_token_reads_it(client, make_user, role):
 
 
 @pytest.mark.parametrize("params, status, fragment", [
-    ({"from": "2026-11-31"}, 400, "from: not a calendar date"),
+    ({"from": "2026-11-31"}, 422, "from: not a calendar date"),
     ({"from": "20261101"}, 400, "from: must match"),
     ({"to": "yesterday"}, 400, "to: must match"),
     ({"to": ""}, 400, "to: must match"),
