@@ -18,7 +18,7 @@ from typing import Annotated, Any
 
 from annotated_types import Interval
 from flask import Flask, current_app, g, jsonify, render_template_string, request
-from flask_openapi3 import APIBlueprint, Info, OpenAPI
+from flask_openapi3 import APIBlueprint, Info, OpenAPI, SecurityScheme
 from flask_openapi3.request import _validate_request
 from flask_openapi3.utils import parse_parameters
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, RootModel, ValidationError
@@ -205,7 +205,7 @@ def new_app(import_name: str) -> Flask:
     return OpenAPI(import_name, info=Info(title="Hotline API", version="1.0.0",
                                           description="Queue, calls, cases, the script library, campaigns "
                                                       "and reports."),
-                   security_schemes={"bearer": {"type": "http", "scheme": "bearer"}},
+                   security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer")},
                    validation_error_status=400, validation_error_callback=_validation_error, doc_ui=False)
 
 

@@ -35,6 +35,7 @@ def api_schema(app: Any, make_user: Any) -> Any:
 schema = schemathesis.pytest.from_fixture("api_schema")
 
 
+@pytest.mark.timeout(1200)  # one test runs every operation (subtests); PostgreSQL under load is slow
 @schema.parametrize()
 @settings(max_examples=12, deadline=None, derandomize=True, database=None,
           suppress_health_check=list(HealthCheck))
