@@ -225,7 +225,7 @@ def openapi_document(app: Flask | None = None) -> dict[str, Any]:
 bp = APIBlueprint("api", __name__, url_prefix="/api", static_folder="static/swagger-ui",
                   static_url_path="/docs/assets")
 _DOCS_PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Hotline API</title>
+<html lang="en"><head><meta charset="utf-8"><title>Hotline API</title><link rel="icon" href="data:,">
 <link rel="stylesheet" href="{{ url_for('api.static', filename='swagger-ui.css') }}"></head>
 <body><div id="swagger-ui" data-url="{{ url_for('api.openapi_json') }}"></div>
 <script src="{{ url_for('api.static', filename='swagger-ui-bundle.js') }}"></script>

@@ -152,7 +152,7 @@ class ContactPage(Reply):
     limit: int
 
 
-class ImportError_(Reply):
+class ImportProblemRow(Reply):
     row: int | None = None
     field: str | None = None
     reason: str | None = None
@@ -163,7 +163,7 @@ class ImportReport(Reply):
     skipped_duplicates: int
     skipped_dnc: int
     rows: int
-    errors: list[ImportError_]
+    errors: list[ImportProblemRow]
 
 
 class DncEntry(Reply):
@@ -212,6 +212,7 @@ def _refused(exc: svc.CampaignError) -> ApiError:
 @bp.get("/campaigns", responses=responses({200: CampaignList}))
 @api_auth()
 def list_campaigns():
+    """Campaigns with their progress, newest first."""
     s = session()
     items = []
     for campaign in svc.list_campaigns(s):
