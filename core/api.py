@@ -24,6 +24,7 @@ from flask_openapi3.utils import parse_parameters
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, RootModel, ValidationError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
+from core.api_errors import describe
 from core.db import session
 from core.models import User
 from core.users import user_for_token
@@ -142,7 +143,11 @@ def api_auth(roles: Iterable[str] | None = None) -> Callable:
             if allowed and user.role not in allowed:
                 return jsonify(error=f"this needs the role {' or '.join(sorted(allowed))}"), 403
             g.api_user = user
-            return view(*args, **_validate_request(*models, path_kwargs=kwargs), **kwargs)
+            header, cookie, path, query, form, body, raw = models
+            checked = _validate_request(header, cookie, path, None, form, body, raw, path_kwargs=kwargs)
+            if query is not None:
+                checked["query"] = _validate_query(query)
+            return view(*args, **checked, **kwargs)
 
         wrapper.__delay_validate_request__ = True  # type: ignore[attr-defined]  # validated above
         return wrapper
@@ -150,48 +155,26 @@ def api_auth(roles: Iterable[str] | None = None) -> Callable:
     return decorator
 
 
-_REASONS = {"missing": "required", "model_type": "must be a JSON object", "dict_type": "must be a JSON object",
-            "model_attributes_type": "must be a JSON object", "string_type": "must be text",
-            "int_type": "must be a whole number", "int_parsing": "must be a whole number",
-            "bool_type": "must be true or false", "list_type": "must be a list",
-            "extra_forbidden": "not a field of this request", "float_type": "must be a number",
-            "float_parsing": "must be a number", "date_from_datetime_parsing": "must be a date YYYY-MM-DD",
-            "date_parsing": "must be a date YYYY-MM-DD"}
+@functools.cache
+def _list_fields(model: type[BaseModel]) -> frozenset[str]:
+    """The query parameters that may repeat (``?kind=a&kind=b``), by their names in the URL."""
+    names = set()
+    for name, field in model.model_fields.items():
+        schema = model.model_json_schema()["properties"][field.alias or name]
+        if schema.get("type") == "array" or any(s.get("type") == "array" for s in schema.get("anyOf", [])):
+            names.add(field.alias or name)
+    return frozenset(names)
 
 
-def _reason(err: dict[str, Any]) -> str:
-    kind, ctx = err["type"], err.get("ctx") or {}
-    if kind in _REASONS:
-        return _REASONS[kind]
-    if kind == "literal_error":
-        return "must be one of " + str(ctx.get("expected", "")).replace("'", "").replace(" or ", ", ")
-    if kind == "string_too_short" and ctx.get("min_length") == 1:
-        return "must not be empty"
-    if kind == "string_pattern_mismatch":
-        return "must not be blank" if ctx.get("pattern") == r"\S" else f"must match {ctx.get('pattern')}"
-    message = str(err["msg"]).removeprefix("Value error, ")
-    return message[:1].lower() + message[1:]
-
-
-_TYPE_TAGS = {"str", "int", "float", "bool", "none", "dict", "list", "constrained-str", "constrained-int",
-              "constrained-float", "lax-or-strict", "strict", "lax"}
-
-
-def _where(loc: tuple[Any, ...]) -> str:
-    """``context.a`` / ``weekdays[2]``; pydantic's union branch tags (``str``, ``int``…) are left out."""
-    parts = [p for p in loc if isinstance(p, int) or (p not in _TYPE_TAGS and "[" not in str(p))]
-    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in parts).lstrip(".") or "body"
-
-
-def describe(exc: ValidationError) -> str:
-    """``field: reason`` for every invalid field, joined with ``"; "`` (a union's reasons with "or")."""
-    reasons: dict[str, list[str]] = {}
-    for err in exc.errors(include_url=False):
-        found = reasons.setdefault(_where(err["loc"]), [])
-        reason = _reason(err)
-        if reason not in found:
-            found.append(reason)
-    return "; ".join(f"{where}: {' or '.join(found)}" for where, found in reasons.items())
+def _validate_query(model: type[BaseModel]) -> BaseModel:
+    """The query string as ``model`` (flask-openapi3's rules, with the model's schema read once)."""
+    args = request.args
+    lists = _list_fields(model)
+    values = {key: (args.getlist(key) if key in lists else args.get(key)) for key in args}
+    try:
+        return model.model_validate(values)
+    except ValidationError as exc:
+        raise ApiError(describe(exc)) from None
 
 
 def _validation_error(exc: ValidationError) -> Any:
