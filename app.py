@@ -34,7 +34,7 @@ def create_app(overrides: dict[str, Any] | None = None, environ: dict[str, str] 
                start_background: bool = False) -> Flask:
     """Build the app. Raises ConfigError (naming the setting) on bad configuration."""
     settings = load_settings(environ, overrides)
-    app = Flask(__name__)
+    app = api.new_app(__name__)
     app.config["HOTLINE"] = settings
     app.config["MAX_CONTENT_LENGTH"] = settings.server.max_body_bytes
     _open_database(app, settings)

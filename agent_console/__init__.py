@@ -30,13 +30,13 @@ def init_app(app: Flask) -> None:
     from agent_console.blueprint import bp
     from agent_console.i18n import current_lang, t
     from agent_console.nav import nav_groups, nav_items, register_nav
+    from core.api import register_api
 
     csrf.init_app(app)
     auth.init_app(app)
     app.register_blueprint(bp)
     app.register_blueprint(ivr_views.bp)
-    app.register_blueprint(cases_api.bp)
-    cases_api.register_openapi()
+    register_api(app, cases_api.bp)
     live.init_app(app)
     simphone.init_app(app)
     leads = set(auth.LEAD_ROLES)

@@ -11,6 +11,7 @@ from core.presence import on_presence_announced
 
 
 def init_app(app: Flask) -> None:
+    from core.api import register_api
     from ivr import (
         models,  # noqa: F401 - the Offer model
         prompts,
@@ -21,7 +22,7 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(bp)
     app.register_blueprint(media)
-    app.register_blueprint(api_bp)
+    register_api(app, api_bp)
     app.extensions["ivr_routing"] = True
     app.extensions[WORDING] = prompts.text  # the outage fallback speaks the library's lines too
     on_presence_announced(app, on_presence_changed)  # agents becoming free → dispatch

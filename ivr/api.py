@@ -1,13 +1,24 @@
 """The caller's path in the API: ``GET /api/queue``, ``POST /api/agents/me/presence``,
-``GET /api/calls/<call_sid>`` (bearer tokens, JSON errors, OpenAPI fragments)."""
+``GET /api/calls/<call_sid>`` (bearer tokens, typed models, JSON errors)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
-from flask import Blueprint, current_app, jsonify
+from flask import current_app
+from pydantic import Field
 
-from core.api import ApiError, api_auth, current_user, json_body, openapi_paths
+from core.api import (
+    ApiError,
+    Body,
+    PathParams,
+    Reply,
+    api_auth,
+    api_blueprint,
+    current_user,
+    reply,
+    responses,
+)
 from core.db import session, utcnow
 from core.disclosure import phone_for
 from core.models import Call, Presence, QueueEntry, User
@@ -15,10 +26,62 @@ from core.presence import PresenceError, announce, set_presence
 from ivr import queue
 from ivr.calls import find_call
 
-bp = Blueprint("ivr_api", __name__, url_prefix="/api")
+bp = api_blueprint("ivr_api", __name__)
 
 #: states an agent may set by hand (offline is the console's sign-out)
 SETTABLE = (Presence.AVAILABLE, Presence.BUSY, Presence.WRAP_UP, Presence.AWAY)
+
+
+class QueueRow(Reply):
+    """One waiting caller or pending call-back; ``position`` is the place the caller is told."""
+
+    call_sid: str | None
+    position: int
+    wait_s: float
+    priority: int
+    menu_option: str | None = None
+    locale: str | None = None
+    joined_at: str | None = None
+    status: str
+    callback: bool
+
+
+class QueueReply(Reply):
+    queue: list[QueueRow]
+    size: int
+
+
+class PresenceIn(Body):
+    state: Literal["available", "busy", "wrap_up", "away"]
+
+
+class PresenceReply(Reply):
+    name: str
+    agent_code: str | None = None
+    state: str
+    since: str | None = None
+    calls_handled: int
+
+
+class CallPath(PathParams):
+    call_sid: str = Field(min_length=1, max_length=64)
+
+
+class CallAgent(Reply):
+    name: str
+    agent_code: str | None = None
+
+
+class CallReply(Reply):
+    """A call and its timeline (each event: ``at``, ``kind`` and what it carries)."""
+
+    call_sid: str
+    direction: str | None = None
+    purpose: str | None = None
+    from_: str | None = Field(default=None, alias="from")
+    status: str | None = None
+    agent: CallAgent | None = None
+    timeline: list[dict[str, Any]]
 
 
 def _iso(value: Any) -> str | None:
@@ -30,10 +93,10 @@ def presence_json(user: User) -> dict[str, Any]:
             "since": _iso(user.presence_since), "calls_handled": user.calls_handled or 0}
 
 
-@bp.get("/queue")
+@bp.get("/queue", responses=responses({200: QueueReply}))
 @api_auth()
 def get_queue():
-    """Everyone waiting, in service order (priority, then join time); pending call-backs too."""
+    """Waiting callers (and pending call-backs) in service order: priority, then join time."""
     s = session()
     now = utcnow()
     rows = []
@@ -57,30 +120,26 @@ def get_queue():
             row.update(call_sid=original, status="callback", callback=True, callback_id=request.id,
                        phone=phone_for(current_user(), request.phone), reason=request.reason)
         rows.append(row)
-    return jsonify(queue=rows, size=len(rows))
+    return reply(QueueReply, {"queue": rows, "size": len(rows)})
 
 
-@bp.post("/agents/me/presence")
+@bp.post("/agents/me/presence", responses=responses({200: PresenceReply}, 404, 413))
 @api_auth()
-def post_presence():
-    """Set the signed-in agent's presence; routing is told (dispatch) at once."""
-    data = json_body(required=["state"])
-    state = data.get("state")
-    if not isinstance(state, str) or state not in SETTABLE:
-        raise ApiError(f"state: must be one of {', '.join(SETTABLE)}")
+def post_presence(body: PresenceIn):
+    """Set the signed-in agent's presence (routing reacts at once)."""
     s = session()
     user = s.get(User, current_user().id)
     if user is None:
         raise ApiError("user not found", 404)
     try:
-        changed = set_presence(s, user, state)
+        changed = set_presence(s, user, body.state)
     except PresenceError as exc:
         raise ApiError(str(exc)) from None
     s.commit()
     if changed:
-        announce(current_app._get_current_object(), user.id, state)  # type: ignore[attr-defined]
+        announce(current_app._get_current_object(), user.id, body.state)  # type: ignore[attr-defined]
         s.refresh(user)
-    return jsonify(presence_json(user))
+    return reply(PresenceReply, presence_json(user))
 
 
 def call_json(call: Call, viewer: User | None = None) -> dict[str, Any]:
@@ -97,44 +156,11 @@ def call_json(call: Call, viewer: User | None = None) -> dict[str, Any]:
     }
 
 
-@bp.get("/calls/<call_sid>")
+@bp.get("/calls/<call_sid>", responses=responses({200: CallReply}, 404))
 @api_auth()
-def get_call(call_sid: str):
-    """The call and its timeline: what was said, pressed, waited, to whom connected."""
-    call = find_call(session(), call_sid[:64])
+def get_call(path: CallPath):
+    """A call and its timeline: what was said, pressed, waited, to whom connected."""
+    call = find_call(session(), path.call_sid)
     if call is None:
-        raise ApiError(f"no call {call_sid[:64]!r}", 404)
-    return jsonify(call_json(call, current_user()))
-
-
-_ERR = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
-
-openapi_paths({
-    "/api/queue": {"get": {
-        "summary": "Waiting callers (and pending call-backs) in service order",
-        "responses": {"200": {"description": "The queue", "content": {"application/json": {"schema": {
-            "type": "object", "properties": {"size": {"type": "integer"}, "queue": {"type": "array", "items": {
-                "type": "object", "required": ["call_sid", "position", "wait_s", "priority"],
-                "properties": {"call_sid": {"type": ["string", "null"]}, "position": {"type": "integer"},
-                               "wait_s": {"type": "number"}, "priority": {"type": "integer"},
-                               "menu_option": {"type": ["string", "null"]},
-                               "locale": {"type": ["string", "null"]}, "status": {"type": "string"},
-                               "callback": {"type": "boolean"}}}}}}}}},
-                      "401": {"description": "No or bad token", **_ERR}}}},
-    "/api/agents/me/presence": {"post": {
-        "summary": "Set the signed-in agent's presence (routing reacts at once)",
-        "requestBody": {"required": True, "content": {"application/json": {"schema": {
-            "type": "object", "required": ["state"],
-            "properties": {"state": {"type": "string", "enum": [str(p) for p in SETTABLE]}}}}}},
-        "responses": {"200": {"description": "The presence", "content": {"application/json": {"schema": {
-            "type": "object", "properties": {"name": {"type": "string"}, "state": {"type": "string"},
-                                             "since": {"type": "string"}}}}}},
-                      "400": {"description": "Bad state", **_ERR}, "401": {"description": "No or bad token", **_ERR}}}},
-    "/api/calls/{call_sid}": {"get": {
-        "summary": "A call and its timeline (said, pressed, waited, connected to)",
-        "parameters": [{"name": "call_sid", "in": "path", "required": True, "schema": {"type": "string"}}],
-        "responses": {"200": {"description": "The call", "content": {"application/json": {"schema": {
-            "type": "object", "properties": {"call_sid": {"type": "string"}, "status": {"type": "string"},
-                                             "timeline": {"type": "array", "items": {"type": "object"}}}}}}},
-                      "404": {"description": "Unknown call", **_ERR}, "401": {"description": "No or bad token", **_ERR}}}},
-})
+        raise ApiError(f"no call {path.call_sid!r}", 404)
+    return reply(CallReply, call_json(call, current_user()))

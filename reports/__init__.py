@@ -13,12 +13,12 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from agent_console.nav import register_nav
+    from core.api import register_api
     from reports import api, views_admin, views_monthly, views_reports, views_review, views_shift  # noqa: F401  (routes)
     from reports.web import bp, init_filters
 
     app.register_blueprint(bp)
-    app.register_blueprint(api.bp)
-    api.register_openapi()
+    register_api(app, api.bp)
     init_filters(app)
     leads = {"lead", "admin"}
     register_nav("大屏", "Wallboard", "reports.wallboard_page", roles=leads, order=30)

@@ -5,72 +5,46 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import current_app
+from pydantic import Field
 
-from core.api import ApiError, api_auth, openapi_paths
+from core.api import ApiError, LocalDate, Query, Reply, api_auth, api_blueprint, reply, responses
 from core.db import session, utcnow
 from reports.periods import PeriodError, period_from_args
 from reports.summary import summary
 
-bp = Blueprint("reports_api", __name__, url_prefix="/api/reports")
+bp = api_blueprint("reports_api", __name__, url_prefix="/api/reports")
 
 
-@bp.get("/summary")
+class SummaryQuery(Query):
+    from_: LocalDate | None = Field(default=None, alias="from", description="first local date (inclusive)")
+    to: LocalDate | None = Field(default=None, description="last local date (inclusive); default today")
+
+
+class ReportSummary(Reply):
+    """KPIs for the range (definitions: reports/kpis.py and docs/reports.md)."""
+
+    from_: str = Field(alias="from")
+    to: str
+    timezone: str | None = None
+    calls: dict[str, Any]
+    cases: dict[str, Any]
+    rates: dict[str, Any]
+    by_agent: list[dict[str, Any]]
+    by_district: list[dict[str, Any]]
+    by_case_kind: list[dict[str, Any]]
+
+
+@bp.get("/summary", responses=responses({200: ReportSummary}, 422))
 @api_auth()
-def summary_view():
+def summary_view(query: SummaryQuery):
+    """KPIs for a range of local dates (inclusive, default today; at most 366 days).
+
+    422: not a calendar date, ``from`` after ``to``, a range too long or a year out of range."""
     settings = current_app.config["HOTLINE"]
     now = utcnow()
     try:
-        p = period_from_args(settings, request.args.get("from"), request.args.get("to"), now)
+        p = period_from_args(settings, query.from_, query.to, now)
     except PeriodError as exc:
-        raise ApiError(str(exc)) from exc
-    return jsonify(summary(session(), settings, p, now))
-
-
-_NUM = {"type": ["number", "null"]}
-_RATE = {"type": "object", "properties": {"numerator": {"type": "integer"}, "denominator": {"type": "integer"},
-                                          "value": _NUM, "target": _NUM, "meets_target": {"type": "boolean"}}}
-SCHEMAS: dict[str, Any] = {
-    "ReportSummary": {
-        "type": "object",
-        "required": ["from", "to", "calls", "cases", "rates", "by_agent", "by_district", "by_case_kind"],
-        "properties": {
-            "from": {"type": "string", "format": "date"}, "to": {"type": "string", "format": "date"},
-            "timezone": {"type": "string"},
-            "calls": {"type": "object", "description": "Definitions: reports/kpis.py and the README.",
-                      "properties": {"in": {"type": "integer"}, "out": {"type": "integer"},
-                                     "answered": {"type": "integer"}, "abandoned": {"type": "integer"},
-                                     "short_abandoned": {"type": "integer"}, "service_level": _NUM,
-                                     "service_level_threshold_s": {"type": "number"}, "asa_s": _NUM,
-                                     "aht_s": _NUM, "abandonment_rate": _NUM, "over_5_min": {"type": "integer"}}},
-            "cases": {"type": "object", "properties": {
-                "total": {"type": "integer"}, "by_kind": {"type": "object"}, "by_status": {"type": "object"},
-                "by_kind_status": {"type": "object"}, "overdue": {"type": "integer"},
-                "escalated": {"type": "integer"}}},
-            "complaints": {"type": "object"},
-            "rates": {"type": "object", "properties": {
-                "repair_callback_rate": _RATE, "survey_return_rate": _RATE,
-                "satisfaction": {"type": "object", "properties": {
-                    "customers": {"type": "integer"}, "overall": _NUM,
-                    "per_item": {"type": "object", "additionalProperties": {"type": "number"}}}}}},
-            "wait_accuracy": {"type": "object"},
-            "reassurance_abandons": {"type": "array", "items": {"type": "object"}},
-            "by_agent": {"type": "array", "items": {"type": "object"}},
-            "by_district": {"type": "array", "items": {"type": "object"}},
-            "by_case_kind": {"type": "array", "items": {"type": "object"}},
-        },
-    },
-}
-
-
-def register_openapi() -> None:
-    error = {"description": "bad dates or missing token",
-             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
-    date_param = {"in": "query", "required": False, "schema": {"type": "string", "format": "date"}}
-    openapi_paths({"/api/reports/summary": {"get": {
-        "summary": "KPIs for a range of local dates (inclusive, default today; at most 366 days)",
-        "tags": ["reports"],
-        "parameters": [{"name": "from", **date_param}, {"name": "to", **date_param}],
-        "responses": {"200": {"description": "the report", "content": {"application/json": {
-            "schema": {"$ref": "#/components/schemas/ReportSummary"}}}}, "400": error, "401": error}}}},
-        SCHEMAS)
+        raise ApiError(str(exc), 422) from exc
+    return reply(ReportSummary, summary(session(), settings, p, now))

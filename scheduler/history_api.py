@@ -1,6 +1,5 @@
 """Attempt history API (on the campaign API's blueprint):
 
-- ``GET /api/campaigns/<id>/contacts?q=`` searches (digits of the number, name, title, case);
 - ``GET /api/campaigns/<id>/contacts/<contact_id>`` — the contact and every attempt (time, status,
   duration, AMD result, CallSid, agent, disposition);
 - ``GET /api/campaigns/<id>/attempts.csv`` — every attempt of the campaign as CSV;
@@ -10,72 +9,95 @@
 
 from __future__ import annotations
 
-from flask import Response, jsonify
+from typing import Any
 
-from core.api import ApiError, api_auth, current_user, json_body, openapi_paths
+from flask import Response
+from pydantic import ConfigDict, Field, RootModel
+
+from core.api import ApiError, Body, PathParams, Reply, api_auth, current_user, reply, responses
 from core.db import session, utcnow
 from core.disclosure import phone_for, with_phones
 from scheduler import campaigns as svc
 from scheduler import history
-from scheduler.api import ID_PARAM, _campaign, _errors, _resp, _settings, bp
+from scheduler.api import CampaignId, _campaign, _settings, bp
 from scheduler.models import Attempt
 
 
-@bp.get("/campaigns/<int:campaign_id>/contacts/<int:contact_id>")
+class ContactId(CampaignId):
+    contact_id: int = Field(ge=0, le=2**31 - 1)
+
+
+class AttemptId(PathParams):
+    attempt_id: int = Field(ge=0, le=2**31 - 1)
+
+
+class DispositionInput(Body):
+    code: str = Field(min_length=1, description="one of campaigns.dispositions")
+    note: str | None = Field(default=None, max_length=200)
+
+
+class AttemptReply(Reply):
+    """One dialing attempt: time, status, duration, AMD result, CallSid, agent, disposition."""
+
+    id: int
+    status: str | None = None
+    call_sid: str | None = None
+    disposition: str | None = None
+
+
+class ContactHistory(Reply):
+    """The contact (``phone`` masked for agents, H25) and every attempt, oldest first."""
+
+    id: int
+    status: str
+    history: list[AttemptReply]
+
+
+class AttemptsCsv(RootModel[str]):
+    """Every attempt of the campaign, one CSV row each."""
+
+    model_config = ConfigDict(json_schema_extra={"contentMediaType": "text/csv"})
+
+
+@bp.get("/campaigns/<int:campaign_id>/contacts/<int:contact_id>", responses=responses({200: ContactHistory}, 404))
 @api_auth()
-def contact_detail(campaign_id: int, contact_id: int):
+def contact_detail(path: ContactId):
+    """A contact with every attempt (time, status, duration, AMD result, CallSid, agent, disposition)."""
     s = session()
-    campaign = _campaign(campaign_id)
+    campaign = _campaign(path.campaign_id)
     try:
-        contact, attempts = history.contact_history(s, campaign, contact_id)
+        contact, attempts = history.contact_history(s, campaign, path.contact_id)
     except history.HistoryError as exc:
         raise ApiError(str(exc), exc.status) from None
     body = with_phones(current_user(), svc.contact_json(_settings(), campaign, contact, utcnow()), "phone")
-    return jsonify({**body, "history": attempts})
+    return reply(ContactHistory, {**body, "history": attempts})
 
 
-@bp.get("/campaigns/<int:campaign_id>/attempts.csv")
+_CSV: dict[int, Any] = {200: {"description": "CSV", "content": {"text/csv": {"schema": AttemptsCsv.model_json_schema()}}}}
+
+
+@bp.get("/campaigns/<int:campaign_id>/attempts.csv", responses=responses(_CSV, 404))
 @api_auth()
-def attempts_csv(campaign_id: int):
-    campaign = _campaign(campaign_id)
+def attempts_csv(path: CampaignId):
+    """Every attempt of the campaign as CSV."""
+    campaign = _campaign(path.campaign_id)
     return Response(history.attempts_csv(session(), campaign, lambda n: phone_for(current_user(), n)), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="campaign-{campaign.id}-attempts.csv"'})
 
 
-@bp.post("/campaigns/attempts/<int:attempt_id>/disposition")
+@bp.post("/campaigns/attempts/<int:attempt_id>/disposition", responses=responses({200: AttemptReply}, 404, 413, 422))
 @api_auth()
-def disposition(attempt_id: int):
+def disposition(path: AttemptId, body: DispositionInput):
+    """The agent's wrap-up code for a campaign call (do_not_call adds the number to the DNC list).
+    422: a code not in campaigns.dispositions."""
     s = session()
-    attempt = s.get(Attempt, attempt_id)
+    attempt = s.get(Attempt, path.attempt_id)
     if attempt is None:
         raise ApiError("attempt: not found", 404)
-    data = json_body(required=("code",))
     try:
-        history.record_disposition(s, _settings(), attempt, data.get("code"), current_user().id, data.get("note"))
+        history.record_disposition(s, _settings(), attempt, body.code, current_user().id, body.note)
     except history.HistoryError as exc:
         s.rollback()
-        raise ApiError(str(exc), exc.status) from None
+        raise ApiError(str(exc), 422 if exc.status == 400 else exc.status) from None
     s.commit()
-    return jsonify(history.attempt_json(attempt, {current_user().id: current_user().name}))
-
-
-def register_openapi() -> None:
-    contact = [*ID_PARAM, {"name": "contact_id", "in": "path", "required": True, "schema": {"type": "integer"}}]
-    openapi_paths({
-        "/api/campaigns/{campaign_id}/contacts/{contact_id}": {"get": {
-            "summary": "A contact with every attempt (time, status, duration, AMD result, CallSid, agent, "
-                       "disposition)", "parameters": contact,
-            "responses": {"200": _resp("the contact and its history"), **_errors("401", "404")}}},
-        "/api/campaigns/{campaign_id}/attempts.csv": {"get": {
-            "summary": "Every attempt of the campaign as CSV", "parameters": ID_PARAM,
-            "responses": {"200": {"description": "CSV", "content": {"text/csv": {"schema": {"type": "string"}}}},
-                          **_errors("401", "404")}}},
-        "/api/campaigns/attempts/{attempt_id}/disposition": {"post": {
-            "summary": "The agent's wrap-up code for a campaign call (do_not_call adds the number to the DNC list)",
-            "parameters": [{"name": "attempt_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
-            "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                "type": "object", "required": ["code"], "properties": {
-                    "code": {"type": "string", "description": "one of campaigns.dispositions"},
-                    "note": {"type": "string", "maxLength": 200}}}}}},
-            "responses": {"200": _resp("the attempt"), **_errors("400", "401", "404")}}},
-    })
+    return reply(AttemptReply, history.attempt_json(attempt, {current_user().id: current_user().name}))

@@ -37,10 +37,10 @@ def campaign_id(app):
     b"phone\n\x00\x00\x00\x00",
     b"phone\n13912345678\n" + BROKEN,
 ])
-def test_contact_csv_with_broken_encoding_is_a_clear_400(app, client, lead, campaign_id, body):
+def test_contact_csv_with_broken_encoding_is_a_clear_422(app, client, lead, campaign_id, body):
     response = client.post(f"/api/campaigns/{campaign_id}/contacts", data=body,
                            headers={**lead, "Content-Type": "text/csv"})
-    assert response.status_code == 400, response.data[:300]
+    assert response.status_code == 422, response.data[:300]
     error = response.get_json()["error"]
     assert error.startswith("file:"), error
     from sqlalchemy import func, select

@@ -32,20 +32,23 @@ def test_any_role_with_a_token_reads_it(client, make_user, role):
     assert body["rates"]["survey_return_rate"]["target"] == 0.70
 
 
-@pytest.mark.parametrize("params, fragment", [
-    ({"from": "2026-11-31"}, "from: not a calendar date"),
-    ({"from": "20261101"}, "from: expected a date YYYY-MM-DD"),
-    ({"to": "yesterday"}, "to: expected a date"),
-    ({"from": "2026-11-20", "to": "2026-11-19"}, "is after"),
-    ({"from": "2025-01-01", "to": "2026-01-02"}, "at most 366"),
-    ({"from": "x" * 5000}, "from: expected a date"),
-    ({"from": "9999-12-31", "to": "9999-12-31"}, "from: the year must be"),
-    ({"to": "0001-01-01"}, "to: the year must be"),
+@pytest.mark.parametrize("params, status, fragment", [
+    ({"from": "2026-11-31"}, 422, "from: not a calendar date"),
+    ({"from": "20261101"}, 400, "from: must match"),
+    ({"to": "yesterday"}, 400, "to: must match"),
+    ({"to": ""}, 400, "to: must match"),
+    ({"from": "", "to": ""}, 400, "from: must match ^[0-9]{4}-[0-9]{2}-[0-9]{2}$; to: must match"),
+    ({"from": "2026-11-20", "to": "2026-11-19"}, 422, "is after"),
+    ({"from": "2025-01-01", "to": "2026-01-02"}, 422, "at most 366"),
+    ({"from": "x" * 5000}, 400, "from: must match"),
+    ({"from": "9999-12-31", "to": "9999-12-31"}, 422, "from: the year must be"),
+    ({"to": "0001-01-01"}, 422, "to: the year must be"),
 ])
-def test_bad_dates_are_400_json(client, make_user, params, fragment):
+def test_bad_dates_are_refused_as_json(client, make_user, params, status, fragment):
+    """400: not a date (or empty); 422: dates that a rule refuses (order, range, year)."""
     _, token = make_user("lin", role="lead")
     response = _get(client, token, **params)
-    assert response.status_code == 400
+    assert response.status_code == status
     assert fragment in response.get_json()["error"]
 
 

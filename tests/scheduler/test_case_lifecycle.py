@@ -91,14 +91,15 @@ def test_returning_the_work_order_over_the_api_starts_the_h16_call_back(app, sim
 
 @pytest.mark.parametrize(("body", "status", "message"), [
     ({"status": "done"}, 400, "status: must be one of"),
-    ({"department": "火星部"}, 400, "department: must be one of"),
+    ({"department": "火星部"}, 422, "department: must be one of"),
     ({"work_order": "lost"}, 400, "work_order: must be one of"),
     ({"work_order": "returned", "work_order_at": "yesterday"}, 400, "work_order_at:"),
-    ({"work_order_at": "2026-01-01T10:00"}, 400, "work_order_at: give it with work_order"),
+    ({"work_order": "returned", "work_order_at": "2026-02-30T10:00"}, 422, "work_order_at:"),
+    ({"work_order_at": "2026-01-01T10:00"}, 422, "work_order_at: give it with work_order"),
     ({"resolution": "x" * 3000}, 400, "resolution:"),
     ({"satisfaction": "meh"}, 400, "satisfaction: must be one of"),
     ({"colour": "red"}, 400, "colour: not a field"),
-    ({}, 400, "body: nothing to update"),
+    ({}, 422, "body: nothing to update"),
     ([1, 2], 400, "body: must be a JSON object"),
 ])
 def test_bad_updates_are_refused_and_change_nothing(app, client, lead, body, status, message):
@@ -116,7 +117,7 @@ def test_unknown_case_and_work_orders_on_non_repairs(app, client, lead):
     assert client.patch("/api/cases/NOPE-1", json={"status": "closed"}).status_code == 401
     ref = ref_of(app, new_case(app, "inquiry"))
     refused = client.patch(f"/api/cases/{ref}", headers=lead, json={"work_order": "returned"})
-    assert refused.status_code == 400 and "only a repair has a work order" in refused.get_json()["error"]
+    assert refused.status_code == 422 and "only a repair has a work order" in refused.get_json()["error"]
 
 
 def test_resolving_a_complaint_and_recording_satisfaction(app, client, lead, run):

@@ -86,10 +86,10 @@ def test_utf8_bom_and_semicolons(app, client, lead, campaign_id):
     (b"", "empty"),
     (b"phone\n" + b"13912345678\n" + b"\xff\xfe\xfa\xfb\xfc\xfd\n", "not UTF-8 or GB18030"),
 ])
-def test_broken_file_is_400_and_imports_nothing(app, client, lead, campaign_id, body, message):
+def test_broken_file_is_422_and_imports_nothing(app, client, lead, campaign_id, body, message):
     response = client.post(f"/api/campaigns/{campaign_id}/contacts", headers={**lead, "Content-Type": "text/csv"},
                            data=body)
-    assert response.status_code == 400 and message in response.get_json()["error"], response.get_json()
+    assert response.status_code == 422 and message in response.get_json()["error"], response.get_json()
     assert contacts(app, campaign_id) == []
 
 
@@ -147,7 +147,7 @@ def test_dnc_cli_and_api(app, runner, client, lead, tmp_path):
     assert set(listed) == {"+8613912345678", "+8613912345679"}
     added = client.post("/api/dnc", headers=lead, json={"phone": "13912345680"})
     assert added.status_code == 201
-    assert client.post("/api/dnc", headers=lead, json={"phone": "nope"}).status_code == 400
+    assert client.post("/api/dnc", headers=lead, json={"phone": "nope"}).status_code == 422
     with session_scope(app) as s:
         assert s.query(DncNumber).count() == 3
 

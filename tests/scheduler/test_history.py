@@ -56,7 +56,7 @@ def test_the_agents_disposition_is_recorded_and_do_not_call_adds_the_number(app,
     made = attempts(app, cid)
     answered = made[-1]
     refused = client.post(f"/api/campaigns/attempts/{answered.id}/disposition", headers=agent, json={"code": "maybe"})
-    assert refused.status_code == 400 and refused.get_json()["error"].startswith("code: must be one of")
+    assert refused.status_code == 422 and refused.get_json()["error"].startswith("code: must be one of")
     done = client.post(f"/api/campaigns/attempts/{answered.id}/disposition", headers=agent,
                        json={"code": "do_not_call", "note": "请勿再打"})
     assert done.status_code == 200 and done.get_json()["agent"] == "agent1"

@@ -64,13 +64,13 @@ def test_any_role_needs_a_token(client, make_user):
 @pytest.mark.parametrize(("body", "message"), [
     ("not json", "JSON object"),
     ({"locale": "zh-CN"}, "text: required"),
-    ({"text": 12}, "text: must be a string"),
+    ({"text": 12}, "text: must be text"),
     ({"text": "你好", "locale": "fr"}, "unknown locale"),
     ({"text": "x" * 5001}, "limit is 5000"),
     ({"text": "你好", "context": ["a"]}, "context"),
     ({"text": "你好", "k": "three"}, "k:"),
-    ({"text": "你好", "kinds": ["forbidden"]}, "kinds:"),
-    ({"text": "", "kinds": [{}]}, "kinds:"),
+    ({"text": "你好", "kinds": ["forbidden"]}, "kinds[0]: must be one of approved, prompt"),
+    ({"text": "", "kinds": [{}]}, "kinds[0]:"),
 ])
 def test_bad_input_is_400_json(client, auth, body, message):
     kwargs = {"data": body, "content_type": "application/json"} if isinstance(body, str) else {"json": body}

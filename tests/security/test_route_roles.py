@@ -22,6 +22,8 @@ PUBLIC = {
     "ops_healthz": "load balancer health check (no data)",
     "ops_metrics": "Prometheus scrape (counts only, no numbers or names); keep the port internal",
     "api.openapi_json": "the API description",
+    "api.api_docs": "the API reference page (renders the public API description)",
+    "api.static": "static files (the API reference page's Swagger UI)",
     "static": "static files", "console.static": "static files", "reports.static": "static files",
     "campaigns.static": "static files", "planning.static": "static files",
     "ivr_media.hold_audio": "hold music Twilio fetches",
