@@ -20,12 +20,11 @@ import ivr
 import reports
 import scheduler
 import scripts_library.api
-from core import api, db, limits, ops, signatures, users
+from core import api, db, limits, ops, signatures, users, web
 from core.config import ConfigError, Settings, load_settings
 from core.paths import data_dir, database_url
 from core.secrets import stored_secret
 from core.telephony import setup as telephony
-from core.telephony import simulate_cli
 
 PARTS = (ivr, scripts_library.api, agent_console, scheduler, reports)
 
@@ -45,8 +44,8 @@ def create_app(overrides: dict[str, Any] | None = None, environ: dict[str, str] 
     api.init_app(app)
     limits.init_app(app)  # body size (413) and JSON depth (400) before any view reads the body
     users.init_app(app)
-    simulate_cli.init_app(app)
     ops.init_app(app)  # logs, /metrics, /healthz, security headers, fault spool, webhook time boxes
+    web.init_app(app)  # the console's shell: CSRF, sign-in, nav registry, base template
     for part in PARTS:
         part.init_app(app)
     if start_background:

@@ -15,10 +15,10 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
-from agent_console.auth import LEAD_ROLES, current_console_user, login_required
-from agent_console.i18n import t
 from core.clock import utcnow
 from core.phone import InvalidNumber, to_e164
+from core.web.auth import LEAD_ROLES, current_console_user, login_required
+from core.web.i18n import t
 
 bp = Blueprint("console_sim", __name__, url_prefix="/console/simulate")
 ACTIONS = ("press", "say", "speak", "hangup")

@@ -1,22 +1,27 @@
-"""The caller's path: webhooks, menu, queue wait loop, routing, call-backs, presence API.
+"""The caller's path: webhooks, menu, queue wait loop, routing, call-backs, presence API,
+and ``flask simulate call`` (one caller through the real webhooks on the virtual clock).
 
 Public entry points for other parts: ``ivr.routing.dispatch(app)`` (connect waiting callers
-to free agents now) and ``ivr.routing.dispatch_due(app)`` (the scheduler's periodic job).
+to free agents now), ``ivr.routing.dispatch_due(app)`` (the scheduler's periodic job) and
+``ivr.routing.add_preference(app, prefer)`` (reorder candidate agents, e.g. by roster).
 """
 
 from flask import Flask
 
+from core import db
 from core.events import presence_changed
+from ivr import simulate_cli
+from ivr.api import bp as api_bp
+from ivr.routing import on_presence_changed
+from ivr.views import bp, media
+
+db.register_models("ivr.models")
 
 
 def init_app(app: Flask) -> None:
-    from ivr import models  # noqa: F401 - the Offer model
-    from ivr.api import bp as api_bp
-    from ivr.routing import on_presence_changed
-    from ivr.views import bp, media
-
     app.register_blueprint(bp)
     app.register_blueprint(media)
     app.register_blueprint(api_bp)
     app.extensions["ivr_routing"] = True
     presence_changed.connect(on_presence_changed)  # agents becoming free → dispatch
+    simulate_cli.init_app(app)

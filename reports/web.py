@@ -48,14 +48,14 @@ SURVEY_ITEMS: dict[str, tuple[str, str]] = {
 
 
 def item_label(item: str) -> str:
-    from agent_console.i18n import t
+    from core.web.i18n import t
 
     names = SURVEY_ITEMS.get(item)
     return t(*names) if names else item
 
 
 def kind_label(kind: str) -> str:
-    from agent_console.i18n import t
+    from core.web.i18n import t
 
     names = CASE_KINDS.get(kind)
     return t(*names) if names else kind
@@ -69,7 +69,7 @@ CASE_STATUSES: dict[str, tuple[str, str]] = {
 
 
 def status_label(status: str) -> str:
-    from agent_console.i18n import t
+    from core.web.i18n import t
 
     names = CASE_STATUSES.get(status)
     return t(*names) if names else status
@@ -77,8 +77,8 @@ def status_label(status: str) -> str:
 
 def menu_label(option: str) -> str:
     """A menu choice as the caller heard it (``-``: none)."""
-    from agent_console.i18n import current_lang, t
     from agent_console.lookups import option_label
+    from core.web.i18n import current_lang, t
 
     if option in (None, "", "-"):
         return t("未选择", "No choice")

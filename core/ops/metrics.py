@@ -11,15 +11,16 @@ Two kinds:
   worker or machine is scraped.
 
 Other parts call the small hooks ``record_job_lag(job, seconds)`` and
-``observe_queue_wait(seconds, outcome)``; webhook latency and call statuses need nothing
-from them (request hooks and the ``call_status_changed`` signal).
+``observe_queue_wait(seconds, outcome)``, and add gauges read at scrape time with
+``add_metrics(app, collect)`` (the scheduler's leader lease); webhook latency and call
+statuses need nothing from them (request hooks and the ``call_status_changed`` signal).
 """
 
 from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -38,6 +39,8 @@ from sqlalchemy import func, select
 
 from core.events import call_status_changed
 
+MetricsCollect = Callable[[Flask, Any], Iterator[GaugeMetricFamily]]
+COLLECTORS_KEY = "metric_collectors"
 LATENCY_BUCKETS = (0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15)
 WAIT_BUCKETS = (5, 10, 20, 30, 60, 90, 120, 180, 300, 600, 1200, 1800, 3600)
 
@@ -166,34 +169,9 @@ class DatabaseCollector(Collector):
         for status, count in sorted(statuses.items()):
             calls.add_metric([status or "unknown"], count)
         yield calls
-        yield from self._lease(now)
+        for collect in self.app.extensions.get(COLLECTORS_KEY, ()):
+            yield from collect(self.app, now)
         yield from self._spool()
-
-    def _lease(self, now: Any) -> Iterator[GaugeMetricFamily]:
-        """The scheduler leader's lease, from the database: lag visible from any web node."""
-        try:
-            from scheduler.lease import LEASE_NAME
-            from scheduler.models import Lease
-        except ImportError:
-            return
-        from core.db import session_scope
-
-        try:
-            with session_scope(self.app) as s:
-                lease = s.get(Lease, LEASE_NAME)
-                renewed = lease.renewed_at if lease else None
-                expires = lease.expires_at if lease else None
-                held = bool(lease and lease.holder)
-        except Exception:  # noqa: BLE001
-            return
-        leader = GaugeMetricFamily("hotline_scheduler_leader", "1 while a scheduler holds an unexpired lease")
-        leader.add_metric([], 1 if held and expires is not None and expires >= now else 0)
-        yield leader
-        if renewed is not None:
-            ago = GaugeMetricFamily("hotline_scheduler_renewed_seconds_ago",
-                                    "Seconds since the leader last renewed its lease (its tick lag)")
-            ago.add_metric([], max(0.0, (now - renewed).total_seconds()))
-            yield ago
 
     def _spool(self) -> Iterator[GaugeMetricFamily]:
         from core.ops.spool import get_spool
@@ -202,6 +180,12 @@ class DatabaseCollector(Collector):
         spool = get_spool(self.app)
         pending.add_metric([], spool.pending_count() if spool else 0)
         yield pending
+
+
+def add_metrics(app: Flask, collect: MetricsCollect) -> None:
+    """A part's gauges read at scrape time: ``collect(app, now)`` yields metric families (it
+    must not raise: a scrape answers even when the database is down)."""
+    app.extensions.setdefault(COLLECTORS_KEY, []).append(collect)
 
 
 def _registry(app: Flask) -> CollectorRegistry:

@@ -31,6 +31,8 @@ from core.phone import InvalidNumber, to_e164
 from core.presence import announce, set_presence
 from core.telephony.sim_sandbox import throwaway_app
 from core.users import create_user
+from ivr.hours import closed_reason, hours_status
+from ivr.routing import dispatch_due
 
 STEP_S = 5.0  # virtual seconds between the periodic jobs python app.py would run
 SIM_AGENT_PREFIX = "sim-agent-"
@@ -75,10 +77,6 @@ def release_sim_agents(app: Flask, names: list[str]) -> None:
 
 
 def _periodic_jobs(app: Flask) -> None:
-    try:
-        from ivr.routing import dispatch_due
-    except ImportError:
-        return
     dispatch_due(app)
 
 
@@ -198,8 +196,6 @@ def _start(value: str | None, zone: tzinfo) -> datetime | None:
 
 def hours_note(app: Flask, now_utc: datetime) -> dict[str, Any] | None:
     """The one ``note`` line for a call outside opening hours (H4), naming what to change."""
-    from ivr.hours import closed_reason, hours_status
-
     settings = app.config["HOTLINE"]
     if closed_reason(settings, now_utc) is None:
         return None
