@@ -22,6 +22,7 @@ from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
 from core.models import Call, CallbackRequest, QueueEntry, User
+from ivr.models import Offer
 
 log = logging.getLogger(__name__)
 _APPS: weakref.WeakValueDictionary[int, Flask] = weakref.WeakValueDictionary()
@@ -115,16 +116,7 @@ def _changed(obj: Any, *names: str) -> bool:
     return any(state.attrs[name].history.has_changes() for name in names)
 
 
-def _offer_model() -> Any:
-    try:
-        from ivr.models import Offer
-    except ImportError:
-        return None
-    return Offer
-
-
 def _after_flush(session: Session, _context: Any) -> None:
-    offer_model = _offer_model()
     dirty: Dirty = session.info.setdefault("console_dirty", Dirty())
     for obj in list(session.new) + list(session.dirty):
         loaded = inspect(obj).dict  # never load anything inside a flush
@@ -140,7 +132,7 @@ def _after_flush(session: Session, _context: Any) -> None:
                     dirty.users.add(loaded["agent_id"])
         elif isinstance(obj, QueueEntry | CallbackRequest):
             dirty.queue = True
-        elif offer_model is not None and isinstance(obj, offer_model):
+        elif isinstance(obj, Offer):
             if loaded.get("agent_id"):
                 dirty.users.add(loaded["agent_id"])
             dirty.agents = True

@@ -10,7 +10,8 @@ from flask import Flask
 
 from core import db
 from core.events import presence_changed
-from ivr import simulate_cli
+from core.ops.fallback import set_caller_wording
+from ivr import prompts, simulate_cli
 from ivr.api import bp as api_bp
 from ivr.routing import on_presence_changed
 from ivr.views import bp, media
@@ -25,3 +26,4 @@ def init_app(app: Flask) -> None:
     app.extensions["ivr_routing"] = True
     presence_changed.connect(on_presence_changed)  # agents becoming free → dispatch
     simulate_cli.init_app(app)
+    set_caller_wording(app, prompts.text)  # the fault fallback speaks the caller's path's words

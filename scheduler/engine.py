@@ -19,7 +19,6 @@ In-flight attempts (not final) never exceed ``max_concurrent``.
 
 from __future__ import annotations
 
-import importlib
 import logging
 import threading
 from collections.abc import Callable
@@ -37,6 +36,7 @@ from core.clock import local_label
 from core.config import Settings
 from core.db import session_scope, utcnow
 from core.telephony.gateway import GatewayError, get_gateway
+from ivr.routing import dispatch_due
 from scheduler import campaigns as svc
 from scheduler import lease as leases
 from scheduler.models import (
@@ -132,13 +132,6 @@ def run_tick_hooks(app: Flask) -> int:
 
 def _routing_dispatch(app: Flask) -> int:
     """H9 call-backs are placed by routing when the caller's turn comes: run its periodic job."""
-    try:
-        routing = importlib.import_module("ivr.routing")
-    except ImportError:
-        return 0
-    dispatch_due = getattr(routing, "dispatch_due", None)
-    if dispatch_due is None:
-        return 0
     try:
         return int(dispatch_due(app) or 0)
     except Exception:  # noqa: BLE001 - routing trouble must not stop the dialer

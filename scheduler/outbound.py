@@ -30,6 +30,7 @@ from core.config import Settings
 from core.db import session, utcnow
 from core.models import Call, Case
 from core.twiml import twiml_response
+from ivr import queue as ivr_queue
 from scheduler import engine
 from scheduler import script as scripts
 from scheduler.models import Attempt, Campaign, Contact, Mode
@@ -260,11 +261,6 @@ def _to_agent(run: Run) -> VoiceResponse:
     next available agent (ivr.routing), who sees the preview on the call card."""
     settings = run.settings
     call = _call_row(run)
-    try:
-        from ivr import queue as ivr_queue
-    except ImportError:  # the caller's path is not installed: tell the contact and end politely
-        run.finish("no_agent")
-        return hangup_twiml(settings, run.locale, [run.text("outbound_retry_later")])
     # Just below emergencies (H5): we called them, they should not wait behind the whole line.
     ivr_queue.join(run.s, settings, call, skill=None, priority=max(1, settings.routing.emergency_priority - 1),
                    now=utcnow())

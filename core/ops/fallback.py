@@ -37,6 +37,7 @@ library and the handbook); only the outage hold line and the agent's line are it
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, current_app, g, has_request_context, request
@@ -52,6 +53,8 @@ from core.twiml import twiml_response
 log = logging.getLogger(__name__)
 
 WEBHOOK_PREFIX = "/ivr/"
+CallerWording = Callable[[Any, str, str], str]
+WORDING_KEY = "caller_wording"
 FALLBACK_PREFIX = "/ivr/fallback/"
 MAX_MESSAGE_S = 120
 
@@ -71,10 +74,15 @@ OWN_LINES = {
 }
 
 
-def _prompt(settings: Any, locale: str, *prompt_ids: str) -> str:
-    from ivr import prompts  # the caller's path owns every text a caller hears
+def set_caller_wording(app: Flask, text: CallerWording) -> None:
+    """The caller's path owns every text a caller hears: it registers ``text(settings,
+    prompt_id, locale)`` here (``ivr.init_app``), so the fallback speaks the same words."""
+    app.extensions[WORDING_KEY] = text
 
-    lines = [prompts.text(settings, prompt_id, locale) for prompt_id in prompt_ids]
+
+def _prompt(settings: Any, locale: str, *prompt_ids: str) -> str:
+    text: CallerWording = current_app.extensions[WORDING_KEY]
+    lines = [text(settings, prompt_id, locale) for prompt_id in prompt_ids]
     return "".join(lines) if locale == "zh-CN" else " ".join(lines)
 
 
