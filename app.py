@@ -21,10 +21,12 @@ import reports
 import scheduler
 import scripts_library.api
 from core import api, db, limits, ops, signatures, users, web
+from core.clock import utcnow
 from core.config import ConfigError, Settings, load_settings
 from core.paths import data_dir, database_url
 from core.secrets import stored_secret
 from core.telephony import setup as telephony
+from ivr.hours import hours_status
 
 PARTS = (ivr, scripts_library.api, agent_console, scheduler, reports)
 
@@ -91,9 +93,6 @@ def listen(host: str, port: int) -> socket.socket:
 
 
 def print_banner(app: Flask, settings: Settings) -> None:
-    from core.clock import utcnow
-    from ivr.hours import hours_status
-
     base = settings.public_url
     print(f"Hotline is running ({settings.telephony_mode} telephony).")
     print(f"  Agent console:      {base}/console/")

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from twilio.twiml.voice_response import Dial, Start, VoiceResponse
 
 from agent_console import lookups
+from agent_console.desk import caller_title
 from core.cases import open_case
 from core.config import Settings
 from core.db import session_scope, utcnow
@@ -37,6 +38,7 @@ from core.models import (
 )
 from core.presence import announce, set_presence
 from core.telephony.gateway import GatewayError, get_gateway
+from scripts_library.service import get_matcher
 
 HOLD = {"zh-CN": "请您稍等并不要挂断电话。", "en": "Please hold and do not hang up."}  # H11
 NO_LEAD = {"zh-CN": "很抱歉,管理人员暂时无法接听。我们已经记录您的来电,管理人员会尽快给您回电。谢谢,再见。",
@@ -66,8 +68,6 @@ def url(settings: Settings, path: str, **params: object) -> str:
 def s7_line(locale: str, transfer: bool) -> str | None:
     """The approved S7 reply to read: «…转给管理人员…» or «…管理人员稍后回复您…»."""
     try:
-        from scripts_library.service import get_matcher
-
         entries = get_matcher().library.of(locale, "approved", "S7")
     except Exception:  # noqa: BLE001 - a library problem must not block the transfer
         return None
@@ -107,8 +107,6 @@ def manager_callback(s: Session, settings: Settings, call: Call, agent_id: int |
 
 
 def lookups_title(call: Call) -> str | None:
-    from agent_console.desk import caller_title
-
     return caller_title(call.caller, call.locale or "zh-CN")
 
 

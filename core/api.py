@@ -13,6 +13,7 @@ from typing import Any
 from flask import Blueprint, Flask, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from core import disclosure
 from core.db import session
 from core.models import User
 from core.users import user_for_token
@@ -135,7 +136,6 @@ def _handle_http_error(exc: HTTPException):
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
-    from core import disclosure
 
     disclosure.init_app(app)  # one audit entry per response that showed full phone numbers (H25)
     app.register_error_handler(ApiError, _handle_api_error)

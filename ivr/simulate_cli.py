@@ -26,10 +26,11 @@ from sqlalchemy import select
 from core import clock
 from core.cli_errors import BadInput
 from core.db import session_scope
-from core.models import Presence, Role, User
-from core.phone import InvalidNumber, to_e164
+from core.models import Call, CallbackRequest, CallbackStatus, Presence, Role, User
+from core.phone import InvalidNumber, caller_number, to_e164
 from core.presence import announce, set_presence
 from core.telephony.sim_sandbox import throwaway_app
+from core.telephony.simulator import Behaviour, CallerScript
 from core.users import create_user
 from ivr.hours import closed_reason, hours_status
 from ivr.routing import dispatch_due
@@ -50,8 +51,6 @@ def _simulator(app: Flask) -> Any:
 
 def ensure_sim_agents(app: Flask, count: int, answer_after_s: float) -> list[str]:
     """Users sim-agent-1..N, available, whose client endpoints the simulator answers."""
-    from core.telephony.simulator import Behaviour
-
     sim = _simulator(app)
     names = [f"{SIM_AGENT_PREFIX}{i}" for i in range(1, count + 1)]
     changed: list[tuple[int, str]] = []
@@ -116,9 +115,6 @@ def run_call(app: Flask, from_: str, to: str, script: Any, max_s: float) -> tupl
 
 
 def _callback_pending(app: Flask, phone: str) -> bool:
-    from core.models import CallbackRequest, CallbackStatus
-    from core.phone import caller_number
-
     number = caller_number(phone)
     if number is None:
         return False
@@ -140,7 +136,6 @@ def outcome(app: Flask, sid: str, lines: list[dict[str, Any]]) -> dict[str, Any]
         "bridged_with": bridged[-1] if bridged else None,
         "duration": snap.get("duration"), "legs": len(legs),
     }
-    from core.models import Call, CallbackRequest
 
     with session_scope(app) as s:
         call = s.scalar(select(Call).where(Call.call_sid == sid))
@@ -239,8 +234,6 @@ def play(app: Flask, from_: str, to: str | None, script: Any, agents: int, max_t
 def call_command(from_: str, to: str | None, press: str | None, say: tuple[str, ...], agents: int,
                  duration: float | None, talk: float, max_time: float, at: str | None, keep: bool) -> None:
     """Play one caller through the real webhooks; print JSON lines of what happens."""
-    from core.telephony.simulator import CallerScript
-
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     settings = app.config["HOTLINE"]
     caller, called = _number(from_, "--from"), _number(to, "--to")

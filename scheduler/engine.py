@@ -35,9 +35,11 @@ from sqlalchemy.orm import Session
 from core.clock import local_label
 from core.config import Settings
 from core.db import session_scope, utcnow
+from core.events import live_update
 from core.telephony.gateway import GatewayError, get_gateway
 from ivr.routing import dispatch_due
 from scheduler import campaigns as svc
+from scheduler import followup
 from scheduler import lease as leases
 from scheduler.models import (
     FINAL_ATTEMPT,
@@ -97,8 +99,6 @@ def tick(app: Flask, *, holder: str | None = None, horizon_s: float = 0.0,
         report.reconciled = reconcile(app)
         report.finished = settle_campaigns(app)
         if followups:
-            from scheduler import followup
-
             report.followups = followup.run_rules(app)
         if dispatch:
             report.dispatched = _routing_dispatch(app)
@@ -586,8 +586,6 @@ def _after_final(s: Session, settings: Settings, attempt: Attempt, now: datetime
         contact.result = "retry_cap"
         contact.reason = f"retry cap reached: {contact.attempts} attempts ({history})"[:240]
     if contact.case_id is not None:
-        from scheduler import followup
-
         followup.contact_finished(s, settings, contact, attempt, now)
 
 
@@ -679,8 +677,6 @@ def reconcile(app: Flask) -> int:
 
 def _publish(app: Flask, topic: str, payload: dict[str, Any]) -> None:
     try:
-        from core.events import live_update
-
         live_update.send(app, topic=topic, payload=payload)
     except Exception:  # noqa: BLE001 - the console is optional
         log.debug("live_update failed", exc_info=True)

@@ -31,7 +31,7 @@ from core.db import session, utcnow
 from core.models import Call, Case
 from core.twiml import twiml_response
 from ivr import queue as ivr_queue
-from scheduler import engine
+from scheduler import engine, followup
 from scheduler import script as scripts
 from scheduler.models import Attempt, Campaign, Contact, Mode
 from scheduler.script import Step
@@ -335,7 +335,6 @@ def _answered(run: Run, index: int, step: Step, answer: str, speech: str = "") -
         run.record(step.id, answer == "yes")
         if answer == "no":
             # H20: a new need without an answer → a follow-up case under the original, to the lead.
-            from scheduler import followup
 
             followup.open_followup_case(run.s, run.settings, run.contact, speech or "not clear after call-back")
             return run.render_from(index + 1, [run.text("outbound_followup")])

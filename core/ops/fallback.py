@@ -40,7 +40,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, current_app, g, has_request_context, request
+from flask import Flask, current_app, g, has_request_context, jsonify, request
 from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from twilio.twiml.voice_response import Gather, VoiceResponse
@@ -215,8 +215,6 @@ def _after(response: Any) -> Any:
 
 def _internal_error(exc: Any):
     if request.path.startswith("/api/"):
-        from flask import jsonify
-
         return jsonify(error="internal error"), 500
     if not request.path.startswith(WEBHOOK_PREFIX):
         return exc

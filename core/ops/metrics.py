@@ -18,12 +18,14 @@ statuses need nothing from them (request hooks and the ``call_status_changed`` s
 
 from __future__ import annotations
 
+import hmac
 import os
 import time
 from collections.abc import Callable, Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED
 from flask import Flask, Response, current_app, g, request
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -32,12 +34,15 @@ from prometheus_client import (
     Gauge,
     Histogram,
     generate_latest,
+    multiprocess,
 )
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 
+from core.db import session_scope, utcnow
 from core.events import call_status_changed
+from core.models import Call, Presence, QueueEntry, QueueStatus, User
 
 MetricsCollect = Callable[[Flask, Any], Iterator[GaugeMetricFamily]]
 COLLECTORS_KEY = "metric_collectors"
@@ -82,13 +87,10 @@ def observe_queue_wait(seconds: float, outcome: str) -> None:
 
 def instrument_apscheduler(scheduler: Any) -> None:
     """Record every APScheduler job's lag (run time − scheduled time) as ``job_lag``."""
-    from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED
-
     def _listener(event: Any) -> None:
         scheduled = getattr(event, "scheduled_run_time", None)
         if scheduled is None:
             return
-        from datetime import datetime
 
         lag = (datetime.now(scheduled.tzinfo) - scheduled).total_seconds()
         record_job_lag(str(event.job_id), lag)
@@ -131,9 +133,6 @@ class DatabaseCollector(Collector):
         self.app = app
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        from core.db import session_scope, utcnow
-        from core.models import Call, Presence, QueueEntry, QueueStatus, User
-
         up = GaugeMetricFamily("hotline_database_up", "1 when the last scrape could read the database")
         try:
             in_line = [QueueStatus.WAITING, QueueStatus.OFFERED]
@@ -150,7 +149,7 @@ class DatabaseCollector(Collector):
         except Exception:  # noqa: BLE001 - a scrape must answer even when the database is down
             up.add_metric([], 0)
             yield up
-            yield from self._spool()
+            yield from self._registered(utcnow())
             return
         up.add_metric([], 1)
         yield up
@@ -169,17 +168,12 @@ class DatabaseCollector(Collector):
         for status, count in sorted(statuses.items()):
             calls.add_metric([status or "unknown"], count)
         yield calls
+        yield from self._registered(now)
+
+    def _registered(self, now: Any) -> Iterator[GaugeMetricFamily]:
+        """The gauges other modules and parts add (``add_metrics``): the spool, the scheduler's lease."""
         for collect in self.app.extensions.get(COLLECTORS_KEY, ()):
             yield from collect(self.app, now)
-        yield from self._spool()
-
-    def _spool(self) -> Iterator[GaugeMetricFamily]:
-        from core.ops.spool import get_spool
-
-        pending = GaugeMetricFamily("hotline_spool_pending", "Fault-spool records not yet in the database")
-        spool = get_spool(self.app)
-        pending.add_metric([], spool.pending_count() if spool else 0)
-        yield pending
 
 
 def add_metrics(app: Flask, collect: MetricsCollect) -> None:
@@ -191,8 +185,6 @@ def add_metrics(app: Flask, collect: MetricsCollect) -> None:
 def _registry(app: Flask) -> CollectorRegistry:
     registry = CollectorRegistry(auto_describe=True)
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        from prometheus_client import multiprocess
-
         multiprocess.MultiProcessCollector(registry)
     else:
         for metric in PROCESS_METRICS:
@@ -205,8 +197,6 @@ def metrics_view() -> Response:
     settings = current_app.config["HOTLINE"]
     token = settings.ops.metrics_token
     if token:
-        import hmac
-
         given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
         if not hmac.compare_digest(given.encode(), token.encode()):
             return Response("metrics need a bearer token\n", status=401, mimetype="text/plain")
