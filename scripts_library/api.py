@@ -10,12 +10,15 @@ from typing import Any
 
 from flask import Blueprint, Flask, jsonify, request
 
+from core import db
 from core.api import api_auth, openapi_paths
 from core.config import ConfigError
 
 from . import service
 from .loader import LibraryError
 from .locales import UnknownLocale, canonical_locale
+
+db.register_models("scripts_library.models")
 
 bp = Blueprint("library_api", __name__, url_prefix="/api")
 
