@@ -38,7 +38,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.register_blueprint(ivr_views.bp)
     app.register_blueprint(cases_api.bp)
-    cases_api.register_openapi()
+    cases_api.register_openapi(app)
     live.init_app(app)
     watch.init_app(app)
     simphone.init_app(app)

@@ -5,7 +5,7 @@ Agents get contact numbers masked (H25); leads and admins see them in full.
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, request, url_for
+from flask import Blueprint, Flask, current_app, request, url_for
 
 from agent_console import case_service as cases
 from agent_console import lookups
@@ -133,13 +133,13 @@ _UPDATE = {"type": "object", "properties": {
 _ERR = {"description": "bad input", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
 
 
-def register_openapi() -> None:
+def register_openapi(app: Flask) -> None:
     params = [{"name": n, "in": "query", "schema": {"type": t}, "description": d} for n, t, d in (
         ("status", "string", "open, dispatched, resolved, closed"), ("kind", "string", "case kind"),
         ("phone", "string", "caller or contact number"), ("overdue", "boolean", "past reply_due_at, not replied"),
         ("department", "string", "one of cases.departments"), ("page", "integer", "from 1"),
         ("per_page", "integer", "1-100, default 20"))]
-    openapi_paths({"/api/cases": {
+    openapi_paths(app, {"/api/cases": {
         "get": {"summary": "List cases (filters, paginated)", "parameters": params, "responses": {
             "200": {"description": "a page of cases", "content": {"application/json": {"schema": {
                 "type": "object", "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/Case"}},
@@ -151,7 +151,7 @@ def register_openapi() -> None:
             "responses": {"201": {"description": "the case", "content": {"application/json": {
                 "schema": {"$ref": "#/components/schemas/Case"}}}}, "400": _ERR, "401": _ERR}}}},
         schemas={"Case": _CASE, "NewCase": _NEW, "CaseUpdate": _UPDATE})
-    openapi_paths({"/api/cases/{ref}": {"patch": {
+    openapi_paths(app, {"/api/cases/{ref}": {"patch": {
         "summary": "Update a case: status, department, work order (returned: H16 call-back), resolution, "
                    "satisfaction (H17 on complaints)",
         "parameters": [{"name": "ref", "in": "path", "required": True, "schema": {"type": "string"}}],

@@ -1,7 +1,8 @@
 """The JSON API base: ``/api`` blueprints, bearer tokens, JSON errors, the OpenAPI document.
 
 Parts register their own blueprints under ``/api`` and describe their paths with
-``openapi_paths({...})``; ``GET /api/openapi.json`` serves the merged document.
+``openapi_paths(app, {...})`` from their ``init_app``; ``GET /api/openapi.json`` serves the
+app's merged document (kept on the app: two apps in one process never share it).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import functools
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from flask import Blueprint, Flask, g, jsonify, request
+from flask import Blueprint, Flask, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from core import disclosure
@@ -20,10 +21,8 @@ from core.users import user_for_token
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
-_PATHS: dict[str, dict[str, Any]] = {}
-_SCHEMAS: dict[str, Any] = {
-    "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}},
-}
+OPENAPI_KEY = "openapi"
+ERROR_SCHEMA = {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}}
 
 
 class ApiError(Exception):
@@ -35,11 +34,16 @@ class ApiError(Exception):
         self.status = status
 
 
-def openapi_paths(paths: dict[str, dict[str, Any]], schemas: dict[str, Any] | None = None) -> None:
-    """Add path items (OpenAPI 3.1) to the document; later parts may add methods to a path."""
+def _registry(app: Flask) -> dict[str, dict[str, Any]]:
+    return app.extensions.setdefault(OPENAPI_KEY, {"paths": {}, "schemas": {"Error": ERROR_SCHEMA}})
+
+
+def openapi_paths(app: Flask, paths: dict[str, dict[str, Any]], schemas: dict[str, Any] | None = None) -> None:
+    """Add path items (OpenAPI 3.1) to ``app``'s document; later parts may add methods to a path."""
+    registry = _registry(app)
     for path, item in paths.items():
-        _PATHS.setdefault(path, {}).update(item)
-    _SCHEMAS.update(schemas or {})
+        registry["paths"].setdefault(path, {}).update(item)
+    registry["schemas"].update(schemas or {})
 
 
 def current_user() -> User:
@@ -79,7 +83,8 @@ def json_body(required: Iterable[str] = ()) -> dict[str, Any]:
     return data
 
 
-def openapi_document() -> dict[str, Any]:
+def openapi_document(app: Flask) -> dict[str, Any]:
+    registry = _registry(app)
     return {
         "openapi": "3.1.0",
         "info": {"title": "Hotline API", "version": "1.0.0",
@@ -87,10 +92,10 @@ def openapi_document() -> dict[str, Any]:
         "servers": [{"url": "/"}],
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-            "schemas": _SCHEMAS,
+            "schemas": registry["schemas"],
         },
         "security": [{"bearer": []}],
-        "paths": {path: _with_error_responses(item) for path, item in sorted(_PATHS.items())},
+        "paths": {path: _with_error_responses(item) for path, item in sorted(registry["paths"].items())},
     }
 
 
@@ -113,7 +118,7 @@ def _with_error_responses(item: dict[str, Any]) -> dict[str, Any]:
 
 @bp.get("/openapi.json")
 def openapi_json():
-    return jsonify(openapi_document())
+    return jsonify(openapi_document(current_app))
 
 
 def _wants_json() -> bool:
@@ -140,7 +145,7 @@ def init_app(app: Flask) -> None:
     disclosure.init_app(app)  # one audit entry per response that showed full phone numbers (H25)
     app.register_error_handler(ApiError, _handle_api_error)
     app.register_error_handler(HTTPException, _handle_http_error)
-    openapi_paths({"/api/openapi.json": {"get": {
+    openapi_paths(app, {"/api/openapi.json": {"get": {
         "summary": "This document", "security": [],
         "responses": {"200": {"description": "OpenAPI 3.1 document",
                               "content": {"application/json": {"schema": {"type": "object"}}}}}}}})

@@ -9,9 +9,11 @@ to free agents now), ``ivr.routing.dispatch_due(app)`` (the scheduler's periodic
 from flask import Flask
 
 from core import db
+from core.api import openapi_paths
 from core.events import presence_changed
 from core.ops.fallback import set_caller_wording
 from ivr import prompts, simulate_cli
+from ivr.api import OPENAPI_PATHS
 from ivr.api import bp as api_bp
 from ivr.routing import on_presence_changed
 from ivr.views import bp, media
@@ -23,6 +25,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.register_blueprint(media)
     app.register_blueprint(api_bp)
+    openapi_paths(app, OPENAPI_PATHS)
     app.extensions["ivr_routing"] = True
     presence_changed.connect(on_presence_changed)  # agents becoming free → dispatch
     simulate_cli.init_app(app)

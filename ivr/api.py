@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Blueprint, current_app, jsonify
 
-from core.api import ApiError, api_auth, current_user, json_body, openapi_paths
+from core.api import ApiError, api_auth, current_user, json_body
 from core.db import session, utcnow
 from core.disclosure import phone_for
 from core.models import Call, Presence, QueueEntry, User
@@ -109,7 +109,7 @@ def get_call(call_sid: str):
 
 _ERR = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
 
-openapi_paths({
+OPENAPI_PATHS = {
     "/api/queue": {"get": {
         "summary": "Waiting callers (and pending call-backs) in service order",
         "responses": {"200": {"description": "The queue", "content": {"application/json": {"schema": {
@@ -137,4 +137,4 @@ openapi_paths({
             "type": "object", "properties": {"call_sid": {"type": "string"}, "status": {"type": "string"},
                                              "timeline": {"type": "array", "items": {"type": "object"}}}}}}},
                       "404": {"description": "Unknown call", **_ERR}, "401": {"description": "No or bad token", **_ERR}}}},
-})
+}

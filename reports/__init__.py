@@ -31,7 +31,7 @@ db.register_models("reports.models")
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.register_blueprint(api.bp)
-    api.register_openapi()
+    api.register_openapi(app)
     init_filters(app)
     leads = {"lead", "admin"}
     register_nav(app, "大屏", "Wallboard", "reports.wallboard_page", roles=leads, order=30, group="live")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, Flask, current_app, jsonify, request
 
 from core.api import ApiError, api_auth, openapi_paths
 from core.db import session, utcnow
@@ -63,11 +63,11 @@ SCHEMAS: dict[str, Any] = {
 }
 
 
-def register_openapi() -> None:
+def register_openapi(app: Flask) -> None:
     error = {"description": "bad dates or missing token",
              "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
     date_param = {"in": "query", "required": False, "schema": {"type": "string", "format": "date"}}
-    openapi_paths({"/api/reports/summary": {"get": {
+    openapi_paths(app, {"/api/reports/summary": {"get": {
         "summary": "KPIs for a range of local dates (inclusive, default today; at most 366 days)",
         "tags": ["reports"],
         "parameters": [{"name": "from", **date_param}, {"name": "to", **date_param}],

@@ -28,8 +28,8 @@ def init_app(app: Flask) -> None:
     health check and metrics."""
     app.register_blueprint(outbound.bp)
     app.register_blueprint(api.bp)
-    api.register_openapi()
-    history_api.register_openapi()
+    api.register_openapi(app)
+    history_api.register_openapi(app)
     app.cli.add_command(cli.campaigns_cli)
     app.cli.add_command(cli.dnc_cli)
     app.cli.add_command(cli.scheduler_cli)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, Flask, current_app, jsonify, request
 
 from core.api import ApiError, api_auth, current_user, json_body, openapi_paths
 from core.db import session
@@ -194,9 +194,9 @@ def _errors(*codes: str) -> dict[str, Any]:
 ID_PARAM = [{"name": "campaign_id", "in": "path", "required": True, "schema": {"type": "integer"}}]
 
 
-def register_openapi() -> None:
+def register_openapi(app: Flask) -> None:
     progress = {"$ref": "#/components/schemas/CampaignProgress"}
-    openapi_paths({
+    openapi_paths(app, {
         "/api/campaigns": {
             "get": {"summary": "Campaigns with their progress", "responses": {"200": _resp("campaigns")}},
             "post": {"summary": "Create a campaign (lead/admin); `start: true` arms it",

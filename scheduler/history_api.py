@@ -10,7 +10,7 @@
 
 from __future__ import annotations
 
-from flask import Response, jsonify
+from flask import Flask, Response, jsonify
 
 from core.api import ApiError, api_auth, current_user, json_body, openapi_paths
 from core.db import session, utcnow
@@ -59,9 +59,9 @@ def disposition(attempt_id: int):
     return jsonify(history.attempt_json(attempt, {current_user().id: current_user().name}))
 
 
-def register_openapi() -> None:
+def register_openapi(app: Flask) -> None:
     contact = [*ID_PARAM, {"name": "contact_id", "in": "path", "required": True, "schema": {"type": "integer"}}]
-    openapi_paths({
+    openapi_paths(app, {
         "/api/campaigns/{campaign_id}/contacts/{contact_id}": {"get": {
             "summary": "A contact with every attempt (time, status, duration, AMD result, CallSid, agent, "
                        "disposition)", "parameters": contact,

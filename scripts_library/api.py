@@ -143,7 +143,7 @@ def init_app(app: Flask) -> None:
     except LibraryError as exc:
         raise ConfigError(f"invalid setting library.dir: the script library does not load: {exc}") from exc
     app.register_blueprint(bp)
-    openapi_paths({"/api/check": _operation("Flag forbidden phrasing (HANDBOOK S1–S9)", "Flag"),
+    openapi_paths(app, {"/api/check": _operation("Flag forbidden phrasing (HANDBOOK S1–S9)", "Flag"),
                    "/api/suggest": _operation("Rank approved replies for what was just said", "Suggestion")},
                   _SCHEMAS)
     app.extensions["scripts_library"] = service
