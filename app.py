@@ -14,6 +14,7 @@ from typing import Any
 
 from flask import Flask
 from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.serving import make_server
 
 import agent_console
 import ivr
@@ -37,6 +38,7 @@ def create_app(overrides: dict[str, Any] | None = None, environ: dict[str, str] 
     settings = load_settings(environ, overrides)
     app = Flask(__name__)
     app.config["HOTLINE"] = settings
+    app.extensions["app_factory"] = create_app  # copies of this app (flask simulate call's sandbox)
     app.config["MAX_CONTENT_LENGTH"] = settings.server.max_body_bytes
     _open_database(app, settings)
     app.secret_key = settings.server.secret_key or stored_secret(app, "session_key",
@@ -105,8 +107,6 @@ def print_banner(app: Flask, settings: Settings) -> None:
 
 
 def main() -> int:
-    from werkzeug.serving import make_server
-
     try:
         settings = load_settings()
         sock = listen(settings.server.host, settings.server.port)

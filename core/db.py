@@ -14,6 +14,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from alembic import command
+from alembic.config import Config
 from flask import Flask, current_app, g
 from sqlalchemy import Engine, MetaData, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -123,8 +125,6 @@ def session_scope(app: Flask) -> Iterator[Session]:
 
 
 def alembic_config(url: str) -> Any:
-    from alembic.config import Config
-
     cfg = Config(str(REPO_ROOT / "alembic.ini"))
     cfg.set_main_option("script_location", str(REPO_ROOT / "migrations"))
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
@@ -133,8 +133,6 @@ def alembic_config(url: str) -> Any:
 
 def migrate(engine: Engine) -> None:
     """Apply every migration branch (``upgrade heads``) on this engine."""
-    from alembic import command
-
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
     with engine.begin() as connection:
         cfg.attributes["connection"] = connection
