@@ -14,18 +14,20 @@ from typing import Any
 
 from flask import Flask
 from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.serving import make_server
 
 import agent_console
 import ivr
 import reports
 import scheduler
 import scripts_library.api
-from core import api, db, limits, ops, signatures, users
+from core import api, db, limits, ops, signatures, users, web
+from core.clock import utcnow
 from core.config import ConfigError, Settings, load_settings
 from core.paths import data_dir, database_url
 from core.secrets import stored_secret
 from core.telephony import setup as telephony
-from core.telephony import simulate_cli
+from ivr.hours import hours_status
 
 PARTS = (ivr, scripts_library.api, agent_console, scheduler, reports)
 
@@ -36,6 +38,7 @@ def create_app(overrides: dict[str, Any] | None = None, environ: dict[str, str] 
     settings = load_settings(environ, overrides)
     app = api.new_app(__name__)
     app.config["HOTLINE"] = settings
+    app.extensions["app_factory"] = create_app  # copies of this app (flask simulate call's sandbox)
     app.config["MAX_CONTENT_LENGTH"] = settings.server.max_body_bytes
     _open_database(app, settings)
     app.secret_key = settings.server.secret_key or stored_secret(app, "session_key",
@@ -45,8 +48,8 @@ def create_app(overrides: dict[str, Any] | None = None, environ: dict[str, str] 
     api.init_app(app)
     limits.init_app(app)  # body size (413) and JSON depth (400) before any view reads the body
     users.init_app(app)
-    simulate_cli.init_app(app)
     ops.init_app(app)  # logs, /metrics, /healthz, security headers, fault spool, webhook time boxes
+    web.init_app(app)  # the console's shell: CSRF, sign-in, nav registry, base template
     for part in PARTS:
         part.init_app(app)
     if start_background:
@@ -92,9 +95,6 @@ def listen(host: str, port: int) -> socket.socket:
 
 
 def print_banner(app: Flask, settings: Settings) -> None:
-    from core.clock import utcnow
-    from ivr.hours import hours_status
-
     base = settings.public_url
     print(f"Hotline is running ({settings.telephony_mode} telephony).")
     print(f"  Agent console:      {base}/console/")
@@ -107,8 +107,6 @@ def print_banner(app: Flask, settings: Settings) -> None:
 
 
 def main() -> int:
-    from werkzeug.serving import make_server
-
     try:
         settings = load_settings()
         sock = listen(settings.server.host, settings.server.port)

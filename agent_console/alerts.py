@@ -8,48 +8,19 @@ from __future__ import annotations
 import logging
 import threading
 from datetime import timedelta
-from typing import Any
 
 from flask import Flask
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from agent_console.models import Alert, AlertKind
+from core.alerts import Alert, AlertKind, alert_dict, create_alert
 from core.config import Settings
 from core.db import session_scope, utcnow
 from core.events import AlertRaised, publish
 from core.models import Call, QueueEntry, QueueStatus, User
-from core.phone import mask
 
 log = logging.getLogger(__name__)
 FINAL = ("completed", "busy", "failed", "no-answer", "canceled")
-
-
-def create_alert(s: Session, kind: str, dedupe_key: str, *, call_id: int | None = None,
-                 agent_id: int | None = None, text: str = "", **detail: Any) -> Alert | None:
-    """A new alert, or None when this one exists already."""
-    if s.scalar(select(Alert.id).where(Alert.dedupe_key == dedupe_key)) is not None:
-        return None
-    alert = Alert(kind=kind, dedupe_key=dedupe_key, call_id=call_id, agent_id=agent_id, text=text[:2000],
-                  detail=detail, created_at=utcnow())
-    try:
-        with s.begin_nested():
-            s.add(alert)
-    except IntegrityError:  # another process raised it first
-        return None
-    return alert
-
-
-def alert_dict(s: Session, alert: Alert) -> dict[str, Any]:
-    agent = s.get(User, alert.agent_id) if alert.agent_id else None
-    call = s.get(Call, alert.call_id) if alert.call_id else None
-    return {"id": alert.id, "kind": alert.kind, "text": alert.text, "detail": alert.detail,
-            "created_at": alert.created_at.isoformat() + "Z", "acknowledged": alert.acknowledged,
-            "agent": (agent.display_name or agent.name) if agent else None,
-            "agent_code": agent.agent_code if agent else None,
-            "call_id": alert.call_id, "call_sid": call.call_sid if call else None,
-            "caller": mask(call.caller.phone) if call is not None and call.caller else None}
 
 
 def open_alerts(s: Session, limit: int = 50) -> list[Alert]:

@@ -7,11 +7,11 @@ from __future__ import annotations
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 
 from agent_console import case_service
-from agent_console.auth import current_console_user, login_required
 from agent_console.blueprint import bp
-from agent_console.i18n import t
 from core.db import session
 from core.models import CaseStatus
+from core.web.auth import current_console_user, login_required
+from core.web.i18n import t
 from scheduler import case_lifecycle as lifecycle
 
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 from flask import abort, current_app, render_template, request
 
 from agent_console import case_service
-from agent_console.auth import login_required
 from agent_console.blueprint import bp
 from core.db import session
 from core.models import CaseStatus
+from core.web.auth import login_required
 
 PER_PAGE = 25
 

@@ -11,13 +11,13 @@ from typing import Any
 from flask import current_app, jsonify, request
 
 from agent_console import case_service, desk, guidance, lookups, simphone, transcripts, transfer
-from agent_console.auth import LEAD_ROLES, audit, current_console_user, login_required
 from agent_console.blueprint import bp
-from agent_console.i18n import current_lang, t
 from core.db import session
 from core.models import Call, Caller, Case, Presence, User
 from core.presence import announce, set_presence
 from core.telephony.gateway import GatewayError, get_gateway
+from core.web.auth import LEAD_ROLES, audit, current_console_user, login_required
+from core.web.i18n import current_lang, t
 
 SELF_STATES = (Presence.AVAILABLE, Presence.BUSY, Presence.WRAP_UP, Presence.AWAY)
 

@@ -5,7 +5,7 @@ the agent's page (topic ``desk``, pushed by ``agent_console.notifier``).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask
@@ -91,8 +91,6 @@ def desk_state(s: Session, settings: Settings, user: User) -> dict[str, Any]:
     leg, call, ringing = lookups.current_conversation(s, user)
     wrap_ends = None
     if user.presence == Presence.WRAP_UP:
-        from datetime import timedelta
-
         wrap_ends = iso(user.presence_since + timedelta(seconds=settings.routing.wrap_up_s))
     return {
         "now": iso(utcnow()),

@@ -8,15 +8,15 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from agent_console.desk import caller_title
 from core.config import Settings
 from core.models import Call, User
+from scripts_library import service
 
 log = logging.getLogger(__name__)
 
 
 def context_for(settings: Settings, user: User | None, call: Call | None, locale: str) -> dict[str, Any]:
-    from agent_console.desk import caller_title
-
     context: dict[str, Any] = {"hours": settings.cases.complaint_reply_hours}
     if user is not None and user.agent_code:
         context["agent_id"] = user.agent_code
@@ -33,8 +33,6 @@ def utf16_index(text: str, index: int) -> int:
 
 def check(text: str, locale: str, context: dict[str, Any]) -> list[dict[str, Any]]:
     """Forbidden phrasing in ``text`` (the library's flags plus ``js_start``/``js_end``)."""
-    from scripts_library import service
-
     try:
         flags = service.check(text, locale, context)
     except Exception:  # noqa: BLE001 - guidance is advice: a library failure must not break a call
@@ -47,8 +45,6 @@ def check(text: str, locale: str, context: dict[str, Any]) -> list[dict[str, Any
 
 
 def suggest(text: str, locale: str, context: dict[str, Any], k: int = 3) -> list[dict[str, Any]]:
-    from scripts_library import service
-
     try:
         return service.suggest(text, locale, k=k, context=context)
     except Exception:  # noqa: BLE001

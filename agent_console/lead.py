@@ -19,18 +19,13 @@ from core.db import session_scope, utcnow
 from core.models import AuditLog, CallbackRequest, Presence, QueueEntry, QueueStatus, User
 from core.phone import mask
 from core.presence import PresenceError, set_presence
+from ivr import queue as ivr_queue
 
 SETTABLE = (Presence.AVAILABLE, Presence.BUSY, Presence.WRAP_UP, Presence.AWAY)
 IN_LINE = (QueueStatus.WAITING, QueueStatus.OFFERED)
 
 
 def _service_order(s: Session, now: datetime) -> list[tuple[str, Any]]:
-    try:
-        from ivr import queue as ivr_queue
-    except ImportError:
-        entries = s.scalars(select(QueueEntry).where(QueueEntry.status.in_(IN_LINE))
-                            .order_by(QueueEntry.priority.desc(), QueueEntry.joined_at))
-        return [("entry", e) for e in entries]
     out: list[tuple[str, Any]] = []
     for item in ivr_queue.service_order(s, now):
         row = s.get(QueueEntry if item.kind == "entry" else CallbackRequest, item.id)

@@ -5,14 +5,14 @@ from __future__ import annotations
 from flask import current_app, jsonify, request
 
 from agent_console import alerts, lead
-from agent_console.auth import LEAD_ROLES, current_console_user, login_required
 from agent_console.blueprint import bp
-from agent_console.i18n import t
-from agent_console.models import Alert
+from core.alerts import Alert, alert_dict
 from core.db import session
 from core.events import Notice, publish
 from core.models import User
 from core.presence import PresenceError, announce
+from core.web.auth import LEAD_ROLES, current_console_user, login_required
+from core.web.i18n import t
 
 LEADS = set(LEAD_ROLES)
 
@@ -24,7 +24,7 @@ def api_lead_state():
     alerts.sweep(app)  # long calls (H7) and waits past the service level (H2) are due now
     s, settings = session(), app.config["HOTLINE"]
     return jsonify(queue=lead.queue_snapshot(s, settings), agents=lead.agents_snapshot(s, settings),
-                   alerts=[alerts.alert_dict(s, a) for a in alerts.open_alerts(s)])
+                   alerts=[alert_dict(s, a) for a in alerts.open_alerts(s)])
 
 
 @bp.post("/api/lead/agents/<int:user_id>/presence")

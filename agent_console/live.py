@@ -20,10 +20,10 @@ from typing import Any
 from flask import Flask, Response, current_app
 
 from agent_console import notifier
-from agent_console.auth import LEAD_ROLES, current_console_user, login_required
 from agent_console.blueprint import bp
 from agent_console.broker import Broker, LocalBroker, Message, Subscription
 from core.events import AlertRaised, Event, Notice, emit, subscribe
+from core.web.auth import LEAD_ROLES, current_console_user, login_required
 
 log = logging.getLogger(__name__)
 STREAM_MAX_S = 1800.0  # EventSource reconnects by itself; bounded streams never pile up

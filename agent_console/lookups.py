@@ -18,19 +18,14 @@ from sqlalchemy.orm import Session
 from core.config import Settings
 from core.db import utcnow
 from core.models import Call, QueueEntry, User
+from ivr import prompts
+from ivr.models import ACTIVE_OFFER_STATUSES, Offer, OfferStatus
+from scripts_library.service import get_prompt
 
 log = logging.getLogger(__name__)
 FINAL = {"completed", "busy", "failed", "no-answer", "canceled"}
 RINGING = {"queued", "initiated", "ringing"}
 AFTER_CALL_CARD_S = 600  # the ended call stays on the desk this long, so a case can still be linked
-
-
-def _offer_model() -> Any | None:
-    try:
-        from ivr.models import Offer
-    except ImportError:  # the caller's path is not installed
-        return None
-    return Offer
 
 
 def call_by_sid(s: Session, sid: str | None) -> Call | None:
@@ -47,16 +42,11 @@ def _offer_call(s: Session, offer: Any) -> Call | None:
 
 def current_conversation(s: Session, user: User) -> tuple[Call | None, Call | None, bool]:
     """(the user's leg, the caller's call, ringing?) — live first, else the call just ended."""
-    offer_model = _offer_model()
-    if offer_model is not None:
-        from ivr.models import ACTIVE_OFFER_STATUSES, OfferStatus
-
-        offer = s.scalar(select(offer_model).where(offer_model.agent_id == user.id,
-                                                   offer_model.status.in_(ACTIVE_OFFER_STATUSES))
-                         .order_by(offer_model.id.desc()).limit(1))
-        if offer is not None:
-            ringing = offer.status in (OfferStatus.RINGING, OfferStatus.DIALING_CUSTOMER)
-            return call_by_sid(s, offer.agent_call_sid), _offer_call(s, offer), ringing
+    offer = s.scalar(select(Offer).where(Offer.agent_id == user.id, Offer.status.in_(ACTIVE_OFFER_STATUSES))
+                     .order_by(Offer.id.desc()).limit(1))
+    if offer is not None:
+        ringing = offer.status in (OfferStatus.RINGING, OfferStatus.DIALING_CUSTOMER)
+        return call_by_sid(s, offer.agent_call_sid), _offer_call(s, offer), ringing
     transfer = s.scalar(select(Call).where(Call.agent_id == user.id, Call.purpose == "transfer",
                                            Call.ended_at.is_(None), Call.status.not_in(FINAL))
                         .order_by(Call.id.desc()).limit(1))
@@ -67,31 +57,22 @@ def current_conversation(s: Session, user: User) -> tuple[Call | None, Call | No
                       .order_by(Call.id.desc()).limit(1))
     if direct is not None:  # connected some other way (e.g. a call-back placed by hand)
         return None, direct, False
-    return _last_conversation(s, user, offer_model)
+    return _last_conversation(s, user)
 
 
-def _last_conversation(s: Session, user: User, offer_model: Any | None) -> tuple[Call | None, Call | None, bool]:
+def _last_conversation(s: Session, user: User) -> tuple[Call | None, Call | None, bool]:
     since = utcnow() - timedelta(seconds=AFTER_CALL_CARD_S)
     found: list[tuple[datetime, Call | None, Call | None]] = []
-    if offer_model is not None:
-        from ivr.models import OfferStatus
-
-        offer = s.scalar(select(offer_model).where(offer_model.agent_id == user.id,
-                                                   offer_model.status == OfferStatus.DONE,
-                                                   offer_model.ended_at >= since)
-                         .order_by(offer_model.ended_at.desc()).limit(1))
-        if offer is not None and offer.ended_at is not None:
-            found.append((offer.ended_at, call_by_sid(s, offer.agent_call_sid), _offer_call(s, offer)))
+    offer = s.scalar(select(Offer).where(Offer.agent_id == user.id, Offer.status == OfferStatus.DONE,
+                                         Offer.ended_at >= since)
+                     .order_by(Offer.ended_at.desc()).limit(1))
+    if offer is not None and offer.ended_at is not None:
+        found.append((offer.ended_at, call_by_sid(s, offer.agent_call_sid), _offer_call(s, offer)))
     transfer = s.scalar(select(Call).where(Call.agent_id == user.id, Call.purpose == "transfer",
                                            Call.answered_at.is_not(None), Call.ended_at >= since)
                         .order_by(Call.ended_at.desc()).limit(1))
     if transfer is not None and transfer.ended_at is not None:
         found.append((transfer.ended_at, transfer, call_by_sid(s, transfer.parent_call_sid)))
-    if offer_model is None:  # no caller's path: the caller's call carries the agent
-        direct = s.scalar(select(Call).where(Call.agent_id == user.id, Call.purpose == "caller")
-                          .order_by(Call.id.desc()).limit(1))
-        if direct is not None and (direct.ended_at is None or direct.ended_at >= since):
-            found.append((direct.ended_at or utcnow(), None, direct))
     if not found:
         return None, None, False
     _at, leg, call = max(found, key=lambda item: item[0])
@@ -103,10 +84,8 @@ def agents_of_call(s: Session, call_sid: str) -> list[int]:
     call = call_by_sid(s, call_sid)
     if call is not None and call.agent_id:
         ids.add(call.agent_id)
-    offer_model = _offer_model()
-    if offer_model is not None:
-        ids.update(s.scalars(select(offer_model.agent_id).where(
-            (offer_model.agent_call_sid == call_sid) | (offer_model.caller_call_sid == call_sid))))
+    ids.update(s.scalars(select(Offer.agent_id).where(
+        (Offer.agent_call_sid == call_sid) | (Offer.caller_call_sid == call_sid))))
     ids.update(a for a in s.scalars(select(Call.agent_id).where(Call.parent_call_sid == call_sid,
                                                                 Call.purpose == "transfer")) if a)
     return sorted(ids)
@@ -118,12 +97,10 @@ def conversation_call(s: Session, leg: Call) -> Call | None:
         return leg
     if leg.purpose == "transfer":
         return call_by_sid(s, leg.parent_call_sid)
-    offer_model = _offer_model()
-    if offer_model is not None:
-        offer = s.scalar(select(offer_model).where(offer_model.agent_call_sid == leg.call_sid)
-                         .order_by(offer_model.id.desc()).limit(1))
-        if offer is not None:
-            return _offer_call(s, offer)
+    offer = s.scalar(select(Offer).where(Offer.agent_call_sid == leg.call_sid)
+                     .order_by(Offer.id.desc()).limit(1))
+    if offer is not None:
+        return _offer_call(s, offer)
     return call_by_sid(s, leg.parent_call_sid)
 
 
@@ -133,9 +110,8 @@ def answered_at(s: Session, call: Call, leg: Call | None) -> datetime | None:
         return leg.answered_at
     if call.answered_at:
         return call.answered_at
-    offer_model = _offer_model()
-    if offer_model is not None and leg is not None:
-        offer = s.scalar(select(offer_model).where(offer_model.agent_call_sid == leg.call_sid).limit(1))
+    if leg is not None:
+        offer = s.scalar(select(Offer).where(Offer.agent_call_sid == leg.call_sid).limit(1))
         if offer is not None:
             return offer.bridged_at
     return None
@@ -151,18 +127,12 @@ def waited_s(s: Session, call: Call) -> float | None:
 def option_label(settings: Settings, option: str | None, locale: str) -> str | None:
     if not option:
         return None
-    try:
-        from ivr.prompts import option_label as label
-    except ImportError:
-        return option
-    return label(settings, option, locale) or option
+    return prompts.option_label(settings, option, locale) or option
 
 
 def prompt(prompt_id: str, locale: str, context: dict[str, Any] | None = None) -> str | None:
     """A library prompt (e.g. H2's ``apology_opener``), or None when the library lacks it."""
     try:
-        from scripts_library.service import get_prompt
-
         return get_prompt(prompt_id, locale, context=context)
     except Exception:  # noqa: BLE001 - a library problem must not break the page
         log.warning("library prompt %s (%s) unavailable", prompt_id, locale)

@@ -1,9 +1,8 @@
-"""Models the console owns: transcript utterances and the team lead's alerts."""
+"""Models the console owns: transcript utterances (the team lead's alerts are ``core.alerts``)."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
@@ -33,39 +32,3 @@ class Utterance(Base):
     at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     __table_args__ = (UniqueConstraint("call_id", "track", "sequence"),)
-
-
-class AlertKind(StrEnum):
-    FORBIDDEN_PHRASE = "forbidden_phrase"  # S1-S9 forbidden phrasing heard on a call
-    LONG_CALL = "long_call"  # H7: over calls.max_s
-    SLA_BREACH = "sla_breach"  # H2: a caller waited past answer.threshold_s
-
-
-class Alert(Base):
-    """Something the team lead should look at now; acknowledged from the live view."""
-
-    __tablename__ = "console_alerts"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(20))
-    call_id: Mapped[int | None] = mapped_column(ForeignKey("calls.id"), index=True)
-    agent_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    text: Mapped[str] = mapped_column(Text, default="")
-    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    # One alert per thing: "long_call:<call id>", "sla_breach:<queue entry id>", "forbidden:<utterance id>".
-    dedupe_key: Mapped[str] = mapped_column(String(80), unique=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
-    acknowledged: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
-    acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime)
-
-
-class ConsoleSession(Base):
-    """One signed-in browser: the session cookie names it, sign-out deletes it (server-side
-    sessions: a cookie copied before sign-out is worthless after it). Only a hash is stored."""
-
-    __tablename__ = "console_sessions"
-
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 hex of the cookie's key
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

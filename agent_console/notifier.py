@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from flask import Flask
 
 from agent_console import desk, lead
-from agent_console.auth import LEAD_ROLES
 from agent_console.broker import LocalBroker, Message
 from core.events import (
     CallAnswered,
@@ -29,6 +28,7 @@ from core.events import (
     Event,
     PresenceChanged,
 )
+from core.web.auth import LEAD_ROLES
 
 log = logging.getLogger(__name__)
 CALL_EVENTS = (CallArrived, CallQueued, CallOffered, CallRinging, CallAnswered, CallEnded)

@@ -15,10 +15,12 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
-from agent_console.auth import LEAD_ROLES, current_console_user, login_required
-from agent_console.i18n import t
 from core.clock import utcnow
 from core.phone import InvalidNumber, to_e164
+from core.telephony.simulator import CallerScript
+from core.web.auth import LEAD_ROLES, current_console_user, login_required
+from core.web.i18n import t
+from ivr.hours import closed_reason, hours_status
 
 bp = Blueprint("console_sim", __name__, url_prefix="/console/simulate")
 ACTIONS = ("press", "say", "speak", "hangup")
@@ -34,8 +36,6 @@ def _err(message: str, status: int = 400):
 
 def closed_note() -> str | None:
     """One line when the hotline is closed now (H4): why, when it opens, the setting to change."""
-    from ivr.hours import closed_reason, hours_status
-
     settings = current_app.config["HOTLINE"]
     now = utcnow()
     if closed_reason(settings, now) is None:
@@ -79,8 +79,6 @@ def parse_utterances(lines: Any) -> list[tuple[float, str]]:
 @bp.post("/calls")
 @login_required()
 def place():
-    from core.telephony.simulator import CallerScript
-
     settings = current_app.config["HOTLINE"]
     data = request.get_json(silent=True) or {}
     if not isinstance(data, dict):

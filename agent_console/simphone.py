@@ -14,6 +14,7 @@ from typing import Any
 from flask import Flask
 
 from core.models import User
+from core.telephony.simulator import Behaviour
 
 
 def simulator(app: Flask) -> Any | None:
@@ -25,7 +26,6 @@ def register_endpoint(app: Flask, user: User) -> bool:
     sim = simulator(app)
     if sim is None or not user.endpoint:
         return False
-    from core.telephony.simulator import Behaviour
 
     sim.set_behaviour(user.endpoint, Behaviour(answer="manual", max_call_s=3600.0))
     return True

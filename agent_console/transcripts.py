@@ -18,9 +18,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from agent_console import guidance, lookups
-from agent_console.alerts import alert_dict, create_alert
 from agent_console.desk import iso
-from agent_console.models import Alert, AlertKind, Utterance
+from agent_console.models import Utterance
+from core.alerts import Alert, AlertKind, alert_dict, create_alert
 from core.config import Settings
 from core.db import utcnow
 from core.events import AlertRaised, Notice, publish

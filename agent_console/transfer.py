@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from twilio.twiml.voice_response import Dial, Start, VoiceResponse
 
 from agent_console import lookups
+from agent_console.desk import caller_title
 from core.cases import open_case
 from core.config import Settings
 from core.db import session_scope, utcnow
@@ -39,6 +40,7 @@ from core.presence import announce, set_presence
 from core.telephony.gateway import GatewayError, get_gateway
 from core.twiml import absolute_url, say
 from ivr import prompts
+from scripts_library.service import get_matcher
 
 
 class TransferError(ValueError):
@@ -59,8 +61,6 @@ class Outcome:
 def s7_line(locale: str, transfer: bool) -> str | None:
     """The approved S7 reply to read: «…转给管理人员…» or «…管理人员稍后回复您…»."""
     try:
-        from scripts_library.service import get_matcher
-
         entries = get_matcher().library.of(locale, "approved", "S7")
     except Exception:  # noqa: BLE001 - a library problem must not block the transfer
         return None
@@ -101,8 +101,6 @@ def manager_callback(s: Session, settings: Settings, call: Call, agent_id: int |
 
 
 def lookups_title(call: Call) -> str | None:
-    from agent_console.desk import caller_title
-
     return caller_title(call.caller, call.locale or "zh-CN")
 
 

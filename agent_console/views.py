@@ -7,12 +7,12 @@ from typing import Any
 
 from flask import Response, current_app, render_template, url_for
 
-from agent_console.auth import LEAD_ROLES, current_console_user, login_required
 from agent_console.blueprint import bp
 from agent_console.case_service import FORM_KINDS
-from agent_console.i18n import current_lang
 from agent_console.ring import ring_wav
 from core.db import utcnow
+from core.web.auth import LEAD_ROLES, current_console_user, login_required
+from core.web.i18n import current_lang
 
 
 def page_config() -> dict[str, Any]:

@@ -12,7 +12,7 @@ import re
 import secrets
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -96,8 +96,6 @@ def create_command(name: str, role: str, password: str | None, display_name: str
                    agent_code: str | None, endpoint: str | None, skills: str | None,
                    districts: str | None) -> None:
     """Create a user and print its API token (and generated password) as JSON."""
-    from flask import current_app
-
     try:
         with session_scope(current_app) as s:
             user, token, generated = create_user(
@@ -115,8 +113,6 @@ def create_command(name: str, role: str, password: str | None, display_name: str
 @users_cli.command("list")
 def list_command() -> None:
     """List users as JSON lines (no secrets)."""
-    from flask import current_app
-
     with session_scope(current_app) as s:
         for user in s.scalars(select(User).order_by(User.id)):
             click.echo(json.dumps({"name": user.name, "role": user.role, "agent_code": user.agent_code,
@@ -128,8 +124,6 @@ def list_command() -> None:
 @click.argument("name")
 def token_command(name: str) -> None:
     """Issue a new API token for NAME (the old one stops working)."""
-    from flask import current_app
-
     with session_scope(current_app) as s:
         user = s.scalar(select(User).where(User.name == name))
         if user is None:

@@ -10,7 +10,6 @@ never hold texts. Also here: recognising spoken menu answers and call-back reque
 
 from __future__ import annotations
 
-import importlib
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -19,6 +18,7 @@ from rapidfuzz import fuzz
 
 from core.config import Settings
 from core.ops.fallback import LAST_RESORT
+from scripts_library import service as library_service
 
 LOCALES = ("zh-CN", "en")
 
@@ -64,13 +64,9 @@ _PLACEHOLDER = re.compile(r"\{([a-z_0-9]+)\}")
 
 
 def library_function(name: str) -> Any | None:
-    """The library's service function ``name``, or None while it is not installed (the
-    handbook defaults here are used then). Campaign scripts use it too."""
-    try:
-        service = importlib.import_module("scripts_library.service")
-    except ImportError:
-        return None
-    return getattr(service, name, None)
+    """The library's service function ``name`` (``scripts_library.service``), or None when it
+    has none by that name. Campaign scripts use it too."""
+    return getattr(library_service, name, None)
 
 
 def locale_of(locale: str | None, settings: Settings) -> str:

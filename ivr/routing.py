@@ -35,7 +35,6 @@ from core.twiml import absolute_url
 from ivr import queue
 from ivr.calls import add_event
 from ivr.models import ACTIVE_OFFER_STATUSES, Offer, OfferStatus
-from reports.planning.roster import prefer_rostered
 
 STRATEGIES: dict[str, Callable[[Session, list[User]], list[User]]] = {}
 
@@ -75,6 +74,23 @@ def _fewest_calls(_s: Session, agents: list[User]) -> list[User]:
 
 MANAGER_SKILL = "manager"  # H11: a caller who asked for a manager is called back by a lead
 MANAGER_ROLES = {Role.LEAD, Role.ADMIN}
+
+
+Preference = Callable[[Session, list[User], datetime], list[User]]
+PREFERENCES_KEY = "routing_preferences"
+
+
+def add_preference(app: Flask, prefer: Preference) -> None:
+    """Reorder the strategy's candidates (e.g. the roster's: agents on shift first); parts
+    above the caller's path register theirs from their ``init_app``."""
+    app.extensions.setdefault(PREFERENCES_KEY, []).append(prefer)
+
+
+def preferred(app: Flask, s: Session, agents: list[User], now: datetime) -> list[User]:
+    """``agents`` in the strategy's order, reordered by each registered preference."""
+    for prefer in app.extensions.get(PREFERENCES_KEY, ()):
+        agents = prefer(s, agents, now)
+    return agents
 
 
 def suitable(agent: User, item: queue.Item) -> bool:
@@ -169,7 +185,7 @@ def _dispatch_once(app: Flask) -> int:
                     entry = s.get(QueueEntry, item.id)
                     if entry is None or entry.status != QueueStatus.WAITING:
                         continue  # an agent is already ringing for this caller
-                candidates = prefer_rostered(s, order(s, [a for a in agents if suitable(a, item)]), now)
+                candidates = preferred(app, s, order(s, [a for a in agents if suitable(a, item)]), now)
                 if not candidates:
                     continue
                 agent = candidates[0]

@@ -7,6 +7,7 @@ Run by start-up (``core.db.migrate``), or by hand:
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
+import app  # noqa: F401 - importing the parts registers their model modules (core.db.register_models)
 from core.db import Base, import_all_models
 
 import_all_models()

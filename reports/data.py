@@ -7,7 +7,6 @@ the console's alerts and the scheduler's campaign dials.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,20 +15,15 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.alerts import Alert
 from core.config import Settings
 from core.models import Call, Caller, CallEvent, Case, QueueEntry, QueueStatus, User
+from ivr import prompts
 from reports import kpis
+from scheduler.models import Attempt
 
 IN_LINE = (QueueStatus.WAITING, QueueStatus.OFFERED)
 CUSTOMER_PURPOSES = ("caller", "callback")
-
-
-def optional(module: str) -> Any | None:
-    """Another part's module, or None while that part is not installed."""
-    try:
-        return importlib.import_module(module)
-    except ImportError:
-        return None
 
 
 def seconds(later: datetime | None, earlier: datetime | None) -> float | None:
@@ -86,12 +80,8 @@ def call_rows(s: Session, start: datetime, end: datetime) -> list[kpis.CallRow]:
 
 def campaign_dials(s: Session, start: datetime, end: datetime) -> dict[str, int]:
     """Campaign dials placed in [start, end) (the scheduler's attempts), and how many were answered."""
-    models = optional("scheduler.models")
-    if models is None:
-        return {"placed": 0, "answered": 0}
-    attempt = models.Attempt
-    rows = s.execute(select(attempt.answered_at).where(attempt.dialed_at.is_not(None),
-                                                       attempt.dialed_at >= start, attempt.dialed_at < end)).all()
+    rows = s.execute(select(Attempt.answered_at).where(Attempt.dialed_at.is_not(None),
+                                                       Attempt.dialed_at >= start, Attempt.dialed_at < end)).all()
     return {"placed": len(rows), "answered": sum(1 for (answered,) in rows if answered is not None)}
 
 
@@ -143,9 +133,8 @@ def wording_of(settings: Settings, call: Call, detail: dict[str, Any]) -> tuple[
         plain = call.purpose == "callback" or not settings.queue.callback_offer
         key = "reassurance_plain" if plain else "reassurance"
     wording_id = f"{key} ({locale})"
-    prompts = optional("ivr.prompts")
     text = str(detail.get("text") or "")
-    if prompts is not None and not text:
+    if not text:
         text = prompts.text(settings, str(key), locale, position="N", wait_minutes="M")
     return wording_id, text or str(key)
 
@@ -180,13 +169,9 @@ def cases_created(s: Session, start: datetime, end: datetime) -> list[Case]:
 
 
 def forbidden_alerts(s: Session, start: datetime, end: datetime) -> list[Any]:
-    """The console's forbidden-phrase alerts raised in [start, end) (none without the console)."""
-    models = optional("agent_console.models")
-    if models is None:
-        return []
-    alert = models.Alert
-    return list(s.scalars(select(alert).where(alert.kind == "forbidden_phrase", alert.created_at >= start,
-                                              alert.created_at < end).order_by(alert.id)))
+    """The forbidden-phrase alerts raised in [start, end)."""
+    return list(s.scalars(select(Alert).where(Alert.kind == "forbidden_phrase", Alert.created_at >= start,
+                                              Alert.created_at < end).order_by(Alert.id)))
 
 
 def users_by_id(s: Session, ids: set[int]) -> dict[int, User]:

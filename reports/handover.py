@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.alerts import Alert
 from core.config import Settings
 from core.models import AuditLog, CallbackRequest, CallbackStatus, Case, CaseStatus, User
 from core.phone import mask
@@ -48,12 +49,9 @@ def open_items(s: Session) -> list[OpenItem]:
     items += [OpenItem("callback", r.id, f"{mask(r.phone)} · {r.reason} · {r.status}", r.requested_at)
               for r in s.scalars(select(CallbackRequest).where(CallbackRequest.status.in_(OPEN_CALLBACK))
                                  .order_by(CallbackRequest.original_joined_at, CallbackRequest.id))]
-    models = data.optional("agent_console.models")
-    if models is not None:
-        alert = models.Alert
-        items += [OpenItem("alert", a.id, f"{a.kind} · {(a.text or '')[:120]}", a.created_at)
-                  for a in s.scalars(select(alert).where(alert.acknowledged.is_(False))
-                                     .order_by(alert.created_at, alert.id))]
+    items += [OpenItem("alert", a.id, f"{a.kind} · {(a.text or '')[:120]}", a.created_at)
+              for a in s.scalars(select(Alert).where(Alert.acknowledged.is_(False))
+                                 .order_by(Alert.created_at, Alert.id))]
     items += [OpenItem("incident", i.id, f"H26 · {i.title[:120]}", i.recorded_at)
               for i in s.scalars(select(MajorIncident).where(MajorIncident.report_filed_at.is_(None))
                                  .order_by(MajorIncident.recorded_at, MajorIncident.id))]

@@ -30,6 +30,9 @@ from core.config import Settings
 from core.models import AuditLog, User
 from reports import library_yaml as ly
 from reports.models import LibraryEdit
+from scripts_library import service
+from scripts_library.lint import lint
+from scripts_library.loader import DEFAULT_DIR
 
 LOCALES = ("zh-CN", "en")
 ID_PATTERN = re.compile(r"^[A-Za-z0-9_.\-]{1,80}$")
@@ -65,14 +68,10 @@ def library_dir(settings: Settings) -> Path | None:
 
 
 def _service() -> Any:
-    from scripts_library import service
-
     return service
 
 
 def _lint(directory: Path) -> list[Any]:
-    from scripts_library.lint import lint
-
     return lint(directory)
 
 
@@ -88,8 +87,6 @@ def entries(settings: Settings) -> list[dict[str, Any]]:
 
 def current(settings: Settings, entry_id: str) -> dict[str, dict[str, Any]]:
     """locale → the entry's raw YAML fields (with ``file``), for the twins that exist."""
-    from scripts_library.loader import DEFAULT_DIR
-
     return ly.find_entry(library_dir(settings) or DEFAULT_DIR, entry_id)
 
 

@@ -21,6 +21,7 @@ from core.config import Settings
 from core.db import utcnow
 from core.models import AuditLog, User
 from reports.library_edit import LOCALES, LibraryEditError, _apply
+from scripts_library import service
 from scripts_library.models import MISSED, WRONG_FLAG, LibraryCandidate
 
 EXAMPLES_FILE = "examples.yaml"
@@ -29,8 +30,6 @@ MAX_TEXT = 2000
 
 
 def _check(text: str, locale: str) -> list[dict[str, Any]]:
-    from scripts_library import service
-
     return service.check(text, locale)
 
 

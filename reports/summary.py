@@ -24,6 +24,9 @@ from core.config import Settings
 from core.models import Case, CaseKind, CaseStatus
 from reports import data, kpis
 from reports.periods import Period, to_local
+from scheduler import followup
+from scheduler import script as scripts
+from scheduler.models import Campaign, Contact, ContactStatus, Purpose
 
 UNKNOWN = "-"
 CLOSED = (CaseStatus.RESOLVED, CaseStatus.CLOSED)
@@ -94,25 +97,15 @@ def _rate_from(found: dict[str, Any], num: str, den: str) -> dict[str, Any]:
 
 def repair_callback_rate(s: Session, settings: Settings, p: Period) -> dict[str, Any]:
     """H16 — the scheduler's definition (repairs returned in the range that were reached)."""
-    followup = data.optional("scheduler.followup")
-    if followup is not None:
-        return _rate_from(followup.repair_callback_rate(s, settings, p.start, p.end), "called_back", "returned")
-    cases = list(s.scalars(select(Case).where(Case.kind == CaseKind.REPAIR, Case.work_order_returned_at >= p.start,
-                                              Case.work_order_returned_at < p.end)))
-    reached = sum(1 for c in cases if ((c.outcome or {}).get("h16_callback") or {}).get("status") == "completed")
-    return kpis.target_rate(reached, len(cases), settings.followup.repair_callback_rate_target)
+    return _rate_from(followup.repair_callback_rate(s, settings, p.start, p.end), "called_back", "returned")
 
 
 def survey_contacts(s: Session, p: Period) -> list[Any]:
     """Contacts of survey and repair-satisfaction campaigns settled in the range (not DNC/cancelled)."""
-    models = data.optional("scheduler.models")
-    if models is None:
-        return []
-    contact, campaign = models.Contact, models.Campaign
-    return list(s.scalars(select(contact).join(campaign, contact.campaign_id == campaign.id).where(
-        campaign.purpose.in_((models.Purpose.SURVEY, models.Purpose.REPAIR_SATISFACTION)),
-        contact.status.not_in((models.ContactStatus.DNC, models.ContactStatus.CANCELLED)),
-        contact.updated_at >= p.start, contact.updated_at < p.end)))
+    return list(s.scalars(select(Contact).join(Campaign, Contact.campaign_id == Campaign.id).where(
+        Campaign.purpose.in_((Purpose.SURVEY, Purpose.REPAIR_SATISFACTION)),
+        Contact.status.not_in((ContactStatus.DNC, ContactStatus.CANCELLED)),
+        Contact.updated_at >= p.start, Contact.updated_at < p.end)))
 
 
 def survey_answers(contact: Any) -> dict[str, str]:
@@ -121,19 +114,14 @@ def survey_answers(contact: Any) -> dict[str, str]:
 
 def survey_item_order() -> list[str]:
     """The survey's questions in the order the calls ask them (the scheduler's default script)."""
-    script = data.optional("scheduler.script")
-    steps = getattr(script, "DEFAULT_SCRIPTS", {}).get("survey", []) if script is not None else []
+    steps = scripts.DEFAULT_SCRIPTS.get("survey", [])
     return [step for step in steps if step.startswith("survey_") and step not in ("survey_intro", "survey_close")]
 
 
 def rates_block(s: Session, settings: Settings, p: Period) -> dict[str, Any]:
     contacts = survey_contacts(s, p)
     answers = [survey_answers(c) for c in contacts]
-    followup = data.optional("scheduler.followup")
-    if followup is not None:
-        survey = _rate_from(followup.survey_return_rate(s, settings, None, p.start, p.end), "returned", "surveyed")
-    else:  # H18: returned = at least one answer
-        survey = kpis.target_rate(sum(1 for a in answers if a), len(answers), settings.followup.survey_return_target)
+    survey = _rate_from(followup.survey_return_rate(s, settings, None, p.start, p.end), "returned", "surveyed")
     sat = kpis.satisfaction(answers, settings.followup.satisfied_answers, item_order=survey_item_order())
     sat.pop("per_customer")
     return {"repair_callback_rate": repair_callback_rate(s, settings, p), "survey_return_rate": survey,

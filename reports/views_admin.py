@@ -6,9 +6,9 @@ import re
 
 from flask import flash, redirect, render_template, request, url_for
 
-from agent_console.auth import current_console_user, login_required
-from agent_console.i18n import t
 from core.db import session, utcnow
+from core.web.auth import current_console_user, login_required
+from core.web.i18n import t
 from reports import audit, csvout, library_edit, library_review
 from reports.library_edit import LOCALES, Draft, LibraryEditError
 from reports.periods import PeriodError

@@ -6,9 +6,9 @@ from pathlib import Path
 
 from flask import flash, make_response, redirect, render_template, request, url_for
 
-from agent_console.auth import current_console_user, login_required
-from agent_console.i18n import t
 from core.db import session, utcnow
+from core.web.auth import current_console_user, login_required
+from core.web.i18n import t
 from reports import monthly
 from reports.periods import PeriodError, local_today
 from reports.web import LEADS, bad_request, bp, settings

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import jsonify, render_template, request
 
-from agent_console.auth import login_required
 from core.db import session, utcnow
+from core.web.auth import login_required
 from reports import csvout, monthly, trends, wallboard
 from reports.periods import PeriodError, period_from_args
 from reports.summary import summary

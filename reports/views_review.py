@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from flask import flash, jsonify, redirect, request, url_for
 
-from agent_console.auth import current_console_user, login_required
-from agent_console.i18n import t
 from agent_console.models import Utterance
 from agent_console.transcripts import locale_of
 from core.db import session
+from core.web.auth import current_console_user, login_required
+from core.web.i18n import t
 from reports import library_review
 from reports.library_edit import LibraryEditError
 from reports.web import LEADS, bad_request, bp, settings

@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from agent_console.auth import current_console_user, login_required
-from agent_console.i18n import t
 from core.db import session, utcnow
+from core.web.auth import current_console_user, login_required
+from core.web.i18n import t
 from reports import handover, incidents
 from reports.models import HandoverLog, MajorIncident
 from reports.periods import find_shift, handover_shift, next_shift, shift_instance

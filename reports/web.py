@@ -6,7 +6,9 @@ from typing import Any
 
 from flask import Blueprint, current_app, render_template
 
+from agent_console.lookups import option_label
 from core.config import Settings
+from core.web.i18n import current_lang, t
 
 bp = Blueprint("reports", __name__, url_prefix="/console", template_folder="templates",
                static_folder="static", static_url_path="/reports-static")
@@ -48,15 +50,11 @@ SURVEY_ITEMS: dict[str, tuple[str, str]] = {
 
 
 def item_label(item: str) -> str:
-    from agent_console.i18n import t
-
     names = SURVEY_ITEMS.get(item)
     return t(*names) if names else item
 
 
 def kind_label(kind: str) -> str:
-    from agent_console.i18n import t
-
     names = CASE_KINDS.get(kind)
     return t(*names) if names else kind
 
@@ -69,16 +67,12 @@ CASE_STATUSES: dict[str, tuple[str, str]] = {
 
 
 def status_label(status: str) -> str:
-    from agent_console.i18n import t
-
     names = CASE_STATUSES.get(status)
     return t(*names) if names else status
 
 
 def menu_label(option: str) -> str:
     """A menu choice as the caller heard it (``-``: none)."""
-    from agent_console.i18n import current_lang, t
-    from agent_console.lookups import option_label
 
     if option in (None, "", "-"):
         return t("未选择", "No choice")

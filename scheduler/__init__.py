@@ -15,26 +15,36 @@ from __future__ import annotations
 
 from flask import Flask
 
+from core import db
+from core.api import register_api
+from core.ops.health import add_health_check
+from core.ops.metrics import add_metrics
+from scheduler import (
+    api,
+    cli,
+    console,
+    health,
+    history_api,  # noqa: F401  (adds its routes to api.bp)
+    outbound,
+    runner,
+)
+
+db.register_models("scheduler.models")
+
 
 def init_app(app: Flask) -> None:
-    """Register the outbound webhooks, the API, the console pages and the CLI."""
-    from core.api import register_api
-    from scheduler import api, cli, history_api, outbound  # noqa: F401  (history_api adds routes to api.bp)
-
+    """Register the outbound webhooks, the API, the console pages, the CLI and the lease's
+    health check and metrics."""
     app.register_blueprint(outbound.bp)
     register_api(app, api.bp)
     app.cli.add_command(cli.campaigns_cli)
     app.cli.add_command(cli.dnc_cli)
     app.cli.add_command(cli.scheduler_cli)
-    try:
-        from scheduler import console
-    except ImportError:  # the agent console is not installed
-        return
     console.init_app(app)
+    add_health_check(app, "scheduler", health.lease_check)
+    add_metrics(app, health.lease_metrics)
 
 
 def start_background(app: Flask) -> None:
     """``python app.py`` / gunicorn: the scheduler runs in-process; only the lease holder fires."""
-    from scheduler.runner import start_background as start
-
-    start(app)
+    runner.start_background(app)

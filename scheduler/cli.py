@@ -24,6 +24,7 @@ from core.phone import InvalidNumber
 from scheduler import campaigns as svc
 from scheduler import contacts as contacts_svc
 from scheduler import engine, lease
+from scheduler.runner import SchedulerRunner
 
 
 def _echo(data: Any) -> None:
@@ -218,8 +219,6 @@ scheduler_cli = AppGroup("scheduler", help="The campaign scheduler (APScheduler,
 def run_command(run_for: float | None) -> None:
     """Run the scheduler worker (for gunicorn deployments): only the lease holder fires jobs;
     the others wait to take over. Stops on SIGTERM / Ctrl-C and releases the lease."""
-    from scheduler.runner import SchedulerRunner
-
     app = current_app._get_current_object()
     sim = app.extensions.get("simulator")
     if sim is not None and getattr(sim, "clock_mode", "realtime") in ("realtime", "auto"):

@@ -1,4 +1,4 @@
-"""Campaign pages for team leads (``/console/campaigns``), built on the agent console's sign-in,
+"""Campaign pages for team leads (``/console/campaigns``), built on the web shell's sign-in,
 base template and nav: list and create, CSV upload with the per-row report, the explain panel
 (blocked by DNC / outside window / at retry cap / invalid), each contact's "why (not) dialed",
 start / pause / resume / cancel, and a live progress bar (polls ``progress.json``)."""
@@ -21,12 +21,12 @@ from flask import (
     url_for,
 )
 
-from agent_console.auth import current_console_user, login_required
-from agent_console.i18n import t
-from agent_console.nav import register_nav
 from core.db import session, utcnow
 from core.disclosure import phone_for
 from core.phone import InvalidNumber
+from core.web.auth import current_console_user, login_required
+from core.web.i18n import t
+from core.web.nav import register_nav
 from scheduler import campaigns as svc
 from scheduler import contacts as contacts_svc
 from scheduler import history, preflight
@@ -209,4 +209,4 @@ def dnc():
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
-    register_nav("外呼活动", "Campaigns", "campaigns.index", roles=LEADS, order=40)
+    register_nav(app, "外呼活动", "Campaigns", "campaigns.index", roles=LEADS, order=40, group="campaigns")

@@ -19,7 +19,6 @@ In-flight attempts (not final) never exceed ``max_concurrent``.
 
 from __future__ import annotations
 
-import importlib
 import logging
 import threading
 from collections.abc import Callable
@@ -38,7 +37,9 @@ from core.db import session_scope, utcnow
 from core.events import Notice, emit
 from core.telephony.gateway import GatewayError, get_gateway
 from core.twiml import absolute_url
+from ivr.routing import dispatch_due
 from scheduler import campaigns as svc
+from scheduler import followup
 from scheduler import lease as leases
 from scheduler.models import (
     FINAL_ATTEMPT,
@@ -97,8 +98,6 @@ def tick(app: Flask, *, holder: str | None = None, horizon_s: float = 0.0,
         report.reconciled = reconcile(app)
         report.finished = settle_campaigns(app)
         if followups:
-            from scheduler import followup
-
             report.followups = followup.run_rules(app)
         if dispatch:
             report.dispatched = _routing_dispatch(app)
@@ -132,13 +131,6 @@ def run_tick_hooks(app: Flask) -> int:
 
 def _routing_dispatch(app: Flask) -> int:
     """H9 call-backs are placed by routing when the caller's turn comes: run its periodic job."""
-    try:
-        routing = importlib.import_module("ivr.routing")
-    except ImportError:
-        return 0
-    dispatch_due = getattr(routing, "dispatch_due", None)
-    if dispatch_due is None:
-        return 0
     try:
         return int(dispatch_due(app) or 0)
     except Exception:  # noqa: BLE001 - routing trouble must not stop the dialer
@@ -593,8 +585,6 @@ def _after_final(s: Session, settings: Settings, attempt: Attempt, now: datetime
         contact.result = "retry_cap"
         contact.reason = f"retry cap reached: {contact.attempts} attempts ({history})"[:240]
     if contact.case_id is not None:
-        from scheduler import followup
-
         followup.contact_finished(s, settings, contact, attempt, now)
 
 

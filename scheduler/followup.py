@@ -31,6 +31,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from core.alerts import Alert, alert_dict, create_alert
 from core.cases import open_case
 from core.clock import local_label
 from core.config import Settings
@@ -47,7 +48,6 @@ from scheduler.models import (
     Contact,
     ContactStatus,
     FollowUp,
-    FollowUpAlert,
     Mode,
     Purpose,
 )
@@ -370,24 +370,15 @@ def schedule_complaint_callbacks(s: Session, settings: Settings, now: datetime) 
 # -- alerts -------------------------------------------------------------------------------------
 
 def _alert(s: Session, rule: str, case_id: int | None, audience: str, message: str) -> None:
-    """Raise a lead/supervisor alert: the console's Alert when it exists, else our own row."""
+    """Raise a lead/supervisor alert (``core.alerts``: the team lead's live view shows it)."""
     payload: dict[str, Any] = {"rule": rule, "case_id": case_id, "audience": audience, "text": message}
-    try:
-        from agent_console.alerts import alert_dict, create_alert
-    except ImportError:
-        create_alert = None  # type: ignore[assignment]
-    if create_alert is not None:
-        key = f"followup:{rule}:{case_id}:{_local_date_key()}"
-        alert = create_alert(s, f"followup_{rule.lower()}", key, text=message, rule=rule, case_id=case_id,
-                             audience=audience)
-        if alert is not None:
-            s.flush()
-            payload = alert_dict(s, alert)
-            payload["console"] = True
-    else:
-        row = FollowUpAlert(rule=rule, case_id=case_id, audience=audience, message=message[:400],
-                            created_at=utcnow())
-        s.add(row)
+    key = f"followup:{rule}:{case_id}:{_local_date_key()}"
+    alert = create_alert(s, f"followup_{rule.lower()}", key, text=message, rule=rule, case_id=case_id,
+                         audience=audience)
+    if alert is not None:
+        s.flush()
+        payload = alert_dict(s, alert)
+        payload["console"] = True
     s.info.setdefault("scheduler_alerts", []).append(payload)
 
 
@@ -401,20 +392,11 @@ def _publish_alert(app: Flask, payload: dict[str, Any]) -> None:
 
 
 def alerts(s: Session, limit: int = 100) -> list[dict[str, Any]]:
-    """Follow-up alerts (console alerts when the console is installed, else our own)."""
-    try:
-        from agent_console.models import Alert
-    except ImportError:
-        Alert = None  # type: ignore[assignment]  # noqa: N806
-    if Alert is not None:
-        rows = s.scalars(select(Alert).where(Alert.kind.like("followup_%")).order_by(Alert.id.desc()).limit(limit))
-        return [{"id": a.id, "rule": (a.detail or {}).get("rule"), "case_id": (a.detail or {}).get("case_id"),
-                 "audience": (a.detail or {}).get("audience"), "text": a.text,
-                 "created_at": a.created_at.isoformat() + "Z", "acknowledged": a.acknowledged} for a in rows]
-    own = s.scalars(select(FollowUpAlert).order_by(FollowUpAlert.id.desc()).limit(limit))
-    return [{"id": a.id, "rule": a.rule, "case_id": a.case_id, "audience": a.audience, "text": a.message,
-             "created_at": a.created_at.isoformat() + "Z", "acknowledged": a.acknowledged_at is not None}
-            for a in own]
+    """Follow-up alerts (the team lead's alerts raised by follow-up rules)."""
+    rows = s.scalars(select(Alert).where(Alert.kind.like("followup_%")).order_by(Alert.id.desc()).limit(limit))
+    return [{"id": a.id, "rule": (a.detail or {}).get("rule"), "case_id": (a.detail or {}).get("case_id"),
+             "audience": (a.detail or {}).get("audience"), "text": a.text,
+             "created_at": a.created_at.isoformat() + "Z", "acknowledged": a.acknowledged} for a in rows]
 
 
 # -- rates for the reports ----------------------------------------------------------------------

@@ -29,7 +29,8 @@ from core.db import session, utcnow
 from core.models import Call, Case
 from core.twiml import absolute_url, empty, hangup, say, say_and_hangup, says, twiml_response
 from core.webhooks import arg_int, form_text, safe_webhook
-from scheduler import engine
+from ivr import queue as ivr_queue
+from scheduler import engine, followup
 from scheduler import script as scripts
 from scheduler.models import Attempt, Campaign, Contact, Mode
 from scheduler.script import Step
@@ -222,11 +223,6 @@ def _to_agent(run: Run) -> VoiceResponse:
     next available agent (ivr.routing), who sees the preview on the call card."""
     settings = run.settings
     call = _call_row(run)
-    try:
-        from ivr import queue as ivr_queue
-    except ImportError:  # the caller's path is not installed: tell the contact and end politely
-        run.finish("no_agent")
-        return hangup_twiml(settings, run.locale, [run.text("outbound_retry_later")])
     # Just below emergencies (H5): we called them, they should not wait behind the whole line.
     ivr_queue.join(run.s, settings, call, skill=None, priority=max(1, settings.routing.emergency_priority - 1),
                    now=utcnow())
@@ -297,7 +293,6 @@ def _answered(run: Run, index: int, step: Step, answer: str, speech: str = "") -
         run.record(step.id, answer == "yes")
         if answer == "no":
             # H20: a new need without an answer → a follow-up case under the original, to the lead.
-            from scheduler import followup
 
             followup.open_followup_case(run.s, run.settings, run.contact, speech or "not clear after call-back")
             return run.render_from(index + 1, [run.text("outbound_followup")])

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from core.ops import fallback, health, logs, metrics, ratelimit, security, spool, spool_drain
 from core.ops.deferred import defer, drain
 from core.ops.metrics import instrument_apscheduler, observe_queue_wait, record_job_lag
 from core.ops.ratelimit import SlidingWindowLimiter, login_limiter
@@ -31,8 +32,6 @@ __all__ = ["SlidingWindowLimiter", "defer", "drain", "get_spool", "init_app", "i
 
 
 def init_app(app: Flask) -> None:
-    from core.ops import fallback, health, logs, metrics, ratelimit, security, spool, spool_drain
-
     logs.init_app(app)
     metrics.init_app(app)
     health.init_app(app)

@@ -38,9 +38,10 @@ only ``LAST_RESORT``, for a library that cannot be read, is written here.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, current_app, g, has_app_context, has_request_context, request
+from flask import Flask, current_app, g, has_app_context, has_request_context, jsonify, request
 from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from twilio.twiml.voice_response import Gather, VoiceResponse
@@ -53,6 +54,7 @@ from core.twiml import absolute_url, empty, leave, say, twiml_response
 log = logging.getLogger(__name__)
 
 WEBHOOK_PREFIX = "/ivr/"
+CallerWording = Callable[..., str]
 FALLBACK_PREFIX = "/ivr/fallback/"
 MAX_MESSAGE_S = 120
 
@@ -67,6 +69,12 @@ LAST_RESORT: dict[str, str] = {
 #: ``app.extensions`` key of the caller's path's ``text(settings, prompt_id, locale, **context)``
 #: (the library's wording), registered by the part that speaks to callers.
 WORDING = "caller_wording"
+
+
+def set_caller_wording(app: Flask, text: CallerWording) -> None:
+    """The caller's path owns every text a caller hears: it registers ``text(settings,
+    prompt_id, locale, **context)`` here (``ivr.init_app``), so the fallback speaks the same words."""
+    app.extensions[WORDING] = text
 
 
 def _prompt(settings: Any, locale: str, *prompt_ids: str, **context: Any) -> str:
@@ -186,8 +194,6 @@ def _after(response: Any) -> Any:
 
 def _internal_error(exc: Any):
     if request.path.startswith("/api/"):
-        from flask import jsonify
-
         return jsonify(error="internal error"), 500
     if not request.path.startswith(WEBHOOK_PREFIX):
         return exc

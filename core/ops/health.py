@@ -1,19 +1,32 @@
-"""``GET /healthz``: database ping, scheduler leader, gateway mode, fault spool.
+"""``GET /healthz``: database ping, gateway mode, fault spool, and the checks parts add
+(``add_health_check(app, name, check)``: the scheduler's leader lease).
 
-200 while the database answers (``status`` "ok", or "degraded" when the scheduler's leader
-lease has lapsed or the spool holds records not yet stored); 503 when the database does not
-answer — a load balancer takes that web node out of rotation. Never calls Twilio.
+200 while the database answers (``status`` "ok", or "degraded" when a part's check fails — the
+scheduler's leader lease has lapsed — or the spool holds records not yet stored); 503 when the
+database does not answer — a load balancer takes that web node out of rotation. Never calls Twilio.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, current_app, jsonify
 from sqlalchemy import text
 
-from core.db import session_scope, utcnow
+from core.db import session_scope
+from core.ops.spool import get_spool
+from core.ops.spool_drain import database_answered
+
+HealthCheck = Callable[[Flask], dict[str, Any]]
+CHECKS_KEY = "health_checks"
+
+
+def add_health_check(app: Flask, name: str, check: HealthCheck) -> None:
+    """A part's check for ``/healthz``: ``check(app)`` returns a dict with ``ok``; a failing
+    check makes the status "degraded"."""
+    app.extensions.setdefault(CHECKS_KEY, {})[name] = check
 
 
 def _database(app: Flask) -> dict[str, Any]:
@@ -26,25 +39,6 @@ def _database(app: Flask) -> dict[str, Any]:
         return {"ok": False, "error": (reason[0] if reason else type(exc).__name__)[:200]}
     return {"ok": True, "latency_ms": round((time.perf_counter() - started) * 1000, 2),
             "dialect": app.extensions["db_engine"].dialect.name}
-
-
-def _scheduler(app: Flask) -> dict[str, Any]:
-    settings = app.config["HOTLINE"]
-    try:
-        from scheduler.lease import LEASE_NAME
-        from scheduler.models import Lease
-    except ImportError:
-        return {"ok": True, "leader": None, "note": "no scheduler part"}
-    try:
-        with session_scope(app) as s:
-            lease = s.get(Lease, LEASE_NAME)
-            holder = lease.holder if lease else None
-            expires = lease.expires_at if lease else None
-    except Exception as exc:  # noqa: BLE001
-        return {"ok": False, "error": type(exc).__name__}
-    fresh = holder is not None and expires is not None and expires >= utcnow()
-    return {"ok": fresh or not settings.scheduler.enabled, "enabled": settings.scheduler.enabled,
-            "leader": holder if fresh else None, "lease_expires_at": expires.isoformat() + "Z" if expires else None}
 
 
 def _gateway(app: Flask) -> dict[str, Any]:
@@ -60,12 +54,11 @@ def _gateway(app: Flask) -> dict[str, Any]:
 
 def healthz():
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
-    from core.ops.spool import get_spool
-    from core.ops.spool_drain import database_answered
-
     spool = get_spool(app)
-    checks = {"database": _database(app), "scheduler": _scheduler(app), "gateway": _gateway(app),
+    checks = {"database": _database(app), "gateway": _gateway(app),
               "spool": {"ok": True, "pending": spool.pending_count() if spool else 0}}
+    for name, check in app.extensions.get(CHECKS_KEY, {}).items():
+        checks[name] = check(app)
     checks["spool"]["ok"] = checks["spool"]["pending"] == 0
     if checks["database"]["ok"] and not checks["spool"]["ok"]:
         database_answered(app)  # the outage is over: store what it left in the spool now

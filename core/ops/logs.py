@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, g, has_request_context, request
+from flask.logging import default_handler
 
 _INSTALLED: dict[str, logging.Handler] = {}
 # Terminal colour/style sequences (werkzeug colours its request lines): never in a log file.
@@ -117,6 +118,5 @@ def init_app(app: Flask) -> None:
     handler.setFormatter(JsonFormatter() if fmt == "json" else
                          TextFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     # Flask's own default handler would print every app.logger line a second time.
-    from flask.logging import default_handler
 
     app.logger.removeHandler(default_handler)

@@ -11,18 +11,21 @@ Two kinds:
   worker or machine is scraped.
 
 Other parts call the small hooks ``record_job_lag(job, seconds)`` and
-``observe_queue_wait(seconds, outcome)`` and ``record_call_status(status)``; webhook latency
+``observe_queue_wait(seconds, outcome)`` and ``record_call_status(status)``, and add gauges read
+at scrape time with ``add_metrics(app, collect)`` (the scheduler's leader lease); webhook latency
 needs nothing from them (request hooks).
 """
 
 from __future__ import annotations
 
+import hmac
 import os
 import time
-from collections.abc import Iterator
-from datetime import timedelta
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
 from typing import Any
 
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED
 from flask import Flask, Response, current_app, g, request
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -31,11 +34,17 @@ from prometheus_client import (
     Gauge,
     Histogram,
     generate_latest,
+    multiprocess,
 )
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 
+from core.db import session_scope, utcnow
+from core.models import Call, Presence, QueueEntry, QueueStatus, User
+
+MetricsCollect = Callable[[Flask, Any], Iterator[GaugeMetricFamily]]
+COLLECTORS_KEY = "metric_collectors"
 LATENCY_BUCKETS = (0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15)
 WAIT_BUCKETS = (5, 10, 20, 30, 60, 90, 120, 180, 300, 600, 1200, 1800, 3600)
 
@@ -77,13 +86,10 @@ def observe_queue_wait(seconds: float, outcome: str) -> None:
 
 def instrument_apscheduler(scheduler: Any) -> None:
     """Record every APScheduler job's lag (run time − scheduled time) as ``job_lag``."""
-    from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED
-
     def _listener(event: Any) -> None:
         scheduled = getattr(event, "scheduled_run_time", None)
         if scheduled is None:
             return
-        from datetime import datetime
 
         lag = (datetime.now(scheduled.tzinfo) - scheduled).total_seconds()
         record_job_lag(str(event.job_id), lag)
@@ -126,9 +132,6 @@ class DatabaseCollector(Collector):
         self.app = app
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        from core.db import session_scope, utcnow
-        from core.models import Call, Presence, QueueEntry, QueueStatus, User
-
         up = GaugeMetricFamily("hotline_database_up", "1 when the last scrape could read the database")
         try:
             in_line = [QueueStatus.WAITING, QueueStatus.OFFERED]
@@ -145,7 +148,7 @@ class DatabaseCollector(Collector):
         except Exception:  # noqa: BLE001 - a scrape must answer even when the database is down
             up.add_metric([], 0)
             yield up
-            yield from self._spool()
+            yield from self._registered(utcnow())
             return
         up.add_metric([], 1)
         yield up
@@ -164,49 +167,23 @@ class DatabaseCollector(Collector):
         for status, count in sorted(statuses.items()):
             calls.add_metric([status or "unknown"], count)
         yield calls
-        yield from self._lease(now)
-        yield from self._spool()
+        yield from self._registered(now)
 
-    def _lease(self, now: Any) -> Iterator[GaugeMetricFamily]:
-        """The scheduler leader's lease, from the database: lag visible from any web node."""
-        try:
-            from scheduler.lease import LEASE_NAME
-            from scheduler.models import Lease
-        except ImportError:
-            return
-        from core.db import session_scope
+    def _registered(self, now: Any) -> Iterator[GaugeMetricFamily]:
+        """The gauges other modules and parts add (``add_metrics``): the spool, the scheduler's lease."""
+        for collect in self.app.extensions.get(COLLECTORS_KEY, ()):
+            yield from collect(self.app, now)
 
-        try:
-            with session_scope(self.app) as s:
-                lease = s.get(Lease, LEASE_NAME)
-                renewed = lease.renewed_at if lease else None
-                expires = lease.expires_at if lease else None
-                held = bool(lease and lease.holder)
-        except Exception:  # noqa: BLE001
-            return
-        leader = GaugeMetricFamily("hotline_scheduler_leader", "1 while a scheduler holds an unexpired lease")
-        leader.add_metric([], 1 if held and expires is not None and expires >= now else 0)
-        yield leader
-        if renewed is not None:
-            ago = GaugeMetricFamily("hotline_scheduler_renewed_seconds_ago",
-                                    "Seconds since the leader last renewed its lease (its tick lag)")
-            ago.add_metric([], max(0.0, (now - renewed).total_seconds()))
-            yield ago
 
-    def _spool(self) -> Iterator[GaugeMetricFamily]:
-        from core.ops.spool import get_spool
-
-        pending = GaugeMetricFamily("hotline_spool_pending", "Fault-spool records not yet in the database")
-        spool = get_spool(self.app)
-        pending.add_metric([], spool.pending_count() if spool else 0)
-        yield pending
+def add_metrics(app: Flask, collect: MetricsCollect) -> None:
+    """A part's gauges read at scrape time: ``collect(app, now)`` yields metric families (it
+    must not raise: a scrape answers even when the database is down)."""
+    app.extensions.setdefault(COLLECTORS_KEY, []).append(collect)
 
 
 def _registry(app: Flask) -> CollectorRegistry:
     registry = CollectorRegistry(auto_describe=True)
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        from prometheus_client import multiprocess
-
         multiprocess.MultiProcessCollector(registry)
     else:
         for metric in PROCESS_METRICS:
@@ -219,8 +196,6 @@ def metrics_view() -> Response:
     settings = current_app.config["HOTLINE"]
     token = settings.ops.metrics_token
     if token:
-        import hmac
-
         given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
         if not hmac.compare_digest(given.encode(), token.encode()):
             return Response("metrics need a bearer token\n", status=401, mimetype="text/plain")

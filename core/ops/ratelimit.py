@@ -5,7 +5,8 @@ machines: with N processes an in-memory counter would give an attacker N times t
 Keys are hashed (names and addresses are not stored in clear). Old events are pruned when
 new ones are counted.
 
-The console's sign-in is limited without touching its view: a ``before_request`` answers 429
+A sign-in view is limited without touching it: whoever registers it names its endpoint
+(``limit_sign_in(app, endpoint)``; the web shell does for its sign-in page), then a ``before_request`` answers 429
 (with ``Retry-After``) once ``ops.login_max_failures_per_name`` failures for that name, or
 ``ops.login_max_failures_per_ip`` for that client address, fall inside ``ops.login_window_s``;
 an ``after_request`` counts a failed attempt (the page answered 4xx) and clears the name's
@@ -32,7 +33,7 @@ from core.db import session_scope, utcnow
 from core.ops.metrics import RATE_LIMITED
 from core.ops.models import RateEvent
 
-LOGIN_ENDPOINT = "console.login"
+LOGIN_ENDPOINTS_KEY = "sign_in_endpoints"
 
 
 class SlidingWindowLimiter:
@@ -103,8 +104,17 @@ def _too_many(wait_s: float) -> Response:
     return response
 
 
+def limit_sign_in(app: Flask, endpoint: str) -> None:
+    """Rate-limit POSTs to ``endpoint`` (a sign-in form with ``name`` and ``password``)."""
+    app.extensions.setdefault(LOGIN_ENDPOINTS_KEY, set()).add(endpoint)
+
+
+def _is_sign_in() -> bool:
+    return request.method == "POST" and request.endpoint in current_app.extensions.get(LOGIN_ENDPOINTS_KEY, ())
+
+
 def _before_login() -> Response | None:
-    if request.endpoint != LOGIN_ENDPOINT or request.method != "POST":
+    if not _is_sign_in():
         return None
     try:
         wait_s = login_limiter().retry_after(**_login_values())
@@ -120,7 +130,7 @@ def _before_login() -> Response | None:
 
 
 def _after_login(response: Response) -> Response:
-    if (request.endpoint != LOGIN_ENDPOINT or request.method != "POST"
+    if (not _is_sign_in()
             or response.headers.get("X-Hotline-Limited") or response.status_code == 413):
         return response  # a 413: the form was never read, and must not be read now
     values = _login_values()

@@ -36,14 +36,21 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import Flask
+from prometheus_client.core import GaugeMetricFamily
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from core.cases import open_case
 from core.db import session_scope, utcnow
-from core.ops.metrics import REPLAYED, SPOOLED
+from core.models import Call, Caller, CallEvent, Case, CaseKind, QueueEntry, QueueStatus
+from core.ops.metrics import REPLAYED, SPOOLED, add_metrics
+from core.ops.models import SpoolReplay
+from core.paths import data_dir
+from core.phone import caller_number
 
 log = logging.getLogger(__name__)
 
@@ -196,8 +203,6 @@ def _locale(app: Flask, record: dict[str, Any], caller: Any) -> str:
 
 def _call(s: Session, app: Flask, record: dict[str, Any], form: dict[str, str],
           when: datetime) -> tuple[Any, bool]:
-    from core.models import Call, Caller
-    from core.phone import caller_number
 
     settings = app.config["HOTLINE"]
     sid = (form.get("CallSid") or "").strip()[:64]
@@ -229,9 +234,6 @@ def _call(s: Session, app: Flask, record: dict[str, Any], form: dict[str, str],
 def _store(s: Session, app: Flask, record: dict[str, Any], after: list[Callable[[Flask], Any]]) -> bool:
     """Store one record with its ledger row; False when it was stored before. Work that must
     follow the commit is appended to ``after``."""
-    from core.cases import open_case
-    from core.models import CallEvent, Case, CaseKind
-    from core.ops.models import SpoolReplay
 
     settings = app.config["HOTLINE"]
     record_id = str(record["id"])[:64]
@@ -258,8 +260,6 @@ def _store(s: Session, app: Flask, record: dict[str, Any], after: list[Callable[
             existing.transcript = existing.transcript or transcript
             case_id = existing.id
         else:
-            from zoneinfo import ZoneInfo
-
             local = when.replace(tzinfo=ZoneInfo("UTC")).astimezone(settings.hours.zone)
             note = (f"Message left {local:%Y-%m-%d %H:%M} ({settings.hours.timezone}) while the database "
                     f"was unavailable; kept in the fault spool and stored {utcnow():%Y-%m-%d %H:%M} UTC.")
@@ -300,8 +300,6 @@ def _call_ended(s: Session, app: Flask, call: Any, status: str, when: datetime,
 
 
 def _leave_line(s: Session, call: Any, when: datetime) -> None:
-    from core.models import QueueEntry, QueueStatus
-
     entries = s.scalars(select(QueueEntry).where(
         QueueEntry.call_id == call.id, QueueEntry.status.in_([QueueStatus.WAITING, QueueStatus.OFFERED])))
     for entry in entries:
@@ -309,7 +307,14 @@ def _leave_line(s: Session, call: Any, when: datetime) -> None:
         entry.ended_at = entry.ended_at or when
 
 
-def init_app(app: Flask) -> None:
-    from core.paths import data_dir
+def pending_metrics(app: Flask, _now: Any) -> Iterator[GaugeMetricFamily]:
+    """``/metrics``: records in the fault spool not yet stored in the database."""
+    pending = GaugeMetricFamily("hotline_spool_pending", "Fault-spool records not yet in the database")
+    spool = get_spool(app)
+    pending.add_metric([], spool.pending_count() if spool else 0)
+    yield pending
 
+
+def init_app(app: Flask) -> None:
     app.extensions["ops_spool"] = Spool(data_dir(app.config["HOTLINE"]) / "spool")
+    add_metrics(app, pending_metrics)

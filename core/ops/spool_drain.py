@@ -25,6 +25,8 @@ from typing import Any
 from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import event
 
+from core.ops.caller_context import caller_locale, webhook_form
+from core.ops.fallback import answer_stands, spool_webhook, thanks_and_hangup
 from core.ops.spool import Spool, get_spool
 from core.twiml import empty, twiml_response
 
@@ -127,9 +129,6 @@ def keep_call_order() -> Any:
 
 
 def _spool_behind() -> Any:
-    from core.ops.caller_context import caller_locale, webhook_form
-    from core.ops.fallback import answer_stands, spool_webhook, thanks_and_hangup
-
     answer_stands()  # answered without the database: the outage fallback must not answer again
     form = webhook_form()
     current_app.logger.info("ivr: %s for a call still in the fault spool; kept behind it", request.path)

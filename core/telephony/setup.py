@@ -11,9 +11,18 @@ from __future__ import annotations
 from flask import Flask
 from twilio.rest import Client
 
-from core.config import Settings
+from core import clock
+from core.access import LEAD_ROLES, role_guard
+from core.config import ConfigError, Settings
 from core.secrets import new_account_sid, new_token, stored_secret
 from core.telephony.gateway import TelephonyGateway
+from core.telephony.simulator import (
+    Simulator,
+    SimulatorHttpClient,
+    WsgiTransport,
+    make_control_blueprint,
+    make_rest_blueprint,
+)
 
 SIMULATOR_PREFIX = "/simulator"
 
@@ -23,8 +32,6 @@ def init_app(app: Flask, settings: Settings) -> None:
         account_sid = settings.telephony.account_sid
         auth_token = settings.telephony.auth_token
         if not account_sid or not auth_token:
-            from core.config import ConfigError
-
             raise ConfigError("invalid setting telephony.account_sid (TWILIO_ACCOUNT_SID): "
                               "twilio mode needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN")
         client = Client(account_sid, auth_token)
@@ -39,14 +46,6 @@ def init_app(app: Flask, settings: Settings) -> None:
 
 
 def _simulator_client(app: Flask, settings: Settings, account_sid: str, auth_token: str) -> Client:
-    from core.telephony.simulator import (
-        Simulator,
-        SimulatorHttpClient,
-        WsgiTransport,
-        make_control_blueprint,
-        make_rest_blueprint,
-    )
-
     sim = Simulator(account_sid, auth_token, transport=WsgiTransport(app),
                     clock=settings.telephony.simulator_clock,
                     calls_per_second=settings.telephony.simulator_calls_per_second,
@@ -55,7 +54,6 @@ def _simulator_client(app: Flask, settings: Settings, account_sid: str, auth_tok
     sim.register_number(settings.telephony.caller_id, f"{base}/ivr/voice",
                         status_callback=f"{base}/ivr/status")
     app.register_blueprint(make_rest_blueprint(sim), url_prefix=SIMULATOR_PREFIX)
-    from core.access import LEAD_ROLES, role_guard
 
     # Call logs with full numbers and live-call steering: leads and admins only (H25).
     app.register_blueprint(make_control_blueprint(sim, authorize=role_guard(LEAD_ROLES)),
@@ -63,8 +61,6 @@ def _simulator_client(app: Flask, settings: Settings, account_sid: str, auth_tok
     app.extensions["simulator"] = sim
     if settings.telephony.simulator_clock != "realtime":
         # Tests and `simulate call`: the app's now follows the simulator's virtual time.
-        from core import clock
-
         clock.follow(lambda: sim.now)
     client = Client(account_sid, auth_token, http_client=SimulatorHttpClient(app))
     client.api.base_url = base + SIMULATOR_PREFIX

@@ -109,9 +109,9 @@ def sandbox_overrides(app: Flask, directory: Path) -> dict[str, Any]:
 
 @contextmanager
 def throwaway_app(app: Flask) -> Iterator[Flask]:
-    """A copy of ``app`` on a temporary database; removed, with everything in it, on exit."""
-    from app import create_app
-
+    """A copy of ``app`` on a temporary database; removed, with everything in it, on exit.
+    The copy is built by the factory that built ``app`` (``app.extensions["app_factory"]``)."""
+    create_app = app.extensions["app_factory"]
     with tempfile.TemporaryDirectory(prefix="hotline-simulate-") as name:
         directory = Path(name)
         overrides = sandbox_overrides(app, directory)

@@ -14,21 +14,25 @@ from typing import Any
 
 from flask import Flask
 
+from core import db
+from core.web.nav import register_nav
+from ivr.routing import add_preference
+from reports.periods import to_local
+from reports.planning import cli, roster, views
+
+db.register_models("reports.planning.models")
+
 
 def init_app(app: Flask) -> None:
-    from agent_console.nav import register_nav
-    from reports.planning import cli, views
-
     app.register_blueprint(views.bp)
     cli.init_app(app)
+    add_preference(app, roster.prefer_rostered)  # routing offers rostered agents first
     leads = {"lead", "admin"}
-    register_nav("排班规划", "Planning", "planning.planning_page", roles=leads, order=44)
+    register_nav(app, "排班规划", "Planning", "planning.planning_page", roles=leads, order=44)
 
     @app.template_filter("plan_time")
     def _plan_time(value: Any) -> str:
         """A naive-UTC datetime as local ``MM-DD HH:MM`` (``hours.timezone``)."""
-        from reports.periods import to_local
-
         if value is None:
             return "—"
         return to_local(value, app.config["HOTLINE"].hours.zone).strftime("%m-%d %H:%M")

@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from core.db import session_scope
 from core.models import User
+from reports.planning import roster, service, whatif
 
 replay_cli = AppGroup("replay", help="What-if replays of a day through the simulator (JSON).")
 planning_cli = AppGroup("planning", help="Forecast, Erlang staffing and the roster (JSON).")
@@ -58,8 +59,6 @@ def replay_run(day_: str, source: str, seed: int, agents: int | None, use_roster
                strategy: str | None, reassure_every: float | None, callback_offer: bool | None,
                open_hours: str | None) -> None:
     """Replay a day under changes; print what happened and the replay side by side (JSON)."""
-    from reports.planning import whatif
-
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     request = whatif.Request(day=_day(day_), source=source, seed=seed, agents=agents, use_roster=use_roster,
                              add_agents=add_agents, strategy=strategy, reassure_every_s=reassure_every,
@@ -78,8 +77,6 @@ def replay_run(day_: str, source: str, seed: int, agents: int | None, use_roster
 @with_appcontext
 def forecast_command(day_: str) -> None:
     """Forecast, staffing (Erlang C and A, shrinkage) and roster coverage per interval (JSON)."""
-    from reports.planning import service
-
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     settings = app.config["HOTLINE"]
     with session_scope(app) as s:
@@ -94,8 +91,6 @@ def forecast_command(day_: str) -> None:
 @with_appcontext
 def roster_add(day_: str, name: str, shift_name: str, break_at: str | None) -> None:
     """Put an agent on a shift."""
-    from reports.planning import roster
-
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     day = _day(day_)
     try:

@@ -28,10 +28,16 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from core import clock
-from core.config import Settings
+from core.config import Settings, _deep_merge
+from core.db import session_scope
+from core.models import Call, CallbackRequest, CallbackStatus, Presence, User
+from core.presence import announce, set_presence
+from core.telephony.simulator import Behaviour, CallerScript
+from core.users import create_user
+from ivr.routing import dispatch_due
 from reports import data, kpis
 from reports.planning.arrivals import Arrival
 from reports.planning.days import interval_s, intervals_per_day
@@ -79,8 +85,6 @@ class ReplayResult:
 
 
 def replay_settings(base: Settings, scenario: Scenario, workdir: Path) -> dict[str, Any]:
-    from core.config import _deep_merge
-
     dumped = base.model_dump(mode="json")
     dumped["server"] = {**dumped["server"], "public_url": PUBLIC_URL, "data_dir": str(workdir / "data"),
                         "secret_key": "replay"}
@@ -99,7 +103,7 @@ def run(base: Settings, start: datetime, arrivals: list[Arrival], scenario: Scen
     if workdir is None:
         with tempfile.TemporaryDirectory(prefix="hotline-replay-") as tmp:
             return run(base, start, arrivals, scenario, seed, Path(tmp))
-    from app import create_app
+    from app import create_app  # the replay builds a whole app: the factory (app.py imports this package)
 
     logging.getLogger().setLevel(logging.WARNING)
     started = time.perf_counter()
@@ -119,8 +123,6 @@ def run(base: Settings, start: datetime, arrivals: list[Arrival], scenario: Scen
 
 def _throwaway_pragmas(engine: Any) -> None:
     """The replay database is thrown away: no fsync, journal in memory (several times faster)."""
-    from sqlalchemy import event
-
     @event.listens_for(engine, "connect")
     def _fast(dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()
@@ -161,10 +163,6 @@ class _Player:
 
     # -- set-up ---------------------------------------------------------------------------
     def _make_agents(self, count: int) -> list[int]:
-        from core.db import session_scope
-        from core.telephony.simulator import Behaviour
-        from core.users import create_user
-
         ids = []
         behaviour = Behaviour(answer="human", answer_after_s=self.settings.planning.replay_agent_answer_s,
                               max_call_s=DRAIN_S)
@@ -205,9 +203,6 @@ class _Player:
         return bool(self.active) or bool(self.signing_off) or self._callbacks_pending()
 
     def _callbacks_pending(self) -> bool:
-        from core.db import session_scope
-        from core.models import CallbackRequest, CallbackStatus
-
         with session_scope(self.app) as s:
             return s.scalar(select(CallbackRequest.id).where(CallbackRequest.status.in_(
                 (CallbackStatus.PENDING, CallbackStatus.DIALING, CallbackStatus.CONNECTED))).limit(1)) is not None
@@ -229,8 +224,6 @@ class _Player:
     def _periodic(self) -> None:
         """The dispatch job: every step while callers are in line, else every
         ``IDLE_JOB_EVERY`` steps (due call-backs, offers whose status never came)."""
-        from ivr.routing import dispatch_due
-
         self.steps += 1
         if self._line_waiting() or self.steps % IDLE_JOB_EVERY == 0:
             with self.app.app_context():
@@ -243,8 +236,6 @@ class _Player:
 
     # -- people -----------------------------------------------------------------------------
     def _place(self, arrival: Arrival, index: int) -> None:
-        from core.telephony.simulator import Behaviour, CallerScript
-
         number = f"+86139{index:08d}"
         press = (["9"] if arrival.english else []) + ([arrival.press] if arrival.press else [])
         script = CallerScript(press=press, talk_s=arrival.talk_s, max_call_s=DRAIN_S)
@@ -278,10 +269,6 @@ class _Player:
         self.sim.schedule(arrival.callback_after_s or 0.0, attempt, "replay callback press")
 
     def _staff(self, wanted: int) -> None:
-        from core.db import session_scope
-        from core.models import Presence, User
-        from core.presence import announce, set_presence
-
         changed = []
         with session_scope(self.app) as s:
             for position, user_id in enumerate(self.agent_ids):
@@ -302,9 +289,6 @@ class _Player:
     def _sign_off_finished(self) -> None:
         if not self.signing_off:
             return
-        from core.db import session_scope
-        from core.models import Presence, User
-        from core.presence import set_presence
 
         wrap = timedelta(seconds=self.settings.routing.wrap_up_s)
         with session_scope(self.app) as s:
@@ -318,8 +302,6 @@ class _Player:
 
     # -- results ------------------------------------------------------------------------------
     def result(self) -> ReplayResult:
-        from core.db import session_scope
-
         end = self.start + timedelta(days=2)
         with session_scope(self.app) as s:
             rows = data.call_rows(s, self.start, end)
@@ -336,8 +318,6 @@ class _Player:
 
 def busy_seconds(s: Any, settings: Settings, start: datetime) -> list[float]:
     """Agent seconds on calls (connected to ended) plus wrap-up, per interval of the day."""
-    from core.models import Call
-
     width = interval_s(settings)
     out = [0.0] * intervals_per_day(settings)
     day_end = start + timedelta(days=1)

@@ -8,10 +8,10 @@ from datetime import date, time, timedelta
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from agent_console.auth import current_console_user, login_required
-from agent_console.i18n import t
 from core.db import session, utcnow
 from core.models import Role, User
+from core.web.auth import current_console_user, login_required
+from core.web.i18n import t
 from reports.planning import roster, service, whatif, worker
 from reports.planning.days import day_bounds
 from reports.planning.models import ReplayRun, RosterShift

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.config import Settings
+from core.config import RoutingSettings, Settings, parse_open_hours
 from core.models import Call
 from reports.planning import arrivals, compare, erlang, forecast, replay, roster, staffing
 from reports.planning.days import day_bounds, interval_of, interval_s, intervals_per_day, label
@@ -37,8 +37,6 @@ class Request:
     open_hours: str | None = None
 
     def check(self, settings: Settings) -> None:
-        from core.config import RoutingSettings, parse_open_hours
-
         if self.source not in SOURCES:
             raise WhatIfError(f"source: must be one of {', '.join(SOURCES)}")
         if self.agents is not None and not 0 <= self.agents <= 500:

@@ -15,7 +15,15 @@ import threading
 from datetime import date
 from typing import Any
 
+from sqlalchemy.orm import sessionmaker
+
+from core import db as core_db
+from core.config import Settings
+from core.db import utcnow
 from core.paths import REPO_ROOT, database_url
+from reports.planning import whatif
+from reports.planning.models import ReplayRun
+from reports.planning.whatif import Request
 
 
 def start(app: Any, run_id: int) -> None:
@@ -29,21 +37,11 @@ def start(app: Any, run_id: int) -> None:
 
 
 def request_of(run: Any) -> Any:
-    from reports.planning.whatif import Request
-
     scenario = dict(run.scenario or {})
     return Request(day=run.day, source=run.source, seed=run.seed, **scenario)
 
 
 def main(run_id: int, settings_json: str) -> int:
-    from sqlalchemy.orm import sessionmaker
-
-    from core import db as core_db
-    from core.config import Settings
-    from core.db import utcnow
-    from reports.planning import whatif
-    from reports.planning.models import ReplayRun
-
     core_db.import_all_models()
     settings = Settings.model_validate(json.loads(settings_json))
     engine = core_db.make_engine(database_url(settings))

@@ -109,8 +109,8 @@ def test_inactive_user_cannot_sign_in(client, make_user, app):
 def test_register_nav_api_for_other_parts(app, client, make_user):
     from flask import Blueprint
 
-    from agent_console.auth import current_console_user, login_required
-    from agent_console.nav import register_nav
+    from core.web.auth import current_console_user, login_required
+    from core.web.nav import register_nav
 
     extra = Blueprint("extra_part", __name__)
 
@@ -120,8 +120,8 @@ def test_register_nav_api_for_other_parts(app, client, make_user):
         return {"me": current_console_user().name}
 
     app.register_blueprint(extra)
-    register_nav("额外", "Extra", "extra_part.page", roles={"lead", "admin"})
-    register_nav("不存在", "Missing", "nowhere.page")  # no such endpoint: never shown
+    register_nav(app, "额外", "Extra", "extra_part.page", roles={"lead", "admin"})
+    register_nav(app, "不存在", "Missing", "nowhere.page")  # no such endpoint: never shown
     make_user("lin", role="lead")
     login(client, "lin")
     home = client.get("/console/").get_data(as_text=True)
@@ -139,8 +139,8 @@ def test_the_top_bar_groups_pages_and_another_part_s_entry_lands_in_a_group(app,
     under Reports ▾ unless it names its group."""
     from flask import Blueprint
 
-    from agent_console.auth import login_required
-    from agent_console.nav import register_nav
+    from core.web.auth import login_required
+    from core.web.nav import register_nav
 
     extra = Blueprint("planning_like", __name__)
 
@@ -155,8 +155,8 @@ def test_the_top_bar_groups_pages_and_another_part_s_entry_lands_in_a_group(app,
         return {"ok": True}
 
     app.register_blueprint(extra)
-    register_nav("排班", "Planning", "planning_like.plan", roles={"lead", "admin"}, order=45)
-    register_nav("设置", "Settings", "planning_like.admin_page", roles={"lead", "admin"}, group="admin")
+    register_nav(app, "排班", "Planning", "planning_like.plan", roles={"lead", "admin"}, order=45)
+    register_nav(app, "设置", "Settings", "planning_like.admin_page", roles={"lead", "admin"}, group="admin")
     make_user("lin", role="lead")
     login(client, "lin")
     page = client.get("/console/").get_data(as_text=True)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from agent_console.models import Alert, Utterance
+from agent_console.models import Utterance
+from core.alerts import Alert
 from core.models import Presence, User
 from tests.console.conftest import FORBIDDEN, connect, ring
 

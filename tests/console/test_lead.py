@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from agent_console import alerts
-from agent_console.models import Alert
+from core.alerts import Alert
 from core.db import session_scope
 from core.models import AuditLog, Presence, User
 from tests.console.conftest import connect

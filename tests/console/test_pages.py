@@ -37,8 +37,10 @@ def test_thresholds_follow_the_configuration(desk, app_overrides):
 
 
 def test_static_assets_are_served(client):
-    for name in ("console.css", "js/common.js", "js/agent.js", "js/reply.js", "js/lead.js", "js/simulate.js"):
+    for name in ("js/common.js", "js/agent.js", "js/reply.js", "js/lead.js", "js/simulate.js"):
         assert client.get(f"/console/static/{name}").status_code == 200
+    for name in ("console.css", "js/nav.js"):  # the web shell's own
+        assert client.get(f"/console/shell/{name}").status_code == 200
 
 
 def test_simulate_page_places_a_call_and_streams_its_timeline(app, sim, desk):

@@ -8,7 +8,8 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from agent_console.models import Alert, Utterance
+from agent_console.models import Utterance
+from core.alerts import Alert
 from core.db import session_scope
 from core.models import Call, Caller
 from tests.console.conftest import FORBIDDEN

@@ -179,7 +179,7 @@ def _campaigns(s: Session) -> None:
 
 
 def _alerts(s: Session, alice: User) -> None:
-    from agent_console.models import Alert
+    from core.alerts import Alert
 
     s.add(Alert(kind="forbidden_phrase", dedupe_key="forbidden:seed-1", agent_id=alice.id, text="我也没办法",
                 created_at=local(9, 5)))

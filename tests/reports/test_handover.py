@@ -7,8 +7,8 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from agent_console.models import Alert
 from core import clock
+from core.alerts import Alert
 from core.models import AuditLog, CallbackRequest, Case, User
 from reports import handover
 from reports.models import HandoverLog, MajorIncident

@@ -17,14 +17,14 @@ from tests.console.helpers import csrf_token, login
 
 #: reachable without signing in, and why
 PUBLIC = {
-    "console.login": "the sign-in page",
-    "console.set_lang": "language switch (stores the choice in the session only; safe next=)",
+    "web.login": "the sign-in page",
+    "web.set_lang": "language switch (stores the choice in the session only; safe next=)",
     "ops_healthz": "load balancer health check (no data)",
     "ops_metrics": "Prometheus scrape (counts only, no numbers or names); keep the port internal",
     "api.openapi_json": "the API description",
     "api.api_docs": "the API reference page (renders the public API description)",
     "api.static": "static files (the API reference page's Swagger UI)",
-    "static": "static files", "console.static": "static files", "reports.static": "static files",
+    "static": "static files", "console.static": "static files", "web.static": "static files", "reports.static": "static files",
     "campaigns.static": "static files", "planning.static": "static files",
     "ivr_media.hold_audio": "hold music Twilio fetches",
     "simulator_rest.recording": "recording audio, fetched by URL like Twilio's RecordingUrl (simulator only)",
@@ -61,7 +61,7 @@ LEAD_ONLY: dict[str, set[str] | None] = {
 }
 
 #: admins only (leads and agents get 403)
-ADMIN_ONLY = {"console.sign_out_everywhere"}
+ADMIN_ONLY = {"web.sign_out_everywhere"}
 
 #: any signed-in user (console session or bearer token); what they see is their own or masked
 SIGNED_IN = {
@@ -72,7 +72,7 @@ SIGNED_IN = {
     "console.home", "console.api_answer", "console.api_caller", "console.api_transcript", "console.api_case",
     "console.api_desk", "console.api_guide", "console.api_hangup", "console.api_manager",
     "console.api_presence", "console.api_speak", "console.cases_page", "console.department_page",
-    "console.events", "console.logout", "reports.handover_page", "reports.handover_log_page",
+    "console.events", "web.logout", "reports.handover_page", "reports.handover_log_page",
     "reports.handover_acknowledge", "reports.handover_submit", "console_sim.page", "console_sim.place",
     "console_sim.act", "console_sim.stream",
     "scheduler_api.attempts_csv", "scheduler_api.contact_detail", "scheduler_api.disposition",
@@ -80,7 +80,7 @@ SIGNED_IN = {
     "reports.library_candidate_new",
 }
 
-NEVER_CALL_SIGNED_IN = {"console.events", "console_sim.stream", "console.logout"}  # streams; ends session
+NEVER_CALL_SIGNED_IN = {"console.events", "console_sim.stream", "web.logout"}  # streams; ends session
 
 
 def _url(rule: Any) -> str:

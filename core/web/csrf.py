@@ -10,7 +10,11 @@ page a part builds on it — needs the token (form field ``csrf_token`` or heade
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
+
+from core.access import bearer_token
+from core.web.auth import wants_json
 
 EXEMPT_PREFIXES = ("/api/", "/ivr/", "/simulator/")
 SESSION_PREFIXES = ("/simulator/control/",)  # under an exempt prefix, yet reached with the session
@@ -33,18 +37,12 @@ def init_app(app: Flask) -> None:
         return None
 
     def _session_request_to_control() -> bool:
-        from flask_login import current_user
-
-        from core.access import bearer_token
-
         # Signed out: no CSRF question, the control API's own guard answers 401.
         return (request.path.startswith(SESSION_PREFIXES) and bearer_token() is None
                 and bool(current_user and current_user.is_authenticated))
 
     @app.errorhandler(CSRFError)
     def _csrf_error(exc: CSRFError):
-        from agent_console.auth import wants_json
-
         if wants_json() or request.path.startswith(("/api/", *SESSION_PREFIXES)):
             return jsonify(error=f"csrf_token: {exc.description}"), 400
         return render_template("console/error.html", status=400, message=exc.description), 400

@@ -26,11 +26,14 @@ from sqlalchemy import select
 from core import clock
 from core.cli_errors import BadInput
 from core.db import session_scope
-from core.models import Presence, Role, User
-from core.phone import InvalidNumber, to_e164
+from core.models import Call, CallbackRequest, CallbackStatus, Presence, Role, User
+from core.phone import InvalidNumber, caller_number, to_e164
 from core.presence import announce, set_presence
 from core.telephony.sim_sandbox import throwaway_app
+from core.telephony.simulator import Behaviour, CallerScript
 from core.users import create_user
+from ivr.hours import closed_reason, hours_status
+from ivr.routing import dispatch_due
 
 STEP_S = 5.0  # virtual seconds between the periodic jobs python app.py would run
 SIM_AGENT_PREFIX = "sim-agent-"
@@ -48,8 +51,6 @@ def _simulator(app: Flask) -> Any:
 
 def ensure_sim_agents(app: Flask, count: int, answer_after_s: float) -> list[str]:
     """Users sim-agent-1..N, available, whose client endpoints the simulator answers."""
-    from core.telephony.simulator import Behaviour
-
     sim = _simulator(app)
     names = [f"{SIM_AGENT_PREFIX}{i}" for i in range(1, count + 1)]
     changed: list[tuple[int, str]] = []
@@ -75,10 +76,6 @@ def release_sim_agents(app: Flask, names: list[str]) -> None:
 
 
 def _periodic_jobs(app: Flask) -> None:
-    try:
-        from ivr.routing import dispatch_due
-    except ImportError:
-        return
     dispatch_due(app)
 
 
@@ -118,9 +115,6 @@ def run_call(app: Flask, from_: str, to: str, script: Any, max_s: float) -> tupl
 
 
 def _callback_pending(app: Flask, phone: str) -> bool:
-    from core.models import CallbackRequest, CallbackStatus
-    from core.phone import caller_number
-
     number = caller_number(phone)
     if number is None:
         return False
@@ -142,7 +136,6 @@ def outcome(app: Flask, sid: str, lines: list[dict[str, Any]]) -> dict[str, Any]
         "bridged_with": bridged[-1] if bridged else None,
         "duration": snap.get("duration"), "legs": len(legs),
     }
-    from core.models import Call, CallbackRequest
 
     with session_scope(app) as s:
         call = s.scalar(select(Call).where(Call.call_sid == sid))
@@ -198,8 +191,6 @@ def _start(value: str | None, zone: tzinfo) -> datetime | None:
 
 def hours_note(app: Flask, now_utc: datetime) -> dict[str, Any] | None:
     """The one ``note`` line for a call outside opening hours (H4), naming what to change."""
-    from ivr.hours import closed_reason, hours_status
-
     settings = app.config["HOTLINE"]
     if closed_reason(settings, now_utc) is None:
         return None
@@ -243,8 +234,6 @@ def play(app: Flask, from_: str, to: str | None, script: Any, agents: int, max_t
 def call_command(from_: str, to: str | None, press: str | None, say: tuple[str, ...], agents: int,
                  duration: float | None, talk: float, max_time: float, at: str | None, keep: bool) -> None:
     """Play one caller through the real webhooks; print JSON lines of what happens."""
-    from core.telephony.simulator import CallerScript
-
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     settings = app.config["HOTLINE"]
     caller, called = _number(from_, "--from"), _number(to, "--to")

@@ -1,13 +1,14 @@
-"""The console's navigation registry: other parts add their pages to the top bar.
+"""The console's navigation registry: parts add their pages to the top bar.
 
-``register_nav(label_zh, label_en, endpoint, roles=None, order=50, group=None)`` — call it from
-your part's ``init_app(app)`` (any order relative to the console; registering twice is harmless).
+``register_nav(app, label_zh, label_en, endpoint, roles=None, order=50, group=None)`` — call it
+from your part's ``init_app(app)`` (any order; registering twice is harmless). The entries live
+on the app (``app.extensions["nav"]``), so two apps in one process never share them.
 An item shows only when its endpoint exists in the app and the signed-in user's role is in
 ``roles`` (``None`` = everyone signed in). Items are sorted by ``order`` then label.
 
 The top bar shows a few groups so it fits one row on a 1280 px screen:
 Desk · Cases · Live ▾ · Reports ▾ · Campaigns · Admin ▾. An item goes into ``group`` when given,
-else into the group ``GROUP_OF`` names for its endpoint, else into Reports ▾ (a lead's page).
+else into Reports ▾ (a lead's page).
 A group with one visible item is a plain link to it; with more it is a drop-down.
 """
 
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import current_app, request, url_for
+from flask import Flask, current_app, request, url_for
 
 from core.models import User
 
@@ -51,30 +52,30 @@ GROUPS: dict[str, NavGroup] = {g.key: g for g in (
 )}
 DEFAULT_GROUP = "reports"
 
-#: Where the pages of the console, the reports and the campaigns go.
-GROUP_OF: dict[str, str] = {
-    "console.home": "desk", "console.cases_page": "cases",
-    "console.lead": "live", "reports.wallboard_page": "live",
-    "reports.reports_page": "reports", "reports.monthly_index": "reports", "reports.handover_page": "reports",
-    "reports.incidents_page": "reports",
-    "campaigns.index": "campaigns", "campaigns.campaigns": "campaigns",
-    "reports.library_page": "admin", "reports.audit_page": "admin", "console_sim.page": "admin",
-}
-
-_ITEMS: dict[str, NavItem] = {}
+NAV_KEY = "nav"
 
 
-def register_nav(label_zh: str, label_en: str, endpoint: str, roles: set[str] | None = None,
+
+def init_app(app: Flask) -> None:
+    """An empty registry of this app's nav entries."""
+    app.extensions.setdefault(NAV_KEY, {})
+
+
+def _items(app: Flask) -> dict[str, NavItem]:
+    return app.extensions.setdefault(NAV_KEY, {})
+
+
+def register_nav(app: Flask, label_zh: str, label_en: str, endpoint: str, roles: set[str] | None = None,
                  order: int = 50, group: str | None = None) -> None:
-    """Add (or replace) the nav entry for ``endpoint`` (``group``: a key of ``GROUPS``)."""
+    """Add (or replace) ``app``'s nav entry for ``endpoint`` (``group``: a key of ``GROUPS``)."""
     if group is not None and group not in GROUPS:
         raise ValueError(f"group: must be one of {', '.join(GROUPS)} (got {group!r})")
-    _ITEMS[endpoint] = NavItem(label_zh, label_en, endpoint, frozenset(roles) if roles else None, order, group)
+    _items(app)[endpoint] = NavItem(label_zh, label_en, endpoint, frozenset(roles) if roles else None, order, group)
 
 
 def _visible(user: User) -> list[NavItem]:
     out = []
-    for item in sorted(_ITEMS.values(), key=lambda i: (i.order, i.label_en)):
+    for item in sorted(_items(current_app).values(), key=lambda i: (i.order, i.label_en)):
         if item.endpoint not in current_app.view_functions:
             continue
         if item.roles is not None and user.role not in item.roles:
@@ -111,7 +112,7 @@ def nav_groups(user: User | None) -> list[dict[str, object]]:
     items = _visible(user)
     members: dict[str, list[dict[str, object]]] = {}
     for item, entry in zip(items, _entries(items), strict=True):
-        key = item.group or GROUP_OF.get(item.endpoint, DEFAULT_GROUP)
+        key = item.group or DEFAULT_GROUP
         members.setdefault(key, []).append(entry)
     out = []
     for key, entries in sorted(members.items(), key=lambda kv: GROUPS[kv[0]].order):

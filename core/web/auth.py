@@ -2,8 +2,8 @@
 
 API for the other parts' pages (campaigns, reports…)::
 
-    from agent_console.auth import login_required, current_console_user
-    from agent_console.nav import register_nav
+    from core.web.auth import login_required, current_console_user
+    from core.web.nav import register_nav
 
     @bp.get("/campaigns")
     @login_required({"lead", "admin"})      # agents get a 403 page; signed-out users the sign-in page
@@ -12,7 +12,7 @@ API for the other parts' pages (campaigns, reports…)::
         return render_template("campaigns.html")   # {% extends "console/base.html" %}
 
     def init_app(app):                      # your part's init_app
-        register_nav("外呼活动", "Campaigns", "campaigns.campaigns", roles={"lead", "admin"})
+        register_nav(app, "外呼活动", "Campaigns", "campaigns.campaigns", roles={"lead", "admin"})
 
 - ``login_required()`` / ``@login_required`` (any signed-in user) or ``login_required(roles)``.
   Requests that want JSON (``Accept: application/json``, ``fetch`` with ``X-Requested-With``,
@@ -48,14 +48,15 @@ from flask_login import LoginManager, UserMixin, current_user, login_user, logou
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from agent_console import sessions as console_sessions
-from agent_console.blueprint import bp
-from agent_console.i18n import LOCALES, t
 from core.db import session as db_session
 from core.models import AuditLog, Presence, Role, User
+from core.ops.ratelimit import limit_sign_in
 from core.presence import announce, set_presence
 from core.redirects import safe_next
 from core.users import check_password
+from core.web import sessions as console_sessions
+from core.web.blueprint import bp
+from core.web.i18n import LOCALES, t
 
 login_manager = LoginManager()
 LEAD_ROLES = frozenset({Role.LEAD.value, Role.ADMIN.value})
@@ -123,7 +124,7 @@ def login_required(roles: set[str] | Callable | None = None) -> Callable:
             if user is None:
                 if wants_json():
                     return jsonify(error="sign in first"), 401
-                return redirect(url_for("console.login", next=request.full_path.rstrip("?")))
+                return redirect(url_for("web.login", next=request.full_path.rstrip("?")))
             if allowed is not None and user.role not in allowed:
                 if wants_json():
                     return jsonify(error=f"this needs the role {' or '.join(sorted(allowed))}"), 403
@@ -133,6 +134,12 @@ def login_required(roles: set[str] | Callable | None = None) -> Callable:
         return wrapper
 
     return decorator
+
+
+def home_url() -> str:
+    """The page signed-in users land on (``core.web.set_home``), else the console's root."""
+    endpoint = current_app.extensions.get("web_home")
+    return url_for(endpoint) if endpoint and endpoint in current_app.view_functions else "/console/"
 
 
 def audit(s: Session, user_id: int | None, action: str, target: str | None = None, **detail: Any) -> None:
@@ -180,7 +187,7 @@ def login():
                 login_user(ConsoleUser(user, key))
                 for hook in current_app.extensions.get("console_sign_in_hooks", []):
                     hook(user)
-                return redirect(safe_next(request.args.get("next")) or url_for("console.home"))
+                return redirect(safe_next(request.args.get("next")) or home_url())
     status = 400 if errors else 200
     return render_template("console/login.html", errors=errors, name=name), status
 
@@ -203,7 +210,7 @@ def logout():
             announce(current_app._get_current_object(), user.id, Presence.OFFLINE)
     logout_user()
     flash(t("您已退出。", "You are signed out."))
-    return redirect(url_for("console.login"))
+    return redirect(url_for("web.login"))
 
 
 @bp.post("/api/users/<int:user_id>/sign-out-everywhere")
@@ -226,12 +233,13 @@ def set_lang(code: str):
     if code not in LOCALES:
         abort(404)
     session["lang"] = code
-    return redirect(safe_next(request.args.get("next")) or url_for("console.home"))
+    return redirect(safe_next(request.args.get("next")) or home_url())
 
 
 def init_app(app: Flask) -> None:
     login_manager.init_app(app)
-    login_manager.login_view = "console.login"
+    login_manager.login_view = "web.login"
+    limit_sign_in(app, "web.login")
     app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
     app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
     app.extensions.setdefault("console_sign_in_hooks", [])
@@ -240,4 +248,4 @@ def init_app(app: Flask) -> None:
     def _unauthorized():
         if wants_json():
             return jsonify(error="sign in first"), 401
-        return redirect(url_for("console.login", next=request.full_path.rstrip("?")))
+        return redirect(url_for("web.login", next=request.full_path.rstrip("?")))

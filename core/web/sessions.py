@@ -13,8 +13,8 @@ from datetime import timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from agent_console.models import ConsoleSession
 from core.db import utcnow
+from core.web.models import ConsoleSession
 
 
 def _hash(key: str) -> str:
