@@ -1,0 +1,134 @@
+"""An attempt's outcome: Twilio's status (callback or fetched) applied to the attempt, and the
+contact settled — completed, retried after its back-off, or failed at the cap."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Flask
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from core.config import Settings
+from core.db import utcnow
+from scheduler.models import (
+    FINAL_ATTEMPT,
+    Attempt,
+    AttemptStatus,
+    Campaign,
+    CampaignStatus,
+    ContactStatus,
+)
+
+log = logging.getLogger(__name__)
+
+RETRY_STATUSES = {AttemptStatus.BUSY, AttemptStatus.NO_ANSWER, AttemptStatus.FAILED, AttemptStatus.CANCELED}
+TWILIO_STATUSES = {"queued", "initiated", "ringing", "in-progress", "completed", "busy", "failed",
+                   "no-answer", "canceled"}
+
+
+def outbound_url(settings: Settings, kind: str, **params: Any) -> str:
+    query = urlencode({k: v for k, v in params.items() if v is not None})
+    return f"{settings.public_url}/ivr/outbound/{kind}" + (f"?{query}" if query else "")
+
+
+
+def publish(app: Flask, topic: str, payload: dict[str, Any]) -> None:
+    try:
+        from core.events import live_update
+
+        live_update.send(app, topic=topic, payload=payload)
+    except Exception:  # noqa: BLE001 - the console is optional
+        log.debug("live_update failed", exc_info=True)
+
+
+def apply_call_status(s: Session, settings: Settings, attempt: Attempt, status: str, *,
+                      call_sid: str | None = None, answered_by: str | None = None,
+                      duration: str | int | None = None, now: datetime | None = None) -> bool:
+    """Apply a status callback / fetched status to the attempt; settle the contact when final.
+    Returns True when the attempt became final now."""
+    now = now or utcnow()
+    if status not in TWILIO_STATUSES:
+        return False
+    if call_sid and attempt.call_sid is None:
+        clash = s.scalar(select(Attempt.id).where(Attempt.call_sid == call_sid, Attempt.id != attempt.id))
+        if clash is None:
+            attempt.call_sid = call_sid
+            attempt.dialed_at = attempt.dialed_at or now
+    if answered_by:
+        attempt.answered_by = answered_by[:30]
+    if attempt.status in FINAL_ATTEMPT:
+        return False
+    if status == "initiated":
+        status = AttemptStatus.QUEUED
+    attempt.updated_at = now
+    if status == "in-progress" and attempt.answered_at is None:
+        attempt.answered_at = now
+    if status not in {"completed", "busy", "failed", "no-answer", "canceled"}:
+        attempt.status = status
+        return False
+    attempt.status = status
+    attempt.ended_at = now
+    if duration not in (None, ""):
+        try:
+            attempt.duration_s = float(duration)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            pass
+    _after_final(s, settings, attempt, now)
+    return True
+
+
+def _backoff(campaign: Campaign, attempts: int) -> timedelta:
+    return timedelta(seconds=campaign.retry_backoff_s * campaign.retry_backoff_factor ** max(0, attempts - 1))
+
+
+def _after_final(s: Session, settings: Settings, attempt: Attempt, now: datetime) -> None:
+    """The attempt is over: complete the contact, schedule its retry, or fail it at the cap."""
+    contact = attempt.contact
+    campaign = attempt.campaign
+    latest = s.scalar(select(func.max(Attempt.id)).where(Attempt.contact_id == contact.id))
+    if latest != attempt.id or contact.status != ContactStatus.IN_PROGRESS:
+        return
+    answered = attempt.answered_at is not None or (attempt.duration_s or 0) > 0
+    result = attempt.result
+    if attempt.status == AttemptStatus.COMPLETED and not answered and result is None:
+        attempt.status = AttemptStatus.NO_ANSWER  # ended before anyone answered
+    if attempt.status == AttemptStatus.COMPLETED and result in (None, "no_response", "reschedule"):
+        result = result or "answered"
+    cap = campaign.max_attempts
+    history = ", ".join(s.scalars(select(Attempt.status).where(
+        Attempt.contact_id == contact.id, Attempt.round == contact.round,
+        Attempt.status != AttemptStatus.NOT_PLACED).order_by(Attempt.id)))
+    if attempt.status == AttemptStatus.COMPLETED and result not in ("no_response", "reschedule"):
+        contact.status = ContactStatus.COMPLETED
+        contact.result = result
+        contact.next_attempt_at = None
+        contact.reason = {"voicemail": "reached: voicemail left after the beep",
+                          "wrong_person": "reached: not the person we called for (H20), not called again",
+                          "connected": "reached: connected to an agent",
+                          "fax": "a fax machine answered: not called again"}.get(
+            result or "", f"reached: {result or 'answered'} (attempt {contact.attempts})")
+    elif contact.attempts < cap and campaign.status not in (CampaignStatus.CANCELLED,):
+        wait = _backoff(campaign, contact.attempts)
+        contact.status = ContactStatus.PENDING
+        contact.result = result if result in ("no_response", "reschedule") else attempt.status
+        contact.next_attempt_at = now + wait
+        what = {"reschedule": "not convenient now (H20): another time",
+                "no_response": "answered but no reply"}.get(result or "", str(attempt.status))
+        contact.reason = (f"{what} (attempt {contact.attempts} of {cap}); retry after "
+                          f"{wait.total_seconds():.0f}s")
+    elif campaign.status == CampaignStatus.CANCELLED:
+        contact.status = ContactStatus.CANCELLED
+        contact.reason = "campaign cancelled"
+    else:
+        contact.status = ContactStatus.FAILED
+        contact.result = "retry_cap"
+        contact.reason = f"retry cap reached: {contact.attempts} attempts ({history})"[:240]
+    if contact.case_id is not None:
+        from scheduler import followup
+
+        followup.contact_finished(s, settings, contact, attempt, now)
+
