@@ -128,6 +128,46 @@ def next_cron_fire(expr: str, tz: str, after_utc: datetime) -> datetime | None:
 _ONE_SECOND = timedelta(seconds=1)
 
 
+def _weekdays(data: dict[str, Any], tz: str, window: str | None) -> list[int] | None:
+    """Check the zone and window; the weekdays as a sorted list (None: the service days)."""
+    weekdays = data.get("weekdays")
+    try:
+        zone(tz)
+        if window:
+            parse_window(window)
+    except WindowError as exc:
+        raise CampaignError(str(exc)) from None
+    if weekdays is None:
+        return None
+    if isinstance(weekdays, str):
+        weekdays = [w for w in weekdays.replace(" ", "").split(",") if w]
+    try:
+        days = sorted({int(w) for w in weekdays})
+    except (TypeError, ValueError):
+        raise CampaignError("weekdays: a list of 0 (Monday) to 6 (Sunday)") from None
+    if not days or any(w < 0 or w > 6 for w in days):
+        raise CampaignError("weekdays: a list of 0 (Monday) to 6 (Sunday)")
+    return days
+
+
+def _steps(data: dict[str, Any], purpose: str) -> list[scripts.Step]:
+    raw_script = data.get("script")
+    if isinstance(raw_script, str):
+        raw_script = [p.strip() for p in raw_script.replace("\n", ",").split(",") if p.strip()]
+    try:
+        return scripts.parse_script(raw_script, purpose)
+    except scripts.ScriptError as exc:
+        raise CampaignError(str(exc)) from None
+
+
+def _context(data: dict[str, Any]) -> dict[str, Any]:
+    context = data.get("context") or {}
+    if not isinstance(context, dict) or len(context) > 50 or any(
+            not isinstance(v, str | int | float) or len(str(v)) > 500 for v in context.values()):
+        raise CampaignError("context: an object of at most 50 short text values")
+    return context
+
+
 def create_campaign(s: Session, settings: Settings, data: dict[str, Any],
                     created_by_id: int | None = None) -> Campaign:
     """Validate ``data`` (API / form / CLI fields) and create a campaign (draft unless ``start``)."""
@@ -146,33 +186,9 @@ def create_campaign(s: Session, settings: Settings, data: dict[str, Any],
         raise CampaignError(f"locale: must be one of {', '.join(scripts.LOCALES)}")
     tz = _text(data, "timezone", 64) or settings.hours.timezone
     window = _text(data, "window", 16)
-    weekdays = data.get("weekdays")
-    try:
-        zone(tz)
-        if window:
-            parse_window(window)
-    except WindowError as exc:
-        raise CampaignError(str(exc)) from None
-    if weekdays is not None:
-        if isinstance(weekdays, str):
-            weekdays = [w for w in weekdays.replace(" ", "").split(",") if w]
-        try:
-            weekdays = sorted({int(w) for w in weekdays})
-        except (TypeError, ValueError):
-            raise CampaignError("weekdays: a list of 0 (Monday) to 6 (Sunday)") from None
-        if not weekdays or any(w < 0 or w > 6 for w in weekdays):
-            raise CampaignError("weekdays: a list of 0 (Monday) to 6 (Sunday)")
-    raw_script = data.get("script")
-    if isinstance(raw_script, str):
-        raw_script = [p.strip() for p in raw_script.replace("\n", ",").split(",") if p.strip()]
-    try:
-        steps = scripts.parse_script(raw_script, purpose)
-    except scripts.ScriptError as exc:
-        raise CampaignError(str(exc)) from None
-    context = data.get("context") or {}
-    if not isinstance(context, dict) or len(context) > 50 or any(
-            not isinstance(v, str | int | float) or len(str(v)) > 500 for v in context.values()):
-        raise CampaignError("context: an object of at most 50 short text values")
+    weekdays = _weekdays(data, tz, window)
+    steps = _steps(data, purpose)
+    context = _context(data)
     cron = _text(data, "cron", 120)
     if cron:
         cron_trigger(cron, tz)
