@@ -18,12 +18,13 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register the outbound webhooks, the API, the console pages and the CLI."""
-    from scheduler import api, cli, history_api, outbound
+    from scheduler import api, cli, history_api, outbound, preview_api
 
     app.register_blueprint(outbound.bp)
     app.register_blueprint(api.bp)
     api.register_openapi()
     history_api.register_openapi()
+    preview_api.register_openapi()
     app.cli.add_command(cli.campaigns_cli)
     app.cli.add_command(cli.dnc_cli)
     app.cli.add_command(cli.scheduler_cli)

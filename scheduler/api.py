@@ -18,7 +18,7 @@ from core.disclosure import phone_for, with_phones
 from core.phone import InvalidNumber
 from scheduler import campaigns as svc
 from scheduler import contacts as contacts_svc
-from scheduler import followup
+from scheduler import dnc, followup
 
 bp = Blueprint("scheduler_api", __name__, url_prefix="/api")
 WRITERS = {"lead", "admin"}
@@ -153,7 +153,7 @@ def cancel(campaign_id: int):
 @bp.get("/dnc")
 @api_auth()
 def dnc_list():
-    return jsonify(numbers=[{"phone": phone_for(current_user(), d.phone), "reason": d.reason, "created_at": svc._iso(d.created_at)}
+    return jsonify(numbers=[{**dnc.dnc_dict(d), "phone": phone_for(current_user(), d.phone)}
                             for d in contacts_svc.list_dnc(session())])
 
 
@@ -163,8 +163,13 @@ def dnc_add():
     s = session()
     data = json_body(required=("phone",))
     try:
+        scope = dnc.scope_from(s, data)
         row, created = contacts_svc.add_dnc(s, _settings(), str(data.get("phone") or ""),
-                                            str(data.get("reason") or "")[:200] or None, current_user().id)
+                                            str(data.get("reason") or "")[:200] or None, current_user().id,
+                                            source=scope.source, campaign_id=scope.campaign_id,
+                                            expires_at=scope.expires_at)
+    except dnc.DncError as exc:
+        raise ApiError(str(exc)) from None
     except InvalidNumber as exc:
         raise ApiError(f"phone: {exc}") from None
     s.commit()
@@ -233,7 +238,9 @@ def register_openapi() -> None:
             "post": {"summary": "Add a number to the do-not-call list (lead/admin)",
                      "requestBody": {"required": True, "content": {"application/json": {"schema": {
                          "type": "object", "required": ["phone"],
-                         "properties": {"phone": {"type": "string"}, "reason": {"type": "string"}}}}}},
+                         "properties": {"phone": {"type": "string"}, "reason": {"type": "string"},
+                                        "source": {"type": "string"}, "campaign_id": {"type": "integer"},
+                                        "expires_at": {"type": "string", "format": "date-time"}}}}}},
                      "responses": {"201": _resp("added"), "200": _resp("already listed"), **_errors("400")}}},
         "/api/followups/rates": {"get": {
             "summary": "H16 repair call-back rate (target 95 %), H18 survey return rate (70 %), H19 satisfaction",

@@ -20,6 +20,7 @@ from scheduler.models import (
     AttemptStatus,
     Campaign,
     CampaignStatus,
+    Contact,
     ContactStatus,
 )
 
@@ -81,12 +82,57 @@ def apply_call_status(s: Session, settings: Settings, attempt: Attempt, status: 
     return True
 
 
+def _retry(contact: Contact, campaign: Campaign, attempt: Attempt, result: str | None, now: datetime) -> None:
+    wait = _backoff(campaign, contact.attempts)
+    contact.status = ContactStatus.PENDING
+    contact.result = result if result in RETRY_RESULTS else attempt.status
+    contact.next_attempt_at = now + wait
+    what = RETRY_REASONS.get(result or "", str(attempt.status))
+    contact.reason = (f"{what} (attempt {contact.attempts} of {campaign.max_attempts}); retry after "
+                      f"{wait.total_seconds():.0f}s")
+
+
+def _recycle(s: Session, settings: Settings, contact: Contact, campaign: Campaign, attempt: Attempt,
+             now: datetime) -> None:
+    """At the cap after no-answer/busy: another pass, ``recycle_after_s`` later, in the recycle
+    window (another time of day), with a fresh set of attempts."""
+    from scheduler.windows import Window, WindowError
+
+    at = now + timedelta(seconds=campaign.recycle_after_s)
+    if campaign.recycle_window:
+        try:
+            window = Window.of(settings, campaign.recycle_window, campaign.weekdays,
+                               contact.timezone or campaign.timezone)
+            if not window.contains(at):
+                at = window.next_open(at) or at
+        except WindowError:
+            pass
+    contact.recycle_pass += 1
+    contact.attempts = 0
+    contact.status = ContactStatus.PENDING
+    contact.result = str(attempt.status)
+    contact.next_attempt_at = at
+    contact.reason = (f"{attempt.status} at the retry cap: recycled into pass {contact.recycle_pass + 1} "
+                      f"of {campaign.recycle_passes + 1}")
+
+
 def _backoff(campaign: Campaign, attempts: int) -> timedelta:
     return timedelta(seconds=campaign.retry_backoff_s * campaign.retry_backoff_factor ** max(0, attempts - 1))
 
 
+RETRY_RESULTS = ("no_response", "reschedule", "abandoned", "machine")  # answered, yet to be called again
+REACHED_REASONS = {"voicemail": "reached: voicemail left after the beep",
+                   "wrong_person": "reached: not the person we called for (H20), not called again",
+                   "connected": "reached: connected to an agent",
+                   "fax": "a fax machine answered: not called again"}
+RETRY_REASONS = {"reschedule": "not convenient now (H20): another time", "no_response": "answered but no reply",
+                 "abandoned": "answered with no agent free: the abandon message was played",
+                 "machine": "an answering machine answered (retried, no voicemail)"}
+RECYCLED = (AttemptStatus.NO_ANSWER, AttemptStatus.BUSY)
+
+
 def _after_final(s: Session, settings: Settings, attempt: Attempt, now: datetime) -> None:
-    """The attempt is over: complete the contact, schedule its retry, or fail it at the cap."""
+    """The attempt is over: complete the contact, schedule its retry, recycle it, or fail it at the cap."""
     contact = attempt.contact
     campaign = attempt.campaign
     latest = s.scalar(select(func.max(Attempt.id)).where(Attempt.contact_id == contact.id))
@@ -96,34 +142,25 @@ def _after_final(s: Session, settings: Settings, attempt: Attempt, now: datetime
     result = attempt.result
     if attempt.status == AttemptStatus.COMPLETED and not answered and result is None:
         attempt.status = AttemptStatus.NO_ANSWER  # ended before anyone answered
-    if attempt.status == AttemptStatus.COMPLETED and result in (None, "no_response", "reschedule"):
-        result = result or "answered"
-    cap = campaign.max_attempts
-    history = ", ".join(s.scalars(select(Attempt.status).where(
-        Attempt.contact_id == contact.id, Attempt.round == contact.round,
-        Attempt.status != AttemptStatus.NOT_PLACED).order_by(Attempt.id)))
-    if attempt.status == AttemptStatus.COMPLETED and result not in ("no_response", "reschedule"):
-        contact.status = ContactStatus.COMPLETED
-        contact.result = result
-        contact.next_attempt_at = None
-        contact.reason = {"voicemail": "reached: voicemail left after the beep",
-                          "wrong_person": "reached: not the person we called for (H20), not called again",
-                          "connected": "reached: connected to an agent",
-                          "fax": "a fax machine answered: not called again"}.get(
-            result or "", f"reached: {result or 'answered'} (attempt {contact.attempts})")
-    elif contact.attempts < cap and campaign.status not in (CampaignStatus.CANCELLED,):
-        wait = _backoff(campaign, contact.attempts)
-        contact.status = ContactStatus.PENDING
-        contact.result = result if result in ("no_response", "reschedule") else attempt.status
-        contact.next_attempt_at = now + wait
-        what = {"reschedule": "not convenient now (H20): another time",
-                "no_response": "answered but no reply"}.get(result or "", str(attempt.status))
-        contact.reason = (f"{what} (attempt {contact.attempts} of {cap}); retry after "
-                          f"{wait.total_seconds():.0f}s")
+    if attempt.status == AttemptStatus.COMPLETED and result is None:
+        result = "answered"
+    if result == "opted_out":
+        contact.status, contact.result, contact.next_attempt_at = ContactStatus.DNC, result, None
+        contact.reason = "pressed the opt-out key: on the do-not-call list, never called again"
+    elif attempt.status == AttemptStatus.COMPLETED and result not in RETRY_RESULTS:
+        contact.status, contact.result, contact.next_attempt_at = ContactStatus.COMPLETED, result, None
+        contact.reason = REACHED_REASONS.get(result or "", f"reached: {result} (attempt {contact.attempts})")
     elif campaign.status == CampaignStatus.CANCELLED:
         contact.status = ContactStatus.CANCELLED
         contact.reason = "campaign cancelled"
+    elif contact.attempts < campaign.max_attempts:
+        _retry(contact, campaign, attempt, result, now)
+    elif attempt.status in RECYCLED and contact.recycle_pass < campaign.recycle_passes:
+        _recycle(s, settings, contact, campaign, attempt, now)
     else:
+        history = ", ".join(s.scalars(select(Attempt.status).where(
+            Attempt.contact_id == contact.id, Attempt.round == contact.round,
+            Attempt.status != AttemptStatus.NOT_PLACED).order_by(Attempt.id)))
         contact.status = ContactStatus.FAILED
         contact.result = "retry_cap"
         contact.reason = f"retry cap reached: {contact.attempts} attempts ({history})"[:240]

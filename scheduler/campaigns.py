@@ -19,7 +19,7 @@ from core.clock import local_label
 from core.config import Settings
 from core.db import utcnow
 from core.models import AuditLog
-from scheduler import history, preflight
+from scheduler import campaign_options, history, preflight
 from scheduler import script as scripts
 from scheduler.models import (
     Attempt,
@@ -27,7 +27,6 @@ from scheduler.models import (
     CampaignStatus,
     Contact,
     ContactStatus,
-    DncNumber,
     Mode,
     Purpose,
 )
@@ -178,9 +177,14 @@ def create_campaign(s: Session, settings: Settings, data: dict[str, Any],
     purpose = _text(data, "purpose", 24) or Purpose.GENERAL_CALLBACK.value
     if purpose not in PURPOSES:
         raise CampaignError(f"purpose: must be one of {', '.join(PURPOSES)}")
-    mode = _text(data, "mode", 16) or Mode.AUTOMATED.value
-    if mode not in MODES:
+    mode = _text(data, "mode", 16)
+    if mode and mode not in MODES:
         raise CampaignError(f"mode: must be one of {', '.join(MODES)}")
+    try:
+        options = campaign_options.options_of(settings, data, mode)
+    except campaign_options.OptionError as exc:
+        raise CampaignError(str(exc)) from None
+    mode = options.pop("mode")
     locale = _text(data, "locale", 10) or settings.company.default_locale
     if locale not in scripts.LOCALES:
         raise CampaignError(f"locale: must be one of {', '.join(scripts.LOCALES)}")
@@ -206,7 +210,7 @@ def create_campaign(s: Session, settings: Settings, data: dict[str, Any],
         ring_timeout_s=_num(data, "ring_timeout_s", cfg.ring_timeout_s, 5, 600, integer=True),
         machine_detection=_bool(data, "machine_detection", True),
         agent_code=_text(data, "agent_code", 16), agent_surname=_text(data, "agent_surname", 20),
-        status=CampaignStatus.DRAFT, created_by_id=created_by_id, created_at=utcnow())
+        status=CampaignStatus.DRAFT, created_by_id=created_by_id, created_at=utcnow(), **options)
     s.add(campaign)
     s.flush()
     audit(s, created_by_id, "campaign_create", campaign, purpose=purpose, mode=mode)
@@ -300,13 +304,10 @@ def window_for(settings: Settings, campaign: Campaign, contact_tz: str | None = 
     return Window.of(settings, campaign.window, campaign.weekdays, contact_tz or campaign.timezone)
 
 
-def dnc_numbers(s: Session, phones: list[str] | None = None) -> set[str]:
-    query = select(DncNumber.phone)
-    if phones is not None:
-        if not phones:
-            return set()
-        query = query.where(DncNumber.phone.in_(phones))
-    return set(s.scalars(query))
+def dnc_numbers(s: Session, phones: list[str] | None = None, campaign_id: int | None = None) -> set[str]:
+    from scheduler.dnc import blocked_numbers
+
+    return blocked_numbers(s, phones, campaign_id)
 
 
 def progress(s: Session, settings: Settings, campaign: Campaign, now: datetime | None = None) -> dict[str, Any]:
@@ -355,7 +356,7 @@ def blocked_breakdown(s: Session, settings: Settings, campaign: Campaign, now: d
         Contact.campaign_id == campaign.id, Contact.status == ContactStatus.PENDING)).all()
     if not rows:
         return {"dnc_now": 0, "outside_window": 0, "waiting_retry": 0, "ready": 0}
-    dnc = dnc_numbers(s) if len(rows) > 500 else dnc_numbers(s, [r.phone for r in rows])
+    dnc = dnc_numbers(s, None if len(rows) > 500 else [r.phone for r in rows], campaign.id)
     windows: dict[str | None, bool] = {}
     for tz, next_at, phone in rows:
         if phone in dnc:
@@ -419,7 +420,7 @@ def contacts_page(s: Session, settings: Settings, campaign: Campaign, offset: in
     if found is not None:
         query = query.where(found)
     rows = list(s.scalars(query.order_by(Contact.id).offset(offset).limit(limit)))
-    dnc = dnc_numbers(s, [c.phone for c in rows])
+    dnc = dnc_numbers(s, [c.phone for c in rows], campaign.id)
     return [contact_json(settings, campaign, c, now, dnc) for c in rows]
 
 
@@ -441,7 +442,8 @@ def campaign_json(campaign: Campaign) -> dict[str, Any]:
             "max_attempts": campaign.max_attempts, "retry_backoff_s": campaign.retry_backoff_s,
             "retry_backoff_factor": campaign.retry_backoff_factor, "ring_timeout_s": campaign.ring_timeout_s,
             "machine_detection": campaign.machine_detection, "agent_code": campaign.agent_code,
-            "system_rule": campaign.system_rule, "created_at": _iso(campaign.created_at)}
+            "system_rule": campaign.system_rule, "created_at": _iso(campaign.created_at),
+            **campaign_options.options_json(campaign)}
 
 
 def _iso(value: datetime | None) -> str | None:

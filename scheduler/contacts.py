@@ -37,7 +37,10 @@ from core.config import Settings
 from core.db import utcnow
 from core.models import Case
 from core.phone import InvalidNumber, to_e164
-from scheduler.models import Campaign, CampaignStatus, Contact, ContactStatus, DncNumber
+from scheduler.dnc import add_dnc, blocked_numbers, is_blocked, list_dnc, remove_dnc
+from scheduler.models import Campaign, CampaignStatus, Contact, ContactStatus
+
+__all__ = ["add_dnc", "list_dnc", "remove_dnc"]  # the do-not-call list lives in scheduler.dnc
 from scheduler.windows import WindowError, zone
 
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -201,7 +204,7 @@ def import_csv(s: Session, settings: Settings, campaign: Campaign, data: bytes |
         raise ImportProblem(f"file: {len(rows)} rows; at most {limit} per upload (campaigns.max_csv_rows)")
     report = ImportReport(rows=len(rows))
     existing = set(s.scalars(select(Contact.phone).where(Contact.campaign_id == campaign.id)))
-    dnc = set(s.scalars(select(DncNumber.phone)))
+    dnc = blocked_numbers(s, None, campaign.id)
     refs = {r[1].get("case_ref") for r in rows if r[1].get("case_ref")}
     cases = dict(s.execute(select(Case.ref, Case.id).where(Case.ref.in_(refs))).all()) if refs else {}
     checker = _RowChecker(settings.campaigns.default_region, cases)
@@ -245,7 +248,7 @@ def add_contact(s: Session, settings: Settings, campaign: Campaign, phone: str, 
                 next_attempt_at: Any = None) -> Contact:
     """One contact (follow-up rules, the console). Raises InvalidNumber on a bad number."""
     e164 = to_e164(phone, settings.campaigns.default_region)
-    on_dnc = s.scalar(select(DncNumber.id).where(DncNumber.phone == e164)) is not None
+    on_dnc = is_blocked(s, e164, campaign.id)
     contact = Contact(campaign_id=campaign.id, phone=e164, name=name, title=title or name, case_id=case_id,
                       case_ref=case_ref, locale=locale, note=note, context=context or {},
                       status=ContactStatus.DNC if on_dnc else ContactStatus.PENDING, round=campaign.round,
@@ -258,19 +261,6 @@ def add_contact(s: Session, settings: Settings, campaign: Campaign, phone: str, 
 
 # -- do-not-call list ---------------------------------------------------------------------------
 
-def add_dnc(s: Session, settings: Settings, phone: str, reason: str | None = None,
-            user_id: int | None = None) -> tuple[DncNumber, bool]:
-    """Add a number (E.164-normalised). Returns (row, created). Raises InvalidNumber."""
-    e164 = to_e164(phone, settings.campaigns.default_region)
-    row = s.scalar(select(DncNumber).where(DncNumber.phone == e164))
-    if row is not None:
-        return row, False
-    row = DncNumber(phone=e164, reason=(reason or None) and reason[:200], added_by_id=user_id)
-    s.add(row)
-    s.flush()
-    return row, True
-
-
 def import_dnc(s: Session, settings: Settings, data: bytes | str, user_id: int | None = None) -> ImportReport:
     """A CSV with a ``phone`` column (and optional ``reason``/``note``) onto the DNC list."""
     text = decode(data) if isinstance(data, bytes) else data
@@ -279,7 +269,7 @@ def import_dnc(s: Session, settings: Settings, data: bytes | str, user_id: int |
     for row_no, known, extra in rows:
         try:
             _row, created = add_dnc(s, settings, known.get("phone", ""),
-                                    extra.get("reason") or known.get("note"), user_id)
+                                    extra.get("reason") or known.get("note"), user_id, source="import")
         except InvalidNumber as exc:
             report.errors.append({"row": row_no, "field": "phone", "reason": str(exc)})
             continue
@@ -288,16 +278,3 @@ def import_dnc(s: Session, settings: Settings, data: bytes | str, user_id: int |
         else:
             report.skipped_duplicates += 1
     return report
-
-
-def remove_dnc(s: Session, settings: Settings, phone: str) -> bool:
-    e164 = to_e164(phone, settings.campaigns.default_region)
-    row = s.scalar(select(DncNumber).where(DncNumber.phone == e164))
-    if row is None:
-        return False
-    s.delete(row)
-    return True
-
-
-def list_dnc(s: Session, limit: int = 1000) -> list[DncNumber]:
-    return list(s.scalars(select(DncNumber).order_by(DncNumber.id.desc()).limit(limit)))

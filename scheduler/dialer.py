@@ -25,7 +25,7 @@ THROTTLE_BACKOFF_S = 5.0  # REST still 429 after the gateway's own retries: wait
 
 
 def dial(app: Flask, settings: Settings, campaign_id: int, contact_id: int, slot: datetime,
-          holder: str | None) -> int | None:
+         holder: str | None, agent_id: int | None = None) -> int | None:
     """Record the attempt, then place the call. Returns the attempt id, None if skipped, -1 if throttled."""
     now = utcnow()
     with session_scope(app) as s:
@@ -44,7 +44,7 @@ def dial(app: Flask, settings: Settings, campaign_id: int, contact_id: int, slot
         attempt = Attempt(campaign_id=campaign_id, contact_id=contact_id, number=contact.phone, seq=seq,
                           round=contact.round, idempotency_key=f"{campaign_id}:{contact_id}:{contact.round}:{seq}",
                           status=AttemptStatus.DIALING, holder=holder, slot_at=slot, created_at=now,
-                          updated_at=now)
+                          updated_at=now, agent_id=agent_id)
         try:
             with s.begin_nested():
                 s.add(attempt)
@@ -59,6 +59,7 @@ def dial(app: Flask, settings: Settings, campaign_id: int, contact_id: int, slot
         to = contact.phone
         ring_timeout = campaign.ring_timeout_s
         amd = "DetectMessageEnd" if campaign.machine_detection else None
+        caller_id = campaign.caller_id
     # Committed: from here on the attempt exists whatever happens to this process.
     gateway = get_gateway(app)
     try:
@@ -66,7 +67,7 @@ def dial(app: Flask, settings: Settings, campaign_id: int, contact_id: int, slot
             to, outbound_url(settings, "answer", attempt=attempt_id),
             status_callback=outbound_url(settings, "status", attempt=attempt_id),
             status_events=("initiated", "ringing", "answered", "completed"),
-            timeout_s=ring_timeout, machine_detection=amd)
+            timeout_s=ring_timeout, machine_detection=amd, from_=caller_id)
     except GatewayError as exc:
         return dial_failed(app, attempt_id, exc)
     except Exception as exc:  # noqa: BLE001 - network trouble: the call may or may not exist

@@ -32,13 +32,14 @@ from core.models import Call, Case
 from core.twiml import twiml_response
 from scheduler import engine
 from scheduler import script as scripts
-from scheduler.models import Attempt, Campaign, Contact, Mode
+from scheduler.models import Attempt, Campaign, Contact, DialMode, Mode
 from scheduler.script import Step
 
 log = logging.getLogger(__name__)
 
 bp = Blueprint("scheduler_outbound", __name__, url_prefix="/ivr/outbound")
 
+OPT_OUT_DIGIT = "9"  # "press 9 to stop these calls"
 MAX_TRIES = 2  # a question is asked at most twice (then the call goes on / ends politely)
 MACHINE = ("machine_end_beep", "machine_end_silence", "machine_end_other", "machine_start")
 
@@ -141,9 +142,11 @@ class Run:
         for i in range(index, len(self.steps)):
             step = self.steps[i]
             if step.kind in scripts.QUESTION_KINDS:
+                hint = self.text(scripts.hint_for(step.kind, step.id))
+                if self.campaign.optout_key and i == self.first_question():
+                    hint += self.text("outbound_optout_hint")
                 return question_twiml(
-                    self.settings, self.locale, lines, self.text(step.id, step.text),
-                    self.text(scripts.hint_for(step.kind, step.id)),
+                    self.settings, self.locale, lines, self.text(step.id, step.text), hint,
                     action=self.url("input", step=i), no_input_url=self.url("noinput", step=i, tries=tries),
                     hints=scripts.speech_hints(step.kind), timeout=self.settings.routing.gather_timeout_s)
             lines.append(self.text(step.id, step.text))
@@ -151,6 +154,9 @@ class Run:
                 break
         self.finish("answered")
         return hangup_twiml(self.settings, self.locale, lines)
+
+    def first_question(self) -> int:
+        return next((i for i, step in enumerate(self.steps) if step.kind in scripts.QUESTION_KINDS), -1)
 
     def finish(self, result: str) -> None:
         if self.attempt.result in (None, "answered"):
@@ -237,7 +243,11 @@ def answer():
         attempt.answered_by = answered_by
     attempt.answered_at = attempt.answered_at or now
     _call_row(run)
-    if answered_by in MACHINE:
+    if answered_by in MACHINE and run.campaign.machine_retry:
+        run.finish("machine")  # retried later instead of a voicemail (the campaign's choice)
+        response = VoiceResponse()
+        response.hangup()
+    elif answered_by in MACHINE:
         run.finish("voicemail")
         message = run.text("voicemail", run.campaign.voicemail_text)
         response = voicemail_twiml(run.settings, run.locale, message)
@@ -265,6 +275,11 @@ def _to_agent(run: Run) -> VoiceResponse:
     except ImportError:  # the caller's path is not installed: tell the contact and end politely
         run.finish("no_agent")
         return hangup_twiml(settings, run.locale, [run.text("outbound_retry_later")])
+    if run.campaign.dial_mode == DialMode.PREDICTIVE and \
+            ivr_queue.free_agents(run.s) <= ivr_queue.in_line_count(run.s):
+        # Dialed ahead and nobody is free: the abandon message at once, never silence; retried later.
+        run.finish("abandoned")
+        return hangup_twiml(settings, run.locale, [run.text("outbound_abandon")])
     # Just below emergencies (H5): we called them, they should not wait behind the whole line.
     ivr_queue.join(run.s, settings, call, skill=None, priority=max(1, settings.routing.emergency_priority - 1),
                    now=utcnow())
@@ -286,6 +301,10 @@ def gather_input():
     if index >= len(run.steps):
         return twiml_response(run.render_from(len(run.steps)))
     step = run.steps[index]
+    if run.campaign.optout_key and _form("Digits", 10) == OPT_OUT_DIGIT:
+        response = _opt_out(run)
+        run.s.commit()
+        return twiml_response(response)
     answer = scripts.interpret(step.kind, _form("Digits", 10), _form("SpeechResult"), run.locale)
     if answer is None:
         response = _no_answer(run, index, _int_arg("tries"))
@@ -306,6 +325,17 @@ def no_input():
     response = _no_answer(run, _int_arg("step"), _int_arg("tries"))
     run.s.commit()
     return twiml_response(response)
+
+
+def _opt_out(run: Run) -> VoiceResponse:
+    """The contact pressed the opt-out key: on the do-not-call list at once (every campaign)."""
+    from scheduler.dnc import add_dnc
+
+    add_dnc(run.s, run.settings, run.contact.phone, f"pressed {OPT_OUT_DIGIT} on a campaign call "
+            f"(campaign {run.campaign.id}, attempt {run.attempt.id})", source="opt_out_key")
+    run.record("opted_out", True)
+    run.attempt.result = "opted_out"
+    return hangup_twiml(run.settings, run.locale, [run.text("outbound_optout_done")])
 
 
 def _no_answer(run: Run, index: int, tries: int) -> VoiceResponse:

@@ -18,7 +18,10 @@ from sqlalchemy.orm import Session
 from core.config import Settings
 from core.db import session_scope, utcnow
 from scheduler import campaigns as svc
+from scheduler.agents import agent_capacity
 from scheduler.dialer import THROTTLE_BACKOFF_S, dial
+from scheduler.dnc import blocked_numbers
+from scheduler.limits import capped_numbers, is_holiday
 from scheduler.models import (
     IN_FLIGHT_ATTEMPT,
     Attempt,
@@ -26,7 +29,6 @@ from scheduler.models import (
     CampaignStatus,
     Contact,
     ContactStatus,
-    DncNumber,
 )
 from scheduler.windows import WindowError
 
@@ -122,7 +124,10 @@ class _Pacer:
             in_flight = s.scalar(select(func.count()).select_from(Attempt).where(
                 Attempt.campaign_id == self.campaign_id, Attempt.status.in_(IN_FLIGHT_ATTEMPT))) or 0
             capacity = campaign.max_concurrent - in_flight
-            if capacity <= 0:
+            for_agents = agent_capacity(s, self.settings, campaign, self.now)
+            if for_agents is not None:
+                capacity = min(capacity, for_agents)  # calls needing an agent: only if one can take them
+            if capacity <= 0 or is_holiday(self.settings, campaign, self.now):
                 return None
             self.last_dial = s.scalar(select(Attempt.created_at).where(Attempt.campaign_id == self.campaign_id)
                                       .order_by(Attempt.id.desc()).limit(1))
@@ -186,37 +191,47 @@ def _due_contacts(s: Session, settings: Settings, campaign: Campaign, now: datet
                                .limit(max(wanted * 4, 50))))
         if not batch:
             break
-        dnc = set(s.scalars(select(DncNumber.phone).where(DncNumber.phone.in_([c.phone for c in batch]))))
-        windows: dict[str | None, Any] = {}
-        for contact in batch:
-            if contact.phone in dnc:
-                contact.status = ContactStatus.DNC
-                contact.reason = "on the do-not-call list (added after import): not dialed"
-                continue
-            if contact.timezone not in windows:
-                try:
-                    windows[contact.timezone] = svc.window_for(settings, campaign, contact.timezone)
-                except WindowError:
-                    windows[contact.timezone] = None
-            window = windows[contact.timezone]
-            if window is None:
-                contact.status = ContactStatus.FAILED
-                contact.result = "invalid_timezone"
-                contact.reason = f"timezone {contact.timezone!r} unknown: not dialed"
-                continue
-            if not window.contains(now):
-                opens = window.next_open(now)
-                contact.next_attempt_at = opens or now + timedelta(days=1)
-                contact.reason = f"outside its call window ({window.describe()}): waits for it to open"
-                continue
-            if contact.attempts >= campaign.max_attempts:
-                contact.status = ContactStatus.FAILED
-                contact.result = "retry_cap"
-                contact.reason = f"retry cap reached ({contact.attempts} attempts)"
-                continue
+        for contact in screen(s, settings, campaign, batch, now):
             picked.append(contact)
             if len(picked) >= wanted:
                 return picked
         s.flush()
     return picked
 
+
+def screen(s: Session, settings: Settings, campaign: Campaign, batch: list[Contact], now: datetime) -> list[Contact]:
+    """The contacts of ``batch`` that may be dialed now; the others are marked with why not (DNC,
+    the number's attempt cap, outside the window, bad zone, retry cap)."""
+    dnc = blocked_numbers(s, [c.phone for c in batch], campaign.id, now)
+    capped = capped_numbers(s, settings, [c.phone for c in batch], now)
+    windows: dict[str | None, Any] = {}
+    ready: list[Contact] = []
+    for contact in batch:
+        if contact.phone in dnc:
+            contact.status = ContactStatus.DNC
+            contact.reason = "on the do-not-call list (added after import): not dialed"
+            continue
+        if contact.phone in capped:
+            contact.next_attempt_at = capped[contact.phone]
+            contact.reason = "attempt cap for this number across campaigns reached: waits"
+            continue
+        if contact.timezone not in windows:
+            try:
+                windows[contact.timezone] = svc.window_for(settings, campaign, contact.timezone)
+            except WindowError:
+                windows[contact.timezone] = None
+        window = windows[contact.timezone]
+        if window is None:
+            contact.status = ContactStatus.FAILED
+            contact.result = "invalid_timezone"
+            contact.reason = f"timezone {contact.timezone!r} unknown: not dialed"
+        elif not window.contains(now):
+            contact.next_attempt_at = window.next_open(now) or now + timedelta(days=1)
+            contact.reason = f"outside its call window ({window.describe()}): waits for it to open"
+        elif contact.attempts >= campaign.max_attempts:
+            contact.status = ContactStatus.FAILED
+            contact.result = "retry_cap"
+            contact.reason = f"retry cap reached ({contact.attempts} attempts)"
+        else:
+            ready.append(contact)
+    return ready
