@@ -19,7 +19,6 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable
-from datetime import UTC
 from typing import Any
 
 from flask import Blueprint, current_app, request
@@ -32,6 +31,7 @@ from core.models import Call, Case
 from core.twiml import twiml_response
 from scheduler import engine
 from scheduler import script as scripts
+from scheduler.case_values import case_values
 from scheduler.models import Attempt, Campaign, Contact, DialMode, Mode
 from scheduler.script import Step
 
@@ -120,10 +120,9 @@ class Run:
         if contact.case_id:
             case = self.s.get(Case, contact.case_id)
             if case is not None:
-                local = case.created_at.replace(tzinfo=UTC).astimezone(self.settings.hours.zone)
-                ctx.setdefault("date", f"{local.month}月{local.day}日" if self.locale == "zh-CN"
-                               else f"{local:%d %B}")
-                ctx.setdefault("issue", (case.description or "")[:80])
+                for key, value in case_values(self.s, self.settings, case, self.locale).items():
+                    if not str(ctx.get(key) or "").strip():
+                        ctx[key] = value
         return ctx
 
     def text(self, prompt_id: str, custom: str | None = None) -> str:
