@@ -101,7 +101,7 @@ def agent_load(s: Session, settings: Settings, now: datetime, stats: DialStats) 
         and_(User.presence == Presence.WRAP_UP,
              User.presence_since <= ahead - timedelta(seconds=settings.routing.wrap_up_s))))) or 0
     in_line = s.scalar(select(func.count()).select_from(QueueEntry).where(
-        QueueEntry.status.in_((QueueStatus.WAITING, QueueStatus.OFFERED)))) or 0
+        QueueEntry.status == QueueStatus.WAITING)) or 0  # an offered caller has its agent reserved already
     agent_campaigns = select(Campaign.id).where(Campaign.dial_mode.in_(AGENT_DIAL_MODES))
     # Ringing, or answered and not yet handed to the line (answering-machine detection still
     # listening): each will want an agent in a moment.
@@ -124,3 +124,14 @@ def agent_capacity(s: Session, settings: Settings, campaign: Campaign, now: date
         ratio = min(1.0 / stats.answer_rate(settings), settings.campaigns.predictive_max_ratio)
         return max(0, int(agents * ratio) - load.waiting) if agents else 0
     return max(0, load.free - load.waiting)
+
+
+def dialing_figures(s: Session, settings: Settings, campaign: Campaign, now: datetime) -> dict[str, object]:
+    """What the live page shows beside the counts: the day's answer and abandon rates against the
+    cap, agents free/busy, and how many calls the mode would place now."""
+    stats = dial_stats(s, settings, now)
+    load = agent_load(s, settings, now, stats)
+    return {"dial_mode": campaign.dial_mode, **stats.as_json(settings),
+            "agents": {"free": load.free, "busy": load.busy, "soon_free": load.soon_free,
+                       "waiting": load.waiting},
+            "can_place": agent_capacity(s, settings, campaign, now)}

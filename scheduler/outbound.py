@@ -22,7 +22,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, current_app, request
-from sqlalchemy import select
+from sqlalchemy import func, select
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from core.config import Settings
@@ -274,8 +274,7 @@ def _to_agent(run: Run) -> VoiceResponse:
     except ImportError:  # the caller's path is not installed: tell the contact and end politely
         run.finish("no_agent")
         return hangup_twiml(settings, run.locale, [run.text("outbound_retry_later")])
-    if run.campaign.dial_mode == DialMode.PREDICTIVE and \
-            ivr_queue.free_agents(run.s) <= ivr_queue.in_line_count(run.s):
+    if run.campaign.dial_mode == DialMode.PREDICTIVE and ivr_queue.free_agents(run.s) <= _waiting(run.s):
         # Dialed ahead and nobody is free: the abandon message at once, never silence; retried later.
         run.finish("abandoned")
         return hangup_twiml(settings, run.locale, [run.text("outbound_abandon")])
@@ -286,6 +285,13 @@ def _to_agent(run: Run) -> VoiceResponse:
     base = settings.public_url
     return enqueue_twiml(settings, run.locale, [run.text("agent_connect")], wait_url=f"{base}/ivr/queue/wait",
                          action=f"{base}/ivr/queue/done")
+
+
+def _waiting(s: Any) -> int:
+    """Callers in line not yet offered to an agent (an offered one has its agent reserved)."""
+    from core.models import QueueEntry, QueueStatus
+
+    return s.scalar(select(func.count()).select_from(QueueEntry).where(QueueEntry.status == QueueStatus.WAITING)) or 0
 
 
 @bp.post("/input")
