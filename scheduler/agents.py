@@ -125,13 +125,3 @@ def agent_capacity(s: Session, settings: Settings, campaign: Campaign, now: date
         return max(0, int(agents * ratio) - load.waiting) if agents else 0
     return max(0, load.free - load.waiting)
 
-
-def dialing_figures(s: Session, settings: Settings, campaign: Campaign, now: datetime) -> dict[str, object]:
-    """What the live page shows beside the counts: the day's answer and abandon rates against the
-    cap, agents free/busy, and how many calls the mode would place now."""
-    stats = dial_stats(s, settings, now)
-    load = agent_load(s, settings, now, stats)
-    return {"dial_mode": campaign.dial_mode, **stats.as_json(settings),
-            "agents": {"free": load.free, "busy": load.busy, "soon_free": load.soon_free,
-                       "waiting": load.waiting},
-            "can_place": agent_capacity(s, settings, campaign, now)}

@@ -310,10 +310,10 @@ def dnc_numbers(s: Session, phones: list[str] | None = None, campaign_id: int | 
     return blocked_numbers(s, phones, campaign_id)
 
 
-def _dialing(s: Session, settings: Settings, campaign: Campaign, now: datetime) -> dict[str, Any]:
-    from scheduler.agents import dialing_figures
+def _live(s: Session, settings: Settings, campaign: Campaign, now: datetime) -> dict[str, Any]:
+    from scheduler.live import live_figures
 
-    return dialing_figures(s, settings, campaign, now)
+    return live_figures(s, settings, campaign, now)
 
 
 def progress(s: Session, settings: Settings, campaign: Campaign, now: datetime | None = None) -> dict[str, Any]:
@@ -348,7 +348,7 @@ def progress(s: Session, settings: Settings, campaign: Campaign, now: datetime |
         "dnc": by_status.get(ContactStatus.DNC, 0), "cancelled": by_status.get(ContactStatus.CANCELLED, 0),
         "attempts": {str(k): v for k, v in attempts.items()},
         "percent": round(100.0 * finished / reachable, 1) if reachable else 0.0,
-        "blocked": blocked, "dialing": _dialing(s, settings, campaign, now),
+        "blocked": blocked, **_live(s, settings, campaign, now),
         "next_run_at": _iso(campaign.next_run_at), "started_at": _iso(campaign.started_at),
         "finished_at": _iso(campaign.finished_at),
     }

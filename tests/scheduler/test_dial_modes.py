@@ -86,3 +86,18 @@ def test_preview_the_agent_sees_the_contact_and_clicks_to_dial(app, sim, client,
     assert attempt.agent_id == agent_id and attempt.result == "connected"
     with session_scope(app) as s:
         assert s.get(Contact, shown["id"]).status == "completed"
+
+
+def test_live_figures_show_agents_rates_and_warnings(app, client, make_user, make_campaign, agent):
+    agent_id, _ = agent("alice", state="away")
+    _lead, token = make_user("lead", role="lead")
+    headers = {"Authorization": f"Bearer {token}"}
+    cid = make_campaign(NUMBERS[:2], dial_mode="predictive")
+    body = client.get(f"/api/campaigns/{cid}", headers=headers).get_json()
+    assert body["dialing"]["dial_mode"] == "predictive" and body["dialing"]["agents"]["free"] == 0
+    assert body["dialing"]["abandon_cap"] == 0.03
+    assert any("no agent is free" in w for w in body["warnings"]), body["warnings"]
+    assert any("leader lease" in w for w in body["warnings"])  # no scheduler process in a test
+    set_state(app, agent_id, Presence.AVAILABLE)
+    body = client.get(f"/api/campaigns/{cid}", headers=headers).get_json()
+    assert body["dialing"]["agents"]["free"] == 1 and not any("no agent" in w for w in body["warnings"])
