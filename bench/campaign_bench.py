@@ -12,7 +12,9 @@ Prints, each beside a baseline measured in the same run:
   simulator received each ``calls.create``. Reported: the overall rate, the worst 10-s window
   against the nominal count (target ±5 %), the shortest gap against half the nominal gap, and
   skipped fires. Baseline on both clocks: a "place a call, sleep 1/cps" loop;
-- memory: peak traced Python allocations while scheduling, and the process's max RSS.
+- memory: peak traced Python allocations while scheduling, and the process's max RSS;
+- ``--modes`` (run alone): predictive against progressive dialing on the virtual clock —
+  abandoned calls against the 3 % cap and agent idle time (``bench/campaign_modes.py``).
 
 Run: ``python bench/campaign_bench.py`` (about three minutes; ``--quick`` for a short run).
 """
