@@ -12,7 +12,9 @@ Prints, each beside a baseline measured in the same run:
   simulator received each ``calls.create``. Reported: the overall rate, the worst 10-s window
   against the nominal count (target ±5 %), the shortest gap against half the nominal gap, and
   skipped fires. Baseline on both clocks: a "place a call, sleep 1/cps" loop;
-- memory: peak traced Python allocations while scheduling, and the process's max RSS.
+- memory: peak traced Python allocations while scheduling, and the process's max RSS;
+- ``--modes`` (run alone): predictive against progressive dialing on the virtual clock —
+  abandoned calls against the 3 % cap and agent idle time (``bench/campaign_modes.py``).
 
 Run: ``python bench/campaign_bench.py`` (about three minutes; ``--quick`` for a short run).
 """
@@ -196,6 +198,19 @@ def line(label: str, cps: float, r: dict[str, float]) -> str:
             f" skipped fires {r['skipped']}")
 
 
+def bench_modes(args: argparse.Namespace) -> int:
+    from bench import campaign_modes
+
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp_dir:
+        results = {mode: campaign_modes.run_mode(make_app, Path(tmp_dir), mode, args.agents, args.agents * 60,
+                                                 args.mode_minutes, args.answer_rate)
+                   for mode in ("predictive", "progressive")}
+    print("\n".join(campaign_modes.report(results, args.agents, args.mode_minutes, args.answer_rate)))
+    print(f"  total {time.perf_counter() - started:.1f} s")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--contacts", type=int, default=10_000)
@@ -205,7 +220,13 @@ def main() -> int:
     parser.add_argument("--real-seconds", type=float, default=60.0)
     parser.add_argument("--latency", type=float, default=0.05, help="seconds calls.create takes")
     parser.add_argument("--quick", action="store_true", help="1 virtual minute, 20 real seconds")
+    parser.add_argument("--modes", action="store_true", help="only predictive against progressive dialing")
+    parser.add_argument("--agents", type=int, default=8)
+    parser.add_argument("--mode-minutes", type=float, default=20.0)
+    parser.add_argument("--answer-rate", type=float, default=0.6)
     args = parser.parse_args()
+    if args.modes:
+        return bench_modes(args)
     if args.quick:
         args.virtual_minutes, args.real_seconds = 1.0, 20.0
     total = time.perf_counter()

@@ -241,6 +241,15 @@ class CampaignSettings(_Section):
     dispositions: list[str] = Field(default_factory=lambda: [
         "resolved", "callback_requested", "not_interested", "wrong_number", "do_not_call", "voicemail_left",
         "no_answer", "other"], min_length=1)
+    # Predictive dialing: abandoned calls (answered, no agent free) at most this share of the
+    # day's answered calls (the common regulatory figure is 3 %); at the cap it dials progressively.
+    abandon_cap: float = Field(0.03, ge=0, le=1)
+    predictive_max_ratio: float = Field(3.0, ge=1, le=10)  # at most this many calls per free agent
+    predictive_min_calls: int = Field(20, ge=1)  # finished calls measured before trusting the rate
+    predictive_answer_rate: float = Field(0.5, gt=0, le=1)  # assumed until enough calls are measured
+    # Attempts one number may get from all campaigns together (0: no cap): rolling 24 h and 7 days.
+    number_daily_cap: int = Field(0, ge=0)
+    number_weekly_cap: int = Field(0, ge=0)
 
 
 class LibrarySettings(_Section):

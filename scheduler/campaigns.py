@@ -19,7 +19,7 @@ from core.clock import local_label
 from core.config import Settings
 from core.db import utcnow
 from core.models import AuditLog
-from scheduler import history, preflight
+from scheduler import campaign_options, history, preflight
 from scheduler import script as scripts
 from scheduler.models import (
     Attempt,
@@ -27,7 +27,6 @@ from scheduler.models import (
     CampaignStatus,
     Contact,
     ContactStatus,
-    DncNumber,
     Mode,
     Purpose,
 )
@@ -128,6 +127,46 @@ def next_cron_fire(expr: str, tz: str, after_utc: datetime) -> datetime | None:
 _ONE_SECOND = timedelta(seconds=1)
 
 
+def _weekdays(data: dict[str, Any], tz: str, window: str | None) -> list[int] | None:
+    """Check the zone and window; the weekdays as a sorted list (None: the service days)."""
+    weekdays = data.get("weekdays")
+    try:
+        zone(tz)
+        if window:
+            parse_window(window)
+    except WindowError as exc:
+        raise CampaignError(str(exc)) from None
+    if weekdays is None:
+        return None
+    if isinstance(weekdays, str):
+        weekdays = [w for w in weekdays.replace(" ", "").split(",") if w]
+    try:
+        days = sorted({int(w) for w in weekdays})
+    except (TypeError, ValueError):
+        raise CampaignError("weekdays: a list of 0 (Monday) to 6 (Sunday)") from None
+    if not days or any(w < 0 or w > 6 for w in days):
+        raise CampaignError("weekdays: a list of 0 (Monday) to 6 (Sunday)")
+    return days
+
+
+def _steps(data: dict[str, Any], purpose: str) -> list[scripts.Step]:
+    raw_script = data.get("script")
+    if isinstance(raw_script, str):
+        raw_script = [p.strip() for p in raw_script.replace("\n", ",").split(",") if p.strip()]
+    try:
+        return scripts.parse_script(raw_script, purpose)
+    except scripts.ScriptError as exc:
+        raise CampaignError(str(exc)) from None
+
+
+def _context(data: dict[str, Any]) -> dict[str, Any]:
+    context = data.get("context") or {}
+    if not isinstance(context, dict) or len(context) > 50 or any(
+            not isinstance(v, str | int | float) or len(str(v)) > 500 for v in context.values()):
+        raise CampaignError("context: an object of at most 50 short text values")
+    return context
+
+
 def create_campaign(s: Session, settings: Settings, data: dict[str, Any],
                     created_by_id: int | None = None) -> Campaign:
     """Validate ``data`` (API / form / CLI fields) and create a campaign (draft unless ``start``)."""
@@ -138,41 +177,22 @@ def create_campaign(s: Session, settings: Settings, data: dict[str, Any],
     purpose = _text(data, "purpose", 24) or Purpose.GENERAL_CALLBACK.value
     if purpose not in PURPOSES:
         raise CampaignError(f"purpose: must be one of {', '.join(PURPOSES)}")
-    mode = _text(data, "mode", 16) or Mode.AUTOMATED.value
-    if mode not in MODES:
+    mode = _text(data, "mode", 16)
+    if mode and mode not in MODES:
         raise CampaignError(f"mode: must be one of {', '.join(MODES)}")
+    try:
+        options = campaign_options.options_of(settings, data, mode)
+    except campaign_options.OptionError as exc:
+        raise CampaignError(str(exc)) from None
+    mode = options.pop("mode")
     locale = _text(data, "locale", 10) or settings.company.default_locale
     if locale not in scripts.LOCALES:
         raise CampaignError(f"locale: must be one of {', '.join(scripts.LOCALES)}")
     tz = _text(data, "timezone", 64) or settings.hours.timezone
     window = _text(data, "window", 16)
-    weekdays = data.get("weekdays")
-    try:
-        zone(tz)
-        if window:
-            parse_window(window)
-    except WindowError as exc:
-        raise CampaignError(str(exc)) from None
-    if weekdays is not None:
-        if isinstance(weekdays, str):
-            weekdays = [w for w in weekdays.replace(" ", "").split(",") if w]
-        try:
-            weekdays = sorted({int(w) for w in weekdays})
-        except (TypeError, ValueError):
-            raise CampaignError("weekdays: a list of 0 (Monday) to 6 (Sunday)") from None
-        if not weekdays or any(w < 0 or w > 6 for w in weekdays):
-            raise CampaignError("weekdays: a list of 0 (Monday) to 6 (Sunday)")
-    raw_script = data.get("script")
-    if isinstance(raw_script, str):
-        raw_script = [p.strip() for p in raw_script.replace("\n", ",").split(",") if p.strip()]
-    try:
-        steps = scripts.parse_script(raw_script, purpose)
-    except scripts.ScriptError as exc:
-        raise CampaignError(str(exc)) from None
-    context = data.get("context") or {}
-    if not isinstance(context, dict) or len(context) > 50 or any(
-            not isinstance(v, str | int | float) or len(str(v)) > 500 for v in context.values()):
-        raise CampaignError("context: an object of at most 50 short text values")
+    weekdays = _weekdays(data, tz, window)
+    steps = _steps(data, purpose)
+    context = _context(data)
     cron = _text(data, "cron", 120)
     if cron:
         cron_trigger(cron, tz)
@@ -190,7 +210,7 @@ def create_campaign(s: Session, settings: Settings, data: dict[str, Any],
         ring_timeout_s=_num(data, "ring_timeout_s", cfg.ring_timeout_s, 5, 600, integer=True),
         machine_detection=_bool(data, "machine_detection", True),
         agent_code=_text(data, "agent_code", 16), agent_surname=_text(data, "agent_surname", 20),
-        status=CampaignStatus.DRAFT, created_by_id=created_by_id, created_at=utcnow())
+        status=CampaignStatus.DRAFT, created_by_id=created_by_id, created_at=utcnow(), **options)
     s.add(campaign)
     s.flush()
     audit(s, created_by_id, "campaign_create", campaign, purpose=purpose, mode=mode)
@@ -284,13 +304,16 @@ def window_for(settings: Settings, campaign: Campaign, contact_tz: str | None = 
     return Window.of(settings, campaign.window, campaign.weekdays, contact_tz or campaign.timezone)
 
 
-def dnc_numbers(s: Session, phones: list[str] | None = None) -> set[str]:
-    query = select(DncNumber.phone)
-    if phones is not None:
-        if not phones:
-            return set()
-        query = query.where(DncNumber.phone.in_(phones))
-    return set(s.scalars(query))
+def dnc_numbers(s: Session, phones: list[str] | None = None, campaign_id: int | None = None) -> set[str]:
+    from scheduler.dnc import blocked_numbers
+
+    return blocked_numbers(s, phones, campaign_id)
+
+
+def _live(s: Session, settings: Settings, campaign: Campaign, now: datetime) -> dict[str, Any]:
+    from scheduler.live import live_figures
+
+    return live_figures(s, settings, campaign, now)
 
 
 def progress(s: Session, settings: Settings, campaign: Campaign, now: datetime | None = None) -> dict[str, Any]:
@@ -325,7 +348,7 @@ def progress(s: Session, settings: Settings, campaign: Campaign, now: datetime |
         "dnc": by_status.get(ContactStatus.DNC, 0), "cancelled": by_status.get(ContactStatus.CANCELLED, 0),
         "attempts": {str(k): v for k, v in attempts.items()},
         "percent": round(100.0 * finished / reachable, 1) if reachable else 0.0,
-        "blocked": blocked,
+        "blocked": blocked, **_live(s, settings, campaign, now),
         "next_run_at": _iso(campaign.next_run_at), "started_at": _iso(campaign.started_at),
         "finished_at": _iso(campaign.finished_at),
     }
@@ -339,7 +362,7 @@ def blocked_breakdown(s: Session, settings: Settings, campaign: Campaign, now: d
         Contact.campaign_id == campaign.id, Contact.status == ContactStatus.PENDING)).all()
     if not rows:
         return {"dnc_now": 0, "outside_window": 0, "waiting_retry": 0, "ready": 0}
-    dnc = dnc_numbers(s) if len(rows) > 500 else dnc_numbers(s, [r.phone for r in rows])
+    dnc = dnc_numbers(s, None if len(rows) > 500 else [r.phone for r in rows], campaign.id)
     windows: dict[str | None, bool] = {}
     for tz, next_at, phone in rows:
         if phone in dnc:
@@ -403,7 +426,7 @@ def contacts_page(s: Session, settings: Settings, campaign: Campaign, offset: in
     if found is not None:
         query = query.where(found)
     rows = list(s.scalars(query.order_by(Contact.id).offset(offset).limit(limit)))
-    dnc = dnc_numbers(s, [c.phone for c in rows])
+    dnc = dnc_numbers(s, [c.phone for c in rows], campaign.id)
     return [contact_json(settings, campaign, c, now, dnc) for c in rows]
 
 
@@ -425,7 +448,8 @@ def campaign_json(campaign: Campaign) -> dict[str, Any]:
             "max_attempts": campaign.max_attempts, "retry_backoff_s": campaign.retry_backoff_s,
             "retry_backoff_factor": campaign.retry_backoff_factor, "ring_timeout_s": campaign.ring_timeout_s,
             "machine_detection": campaign.machine_detection, "agent_code": campaign.agent_code,
-            "system_rule": campaign.system_rule, "created_at": _iso(campaign.created_at)}
+            "system_rule": campaign.system_rule, "created_at": _iso(campaign.created_at),
+            **campaign_options.options_json(campaign)}
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -24,6 +24,7 @@ from core.phone import InvalidNumber
 from scheduler import campaigns as svc
 from scheduler import contacts as contacts_svc
 from scheduler import engine, lease
+from scheduler.campaign_options import DIAL_MODES
 from scheduler.runner import SchedulerRunner
 
 
@@ -41,7 +42,16 @@ campaigns_cli = AppGroup("campaigns", help="Outbound call-back campaigns.")
 @campaigns_cli.command("create")
 @click.argument("name")
 @click.option("--purpose", type=click.Choice(svc.PURPOSES), default="general_callback", show_default=True)
-@click.option("--mode", type=click.Choice(svc.MODES), default="automated", show_default=True)
+@click.option("--mode", type=click.Choice(svc.MODES), help="automated or agent_assisted (follows --dial-mode).")
+@click.option("--dial-mode", type=click.Choice(DIAL_MODES),
+              help="fixed_rate (automated), preview, progressive or predictive (agent-assisted).")
+@click.option("--caller-id", help="The number the contacts see (E.164).")
+@click.option("--holidays", help="Comma-separated dates (YYYY-MM-DD) with no calls.")
+@click.option("--recycle-passes", type=int, help="Further passes for no-answer/busy contacts at their cap.")
+@click.option("--recycle-after", "recycle_after_s", type=float, help="Seconds before a recycled pass.")
+@click.option("--recycle-window", help="HH:MM-HH:MM for recycled passes (another time of day).")
+@click.option("--machine-retry", is_flag=True, default=None, help="Retry answering machines instead of voicemail.")
+@click.option("--optout-key/--no-optout-key", default=None, help="Offer 'press 9 to stop these calls' (default on).")
 @click.option("--locale", type=click.Choice(["zh-CN", "en"]))
 @click.option("--script", help="Comma-separated library entry ids in the H20 order (default: the purpose's).")
 @click.option("--context", "context", multiple=True, metavar="KEY=VALUE",

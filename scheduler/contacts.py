@@ -37,7 +37,10 @@ from core.config import Settings
 from core.db import utcnow
 from core.models import Case
 from core.phone import InvalidNumber, to_e164
-from scheduler.models import Campaign, CampaignStatus, Contact, ContactStatus, DncNumber
+from scheduler.dnc import add_dnc, blocked_numbers, is_blocked, list_dnc, remove_dnc
+from scheduler.models import Campaign, CampaignStatus, Contact, ContactStatus
+
+__all__ = ["add_dnc", "list_dnc", "remove_dnc"]  # the do-not-call list lives in scheduler.dnc
 from scheduler.windows import WindowError, zone
 
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -134,6 +137,62 @@ def parse_rows(text: str) -> tuple[list[str], list[tuple[int, dict[str, str], di
     return keys, rows
 
 
+class _RowError(Exception):
+    def __init__(self, fieldname: str, reason: str) -> None:
+        super().__init__(reason)
+        self.fieldname, self.reason = fieldname, reason
+
+
+_TEXT_LIMITS = (("name", 80), ("title", 40), ("note", 2000))
+
+
+@dataclass
+class _RowChecker:
+    """Validates one CSV row against the settings, the campaign's cases and the known zones."""
+
+    region: str
+    cases: dict[str, int]
+    good_zones: dict[str, bool] = field(default_factory=dict)
+
+    def zone_ok(self, tz: str) -> bool:
+        if tz not in self.good_zones:
+            try:
+                zone(tz)
+                self.good_zones[tz] = True
+            except WindowError:
+                self.good_zones[tz] = False
+        return self.good_zones[tz]
+
+    def check(self, known: dict[str, str], extra: dict[str, str]) -> dict[str, Any]:
+        """The row's contact fields; raises ``_RowError`` naming the first bad field."""
+        if known.pop("__extra_cells__", None):
+            raise _RowError("row", "more cells than header columns")
+        try:
+            phone = to_e164(known.get("phone", ""), self.region)
+        except InvalidNumber as exc:
+            raise _RowError("phone", str(exc)) from None
+        tz = known.get("timezone") or None
+        if tz and not self.zone_ok(tz):
+            raise _RowError("timezone", f"unknown IANA time zone {tz!r}")
+        locale = known.get("locale") or None
+        if locale and locale not in LOCALES:
+            raise _RowError("locale", "must be zh-CN or en")
+        case_ref = known.get("case_ref") or None
+        if case_ref and case_ref not in self.cases:
+            raise _RowError("case_ref", f"no case {case_ref!r}")
+        texts = {name: known.get(name) or None for name, _limit in _TEXT_LIMITS}
+        for name, limit in _TEXT_LIMITS:
+            if texts[name] and len(texts[name] or "") > limit:
+                raise _RowError(name, f"at most {limit} characters")
+        for key, value in extra.items():
+            if len(value) > 500:
+                raise _RowError(key, "at most 500 characters")
+        return {"phone": phone, "name": texts["name"], "title": texts["title"] or _title_from(texts["name"]),
+                "case_id": self.cases.get(case_ref) if case_ref else None, "case_ref": case_ref,
+                "timezone": tz, "locale": locale, "note": texts["note"],
+                "context": {k: v for k, v in extra.items() if v}}
+
+
 def import_csv(s: Session, settings: Settings, campaign: Campaign, data: bytes | str) -> ImportReport:
     """Validate and add the file's contacts to ``campaign`` (flushed, not committed)."""
     if campaign.status in (CampaignStatus.CANCELLED, CampaignStatus.COMPLETED):
@@ -144,75 +203,30 @@ def import_csv(s: Session, settings: Settings, campaign: Campaign, data: bytes |
     if len(rows) > limit:
         raise ImportProblem(f"file: {len(rows)} rows; at most {limit} per upload (campaigns.max_csv_rows)")
     report = ImportReport(rows=len(rows))
-    region = settings.campaigns.default_region
     existing = set(s.scalars(select(Contact.phone).where(Contact.campaign_id == campaign.id)))
-    dnc = set(s.scalars(select(DncNumber.phone)))
+    dnc = blocked_numbers(s, None, campaign.id)
     refs = {r[1].get("case_ref") for r in rows if r[1].get("case_ref")}
     cases = dict(s.execute(select(Case.ref, Case.id).where(Case.ref.in_(refs))).all()) if refs else {}
-    good_zones: dict[str, bool] = {}
+    checker = _RowChecker(settings.campaigns.default_region, cases)
     now = utcnow()
     batch: list[dict[str, Any]] = []
-
-    def error(row: int, fieldname: str, reason: str) -> None:
-        report.errors.append({"row": row, "field": fieldname, "reason": reason})
-
     for row_no, known, extra in rows:
-        if known.pop("__extra_cells__", None):
-            error(row_no, "row", "more cells than header columns")
-            continue
         try:
-            phone = to_e164(known.get("phone", ""), region)
-        except InvalidNumber as exc:
-            error(row_no, "phone", str(exc))
+            fields = checker.check(known, extra)
+        except _RowError as exc:
+            report.errors.append({"row": row_no, "field": exc.fieldname, "reason": exc.reason})
             continue
-        tz = known.get("timezone") or None
-        if tz:
-            if tz not in good_zones:
-                try:
-                    zone(tz)
-                    good_zones[tz] = True
-                except WindowError:
-                    good_zones[tz] = False
-            if not good_zones[tz]:
-                error(row_no, "timezone", f"unknown IANA time zone {tz!r}")
-                continue
-        locale = known.get("locale") or None
-        if locale and locale not in LOCALES:
-            error(row_no, "locale", "must be zh-CN or en")
-            continue
-        case_ref = known.get("case_ref") or None
-        if case_ref and case_ref not in cases:
-            error(row_no, "case_ref", f"no case {case_ref!r}")
-            continue
-        name = known.get("name") or None
-        if name and len(name) > 80:
-            error(row_no, "name", "at most 80 characters")
-            continue
-        title = known.get("title") or None
-        if title and len(title) > 40:
-            error(row_no, "title", "at most 40 characters")
-            continue
-        note = known.get("note") or None
-        if note and len(note) > 2000:
-            error(row_no, "note", "at most 2000 characters")
-            continue
-        if any(len(v) > 500 for v in extra.values()):
-            bad = next(k for k, v in extra.items() if len(v) > 500)
-            error(row_no, bad, "at most 500 characters")
-            continue
-        if phone in existing:
+        if fields["phone"] in existing:
             report.skipped_duplicates += 1
             continue
-        existing.add(phone)
-        on_dnc = phone in dnc
+        existing.add(fields["phone"])
+        on_dnc = fields["phone"] in dnc
         if on_dnc:
             report.skipped_dnc += 1
         else:
             report.imported += 1
         batch.append({
-            "campaign_id": campaign.id, "phone": phone, "name": name, "title": title or _title_from(name),
-            "case_id": cases.get(case_ref) if case_ref else None, "case_ref": case_ref, "timezone": tz,
-            "locale": locale, "note": note, "context": {k: v for k, v in extra.items() if v},
+            **fields, "campaign_id": campaign.id,
             "row_number": row_no, "status": ContactStatus.DNC if on_dnc else ContactStatus.PENDING,
             "round": campaign.round, "attempts": 0, "next_attempt_at": None,
             "reason": "on the do-not-call list: never dialed" if on_dnc else None, "result": None,
@@ -234,7 +248,7 @@ def add_contact(s: Session, settings: Settings, campaign: Campaign, phone: str, 
                 next_attempt_at: Any = None) -> Contact:
     """One contact (follow-up rules, the console). Raises InvalidNumber on a bad number."""
     e164 = to_e164(phone, settings.campaigns.default_region)
-    on_dnc = s.scalar(select(DncNumber.id).where(DncNumber.phone == e164)) is not None
+    on_dnc = is_blocked(s, e164, campaign.id)
     contact = Contact(campaign_id=campaign.id, phone=e164, name=name, title=title or name, case_id=case_id,
                       case_ref=case_ref, locale=locale, note=note, context=context or {},
                       status=ContactStatus.DNC if on_dnc else ContactStatus.PENDING, round=campaign.round,
@@ -247,19 +261,6 @@ def add_contact(s: Session, settings: Settings, campaign: Campaign, phone: str, 
 
 # -- do-not-call list ---------------------------------------------------------------------------
 
-def add_dnc(s: Session, settings: Settings, phone: str, reason: str | None = None,
-            user_id: int | None = None) -> tuple[DncNumber, bool]:
-    """Add a number (E.164-normalised). Returns (row, created). Raises InvalidNumber."""
-    e164 = to_e164(phone, settings.campaigns.default_region)
-    row = s.scalar(select(DncNumber).where(DncNumber.phone == e164))
-    if row is not None:
-        return row, False
-    row = DncNumber(phone=e164, reason=(reason or None) and reason[:200], added_by_id=user_id)
-    s.add(row)
-    s.flush()
-    return row, True
-
-
 def import_dnc(s: Session, settings: Settings, data: bytes | str, user_id: int | None = None) -> ImportReport:
     """A CSV with a ``phone`` column (and optional ``reason``/``note``) onto the DNC list."""
     text = decode(data) if isinstance(data, bytes) else data
@@ -268,7 +269,7 @@ def import_dnc(s: Session, settings: Settings, data: bytes | str, user_id: int |
     for row_no, known, extra in rows:
         try:
             _row, created = add_dnc(s, settings, known.get("phone", ""),
-                                    extra.get("reason") or known.get("note"), user_id)
+                                    extra.get("reason") or known.get("note"), user_id, source="import")
         except InvalidNumber as exc:
             report.errors.append({"row": row_no, "field": "phone", "reason": str(exc)})
             continue
@@ -277,16 +278,3 @@ def import_dnc(s: Session, settings: Settings, data: bytes | str, user_id: int |
         else:
             report.skipped_duplicates += 1
     return report
-
-
-def remove_dnc(s: Session, settings: Settings, phone: str) -> bool:
-    e164 = to_e164(phone, settings.campaigns.default_region)
-    row = s.scalar(select(DncNumber).where(DncNumber.phone == e164))
-    if row is None:
-        return False
-    s.delete(row)
-    return True
-
-
-def list_dnc(s: Session, limit: int = 1000) -> list[DncNumber]:
-    return list(s.scalars(select(DncNumber).order_by(DncNumber.id.desc()).limit(limit)))

@@ -296,9 +296,30 @@ def _schedule_repair_callback(s: Session, settings: Settings, case: Case, now: d
         return None
     contact.reason = f"H16 satisfaction call-back due {local_label(due, settings.hours.zone)}"
     row.contact_id = contact.id
+    refused = _refuse_stock_text(s, settings, campaign, contact)
+    if refused:
+        _set_outcome(case, "h16_callback", {"status": "unfilled_values", "reason": refused,
+                                            "contact_id": contact.id})
+        return contact
     _set_outcome(case, "h16_callback", {"status": "scheduled", "due_at": due.isoformat() + "Z",
                                         "contact_id": contact.id})
     return contact
+
+
+def _refuse_stock_text(s: Session, settings: Settings, campaign: Campaign, contact: Any) -> str | None:
+    """Pre-flight for one call-back: a value the case cannot give (no agent with a 工号, no
+    resolution…) would be read as stock text, so the contact is not called; the reason names them."""
+    from scheduler.preflight import contact_unfilled
+
+    missing = contact_unfilled(s, settings, campaign, contact)
+    if not missing:
+        return None
+    contact.status = ContactStatus.FAILED
+    contact.result = "unfilled_values"
+    contact.next_attempt_at = None
+    contact.reason = (f"not called: unfilled values {', '.join(missing)} — give the case an agent with an "
+                      f"agent code, a resolution, or a description")[:240]
+    return contact.reason
 
 
 def schedule_complaint_callbacks(s: Session, settings: Settings, now: datetime) -> int:
@@ -363,6 +384,9 @@ def schedule_complaint_callbacks(s: Session, settings: Settings, now: datetime) 
                 continue
         contact.reason = f"H17 complaint call-back #{len(rows) + 1}"
         row.contact_id = contact.id
+        refused = _refuse_stock_text(s, settings, campaign, contact)
+        if refused:
+            record_callback_result(s, settings, case, "unfilled_values", note=refused)
         fired += 1
     return fired
 

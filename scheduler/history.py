@@ -18,7 +18,7 @@ from core.config import Settings
 from core.csvsafe import csv_text
 from core.db import utcnow
 from core.models import User
-from scheduler.contacts import add_dnc
+from scheduler.dnc import add_dnc
 from scheduler.models import Attempt, Campaign, Contact
 
 CSV_COLUMNS = ["campaign_id", "contact_id", "phone", "name", "round", "seq", "created_at", "dialed_at",
@@ -108,5 +108,6 @@ def record_disposition(s: Session, settings: Settings, attempt: Attempt, code: A
     if user_id and attempt.agent_id is None:
         attempt.agent_id = user_id
     if code == "do_not_call":
-        add_dnc(s, settings, attempt.number, f"asked on a campaign call (attempt {attempt.id})", user_id)
+        add_dnc(s, settings, attempt.number, f"asked on a campaign call (attempt {attempt.id})", user_id,
+                source="disposition")
     return attempt

@@ -43,6 +43,16 @@ class Mode(StrEnum):
     AGENT_ASSISTED = "agent_assisted"  # the contact is connected to an agent with a case preview
 
 
+class DialMode(StrEnum):
+    FIXED_RATE = "fixed_rate"  # automated calls at calls_per_second (notices, surveys)
+    PREVIEW = "preview"  # the agent sees the contact and clicks to dial
+    PROGRESSIVE = "progressive"  # one call per free agent
+    PREDICTIVE = "predictive"  # dials ahead from the measured answer rate, under the abandon cap
+
+
+AGENT_DIAL_MODES = frozenset({DialMode.PREVIEW, DialMode.PROGRESSIVE, DialMode.PREDICTIVE})
+
+
 class CampaignStatus(StrEnum):
     DRAFT = "draft"  # being prepared (contacts uploaded), not started
     SCHEDULED = "scheduled"  # waits for its start time / next cron fire
@@ -111,6 +121,15 @@ class Campaign(Base):
     machine_detection: Mapped[bool] = mapped_column(Boolean, default=True)
     agent_code: Mapped[str | None] = mapped_column(String(16))  # 工号 said on automated calls (H20)
     agent_surname: Mapped[str | None] = mapped_column(String(20))
+    dial_mode: Mapped[str] = mapped_column(String(16), default=DialMode.FIXED_RATE)
+    caller_id: Mapped[str | None] = mapped_column(String(32))  # E.164 shown to the contact
+    holidays: Mapped[list[str] | None] = mapped_column(JSON)  # ISO dates (campaign zone): no calls
+    # Recycling: contacts at their cap after no-answer/busy get another pass, later, in this window.
+    recycle_passes: Mapped[int] = mapped_column(Integer, default=0)
+    recycle_after_s: Mapped[float] = mapped_column(Float, default=4 * 3600)
+    recycle_window: Mapped[str | None] = mapped_column(String(16))  # HH:MM-HH:MM, default the window
+    machine_retry: Mapped[bool] = mapped_column(Boolean, default=False)  # retry instead of voicemail
+    optout_key: Mapped[bool] = mapped_column(Boolean, default=True)  # "press 9 to stop these calls"
     system_rule: Mapped[str | None] = mapped_column(String(16), unique=True)  # follow-up campaign (H16/H17)
     round: Mapped[int] = mapped_column(Integer, default=0)  # incremented at each (cron) start
     next_run_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
@@ -140,6 +159,7 @@ class Contact(Base):
     status: Mapped[str] = mapped_column(String(12), default=ContactStatus.PENDING)
     round: Mapped[int] = mapped_column(Integer, default=0)
     attempts: Mapped[int] = mapped_column(Integer, default=0)  # placed attempts this round
+    recycle_pass: Mapped[int] = mapped_column(Integer, default=0)  # recycling passes used
     next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime)  # None = as soon as allowed
     reason: Mapped[str | None] = mapped_column(String(240))  # why it was (not) dialed, last word
     result: Mapped[str | None] = mapped_column(String(40))  # answered / voicemail / busy / declined…
@@ -200,8 +220,12 @@ class DncNumber(Base):
     __tablename__ = "scheduler_dnc"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    phone: Mapped[str] = mapped_column(String(32), unique=True)
+    phone: Mapped[str] = mapped_column(String(32), unique=True)  # one entry per number
     reason: Mapped[str | None] = mapped_column(String(200))
+    source: Mapped[str | None] = mapped_column(String(40))  # manual, import, opt_out_key, disposition…
+    campaign_id: Mapped[int | None] = mapped_column(  # None: every campaign; else only this one
+        ForeignKey("scheduler_campaigns.id", ondelete="CASCADE"))
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime)  # None: never
     added_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 

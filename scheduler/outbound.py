@@ -17,28 +17,29 @@ Bad or unknown input never gives a 500: unknown attempts get a polite ``<Hangup/
 from __future__ import annotations
 
 import logging
-from datetime import UTC
 from typing import Any
 
 from flask import Blueprint, current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from core.config import Settings
 from core.db import session, utcnow
-from core.models import Call, Case
+from core.models import Call, Case, QueueEntry, QueueStatus
 from core.twiml import absolute_url, empty, hangup, say, say_and_hangup, says, twiml_response
 from core.webhooks import arg_int, form_text, safe_webhook
 from ivr import queue as ivr_queue
 from scheduler import engine, followup
 from scheduler import script as scripts
-from scheduler.models import Attempt, Campaign, Contact, Mode
+from scheduler.case_values import case_values
+from scheduler.models import Attempt, Campaign, Contact, DialMode, Mode
 from scheduler.script import Step
 
 log = logging.getLogger(__name__)
 
 bp = Blueprint("scheduler_outbound", __name__, url_prefix="/ivr/outbound")
 
+OPT_OUT_DIGIT = "9"  # "press 9 to stop these calls"
 MAX_TRIES = 2  # a question is asked at most twice (then the call goes on / ends politely)
 MACHINE = ("machine_end_beep", "machine_end_silence", "machine_end_other", "machine_start")
 
@@ -100,10 +101,9 @@ class Run:
         if contact.case_id:
             case = self.s.get(Case, contact.case_id)
             if case is not None:
-                local = case.created_at.replace(tzinfo=UTC).astimezone(self.settings.hours.zone)
-                ctx.setdefault("date", f"{local.month}月{local.day}日" if self.locale == "zh-CN"
-                               else f"{local:%d %B}")
-                ctx.setdefault("issue", (case.description or "")[:80])
+                for key, value in case_values(self.s, self.settings, case, self.locale).items():
+                    if not str(ctx.get(key) or "").strip():
+                        ctx[key] = value
         return ctx
 
     def text(self, prompt_id: str, custom: str | None = None) -> str:
@@ -122,9 +122,11 @@ class Run:
         for i in range(index, len(self.steps)):
             step = self.steps[i]
             if step.kind in scripts.QUESTION_KINDS:
+                hint = self.text(scripts.hint_for(step.kind, step.id))
+                if self.campaign.optout_key and i == self.first_question():
+                    hint += self.text("outbound_optout_hint")
                 return question_twiml(
-                    self.settings, self.locale, lines, self.text(step.id, step.text),
-                    self.text(scripts.hint_for(step.kind, step.id)),
+                    self.settings, self.locale, lines, self.text(step.id, step.text), hint,
                     action=self.url("input", step=i), no_input_url=self.url("noinput", step=i, tries=tries),
                     hints=scripts.speech_hints(step.kind), timeout=self.settings.routing.gather_timeout_s)
             lines.append(self.text(step.id, step.text))
@@ -132,6 +134,9 @@ class Run:
                 break
         self.finish("answered")
         return hangup_twiml(self.settings, self.locale, lines)
+
+    def first_question(self) -> int:
+        return next((i for i, step in enumerate(self.steps) if step.kind in scripts.QUESTION_KINDS), -1)
 
     def finish(self, result: str) -> None:
         if self.attempt.result in (None, "answered"):
@@ -201,7 +206,11 @@ def answer():
         attempt.answered_by = answered_by
     attempt.answered_at = attempt.answered_at or now
     _call_row(run)
-    if answered_by in MACHINE:
+    if answered_by in MACHINE and run.campaign.machine_retry:
+        run.finish("machine")  # retried later instead of a voicemail (the campaign's choice)
+        response = VoiceResponse()
+        response.hangup()
+    elif answered_by in MACHINE:
         run.finish("voicemail")
         message = run.text("voicemail", run.campaign.voicemail_text)
         response = voicemail_twiml(run.settings, run.locale, message)
@@ -223,6 +232,10 @@ def _to_agent(run: Run) -> VoiceResponse:
     next available agent (ivr.routing), who sees the preview on the call card."""
     settings = run.settings
     call = _call_row(run)
+    if run.campaign.dial_mode == DialMode.PREDICTIVE and ivr_queue.free_agents(run.s) <= _waiting(run.s):
+        # Dialed ahead and nobody is free: the abandon message at once, never silence; retried later.
+        run.finish("abandoned")
+        return hangup_twiml(settings, run.locale, [run.text("outbound_abandon")])
     # Just below emergencies (H5): we called them, they should not wait behind the whole line.
     ivr_queue.join(run.s, settings, call, skill=None, priority=max(1, settings.routing.emergency_priority - 1),
                    now=utcnow())
@@ -230,6 +243,11 @@ def _to_agent(run: Run) -> VoiceResponse:
     return enqueue_twiml(settings, run.locale, [run.text("agent_connect")],
                          wait_url=absolute_url(settings, "/ivr/queue/wait"),
                          action=absolute_url(settings, "/ivr/queue/done"))
+
+
+def _waiting(s: Any) -> int:
+    """Callers in line not yet offered to an agent (an offered one has its agent reserved)."""
+    return s.scalar(select(func.count()).select_from(QueueEntry).where(QueueEntry.status == QueueStatus.WAITING)) or 0
 
 
 @bp.post("/input")
@@ -242,6 +260,10 @@ def gather_input():
     if index >= len(run.steps):
         return twiml_response(run.render_from(len(run.steps)))
     step = run.steps[index]
+    if run.campaign.optout_key and form_text("Digits", 10) == OPT_OUT_DIGIT:
+        response = _opt_out(run)
+        run.s.commit()
+        return twiml_response(response)
     answer = scripts.interpret(step.kind, form_text("Digits", 10), form_text("SpeechResult"), run.locale)
     if answer is None:
         response = _no_answer(run, index, _int_arg("tries"))
@@ -260,6 +282,17 @@ def no_input():
     response = _no_answer(run, _int_arg("step"), _int_arg("tries"))
     run.s.commit()
     return twiml_response(response)
+
+
+def _opt_out(run: Run) -> VoiceResponse:
+    """The contact pressed the opt-out key: on the do-not-call list at once (every campaign)."""
+    from scheduler.dnc import add_dnc
+
+    add_dnc(run.s, run.settings, run.contact.phone, f"pressed {OPT_OUT_DIGIT} on a campaign call "
+            f"(campaign {run.campaign.id}, attempt {run.attempt.id})", source="opt_out_key")
+    run.record("opted_out", True)
+    run.attempt.result = "opted_out"
+    return hangup_twiml(run.settings, run.locale, [run.text("outbound_optout_done")])
 
 
 def _no_answer(run: Run, index: int, tries: int) -> VoiceResponse:

@@ -5,8 +5,10 @@ The library fills a placeholder nobody gave with a readable default (工号 ``**
 are wrong. Before a campaign starts, every placeholder its script (and its voicemail, when
 answering machines are detected) speaks must be filled for every contact still to call: from the
 campaign (agent code → ``{agent_id}``, agent surname → ``{surname}``, its context), from the
-contact's CSV columns, from the case a follow-up contact belongs to (``{date}``, ``{issue}``,
-``{case_ref}``), or by the dialer itself (``{title}`` falls back to 机主 / the owner).
+contact's CSV columns, from the case a follow-up contact belongs to (the agent's code and
+surname, ``{date}``, ``{issue}``, ``{result}``, ``{case_ref}``: ``scheduler.case_values``), or by the
+dialer itself (``{title}`` falls back to 机主 / the owner). Follow-up call-backs (H16/H17) are
+checked one contact at a time (``contact_unfilled``): one that would read stock text is not called.
 """
 
 from __future__ import annotations
@@ -17,11 +19,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.config import Settings
+from core.models import Case
 from scheduler import script as scripts
+from scheduler.case_values import case_values
 from scheduler.models import Campaign, Contact, ContactStatus
 
 ALWAYS_FILLED = {"title"}  # the dialer's own fallback wording
-FROM_CASE = {"date", "issue", "case_ref"}  # a contact opened for a case takes these from it
 
 
 def campaign_values(campaign: Campaign) -> set[str]:
@@ -45,14 +48,36 @@ def unfilled_values(s: Session, settings: Settings, campaign: Campaign) -> dict[
         return {}
     rows = s.execute(select(Contact.context, Contact.case_id).where(
         Contact.campaign_id == campaign.id, Contact.status == ContactStatus.PENDING)).all()
+    from_cases = _case_names(s, settings, campaign, {case_id for _context, case_id in rows if case_id})
     missing: dict[str, dict[str, Any]] = {}
     for name, ids in open_names.items():
         lacking = sum(1 for context, case_id in rows
                       if not str((context or {}).get(name) or "").strip()
-                      and not (case_id is not None and name in FROM_CASE))
+                      and name not in from_cases.get(case_id, set()))
         if lacking or not rows:
             missing[name] = {"steps": ids, "contacts": lacking}
     return missing
+
+
+def _case_names(s: Session, settings: Settings, campaign: Campaign, case_ids: set[int]) -> dict[int, set[str]]:
+    """Each case's placeholders it fills itself (the agent's code, date, issue, result…)."""
+    names: dict[int, set[str]] = {}
+    for case_id in case_ids:
+        case = s.get(Case, case_id)
+        if case is not None:
+            names[case_id] = set(case_values(s, settings, case, campaign.locale))
+    return names
+
+
+def contact_unfilled(s: Session, settings: Settings, campaign: Campaign, contact: Contact) -> list[str]:
+    """The placeholders this one contact's call would read as stock text (follow-up call-backs)."""
+    steps = scripts.parse_script(campaign.script, campaign.purpose)
+    extra = ["voicemail"] if campaign.machine_detection else []
+    needed = scripts.needed_values(settings, steps, contact.locale or campaign.locale, extra)
+    given = campaign_values(campaign) | {k for k, v in (contact.context or {}).items() if str(v).strip()}
+    if contact.case_id is not None:
+        given |= _case_names(s, settings, campaign, {contact.case_id}).get(contact.case_id, set())
+    return sorted(name for name in needed if name not in given)
 
 
 def describe(missing: dict[str, dict[str, Any]], total: int) -> str:

@@ -37,6 +37,9 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "outbound_close": "如果日后有任何问题,欢迎随时致电服务部,我的工号是{agent_id},再见!",
         "outbound_followup": "我们将尽快跟进及反映您的问题,在获得答复后,将第一时间知会您。",
         "outbound_retry_later": "不好意思打扰您了,我们换个时间再联系您,谢谢,再见!",
+        "outbound_optout_hint": "如不希望再接到此类电话,请按9。",
+        "outbound_optout_done": "好的,我们不会再拨打您的电话。打扰您了,再见!",
+        "outbound_abandon": "您好!这里是{company}{department}。很抱歉,客服专员暂时都在通话中,我们会另找时间再与您联系。如不希望再接到此类电话,请致电我们的客服热线。谢谢,再见!",
         "complaint_callback": "您好!我是{company}的客服专员,工号:{agent_id}。关于您{date}反映的{issue},"
                               "想了解一下您对处理结果是否满意?",  # H17
         # H16 / H18 / H19.
@@ -91,6 +94,9 @@ DEFAULTS: dict[str, dict[str, str]] = {
                              "know the moment we have an answer.",
         "outbound_retry_later": "Sorry to have disturbed you; we will contact you again at another time. "
                                 "Thank you, goodbye!",
+        "outbound_optout_hint": "To stop these calls, press 9.",
+        "outbound_optout_done": "Thank you. We will not call this number again. Sorry to have disturbed you, goodbye!",
+        "outbound_abandon": "Hello, this is {company} {department}. Sorry, all our customer service officers are busy; we will call you again at another time. To stop these calls, please call our customer service line. Thank you, goodbye!",
         "complaint_callback": "Hello! This is the customer service officer of {company}, agent ID {agent_id}. "
                               "About {issue} you reported on {date}, are you satisfied with how it was handled?",
         "survey_intro": "Hello! This is the customer service officer of {company}, agent ID {agent_id}. "

@@ -11,6 +11,9 @@ import pytest
 from sqlalchemy import select
 
 from core.db import session_scope, utcnow
+from core.models import User
+from core.presence import announce, set_presence
+from core.telephony.simulator import Behaviour
 from scheduler import campaigns as svc
 from scheduler import contacts as contacts_svc
 from scheduler import engine
@@ -101,3 +104,37 @@ def zone_where_now_is(hour: int) -> tuple[str, int]:
     local = now + timedelta(hours=offset)
     assert local.hour == hour
     return name, local.minute
+
+
+@pytest.fixture
+def agent(app: Any, sim: Any, make_user: Callable[..., Any]) -> Callable[..., tuple[int, str]]:
+    """agent("alice", state="available") → (user id, API token); the simulator answers the agent."""
+
+    def factory(name: str, state: str = "available") -> tuple[int, str]:
+        user, token = make_user(name, endpoint=f"client:{name}")
+        sim.set_behaviour(f"client:{name}", Behaviour(answer="human", answer_after_s=1))
+        set_state(app, user.id, state)
+        return user.id, token
+
+    return factory
+
+
+def set_state(app: Any, user_id: int, state: str) -> None:
+    """Presence through the shared service and signal, as the console does."""
+    with session_scope(app) as s:
+        set_presence(s, s.get(User, user_id), state)
+    announce(app, user_id, state)
+
+
+def run_with_routing(app: Any, sim: Any, seconds: float, step: float = 0.5) -> None:
+    """The virtual clock with ticks that also let routing connect answered contacts to agents."""
+    elapsed = 0.0
+    while elapsed < seconds:
+        sim.advance(step)
+        elapsed += step
+        engine.tick(app, followups=False, dispatch=True)
+    assert not sim.errors, sim.errors
+
+
+def said(sim: Any, call_sid: str) -> list[str]:
+    return [e["text"] for e in sim.timeline(call_sid) if e["verb"] == "say"]

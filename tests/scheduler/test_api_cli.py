@@ -111,3 +111,17 @@ def test_cli_create_import_show_pause_resume_cancel(app, runner, tmp_path):
     assert status["live"] is False
     tick = json.loads(runner.invoke(args=["scheduler", "tick"]).output)
     assert "dialed" in tick
+
+
+def test_cli_create_takes_dialing_mode_lists_and_compliance_options(runner):
+    out = runner.invoke(args=["campaigns", "create", "欠费提醒", "--dial-mode", "predictive", "--caller-id",
+                              "+8675512345678", "--holidays", "2026-10-01,2026-10-02", "--recycle-passes", "2",
+                              "--recycle-window", "18:00-20:00", "--machine-retry", "--no-optout-key"])
+    assert out.exit_code == 0, out.output
+    campaign = json.loads(out.output)
+    assert campaign["mode"] == "agent_assisted" and campaign["dial_mode"] == "predictive"
+    assert campaign["caller_id"] == "+8675512345678" and campaign["holidays"] == ["2026-10-01", "2026-10-02"]
+    assert campaign["recycle_passes"] == 2 and campaign["recycle_window"] == "18:00-20:00"
+    assert campaign["machine_retry"] is True and campaign["optout_key"] is False
+    bad = runner.invoke(args=["campaigns", "create", "x", "--mode", "automated", "--dial-mode", "preview"])
+    assert bad.exit_code == 2 and "dial_mode" in bad.output

@@ -12,6 +12,7 @@ from core.db import session_scope, utcnow
 from core.models import CallbackRequest, Case, CaseStatus, Presence, User
 from core.presence import announce, set_presence
 from core.telephony.simulator import Behaviour
+from core.users import create_user
 from scheduler import engine, followup
 from scheduler.models import Attempt, Campaign, Contact, FollowUp
 
@@ -37,10 +38,20 @@ def run(app, sim):
     return runner
 
 
-def new_case(app, kind, **fields):
+def case_agent(s):
+    """The agent who took the call (工号 1024, 王芳): follow-up call-backs say their code."""
+    agent = s.scalar(select(User).where(User.name == "agent1024"))
+    if agent is None:
+        agent, _token, _password = create_user(s, "agent1024", "agent", "password123", agent_code="1024",
+                                               display_name="王芳")
+        s.flush()
+    return agent
+
+
+def new_case(app, kind, *, by_agent=True, **fields):
     with session_scope(app) as s:
         case = open_case(s, app.config["HOTLINE"], kind=kind, description="测试", contact_number=PHONE,
-                         caller_name="王先生")
+                         caller_name="王先生", created_by_id=case_agent(s).id if by_agent else None)
         for key, value in fields.items():
             setattr(case, key, value)
         return case.id
@@ -128,10 +139,26 @@ def test_h16_satisfaction_call_back_the_next_day_within_hours(app, sim, run):
         survey = followup.survey_return_rate(s, app.config["HOTLINE"])
         assert survey["returned"] == 1 and survey["rate"] == 1.0
         assert followup.satisfaction(s, app.config["HOTLINE"])["overall"] == 1.0  # 很满意, 满意, 基本满意 (H19)
+        spoken = " ".join(e["text"] for e in sim.timeline(attempt.call_sid) if e["verb"] == "say")
+        assert "工号:1024" in spoken and "***" not in spoken  # the case's agent, never stock text
     run(2 * 86400, step=3600)
     with session_scope(app) as s:
         assert s.query(FollowUp).filter_by(rule="H16").count() == 1
         assert s.query(Attempt).count() == 1
+
+
+def test_h16_call_back_without_an_agent_code_is_refused_naming_the_value(app, sim, run):
+    """A case nobody with an agent code handled: the call-back would say 工号 ***, so it is not made."""
+    case_id = new_case(app, "repair", by_agent=False, replied_at=utcnow())
+    with session_scope(app) as s:
+        contact = followup.mark_work_order_returned(s, app.config["HOTLINE"], s.get(Case, case_id))
+        assert contact.status == "failed" and contact.result == "unfilled_values"
+        assert "agent_id" in contact.reason
+    h16 = get_case(app, case_id).outcome["h16_callback"]
+    assert h16["status"] == "unfilled_values" and "agent_id" in h16["reason"]
+    run(2 * 86400, step=3600)
+    with session_scope(app) as s:
+        assert s.scalars(select(Attempt)).all() == []
 
 
 def test_h16_rule_picks_up_returned_orders_set_by_others(app, sim, run):

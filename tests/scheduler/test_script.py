@@ -35,7 +35,9 @@ def test_h20_order_identify_convenient_answer_close(app, sim, make_campaign, run
                 "您曾经在11月20日致电我们反映了厨房漏水,关于这个问题,我们已经有跟进结果了,维修师傅已更换水管。",
                 "请问您对这个问题是否已经清楚了?",
                 "如果日后有任何问题,欢迎随时致电服务部,我的工号是1024,再见!"]
-    spoken = [line for line in lines if not line.endswith("请按2。")]  # keypad hints
+    hint = "是请按1,不是请按2。"
+    assert lines[1] == hint + scripts.text(app.config["HOTLINE"], "outbound_optout_hint", "zh-CN")  # once, first
+    spoken = [line for line in lines if not line.endswith(("请按2。", "请按9。"))]  # keypad hints
     assert spoken == expected
     [contact] = contacts(app, cid)
     assert contact.status == "completed" and contact.outcome == {"identity_verified": True, "outbound_confirm": True}
@@ -111,9 +113,10 @@ def test_silence_is_asked_twice_then_retried_later(app, sim, make_campaign, run)
     assert contact.status == "pending" and contact.next_attempt_at is not None
 
 
-def test_agent_assisted_contact_joins_the_line_with_a_case_preview(app, sim, make_campaign, run):
+def test_agent_assisted_contact_joins_the_line_with_a_case_preview(app, sim, make_campaign, run, agent):
     number = NUMBERS[0]
     sim.set_behaviour(number, Behaviour(answer="human", answer_after_s=2, hangup_after_s=20))
+    agent("alice")  # dialed one call per free agent: someone must be free to take it
     cid = make_campaign([number], mode="agent_assisted", csv_columns={"name": "王先生", "note": "上次投诉噪音"})
     run(15, step=1)
     [attempt] = attempts(app, cid)

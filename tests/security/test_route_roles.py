@@ -77,7 +77,7 @@ SIGNED_IN = {
     "console_sim.act", "console_sim.stream",
     "scheduler_api.attempts_csv", "scheduler_api.contact_detail", "scheduler_api.disposition",
     "console.case_page", "console.case_update", "console.ring_sound", "console_api_cases.update_case",
-    "reports.library_candidate_new",
+    "reports.library_candidate_new", "scheduler_api.preview_next", "scheduler_api.preview_dial",
 }
 
 NEVER_CALL_SIGNED_IN = {"console.events", "console_sim.stream", "web.logout"}  # streams; ends session
