@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from flask import Blueprint, Flask, current_app, g, request, send_file
@@ -17,6 +18,7 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from core.db import session, utcnow
 from core.events import call_status_changed
+from core.ops import defer
 from core.ops.caller_context import remember_locale
 from core.ops.fallback import answer_stands, connection_lost, forget_failure
 from core.twiml import twiml_response
@@ -37,36 +39,47 @@ def _arg(key: str) -> int:
     return flow.as_int(request.args, key, default=0, lo=0, hi=2**31 - 1)
 
 
-def _step(purpose: str = "caller", known_only: bool = False) -> flow.Step:
+def _step(purpose: str = "caller", known_only: bool = False, with_entry: bool = False) -> flow.Step:
+    """The webhook's call, read in one SELECT: created on first sight (``known_only=False``),
+    with its latest queue entry when the step needs it (``with_entry``)."""
     settings = current_app.config["HOTLINE"]
     s: Session = session()
-    call = None
+    call, entry = None, None
     sid = _form("CallSid", 64)
-    if sid:
+    if sid and with_entry:
+        call, entry = calls.find_call_with_entry(s, sid)
+    elif sid:
         call = calls.find_call(s, sid) if known_only else calls.record_call(s, request.form, settings, purpose)
     locale = prompts.locale_of(call.locale if call else None, settings)
     if call is not None and call.locale is None:
         call.locale = locale  # the language the caller hears, recorded from the first webhook
     g.ivr_locale = locale  # an apology or the outage fallback speaks it too
-    return flow.Step(s=s, settings=settings, call=call, locale=locale, now=utcnow())
+    return flow.Step(s=s, settings=settings, call=call, locale=locale, now=utcnow(), entry=entry,
+                     entry_loaded=with_entry)
 
 
 def _finish(step: flow.Step, response: VoiceResponse | None = None):
     """Commit, then answer. Once the commit stored what the TwiML tells the caller (their
-    place in line, a message…), the answer stands: work that follows the commit (dispatch,
-    placing calls) is logged when it fails and runs again later (the next waitUrl, the
-    periodic dispatch), but never turns the answer into the outage fallback."""
+    place in line, a message…), the answer stands. Work that follows the commit (dispatch,
+    placing calls, ending legs: Twilio REST requests) runs after the response, in order, on the
+    app's deferred-work pool (``core.ops.defer``); a failure there is logged and the periodic
+    dispatch picks up what is left."""
     step.s.commit()
     locale = step.call.locale if step.call is not None and step.call.locale else step.locale
     remember_locale(request.form, locale)
     answer_stands()
-    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
-    for action in step.after:
+    if step.after:
+        defer(current_app._get_current_object(), partial(run_follow_up, actions=list(step.after)))  # type: ignore[attr-defined]
+    return twiml_response(response if response is not None else twiml.empty())
+
+
+def run_follow_up(app: Flask, actions: list[Callable[[Flask], None]]) -> None:
+    """A webhook's follow-up work, one action after the other (one failing does not stop the rest)."""
+    for action in actions:
         try:
             action(app)
-        except Exception:  # noqa: BLE001 - the caller's TwiML must still be answered
+        except Exception:  # noqa: BLE001 - the rest still runs
             app.logger.exception("ivr: follow-up work failed")
-    return twiml_response(response if response is not None else twiml.empty())
 
 
 def replayed_call_end(s: Session, app: Flask, call: Any, status: str, when: Any) -> list[Callable[[Flask], None]]:
@@ -150,7 +163,7 @@ def no_agents():
 @safe
 def queue_wait():
     """waitUrl of the main line. Unknown CallSids get a sensible reassurance too."""
-    step = _step(known_only=True)
+    step = _step(known_only=True, with_entry=True)
     form = request.form
     settings = step.settings
     hold = queue.hold_audio_path(settings)
@@ -165,7 +178,7 @@ def queue_wait():
 @bp.post("/queue/option")
 @safe
 def queue_option():
-    step = _step(known_only=True)
+    step = _step(known_only=True, with_entry=True)
     return _finish(step, flow.queue_option(step, _form("Digits", 20), _form("SpeechResult")))
 
 
@@ -173,7 +186,7 @@ def queue_option():
 @safe
 def queue_done():
     """Enqueue's action: QueueResult (bridged, hangup = abandoned, leave, queue-full, error)."""
-    step = _step(known_only=True)
+    step = _step(known_only=True, with_entry=True)
     result = _form("QueueResult", 40)
     queue_time = flow.as_int(request.form, "QueueTime", 0, 0, 10**7)
     offer_id = _arg("offer")
@@ -218,7 +231,7 @@ def agent_status():
     step = _step(known_only=True)
     status = _form("CallStatus", 20)
     if step.call is not None:
-        calls.apply_status_callback(step.s, request.form)
+        calls.apply_status_callback(step.s, request.form, step.call)
     flow.agent_status(step, _arg("offer"), status)
     return _finish(step)
 
@@ -259,7 +272,7 @@ def callback_answer():
 def callback_status():
     step = _step(known_only=True)
     if step.call is not None:
-        calls.apply_status_callback(step.s, request.form)
+        calls.apply_status_callback(step.s, request.form, step.call)
     flow.callback_status(step, _arg("offer"), _form("CallStatus", 20))
     return _finish(step)
 
@@ -292,13 +305,13 @@ def voicemail_transcript():
 @safe
 def status():
     """The number's status callback: keep the call row's status and duration."""
-    step = _step(known_only=True)
-    call = calls.apply_status_callback(step.s, request.form)
+    step = _step(known_only=True, with_entry=True)
+    call = calls.apply_status_callback(step.s, request.form, step.call) if step.call is not None else None
     status_value = _form("CallStatus", 20)
     if status_value in FINAL_STATUSES:
         flow.caller_status(step, status_value)
     response = _finish(step)
-    if call is not None:
+    if call is not None:  # the console's live pages (no database work here)
         call_status_changed.send(current_app._get_current_object(), call_sid=call.call_sid,
                                  status=call.status)
     return response
