@@ -30,16 +30,17 @@ def find_call(s: Session, call_sid: str) -> Call | None:
     return s.scalar(select(Call).where(Call.call_sid == call_sid))
 
 
-def find_call_with_entry(s: Session, call_sid: str) -> tuple[Call | None, QueueEntry | None]:
-    """The call (its caller loaded too) and its latest queue entry, in one SELECT."""
+def find_call_with_entry(s: Session, call_sid: str, also: Any = None) -> tuple[Call | None, QueueEntry | None, Any]:
+    """The call (its caller loaded too), its latest queue entry and the value of the column
+    expression ``also`` (e.g. "is an agent free?"), in one SELECT."""
     latest = aliased(QueueEntry)
     newest_id = select(latest.id).where(latest.call_id == Call.id).order_by(latest.id.desc()).limit(1)
-    row = s.execute(select(Call, QueueEntry)
+    row = s.execute(select(Call, QueueEntry, also if also is not None else literal(None))
                     .outerjoin(Call.caller)
                     .outerjoin(QueueEntry, QueueEntry.id == newest_id.scalar_subquery())
                     .options(contains_eager(Call.caller))
                     .where(Call.call_sid == call_sid)).first()
-    return (row[0], row[1]) if row is not None else (None, None)
+    return (row[0], row[1], row[2]) if row is not None else (None, None, None)
 
 
 def record_call(s: Session, form: Mapping[str, str], settings: Settings, purpose: str = "caller") -> Call:

@@ -56,6 +56,8 @@ class Step:
     #: the call's latest queue entry when the webhook loaded it with the call (one SELECT)
     entry: QueueEntry | None = None
     entry_loaded: bool = False
+    #: read with the call: is an agent free (or due back from wrap-up)? None = not known
+    anyone_free: bool | None = None
 
     def url(self, path: str, **params: object) -> str:
         return routing.url(self.settings, path, **params)
@@ -74,7 +76,9 @@ class Step:
         return queue.active_entry(self.s, self.call)
 
     def dispatch_after(self) -> None:
-        if routing.dispatch not in self.after:
+        """Dispatch after the response — unless this webhook read that nobody can take a call
+        (dispatch would find nobody either; an agent becoming free starts one itself)."""
+        if self.anyone_free is not False and routing.dispatch not in self.after:
             self.after.append(routing.dispatch)
 
 
@@ -187,7 +191,7 @@ def _join(step: Step, option: str, lines: list[str], priority: int = 0) -> Voice
     call.menu_option = option
     call.priority = priority
     s, settings = step.s, step.settings
-    in_line, logged_in = queue.line_and_agents(s)
+    in_line, logged_in, step.anyone_free = queue.line_and_agents(s, settings, step.now)
     if in_line >= settings.queue.max_size:
         entry = queue.join(s, settings, call, skill=option, priority=priority, now=step.now)
         queue.end_entry(entry, QueueStatus.OVERFLOW, step.now)
@@ -252,8 +256,8 @@ def wait(step: Step, *, twilio_position: int, queue_time: float, avg_queue_time:
         _place_reserved_agent(step, entry)
     plan = queue.wait_plan(settings, queue.speech_seconds(settings, text, step.locale),
                            hold_s if hold_url else None)
-    if line.anyone_free:
-        step.dispatch_after()  # a free agent (or one back from wrap-up) takes the next caller
+    step.anyone_free = line.anyone_free
+    step.dispatch_after()  # a free agent (or one back from wrap-up) takes the next caller
     return twiml.wait_loop(settings, step.locale, text, action=step.url("/ivr/queue/option"),
                            input_timeout=plan.input_timeout_s, pause_s=plan.pause_s,
                            play_url=hold_url, play_loops=plan.play_loops,
@@ -701,8 +705,7 @@ def caller_status(step: Step, status: str) -> None:
             agent_status(step, offer.id, status)
         return
     entry = step.active_entry()
-    _caller_hung_up(step, entry)
-    step.dispatch_after()  # a call ended: someone may be free now
+    _caller_hung_up(step, entry)  # (an agent's leg ending dispatches through ``agent_status``)
 
 
 def as_int(form: Mapping[str, str], key: str, default: int = 0, lo: int = 0, hi: int = 10**9) -> int:

@@ -152,11 +152,22 @@ def line_snapshot(s: Session, settings: Settings, entry: QueueEntry | None, join
                         due_back=row[2] or 0)
 
 
-def line_and_agents(s: Session) -> tuple[int, int]:
-    """(callers in line, agents signed in) in one SELECT — what joining the line checks."""
+def anyone_free_clause(settings: Settings, now: datetime) -> Any:
+    """SQL: is an agent available, or due back from wrap-up (``routing.wrap_up_s``)?"""
+    wrap_up_over = now - timedelta(seconds=settings.routing.wrap_up_s)
+    return select(User.id).where(
+        User.active.is_(True), User.endpoint.is_not(None),
+        or_(User.presence == Presence.AVAILABLE,
+            and_(User.presence == Presence.WRAP_UP, User.presence_since <= wrap_up_over))).exists()
+
+
+def line_and_agents(s: Session, settings: Settings, now: datetime) -> tuple[int, int, bool]:
+    """(callers in line, agents signed in, is one free or due back from wrap-up?) in one
+    SELECT — what joining the line checks."""
     in_line = select(func.count()).select_from(QueueEntry).where(QueueEntry.status.in_(IN_LINE))
-    row = s.execute(select(in_line.scalar_subquery(), _agent_count(User.presence != Presence.OFFLINE))).one()
-    return row[0] or 0, row[1] or 0
+    row = s.execute(select(in_line.scalar_subquery(), _agent_count(User.presence != Presence.OFFLINE),
+                           anyone_free_clause(settings, now))).one()
+    return row[0] or 0, row[1] or 0, bool(row[2])
 
 
 def agents_logged_in(s: Session) -> int:

@@ -44,18 +44,19 @@ def _step(purpose: str = "caller", known_only: bool = False, with_entry: bool = 
     with its latest queue entry when the step needs it (``with_entry``)."""
     settings = current_app.config["HOTLINE"]
     s: Session = session()
-    call, entry = None, None
+    call, entry, anyone_free = None, None, None
+    now = utcnow()
     sid = _form("CallSid", 64)
     if sid and with_entry:
-        call, entry = calls.find_call_with_entry(s, sid)
+        call, entry, anyone_free = calls.find_call_with_entry(s, sid, queue.anyone_free_clause(settings, now))
     elif sid:
         call = calls.find_call(s, sid) if known_only else calls.record_call(s, request.form, settings, purpose)
     locale = prompts.locale_of(call.locale if call else None, settings)
     if call is not None and call.locale is None:
         call.locale = locale  # the language the caller hears, recorded from the first webhook
     g.ivr_locale = locale  # an apology or the outage fallback speaks it too
-    return flow.Step(s=s, settings=settings, call=call, locale=locale, now=utcnow(), entry=entry,
-                     entry_loaded=with_entry)
+    return flow.Step(s=s, settings=settings, call=call, locale=locale, now=now, entry=entry,
+                     entry_loaded=with_entry, anyone_free=None if anyone_free is None else bool(anyone_free))
 
 
 def _finish(step: flow.Step, response: VoiceResponse | None = None):

@@ -73,6 +73,11 @@ class Deferred:
         self._pool.shutdown(wait=True)
 
 
+def in_deferred_work() -> bool:
+    """True inside work run by ``defer`` (a webhook's follow-up: time-boxed like the webhook)."""
+    return bool(getattr(_worker, "active", False))
+
+
 def _deferred(app: Flask) -> Deferred:
     deferred = app.extensions.get("ops_deferred")
     if deferred is None:
