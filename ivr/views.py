@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from functools import partial
 from typing import Any
 
 from flask import Blueprint, Flask, current_app, g, request, send_file
@@ -70,7 +69,7 @@ def _finish(step: flow.Step, response: VoiceResponse | None = None):
     remember_locale(request.form, locale)
     answer_stands()
     if step.after:
-        defer(current_app._get_current_object(), partial(run_follow_up, actions=list(step.after)))  # type: ignore[attr-defined]
+        defer(current_app._get_current_object(), functools.partial(run_follow_up, actions=list(step.after)))  # type: ignore[attr-defined]
     return twiml_response(response if response is not None else twiml.empty())
 
 
