@@ -266,7 +266,10 @@ class LibrarySettings(_Section):
 class SchedulerSettings(_Section):
     enabled: bool = True  # python app.py runs the scheduler in-process
     lease_s: float = Field(30, ge=5)  # leader lease; another process takes over after it lapses
-    tick_s: float = Field(1.0, gt=0, le=60)  # how often the leader dials / runs follow-up rules
+    # How often the leader ticks: dials the next tick_s of due slots (sleeping until each, so
+    # pacing does not depend on it), places due call-backs, clears stuck offers.
+    tick_s: float = Field(5.0, gt=0, le=60)
+    followups_every_s: float = Field(60, gt=0, le=3600)  # how often the follow-up rules (H14–H17) run
     reconcile_after_s: float = Field(60, ge=5)  # an attempt with no news this long is checked with Twilio
     lost_after_s: float = Field(3600, ge=60)  # an attempt Twilio cannot tell us about is given up then
 

@@ -71,8 +71,12 @@ def make_engine(url: str) -> Engine:
         if url in ("sqlite://", "sqlite:///:memory:"):
             kwargs["poolclass"] = StaticPool
     else:
-        kwargs["pool_pre_ping"] = True
+        # No pre-ping: on PostgreSQL each ping is a transaction of its own (one per checkout,
+        # doubling what every webhook costs the server). A connection found dead when used
+        # invalidates the whole pool (SQLAlchemy's disconnect handling), and the caller's path
+        # runs a webhook once more on a new connection (``ivr.views.safe``).
         kwargs["pool_size"] = 10
+        kwargs["pool_recycle"] = 3600
     engine = create_engine(url, **kwargs)
     if url.startswith("sqlite"):
         @event.listens_for(engine, "connect")

@@ -1,45 +1,59 @@
-"""Call records: each webhook keeps the Call row and its timeline up to date."""
+"""Call records: each webhook keeps the Call row and its timeline up to date.
+
+Reads are shaped for one webhook, one round trip: ``record_call`` finds the call and the
+caller's record in one SELECT; ``find_call_with_entry`` brings the call's latest place in line
+along. Timeline events (``add_event``) are kept on the session and written in one INSERT just
+before its commit, however many a webhook adds.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, event, false, insert, literal, or_, select
+from sqlalchemy.orm import Session, aliased, contains_eager
 
 from core.config import Settings
 from core.db import utcnow
 from core.events import CallArrived, publish, status_event
-from core.models import Call, Caller, CallEvent
+from core.models import Call, Caller, CallEvent, QueueEntry
 from core.phone import caller_number
 
 FINAL_STATUSES = {"completed", "busy", "failed", "no-answer", "canceled"}
 KNOWN_STATUSES = FINAL_STATUSES | {"queued", "initiated", "ringing", "in-progress"}
 
 
+PENDING_EVENTS = "ivr_pending_call_events"
+
+
 def find_call(s: Session, call_sid: str) -> Call | None:
     return s.scalar(select(Call).where(Call.call_sid == call_sid))
 
 
-def find_or_create_caller(s: Session, phone: str | None) -> Caller | None:
-    if phone is None:
-        return None
-    caller = s.scalar(select(Caller).where(Caller.phone == phone))
-    if caller is None:
-        caller = Caller(phone=phone)
-        s.add(caller)
-        s.flush()
-    return caller
+def find_call_with_entry(s: Session, call_sid: str, also: Any = None) -> tuple[Call | None, QueueEntry | None, Any]:
+    """The call (its caller loaded too), its latest queue entry and the value of the column
+    expression ``also`` (e.g. "is an agent free?"), in one SELECT."""
+    latest = aliased(QueueEntry)
+    newest_id = select(latest.id).where(latest.call_id == Call.id).order_by(latest.id.desc()).limit(1)
+    row = s.execute(select(Call, QueueEntry, also if also is not None else literal(None))
+                    .outerjoin(Call.caller)
+                    .outerjoin(QueueEntry, QueueEntry.id == newest_id.scalar_subquery())
+                    .options(contains_eager(Call.caller))
+                    .where(Call.call_sid == call_sid)).first()
+    return (row[0], row[1], row[2]) if row is not None else (None, None, None)
 
 
 def record_call(s: Session, form: Mapping[str, str], settings: Settings, purpose: str = "caller") -> Call:
     """The Call row for this webhook's CallSid, created on first sight."""
     call_sid = (form.get("CallSid") or "").strip()[:64]
-    call = find_call(s, call_sid)
+    phone = caller_number(form.get("From"), settings.campaigns.default_region) if purpose == "caller" else None
+    call, known_caller = _call_and_caller(s, call_sid, phone)
     if call is None:
-        phone = caller_number(form.get("From"), settings.campaigns.default_region)
-        caller = find_or_create_caller(s, phone) if purpose == "caller" else None
+        caller = known_caller
+        if caller is None and phone is not None:
+            caller = Caller(phone=phone)
+            s.add(caller)
         call = Call(call_sid=call_sid, direction=(form.get("Direction") or "inbound")[:20],
                     purpose=purpose, from_number=(form.get("From") or "")[:80] or None,
                     to_number=(form.get("To") or "")[:80] or None, caller=caller,
@@ -47,16 +61,49 @@ def record_call(s: Session, form: Mapping[str, str], settings: Settings, purpose
                     status=_status(form.get("CallStatus")) or "ringing",
                     locale=caller.locale if caller else None)
         s.add(call)
-        s.flush()
         add_event(s, call, "started", direction=call.direction, status=call.status)
         publish(s, CallArrived(call_sid=call_sid))
     return call
 
 
-def add_event(s: Session, call: Call, kind: str, **detail: Any) -> CallEvent:
-    event = CallEvent(call=call, kind=kind, detail=detail)
-    s.add(event)
-    return event
+def _call_and_caller(s: Session, call_sid: str, phone: str | None) -> tuple[Call | None, Caller | None]:
+    """One SELECT: the call by CallSid (with its caller) — or, for a new call, the caller's
+    record by phone number."""
+    one = select(literal(1).label("one")).subquery()
+    by_phone = and_(Call.id.is_(None), Caller.phone == phone) if phone is not None else false()
+    row = s.execute(select(Call, Caller).select_from(one)
+                    .outerjoin(Call, Call.call_sid == call_sid)
+                    .outerjoin(Caller, or_(Caller.id == Call.caller_id, by_phone))
+                    .options(contains_eager(Call.caller))).first()
+    if row is None:
+        return None, None
+    return row[0], row[1]
+
+
+def add_event(s: Session, call: Call, kind: str, **detail: Any) -> None:
+    """Note a timeline event; the session writes all of them in one INSERT before it commits."""
+    pending = s.info.get(PENDING_EVENTS)
+    if pending is None:
+        pending = s.info[PENDING_EVENTS] = []
+        if not s.info.get("ivr_events_hooked"):
+            s.info["ivr_events_hooked"] = True
+            event.listen(s, "before_commit", write_events)
+            event.listen(s, "after_rollback", _forget_events)
+    pending.append((call, kind, detail, utcnow()))
+
+
+def write_events(s: Session) -> None:
+    """Write the noted timeline events (one INSERT; the calls are flushed first)."""
+    pending = s.info.pop(PENDING_EVENTS, None)
+    if not pending:
+        return
+    s.flush()
+    s.execute(insert(CallEvent), [{"call_id": call.id, "at": at, "kind": kind, "detail": detail}
+                                  for call, kind, detail, at in pending])
+
+
+def _forget_events(s: Session) -> None:
+    s.info.pop(PENDING_EVENTS, None)
 
 
 def _status(value: str | None) -> str | None:
@@ -64,9 +111,10 @@ def _status(value: str | None) -> str | None:
     return value if value in KNOWN_STATUSES else None
 
 
-def apply_status_callback(s: Session, form: Mapping[str, str]) -> Call | None:
+def apply_status_callback(s: Session, form: Mapping[str, str], call: Call | None = None) -> Call | None:
     """Update the call from Twilio's status callback; unknown calls are ignored."""
-    call = find_call(s, (form.get("CallSid") or "").strip())
+    if call is None:
+        call = find_call(s, (form.get("CallSid") or "").strip())
     status = _status(form.get("CallStatus"))
     if call is None or status is None:
         return call

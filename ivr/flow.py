@@ -55,6 +55,11 @@ class Step:
     locale: str
     now: datetime
     after: list[Callable[[Flask], None]] = field(default_factory=list)
+    #: the call's latest queue entry when the webhook loaded it with the call (one SELECT)
+    entry: QueueEntry | None = None
+    entry_loaded: bool = False
+    #: read with the call: is an agent free (or due back from wrap-up)? None = not known
+    anyone_free: bool | None = None
 
     def url(self, path: str, **params: object) -> str:
         return absolute_url(self.settings, path, **params)
@@ -66,8 +71,16 @@ class Step:
         if self.call is not None:
             add_event(self.s, self.call, kind, **detail)
 
+    def active_entry(self) -> QueueEntry | None:
+        """The call's current place in line (loaded with the call when the view asked for it)."""
+        if self.entry_loaded:
+            return self.entry
+        return queue.active_entry(self.s, self.call)
+
     def dispatch_after(self) -> None:
-        if routing.dispatch not in self.after:
+        """Dispatch after the response — unless this webhook read that nobody can take a call
+        (dispatch would find nobody either; an agent becoming free starts one itself)."""
+        if self.anyone_free is not False and routing.dispatch not in self.after:
             self.after.append(routing.dispatch)
 
 
@@ -180,12 +193,13 @@ def _join(step: Step, option: str, lines: list[str], priority: int = 0) -> Voice
     call.menu_option = option
     call.priority = priority
     s, settings = step.s, step.settings
-    if queue.in_line_count(s) >= settings.queue.max_size:
+    in_line, logged_in, step.anyone_free = queue.line_and_agents(s, settings, step.now)
+    if in_line >= settings.queue.max_size:
         entry = queue.join(s, settings, call, skill=option, priority=priority, now=step.now)
         queue.end_entry(entry, QueueStatus.OVERFLOW, step.now)
         call.queue_result = "queue-full"
         return _voicemail(step, [step.text("overflow")], reason="overflow")
-    if queue.agents_logged_in(s) == 0:
+    if logged_in == 0:
         step.event("no_agents", option=option)
         return twiml.offer_then_voicemail(
             settings, step.locale, step.text("no_agents"), action=step.url("/ivr/no-agents", option=option),
@@ -212,17 +226,22 @@ def no_agents_choice(step: Step, digits: str, option: str) -> VoiceResponse:
 def wait(step: Step, *, twilio_position: int, queue_time: float, avg_queue_time: float,
          hold_url: str | None, hold_s: float | None) -> VoiceResponse:
     """One waitUrl document: position and expected wait in the caller's language, the call-back
-    offer, then hold audio / pause so the next reassurance comes within ``reassure_every_s``."""
+    offer, then hold audio / pause so the next reassurance comes within ``reassure_every_s``.
+
+    One read (the line and the agents, ``queue.line_snapshot``) before anything is changed, so
+    the entry's update and the timeline event are written together at the commit."""
     s, settings = step.s, step.settings
-    entry = queue.active_entry(s, step.call)
+    entry = step.active_entry()
     if entry is not None and entry.status not in queue.IN_LINE:
         entry = None
-    if entry is not None:
-        queue.mark_enqueued(entry, step.now, queue_time)
-    position = queue.effective_position(s, entry, step.now) if entry else max(1, twilio_position)
+    joined_at = queue.enqueued_at(entry, step.now, queue_time) if entry is not None else None
+    line = queue.line_snapshot(s, settings, entry, joined_at, step.now)
+    if entry is not None and joined_at is not None:
+        entry.joined_at = joined_at
+    position = line.position if entry else max(1, twilio_position)
     ringing = entry is not None and entry.status == queue.QueueStatus.OFFERED  # an agent's phone rings for them
-    expected = 0.0 if ringing else queue.expected_wait_s(settings, position, queue.free_agents(s),
-                                                          queue.agents_logged_in(s))
+    expected = 0.0 if ringing else queue.expected_wait_s(settings, position, line.free_agents,
+                                                          line.logged_in)
     minutes = queue.announced_minutes(expected)
     # H9: offer a call-back — not to a customer we are calling back already, nor when connecting now.
     offer_callback = settings.queue.callback_offer and minutes > 0 and not (
@@ -239,7 +258,8 @@ def wait(step: Step, *, twilio_position: int, queue_time: float, avg_queue_time:
         _place_reserved_agent(step, entry)
     plan = queue.wait_plan(settings, queue.speech_seconds(settings, text, step.locale),
                            hold_s if hold_url else None)
-    step.dispatch_after()  # wrap-up ends are noticed within one reassurance interval
+    step.anyone_free = line.anyone_free
+    step.dispatch_after()  # a free agent (or one back from wrap-up) takes the next caller
     return twiml.wait_loop(settings, step.locale, text, action=step.url("/ivr/queue/option"),
                            input_timeout=plan.input_timeout_s, pause_s=plan.pause_s,
                            play_url=hold_url, play_loops=plan.play_loops,
@@ -260,7 +280,7 @@ def _place_reserved_agent(step: Step, entry: QueueEntry) -> None:
 
 def queue_option(step: Step, digits: str, speech: str) -> VoiceResponse:
     """Input during the wait: "1" / "回电" / "call me back" → leave the line as a call-back (H9)."""
-    entry = queue.active_entry(step.s, step.call)
+    entry = step.active_entry()
     wants = digits[:1] == "1" or (bool(speech) and prompts.wants_callback(
         speech, step.locale, step.settings.routing.speech_min_score))
     if entry is None or entry.status != QueueStatus.WAITING or not wants:
@@ -274,7 +294,7 @@ def queue_option(step: Step, digits: str, speech: str) -> VoiceResponse:
 def queue_done(step: Step, result: str, queue_time: float) -> VoiceResponse:
     """Enqueue's action on the main line: record QueueResult and the wait."""
     call = step.call
-    entry = queue.active_entry(step.s, call)
+    entry = step.active_entry()
     if result == "redirected" or call is None:
         return twiml.empty()  # dequeued to an agent's offer queue (or unknown call)
     call.queue_result = result
@@ -304,7 +324,8 @@ def _caller_hung_up(step: Step, entry: QueueEntry | None) -> None:
 
 def _cancel_offer_of(step: Step, entry: QueueEntry) -> None:
     """The caller is gone: stop the agent's ringing leg, free the agent."""
-    offer = routing.active_offer_for_entry(step.s, entry)
+    with step.s.no_autoflush:  # the webhook's changes are written once, at its commit
+        offer = routing.active_offer_for_entry(step.s, entry)
     if offer is None:
         return
     routing.caller_gone(step.s, offer, step.now)
@@ -689,6 +710,5 @@ def caller_status(step: Step, status: str) -> None:
         if offer is not None:
             agent_status(step, offer.id, status)
         return
-    entry = queue.active_entry(step.s, step.call)
-    _caller_hung_up(step, entry)
-    step.dispatch_after()  # a call ended: someone may be free now
+    entry = step.active_entry()
+    _caller_hung_up(step, entry)  # (an agent's leg ending dispatches through ``agent_status``)

@@ -14,6 +14,7 @@ import wave
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, object_session
@@ -92,25 +93,82 @@ def active_entry(s: Session, call: Call | None) -> QueueEntry | None:
                     .order_by(QueueEntry.id.desc()).limit(1))
 
 
-def effective_position(s: Session, entry: QueueEntry, now: datetime) -> int:
-    """1 = next. Counts everyone served before ``entry`` — including pending call-backs and
-    higher-priority callers Twilio's FIFO numbers do not put ahead (H5).
-
-    Two COUNT queries in ``Item.order`` terms (priority desc, join time, entries before
-    call-backs at the same instant, id), so a reassurance costs the same with 1,000 in line."""
-    p, joined = entry.priority, entry.joined_at
-    entries_ahead = s.scalar(select(func.count()).select_from(QueueEntry).where(
-        QueueEntry.status.in_(IN_LINE), QueueEntry.id != entry.id,
-        or_(QueueEntry.priority > p,
-            and_(QueueEntry.priority == p,
+def _ahead_counts(entry_id: int, priority: int, joined: datetime, now: datetime) -> tuple[Any, Any]:
+    """COUNT subqueries in ``Item.order`` terms (priority desc, join time, entries before
+    call-backs at the same instant, id): callers in line and due call-backs served first."""
+    entries_ahead = select(func.count()).select_from(QueueEntry).where(
+        QueueEntry.status.in_(IN_LINE), QueueEntry.id != entry_id,
+        or_(QueueEntry.priority > priority,
+            and_(QueueEntry.priority == priority,
                  or_(QueueEntry.joined_at < joined,
-                     and_(QueueEntry.joined_at == joined, QueueEntry.id < entry.id)))))) or 0
-    callbacks_ahead = s.scalar(select(func.count()).select_from(CallbackRequest).where(
+                     and_(QueueEntry.joined_at == joined, QueueEntry.id < entry_id)))))
+    callbacks_ahead = select(func.count()).select_from(CallbackRequest).where(
         CallbackRequest.status == CallbackStatus.PENDING,
         or_(CallbackRequest.due_at.is_(None), CallbackRequest.due_at <= now),
-        or_(CallbackRequest.priority > p,
-            and_(CallbackRequest.priority == p, CallbackRequest.original_joined_at < joined)))) or 0
-    return 1 + entries_ahead + callbacks_ahead
+        or_(CallbackRequest.priority > priority,
+            and_(CallbackRequest.priority == priority, CallbackRequest.original_joined_at < joined)))
+    return entries_ahead.scalar_subquery(), callbacks_ahead.scalar_subquery()
+
+
+def effective_position(s: Session, entry: QueueEntry, now: datetime) -> int:
+    """1 = next. Counts everyone served before ``entry`` — including pending call-backs and
+    higher-priority callers Twilio's FIFO numbers do not put ahead (H5). One SELECT of two
+    COUNTs, so a reassurance costs the same with 1,000 in line."""
+    entries, callbacks = _ahead_counts(entry.id, entry.priority, entry.joined_at, now)
+    row = s.execute(select(entries, callbacks)).one()
+    return 1 + (row[0] or 0) + (row[1] or 0)
+
+
+@dataclass(frozen=True)
+class LineSnapshot:
+    """What one reassurance needs to know, read in one SELECT."""
+
+    position: int  # 1 = next (0 entries/call-backs counted when there is no entry)
+    free_agents: int  # available now
+    logged_in: int  # signed in (not offline)
+    due_back: int  # in wrap-up past ``routing.wrap_up_s`` (dispatch makes them available)
+
+    @property
+    def anyone_free(self) -> bool:
+        return self.free_agents + self.due_back > 0
+
+
+def _agent_count(*conditions: Any) -> Any:
+    return (select(func.count()).select_from(User)
+            .where(User.active.is_(True), User.endpoint.is_not(None), *conditions).scalar_subquery())
+
+
+def line_snapshot(s: Session, settings: Settings, entry: QueueEntry | None, joined: datetime | None,
+                  now: datetime) -> LineSnapshot:
+    """Position of ``entry`` (joined at ``joined``) and the agents' counts, in one SELECT (H3)."""
+    wrap_up_over = now - timedelta(seconds=settings.routing.wrap_up_s)
+    columns = [_agent_count(User.presence == Presence.AVAILABLE),
+               _agent_count(User.presence != Presence.OFFLINE),
+               _agent_count(User.presence == Presence.WRAP_UP, User.presence_since <= wrap_up_over)]
+    if entry is not None and joined is not None:
+        columns += _ahead_counts(entry.id, entry.priority, joined, now)
+    row = s.execute(select(*columns)).one()
+    ahead = sum(value or 0 for value in row[3:])
+    return LineSnapshot(position=1 + ahead, free_agents=row[0] or 0, logged_in=row[1] or 0,
+                        due_back=row[2] or 0)
+
+
+def anyone_free_clause(settings: Settings, now: datetime) -> Any:
+    """SQL: is an agent available, or due back from wrap-up (``routing.wrap_up_s``)?"""
+    wrap_up_over = now - timedelta(seconds=settings.routing.wrap_up_s)
+    return select(User.id).where(
+        User.active.is_(True), User.endpoint.is_not(None),
+        or_(User.presence == Presence.AVAILABLE,
+            and_(User.presence == Presence.WRAP_UP, User.presence_since <= wrap_up_over))).exists()
+
+
+def line_and_agents(s: Session, settings: Settings, now: datetime) -> tuple[int, int, bool]:
+    """(callers in line, agents signed in, is one free or due back from wrap-up?) in one
+    SELECT — what joining the line checks."""
+    in_line = select(func.count()).select_from(QueueEntry).where(QueueEntry.status.in_(IN_LINE))
+    row = s.execute(select(in_line.scalar_subquery(), _agent_count(User.presence != Presence.OFFLINE),
+                           anyone_free_clause(settings, now))).one()
+    return row[0] or 0, row[1] or 0, bool(row[2])
 
 
 def agents_logged_in(s: Session) -> int:
@@ -235,15 +293,18 @@ def record_announcement(entry: QueueEntry, wait_s: float) -> None:
         entry.first_announced_wait_s = wait_s
 
 
-def mark_enqueued(entry: QueueEntry, now: datetime, queue_time: float) -> None:
-    """Start the caller's wait when Twilio enqueued them (its ``QueueTime`` semantics), not at
-    the menu choice before the transfer line: the API, the wait loop and the reports then count
-    the same wait. Done on the first waitUrl fetch, before any reassurance."""
+def enqueued_at(entry: QueueEntry, now: datetime, queue_time: float) -> datetime:
+    """When Twilio enqueued the caller (its ``QueueTime`` semantics), not the menu choice before
+    the transfer line: the API, the wait loop and the reports then count the same wait. Taken
+    on the first waitUrl fetch, before any reassurance; later fetches keep it."""
     if entry.reassurances:
-        return
-    enqueued = now - timedelta(seconds=max(0.0, queue_time))
-    if enqueued > entry.joined_at:
-        entry.joined_at = enqueued
+        return entry.joined_at
+    return max(entry.joined_at, now - timedelta(seconds=max(0.0, queue_time)))
+
+
+def mark_enqueued(entry: QueueEntry, now: datetime, queue_time: float) -> None:
+    """Start the caller's wait when Twilio enqueued them (see ``enqueued_at``)."""
+    entry.joined_at = enqueued_at(entry, now, queue_time)
 
 
 def end_entry(entry: QueueEntry, status: str, now: datetime) -> None:

@@ -9,9 +9,10 @@ agent's leg (or, for a call-back, the customer's call first). When the agent ans
 ``<Dial><Queue>`` takes. An agent who does not answer is set ``away`` and the next is tried;
 after each call the agent is in ``wrap_up`` for ``routing.wrap_up_s``.
 
-Dispatch runs on enqueue, on every waitUrl fetch, on presence changes
-(``core.presence.announce``), when calls end, and from ``dispatch_due(app)`` (the
-scheduler's periodic job).
+Dispatch runs after the response of the webhooks that change the line (enqueue, a waitUrl
+fetch while an agent is free or due back from wrap-up, calls ending), on presence changes
+(``core.presence.announce``) and from ``dispatch_due(app)`` (the scheduler's periodic
+job); placing the legs it decided (Twilio REST) never holds a caller's webhook.
 """
 
 from __future__ import annotations
@@ -375,13 +376,16 @@ def dispatch_due(app: Flask) -> int:
     settings: Settings = app.config["HOTLINE"]
     with session_scope(app) as s:
         now = utcnow()
-        for offer in stale_offers(s, settings, now):
+        stale = stale_offers(s, settings, now)
+        for offer in stale:
             if offer.status == OfferStatus.DIALING_CUSTOMER and offer.callback is not None:
                 release_agent(s, offer.agent, Presence.AVAILABLE)
                 queue.callback_attempt_failed(s, settings, offer.callback, now, "no status")
                 close_offer(offer, OfferStatus.FAILED, now, "no status callback")
             else:
                 agent_missed(s, offer, now, "no status callback")
+        if not stale and not anyone_free(s, settings, now):
+            return 0  # a quiet line costs one transaction per tick
     return dispatch(app)
 
 

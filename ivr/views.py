@@ -7,6 +7,7 @@ answered with a safe apology and voicemail TwiML — never a 500.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session
 from twilio.twiml.voice_response import VoiceResponse
 
 from core.db import session, utcnow
+from core.ops import defer
 from core.ops.caller_context import remember_locale
 from core.ops.fallback import answer_stands
 from core.ops.metrics import record_call_status
@@ -35,36 +37,48 @@ bp = Blueprint("ivr", __name__, url_prefix="/ivr")
 media = Blueprint("ivr_media", __name__, url_prefix="/media")
 
 
-def _step(purpose: str = "caller", known_only: bool = False) -> flow.Step:
+def _step(purpose: str = "caller", known_only: bool = False, with_entry: bool = False) -> flow.Step:
+    """The webhook's call, read in one SELECT: created on first sight (``known_only=False``),
+    with its latest queue entry when the step needs it (``with_entry``)."""
     settings = current_app.config["HOTLINE"]
     s: Session = session()
-    call = None
+    call, entry, anyone_free = None, None, None
+    now = utcnow()
     sid = form_text("CallSid", 64)
-    if sid:
+    if sid and with_entry:
+        call, entry, anyone_free = calls.find_call_with_entry(s, sid, queue.anyone_free_clause(settings, now))
+    elif sid:
         call = calls.find_call(s, sid) if known_only else calls.record_call(s, request.form, settings, purpose)
     locale = prompts.locale_of(call.locale if call else None, settings)
     if call is not None and call.locale is None:
         call.locale = locale  # the language the caller hears, recorded from the first webhook
     g.ivr_locale = locale  # an apology or the outage fallback speaks it too
-    return flow.Step(s=s, settings=settings, call=call, locale=locale, now=utcnow())
+    return flow.Step(s=s, settings=settings, call=call, locale=locale, now=now, entry=entry,
+                     entry_loaded=with_entry, anyone_free=None if anyone_free is None else bool(anyone_free))
 
 
 def _finish(step: flow.Step, response: VoiceResponse | None = None):
     """Commit, then answer. Once the commit stored what the TwiML tells the caller (their
-    place in line, a message…), the answer stands: work that follows the commit (dispatch,
-    placing calls) is logged when it fails and runs again later (the next waitUrl, the
-    periodic dispatch), but never turns the answer into the outage fallback."""
+    place in line, a message…), the answer stands. Work that follows the commit (dispatch,
+    placing calls, ending legs: Twilio REST requests) runs after the response, in order, on the
+    app's deferred-work pool (``core.ops.defer``); a failure there is logged and the periodic
+    dispatch picks up what is left."""
     step.s.commit()
     locale = step.call.locale if step.call is not None and step.call.locale else step.locale
     remember_locale(request.form, locale)
     answer_stands()
-    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
-    for action in step.after:
+    if step.after:
+        defer(current_app._get_current_object(), functools.partial(run_follow_up, actions=list(step.after)))  # type: ignore[attr-defined]
+    return twiml_response(response if response is not None else twiml.empty())
+
+
+def run_follow_up(app: Flask, actions: list[Callable[[Flask], None]]) -> None:
+    """A webhook's follow-up work, one action after the other (one failing does not stop the rest)."""
+    for action in actions:
         try:
             action(app)
-        except Exception:  # noqa: BLE001 - the caller's TwiML must still be answered
+        except Exception:  # noqa: BLE001 - the rest still runs
             app.logger.exception("ivr: follow-up work failed")
-    return twiml_response(response if response is not None else twiml.empty())
 
 
 def replayed_call_end(s: Session, app: Flask, call: Any, status: str, when: Any) -> list[Callable[[Flask], None]]:
@@ -126,7 +140,7 @@ def no_agents():
 @safe
 def queue_wait():
     """waitUrl of the main line. Unknown CallSids get a sensible reassurance too."""
-    step = _step(known_only=True)
+    step = _step(known_only=True, with_entry=True)
     settings = step.settings
     hold = queue.hold_audio_path(settings)
     hold_s = queue.wav_seconds(hold) if hold else None
@@ -140,7 +154,7 @@ def queue_wait():
 @bp.post("/queue/option")
 @safe
 def queue_option():
-    step = _step(known_only=True)
+    step = _step(known_only=True, with_entry=True)
     return _finish(step, flow.queue_option(step, form_text("Digits", 20), form_text("SpeechResult")))
 
 
@@ -148,7 +162,7 @@ def queue_option():
 @safe
 def queue_done():
     """Enqueue's action: QueueResult (bridged, hangup = abandoned, leave, queue-full, error)."""
-    step = _step(known_only=True)
+    step = _step(known_only=True, with_entry=True)
     result = form_text("QueueResult", 40)
     queue_time = form_int("QueueTime", 0, 0, 10**7)
     offer_id = arg_int("offer")
@@ -193,7 +207,7 @@ def agent_status():
     step = _step(known_only=True)
     status = form_choice("CallStatus", CALL_STATUSES)
     if step.call is not None:
-        calls.apply_status_callback(step.s, request.form)
+        calls.apply_status_callback(step.s, request.form, step.call)
     flow.agent_status(step, arg_int("offer"), status)
     return _finish(step)
 
@@ -234,7 +248,7 @@ def callback_answer():
 def callback_status():
     step = _step(known_only=True)
     if step.call is not None:
-        calls.apply_status_callback(step.s, request.form)
+        calls.apply_status_callback(step.s, request.form, step.call)
     flow.callback_status(step, arg_int("offer"), form_choice("CallStatus", CALL_STATUSES))
     return _finish(step)
 
@@ -267,8 +281,8 @@ def voicemail_transcript():
 @safe
 def status():
     """The number's status callback: keep the call row's status and duration."""
-    step = _step(known_only=True)
-    call = calls.apply_status_callback(step.s, request.form)
+    step = _step(known_only=True, with_entry=True)
+    call = calls.apply_status_callback(step.s, request.form, step.call) if step.call is not None else None
     status_value = form_choice("CallStatus", CALL_STATUSES)
     if status_value in FINAL_STATUSES:
         flow.caller_status(step, status_value)

@@ -6,8 +6,8 @@ Every process that runs background services (``python app.py``, gunicorn workers
 The holder starts a ``BackgroundScheduler`` whose job store is a ``SQLAlchemyJobStore`` on the
 app's database (table ``scheduler_apscheduler_jobs``) with:
 
-- ``hotline-tick`` — every ``scheduler.tick_s``: ``engine.tick`` (dial within pacing, follow-up
-  rules, reconcile, routing's ``dispatch_due``);
+- ``hotline-tick`` — every ``scheduler.tick_s``: ``engine.tick`` (dial within pacing, reconcile,
+  routing's ``dispatch_due``; the follow-up rules every ``scheduler.followups_every_s``);
 - ``campaign-<id>`` — a date trigger (start time) or a cron trigger (recurrence) per scheduled
   campaign: ``engine.fire_campaign``; kept in step with the campaigns table by ``hotline-sync``.
 
@@ -23,6 +23,7 @@ import threading
 import time
 from datetime import UTC, datetime
 
+from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -50,14 +51,64 @@ def _app() -> Flask:
 
 
 def tick_job() -> None:
-    """APScheduler job: one tick in a fresh app context."""
+    """APScheduler job: one tick in a fresh app context (the follow-up rules only every
+    ``scheduler.followups_every_s``: their deadlines are hours and days)."""
     app = _app()
     runner: SchedulerRunner | None = app.extensions.get("scheduler_runner")
     holder = runner.holder if runner else None
     realtime = runner.wall_clock if runner else True
+    settings = app.config["HOTLINE"].scheduler
+    now = time.monotonic()
+    last = app.extensions.get("scheduler_last_followups")
+    followups = last is None or now - last >= settings.followups_every_s
+    if followups:
+        app.extensions["scheduler_last_followups"] = now
     with app.app_context():
-        engine.tick(app, holder=holder, horizon_s=app.config["HOTLINE"].scheduler.tick_s if realtime else 0.0,
-                    sleep=time.sleep if realtime else None)
+        engine.tick(app, holder=holder, horizon_s=settings.tick_s if realtime else 0.0,
+                    sleep=time.sleep if realtime else None, followups=followups)
+
+
+class QuietJobStore(SQLAlchemyJobStore):
+    """The campaigns' job store, asked for due jobs only when its earliest job is due.
+
+    APScheduler asks every store at each wake-up; only this process (the leader) changes the
+    store, so the earliest run time is kept here and refreshed after each change."""
+
+    _UNKNOWN = object()
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)
+        self._next: object = self._UNKNOWN
+
+    def get_next_run_time(self):  # type: ignore[no-untyped-def]
+        if self._next is self._UNKNOWN:
+            self._next = super().get_next_run_time()
+        return self._next
+
+    def get_due_jobs(self, now):  # type: ignore[no-untyped-def]
+        upcoming = self.get_next_run_time()
+        if upcoming is None or upcoming > now:
+            return []
+        return super().get_due_jobs(now)
+
+    def _changed(self) -> None:
+        self._next = self._UNKNOWN
+
+    def add_job(self, job):  # type: ignore[no-untyped-def]
+        super().add_job(job)
+        self._changed()
+
+    def update_job(self, job):  # type: ignore[no-untyped-def]
+        super().update_job(job)
+        self._changed()
+
+    def remove_job(self, job_id):  # type: ignore[no-untyped-def]
+        super().remove_job(job_id)
+        self._changed()
+
+    def remove_all_jobs(self):  # type: ignore[no-untyped-def]
+        super().remove_all_jobs()
+        self._changed()
 
 
 def campaign_job(campaign_id: int) -> None:
@@ -123,16 +174,18 @@ class SchedulerRunner:
         logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
         self.is_leader = True
         self.leader_changes += 1
-        store = SQLAlchemyJobStore(engine=engine_of(self.app), tablename=JOBS_TABLE)
-        scheduler = BackgroundScheduler(jobstores={"default": store}, timezone=UTC,
+        store = QuietJobStore(engine=engine_of(self.app), tablename=JOBS_TABLE)
+        # The tick and the campaign sync are added again by every new leader: kept in memory,
+        # so their runs write nothing to the database.
+        scheduler = BackgroundScheduler(jobstores={"default": store, "memory": MemoryJobStore()}, timezone=UTC,
                                         job_defaults={"coalesce": True, "max_instances": 1,
                                                       "misfire_grace_time": 60})
         scheduler.start()
         tick_s = self.settings.scheduler.tick_s
         scheduler.add_job(tick_job, "interval", seconds=tick_s, id=TICK_JOB, replace_existing=True,
-                          next_run_time=datetime.now(UTC))
+                          next_run_time=datetime.now(UTC), jobstore="memory")
         scheduler.add_job(sync_job, "interval", seconds=SYNC_EVERY_S, id=SYNC_JOB, replace_existing=True,
-                          next_run_time=datetime.now(UTC))
+                          next_run_time=datetime.now(UTC), jobstore="memory")
         self.scheduler = scheduler
 
     def _become_follower(self) -> None:

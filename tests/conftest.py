@@ -211,13 +211,17 @@ def twilio_form(app: Any, **form: Any) -> dict[str, str]:
 
 @pytest.fixture
 def twilio_post(app: Any, client: Any) -> Callable[..., Any]:
-    """POST a form to an /ivr/ path signed exactly as Twilio signs it."""
+    """POST a form to an /ivr/ path signed exactly as Twilio signs it; returns once the
+    webhook's deferred follow-up work is done too."""
+    from core.ops import drain
 
     def post(path: str, **form: Any) -> Any:
         params = twilio_form(app, **form)
         signature = sign(app, PUBLIC_URL + path, params)
-        return client.post(path, data=params, headers={"X-Twilio-Signature": signature},
-                           base_url=PUBLIC_URL)
+        response = client.post(path, data=params, headers={"X-Twilio-Signature": signature},
+                               base_url=PUBLIC_URL)
+        drain(app, 30)  # the webhook's work after the response (dispatch, placing calls) is done
+        return response
 
     return post
 

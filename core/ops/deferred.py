@@ -24,6 +24,7 @@ from flask import Flask, has_request_context, request
 
 log = logging.getLogger(__name__)
 WORKERS = 4
+_worker = threading.local()  # set inside deferred work: draining there would wait for itself
 
 
 class Deferred:
@@ -39,12 +40,15 @@ class Deferred:
             call_sid = request.form.get("CallSid")
 
         def run() -> Any:
+            _worker.active = True
             with self.app.app_context():
                 try:
                     return fn(self.app)
                 except Exception:  # noqa: BLE001 - after the response nobody else would see it
                     log.exception("deferred work failed", extra={"call_sid": call_sid})
                     return None
+                finally:
+                    _worker.active = False
 
         future = self._pool.submit(run)
         with self._lock:
@@ -57,6 +61,8 @@ class Deferred:
             self._pending.discard(future)
 
     def drain(self, timeout_s: float = 30) -> bool:
+        if getattr(_worker, "active", False):
+            return False  # called from deferred work itself (e.g. a simulated REST call)
         with self._lock:
             pending = set(self._pending)
         done, not_done = wait(pending, timeout=timeout_s)
@@ -65,6 +71,11 @@ class Deferred:
     def stop(self) -> None:
         self.drain(30)
         self._pool.shutdown(wait=True)
+
+
+def in_deferred_work() -> bool:
+    """True inside work run by ``defer`` (a webhook's follow-up: time-boxed like the webhook)."""
+    return bool(getattr(_worker, "active", False))
 
 
 def _deferred(app: Flask) -> Deferred:

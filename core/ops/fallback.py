@@ -47,6 +47,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from core.ops.caller_context import LOCALE_MEMORY, LocaleMemory, caller_locale, webhook_form
+from core.ops.deferred import in_deferred_work
 from core.ops.metrics import DB_FALLBACKS
 from core.ops.spool import get_spool
 from core.twiml import absolute_url, empty, leave, say, twiml_response
@@ -240,8 +241,8 @@ def _install_time_boxes(app: Flask) -> None:
     @event.listens_for(engine, "checkout")
     def _budget(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
         wanted = default_ms
-        if has_request_context() and request.path.startswith(WEBHOOK_PREFIX):
-            wanted = budget_ms
+        if (has_request_context() and request.path.startswith(WEBHOOK_PREFIX)) or in_deferred_work():
+            wanted = budget_ms  # a webhook, or its follow-up work (no switching back and forth)
         if record.info.get("ops_budget_ms") == wanted:
             return
         cursor = dbapi_connection.cursor()

@@ -11,7 +11,9 @@ Three ways to move time, all over the same queue, so a run is deterministic:
   when an earlier event is scheduled. ``stop()`` ends it.
 
 Events run one at a time, in the thread that moves the clock, and never under the engine's
-state lock (each event takes it for as long as it mutates state).
+state lock (each event takes it for as long as it mutates state). Before each event the clock
+calls ``settle`` (when set): the app waits there for work its webhooks left for after their
+response (placing calls, dispatch), so a manual or jumping clock stays deterministic.
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ class Clock:
         self._virt0 = 0.0
         self._processing = threading.Lock()
         self.errors: list[str] = []
+        self.settle: Callable[[], None] | None = None  # run before each event (see the module doc)
 
     # -- time ---------------------------------------------------------------------------
     @property
@@ -85,7 +88,12 @@ class Clock:
         while self._heap and self._heap[0].cancelled:
             heapq.heappop(self._heap)
 
+    def _settle(self) -> None:
+        if self.settle is not None:
+            self.settle()
+
     def _pop_due(self, until: float) -> Event | None:
+        self._settle()
         with self._cond:
             self._drop_cancelled()
             if self._heap and self._heap[0].due <= until:
@@ -133,7 +141,7 @@ class Clock:
         self._guard()
         try:
             limit = self._now + max_seconds
-            while not predicate():
+            while not (self._settle() or predicate()):
                 event = self._pop_due(limit)
                 if event is None:
                     return predicate()
