@@ -98,3 +98,18 @@ def test_a_tiny_library_gets_no_model(tmp_path):
     assert problems == []
     m = Matcher(lib)
     assert m.learned.agent == {} and m.check("I'm new here", "en") == []
+
+
+def test_every_examples_file_of_the_library_is_read(tmp_path):
+    (tmp_path / "examples.yaml").write_text(
+        "examples:\n  - {locale: en, flag: S6, text: I only started on Monday.}\n", encoding="utf-8")
+    (tmp_path / "examples_more.yaml").write_text(
+        "examples:\n  - {locale: zh-CN, flag: none, text: 我帮您登记一下。}\n"
+        "  - {locale: zh-CN, suggest: S7, text: 我要找你们经理}\n", encoding="utf-8")
+    lib, problems = load_library(tmp_path)
+    assert problems == []
+    assert sorted((x.locale, x.text, x.flag or "", x.suggest or "") for x in lib.examples) == [
+        ("en", "I only started on Monday.", "S6", ""),
+        ("zh-CN", "我帮您登记一下。", "none", ""),
+        ("zh-CN", "我要找你们经理", "", "S7"),
+    ]
