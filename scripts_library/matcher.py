@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from .index import Encoder, GramIndex, align, grams
 from .learned import LearnedLayer
 from .learned_check import Releases, learned_flags
@@ -76,8 +78,8 @@ class Matcher(Suggesting):
             self._by_situation.setdefault((e.locale, e.kind, e.situation), []).append(i)
         self._build()
         st = self.settings
-        self.learned = LearnedLayer.build(library, self.tokens, st.learned_cache, st.learned_min_examples) \
-            if st.learned else None
+        self.learned = LearnedLayer.build(library, self.tokens, st.learned_cache, st.learned_min_examples,
+                                          st.learned_vectors) if st.learned else None
         self._releases = Releases(self.tokens)
         #: entry index → whether its own text would be flagged (such an entry is never suggested)
         self._unsafe: dict[int, bool] = {}
@@ -164,7 +166,7 @@ class Matcher(Suggesting):
         flags = [(s, a, b, self.entries[i]) for s, _n, a, b, i in self._flag_spans(loc, code, qgrams, exclude)]
         flags = [(s, *self._widen(norm, a, b), e) for s, a, b, e in flags]
         if self.learned is not None and loc in self.learned.agent:
-            flags += self._learned_flags(loc, norm, code, qgrams, flags)
+            flags += self._learned_flags(loc, text, norm, code, qgrams, flags)
         out = []
         for score, a, b, entry in flags:
             if self._releases.releases(norm, a, b, loc):
@@ -181,14 +183,19 @@ class Matcher(Suggesting):
             })
         return sorted(out, key=lambda f: (f["start"], f["end"]))
 
-    def _learned_flags(self, loc: str, norm: NormText, code: str, qgrams: set[str],
+    def _learned_flags(self, loc: str, text: str, norm: NormText, code: str, qgrams: set[str],
                        flags: list[tuple[float, int, int, Entry]]) -> list[tuple[float, int, int, Entry]]:
         """The learned layer's flags on words no rule flag covers. A window that an approved or
         prompt text matches (``phrase_min_score``) is never flagged: the library's own replies
         are clean by definition, whatever the model learned (lint relies on this)."""
         out: list[tuple[float, int, int, Entry]] = []
         approved: list[tuple[float, int, int]] | None = None
-        for p, a, b, sit in learned_flags(self.learned.agent[loc], norm, self.settings.learned_min_prob):
+        layer = self.learned
+
+        def vectors(windows: list[tuple[int, int]]) -> np.ndarray | None:
+            return layer.vector_rows([text[slice(*norm.span(a, b))] for a, b in windows], loc)
+
+        for p, a, b, sit in learned_flags(layer.agent[loc], norm, self.settings.learned_min_prob, vectors):
             if any(a < fb and fa < b for _, fa, fb, _ in flags):
                 continue
             if approved is None:

@@ -90,7 +90,8 @@ class Suggesting:
         scores = {sit: min(100.0, max(v) + 2.0 * (len(v) - 1)) for sit, v in hits.items()}
         model = self.learned.caller.get(loc) if self.learned is not None else None
         if model is not None:  # the caller model: situations said in words no trigger lists
-            row = model.probabilities([features(self._norm(text, loc).tokens)])[0]
+            row = model.probabilities([features(self._norm(text, loc).tokens)],
+                                      self.learned.vector_rows([text], loc))[0]
             for sit, p in zip(model.labels, row, strict=True):
                 scores[sit] = max(scores.get(sit, 0.0), 100.0 * float(p))
         if loc in self._forbidden:

@@ -69,6 +69,7 @@ def test_same_library_same_model_same_flags(library, tmp_path):
         a, b = one.learned.agent[loc], two.learned.agent[loc]
         assert a.vocab == b.vocab and a.labels == b.labels
         assert np.array_equal(a.weights, b.weights) and np.array_equal(a.bias, b.bias)
+        assert a.dense is not None and np.array_equal(a.dense, b.dense)  # the word-vector weights too
     lines = _lines(library)[::5]  # every fifth tuning and blind line, both locales
     assert [one.check(t, loc) for loc, t in lines] == [two.check(t, loc) for loc, t in lines]
     assert [one.suggest(t, loc) for loc, t in lines[:60]] == [two.suggest(t, loc) for loc, t in lines[:60]]
