@@ -12,7 +12,9 @@ English word):
 
 Features: token 1–3-grams, for English also 4-character pieces of words, and a negation scope
 (the three tokens after «not / never / no…», the two characters after 不/没/别/无/未 are also
-seen as «¬token»), so «I'll transfer you» and «I can't transfer you» look different.
+seen as «¬token»), so «I'll transfer you» and «I can't transfer you» look different; beside
+them, ``VECTOR_WEIGHT`` × the sentence's static word vector (``wordvec.py``), so wordings that
+share no n-gram with the training sentences but mean the same land near them.
 
 Training is deterministic (fixed seed for augmentation, full-batch L-BFGS from a zero start),
 so the same library gives the same model and the same flags. The trained weights are cached

@@ -62,6 +62,7 @@ def test_a_fault_named_after_you_dont_need_to_is_not_flagged(matcher, loc, fault
     assert matcher.check(released, loc) == []
 
 
+@pytest.mark.timeout(300)  # trains twice: about 20 s of CPU each, far more on a busy machine
 def test_same_library_same_model_same_flags(library, tmp_path):
     one = Matcher(library, MatchSettings(learned_cache=False))
     two = Matcher(library, MatchSettings(learned_cache=False))
@@ -75,6 +76,7 @@ def test_same_library_same_model_same_flags(library, tmp_path):
     assert [one.suggest(t, loc) for loc, t in lines[:60]] == [two.suggest(t, loc) for loc, t in lines[:60]]
 
 
+@pytest.mark.timeout(300)  # trains twice: about 20 s of CPU each, far more on a busy machine
 def test_the_model_is_cached_beside_the_library_and_rebuilt_when_it_changes(library, tmp_path):
     cached = dataclasses.replace(library, root=str(tmp_path))
     first = Matcher(cached)

@@ -4,6 +4,7 @@ and that the learned layer's models carry (and cache) their weights."""
 import dataclasses
 
 import numpy as np
+import pytest
 
 from scripts_library.matcher import Matcher
 from scripts_library.wordvec import WordVectors, shipped
@@ -40,6 +41,7 @@ def test_paraphrases_sharing_no_word_are_closer_than_unrelated_sentences():
     assert _cos(wv, "我是新来的", "我刚入职", "zh-CN") > _cos(wv, "我是新来的", "今天天气很好", "zh-CN")
 
 
+@pytest.mark.timeout(300)  # trains once: about 20 s of CPU, far more on a busy machine
 def test_the_models_use_the_vectors_and_cache_their_weights(library, tmp_path):
     cached = dataclasses.replace(library, root=str(tmp_path))
     first = Matcher(cached)
