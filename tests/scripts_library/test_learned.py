@@ -19,6 +19,7 @@ def _lines(library):
     return rows
 
 
+@pytest.mark.timeout(600)  # checks every tuning and blind line
 def test_every_flag_has_a_span_inside_the_text_and_a_clean_approved_alternative(matcher, library):
     flagged = 0
     for loc, text in _lines(library):
