@@ -10,9 +10,10 @@ Scores ``check`` and ``suggest`` of the shipped library (or ``--library DIR``) o
 For each: forbidden recall, false-flag rate on clean lines and suggest top-3, overall and per
 locale, a per-situation × locale table, and a confusion table (expected situation → the
 situation ``check`` reported; ``none`` = no flag). ``--rules-only`` switches the learned layer
-off (the aligner alone), ``--misses`` lists every wrong line.
+off (the aligner alone), ``--no-vectors`` runs it on n-grams without the word vectors,
+``--misses`` lists every wrong line.
 
-    python bench/library_eval.py [--rules-only] [--misses] [--set tuning|blind|both]
+    python bench/library_eval.py [--rules-only] [--no-vectors] [--misses] [--set tuning|blind|both]
 """
 
 from __future__ import annotations
@@ -149,6 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--library", default=None, help="library directory (default: the shipped one)")
     ap.add_argument("--rules-only", action="store_true", help="switch the learned layer off")
+    ap.add_argument("--no-vectors", action="store_true", help="the learned layer on n-grams alone (no word vectors)")
     ap.add_argument("--set", choices=("tuning", "blind", "both"), default="both")
     ap.add_argument("--holdout", action="store_true",
                     help="train the learned layer without the tuning examples and score only those (a dev set)")
@@ -158,14 +160,14 @@ def main(argv: list[str] | None = None) -> int:
     if problems:
         print(f"library has problems: {problems[0]}", file=sys.stderr)
         return 2
-    settings = MatchSettings(learned=not args.rules_only)
+    settings = MatchSettings(learned=not args.rules_only, learned_vectors=not args.no_vectors)
     if args.holdout:
         args.set = "tuning"
         rows = rows_of("tuning", args.library)
         lib = replace(lib, examples=[], digest="")
     matcher = Matcher(lib, settings)
     print(f"library {lib.digest[:12]}, {len(lib.entries)} entries, learned layer "
-          f"{'off' if args.rules_only else 'on'}")
+          f"{'off' if args.rules_only else 'on'}{', n-grams alone' if args.no_vectors else ''}")
     for which in (("tuning", "blind") if args.set == "both" else (args.set,)):
         rep = evaluate(matcher, rows if args.holdout else rows_of(which, args.library))
         print("\n".join(summary_lines(which, rep) + situation_table(rep) + confusion_table(rep)))

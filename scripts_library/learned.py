@@ -12,7 +12,9 @@ English word):
 
 Features: token 1–3-grams, for English also 4-character pieces of words, and a negation scope
 (the three tokens after «not / never / no…», the two characters after 不/没/别/无/未 are also
-seen as «¬token»), so «I'll transfer you» and «I can't transfer you» look different.
+seen as «¬token»), so «I'll transfer you» and «I can't transfer you» look different; beside
+them, ``VECTOR_WEIGHT`` × the sentence's static word vector (``wordvec.py``), so wordings that
+share no n-gram with the training sentences but mean the same land near them.
 
 Training is deterministic (fixed seed for augmentation, full-batch L-BFGS from a zero start),
 so the same library gives the same model and the same flags. The trained weights are cached
@@ -33,9 +35,12 @@ import numpy as np
 
 from .learned_data import NONE, agent_sentences, caller_sentences
 from .model import Library
+from .wordvec import WordVectors, shipped
 
 #: bump when features or training change: old caches are then ignored
-VERSION = "1"
+VERSION = "2"
+#: how much the word vector (unit length) counts beside the n-grams (chosen by cross-validation)
+VECTOR_WEIGHT = 3.0
 SEED = 20
 _NEG_EN = frozenset({"not", "no", "never", "nobody", "nothing", "none", "nowhere", "neither"})
 _NEG_ZH = frozenset("不没别无未")
@@ -64,15 +69,17 @@ def features(tokens: Sequence[str]) -> list[str]:
 class LinearModel:
     """Softmax over ``labels`` of a sum of per-feature weight rows (unknown features count 0)."""
 
-    def __init__(self, vocab: list[str], weights: np.ndarray, bias: np.ndarray, labels: list[str]):
+    def __init__(self, vocab: list[str], weights: np.ndarray, bias: np.ndarray, labels: list[str],
+                 dense: np.ndarray | None = None):
         self.vocab = vocab
         self.index = {f: i for i, f in enumerate(vocab)}
         self.weights = weights
         self.bias = bias
         self.labels = labels
+        self.dense = dense  # weights of the word-vector dimensions (None: n-grams alone)
 
-    def probabilities(self, feature_lists: Sequence[Sequence[str]]) -> np.ndarray:
-        """One row of label probabilities per feature list."""
+    def probabilities(self, feature_lists: Sequence[Sequence[str]], vectors: np.ndarray | None = None) -> np.ndarray:
+        """One row of label probabilities per feature list (and its text's word vector)."""
         index = self.index
         cols: list[int] = []
         starts: list[int] = []
@@ -87,12 +94,15 @@ class LinearModel:
             gathered = np.vstack([self.weights[cols], np.zeros((1, len(self.labels)), self.weights.dtype)])
             sums = np.add.reduceat(gathered, starts, axis=0)  # the zero row keeps every start a valid index
             z += sums * scale[:, None]
+        if self.dense is not None and vectors is not None:
+            z += (VECTOR_WEIGHT * vectors) @ self.dense
         z = np.exp(z - z.max(axis=1, keepdims=True))
         return z / z.sum(axis=1, keepdims=True)
 
 
-def train(rows: list[tuple[list[str], str, float]], labels: list[str]) -> LinearModel:
-    """Fit weights on (features, label, weight) rows: weighted cross-entropy, L2, L-BFGS."""
+def train(rows: list[tuple[list[str], str, float]], labels: list[str], vectors: np.ndarray | None = None) -> LinearModel:
+    """Fit weights on (features, label, weight) rows (and one word vector per row):
+    weighted cross-entropy, L2, L-BFGS."""
     from scipy import sparse
 
     vocab = sorted({f for feats, _, _ in rows for f in feats})
@@ -103,6 +113,8 @@ def train(rows: list[tuple[list[str], str, float]], labels: list[str]) -> Linear
         data += [1.0 / np.sqrt(len(feats))] * len(feats)
         ptr.append(len(cols))
     x = sparse.csr_matrix((data, cols, ptr), shape=(len(rows), len(vocab)))
+    if vectors is not None:
+        x = sparse.hstack([x, sparse.csr_matrix(VECTOR_WEIGHT * vectors)]).tocsr()
     label_at = {lab: i for i, lab in enumerate(labels)}
     y = np.array([label_at[lab] for _, lab, _ in rows])
     counts = np.bincount(y, minlength=len(labels)).astype(float)
@@ -111,7 +123,7 @@ def train(rows: list[tuple[list[str], str, float]], labels: list[str]) -> Linear
     w /= w.sum()
     onehot = np.zeros((len(rows), len(labels)))
     onehot[np.arange(len(rows)), y] = 1.0
-    f, c = len(vocab), len(labels)
+    f, c = x.shape[1], len(labels)
 
     def loss(theta: np.ndarray) -> tuple[float, np.ndarray]:
         wt, b = theta[: f * c].reshape(f, c), theta[f * c :]
@@ -124,7 +136,9 @@ def train(rows: list[tuple[list[str], str, float]], labels: list[str]) -> Linear
         return value, grad
 
     theta = lbfgs(loss, np.zeros(f * c + c))
-    return LinearModel(vocab, theta[: f * c].reshape(f, c).astype(np.float32), theta[f * c :], labels)
+    w_all = theta[: f * c].reshape(f, c).astype(np.float32)
+    dense = w_all[len(vocab) :] if vectors is not None else None
+    return LinearModel(vocab, w_all[: len(vocab)], theta[f * c :], labels, dense)
 
 
 def _dot(a: np.ndarray, b: np.ndarray) -> float:
@@ -172,45 +186,67 @@ def lbfgs(fun: Callable[[np.ndarray], tuple[float, np.ndarray]], x: np.ndarray, 
 class LearnedLayer:
     """The agent and caller models of every locale of one library."""
 
-    def __init__(self, agent: dict[str, LinearModel], caller: dict[str, LinearModel]):
+    def __init__(self, agent: dict[str, LinearModel], caller: dict[str, LinearModel],
+                 vectors: WordVectors | None = None):
         self.agent = agent
         self.caller = caller
+        self.vectors = vectors
+
+    def vector_rows(self, texts: Sequence[str], locale: str) -> np.ndarray | None:
+        """The word vector of each text (None without a word-vector table)."""
+        if self.vectors is None:
+            return None
+        return np.array([self.vectors.vector(t, locale) for t in texts], np.float32).reshape(len(texts), -1)
 
     @classmethod
-    def build(cls, lib: Library, tokenize: Tokenize, cache: bool = True, min_examples: int = 100) -> LearnedLayer:
+    def build(cls, lib: Library, tokenize: Tokenize, cache: bool = True, min_examples: int = 100,
+              use_vectors: bool = True) -> LearnedLayer:
         """Load the cached models of this library or train (and cache) them. A locale with
         fewer than ``min_examples`` clean sentences (caller side: sentences) gets no model:
         a handful of texts teaches nothing but to flag everything."""
-        key = hashlib.sha256(f"{lib.digest}|{VERSION}|{SEED}|{_L2}|{min_examples}".encode()).hexdigest()[:16]
+        vectors = shipped() if use_vectors else None
+        table = vectors.digest if vectors is not None else "-"
+        key = hashlib.sha256(f"{lib.digest}|{VERSION}|{SEED}|{_L2}|{min_examples}|{table}".encode()).hexdigest()[:16]
         path = Path(lib.root) / f".learned-{key}.npz" if cache and lib.root and lib.digest else None
         if path is not None and path.is_file():
             try:
-                return cls._load(path)
+                return cls._load(path, vectors)
             except (OSError, ValueError, KeyError):
                 pass  # a broken cache is rebuilt
-        layer = cls._train(lib, tokenize, min_examples)
+        layer = cls._train(lib, tokenize, min_examples, vectors)
         if path is not None:
             layer._save(path)
         return layer
 
     @classmethod
-    def _train(cls, lib: Library, tokenize: Tokenize, min_examples: int) -> LearnedLayer:
+    def _train(cls, lib: Library, tokenize: Tokenize, min_examples: int,
+               vectors: WordVectors | None = None) -> LearnedLayer:
+        layer = cls({}, {}, vectors)
         agent_rows = agent_sentences(lib, SEED)
         caller_rows = caller_sentences(lib, SEED)
-        agent, caller = {}, {}
         sits = sorted({e.situation for e in lib.entries if e.kind == "forbidden"}, key=lambda s: int(s[1:]))
         for loc in sorted({e.locale for e in lib.entries}):
-            rows = [(features(tokenize(t, loc)), lab, w) for lc, t, lab, w in agent_rows if lc == loc]
-            rows = [r for r in rows if r[0]]
+            texts, rows = layer._rows(agent_rows, loc, tokenize)
             present = {lab for _, lab, _ in rows}
             if sum(lab == NONE for _, lab, _ in rows) >= min_examples and len(present) > 1:
-                agent[loc] = train(rows, [NONE, *[s for s in sits if s in present]])
-            rows = [(features(tokenize(t, loc)), lab, w) for lc, t, lab, w in caller_rows if lc == loc]
-            rows = [r for r in rows if r[0]]
+                layer.agent[loc] = train(rows, [NONE, *[s for s in sits if s in present]], layer.vector_rows(texts, loc))
+            texts, rows = layer._rows(caller_rows, loc, tokenize)
             present = {lab for _, lab, _ in rows}
             if len(rows) >= min_examples and len(present) > 1:
-                caller[loc] = train(rows, sorted(present, key=lambda s: int(s[1:])))
-        return cls(agent, caller)
+                layer.caller[loc] = train(rows, sorted(present, key=lambda s: int(s[1:])), layer.vector_rows(texts, loc))
+        return layer
+
+    @staticmethod
+    def _rows(sentences: list[tuple[str, str, str, float]], loc: str,
+              tokenize: Tokenize) -> tuple[list[str], list[tuple[list[str], str, float]]]:
+        """The texts and (features, label, weight) rows of one locale's sentences with features."""
+        texts, rows = [], []
+        for lc, t, lab, w in sentences:
+            feats = features(tokenize(t, loc)) if lc == loc else []
+            if feats:
+                texts.append(t)
+                rows.append((feats, lab, w))
+        return texts, rows
 
     def _save(self, path: Path) -> None:
         arrays: dict[str, np.ndarray] = {}
@@ -219,6 +255,8 @@ class LearnedLayer:
             for loc, m in models.items():
                 name = f"{role}|{loc}"
                 arrays[f"{name}|w"], arrays[f"{name}|b"] = m.weights, m.bias
+                if m.dense is not None:
+                    arrays[f"{name}|d"] = m.dense
                 meta[name] = {"vocab": m.vocab, "labels": m.labels}
         arrays["meta"] = np.frombuffer(json.dumps(meta, ensure_ascii=False).encode(), dtype=np.uint8)
         try:
@@ -233,11 +271,12 @@ class LearnedLayer:
             return  # a read-only library directory is trained again at the next start
 
     @classmethod
-    def _load(cls, path: Path) -> LearnedLayer:
+    def _load(cls, path: Path, vectors: WordVectors | None = None) -> LearnedLayer:
         with np.load(path) as z:
             meta = json.loads(z["meta"].tobytes().decode())
             roles: dict[str, dict[str, LinearModel]] = {"agent": {}, "caller": {}}
             for name, m in meta.items():
                 role, loc = name.split("|")
-                roles[role][loc] = LinearModel(m["vocab"], z[f"{name}|w"], z[f"{name}|b"], m["labels"])
-        return cls(roles["agent"], roles["caller"])
+                dense = z[f"{name}|d"] if f"{name}|d" in z.files else None
+                roles[role][loc] = LinearModel(m["vocab"], z[f"{name}|w"], z[f"{name}|b"], m["labels"], dense)
+        return cls(roles["agent"], roles["caller"], vectors)

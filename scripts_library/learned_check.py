@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
+
 from .learned import NONE, LinearModel, features
 from .normalize import NormText
 
@@ -36,13 +38,17 @@ def clause_windows(norm: NormText) -> list[tuple[int, int]]:
             for j in range(i, min(len(bounds), i + MAX_WINDOW))]
 
 
-def learned_flags(model: LinearModel, norm: NormText, min_prob: float) -> list[tuple[float, int, int, str]]:
+def learned_flags(model: LinearModel, norm: NormText, min_prob: float,
+                  vectors: Callable[[list[tuple[int, int]]], np.ndarray | None] | None = None,
+                  ) -> list[tuple[float, int, int, str]]:
     """(probability, token start, token end, situation) of the windows the model flags, the
-    smallest windows first, none overlapping another."""
+    smallest windows first, none overlapping another. ``vectors`` gives the word vectors of
+    the windows' texts."""
     windows = clause_windows(norm)
     if not windows:
         return []
-    probs = model.probabilities([features(norm.tokens[a:b]) for a, b in windows])
+    probs = model.probabilities([features(norm.tokens[a:b]) for a, b in windows],
+                                vectors(windows) if vectors is not None else None)
     none = model.labels.index(NONE)
     found = []
     for (a, b), row in zip(windows, probs, strict=True):

@@ -43,31 +43,33 @@ def _where(e: Entry) -> Where:
     return e.where or Where("?", 0)
 
 
-def _check_fields(lib: Library) -> list[Problem]:
+def _check_entry(e: Entry, seen: dict[tuple[str, str], Entry]) -> list[Problem]:
     out: list[Problem] = []
-    seen: dict[tuple[str, str], Entry] = {}
-    for e in lib.entries:
-        w = _where(e)
-        if e.locale not in LOCALES:
-            out.append(Problem(w, f"{e.id}: unknown locale {e.locale!r} (use {', '.join(LOCALES)})"))
-        if e.situation not in RULE_IDS:
-            out.append(Problem(w, f"{e.id}: unknown situation {e.situation!r} (S1–S9 or a handbook rule H1–H26)"))
-        if e.kind not in KINDS:
-            out.append(Problem(w, f"{e.id}: unknown kind {e.kind!r} (use {' | '.join(KINDS)})"))
-        for r in e.rules:
-            if r not in RULE_IDS:
-                out.append(Problem(w, f"{e.id}: unknown rule id {r!r}"))
-        if e.kind == "forbidden" and e.situation.startswith("H"):
-            out.append(Problem(w, f"{e.id}: forbidden entries belong to a situation S1–S9"))
-        if e.key in seen:
-            out.append(Problem(w, f"{e.id}: duplicate id in {e.locale} (first at {_where(seen[e.key])})"))
-        seen.setdefault(e.key, e)
-        for text in (e.text, *e.variants, *e.key_phrases, *e.cues):
-            out += _check_placeholders(e, text)
-            if e.locale == "zh-CN" and to_simplified(text) != text:
-                out.append(Problem(w, f"{e.id}: zh-CN text has traditional characters: {text!r}"))
-        if e.kind != "forbidden" and (e.key_phrases or e.cues):
-            out.append(Problem(w, f"{e.id}: key_phrases/cues are for forbidden entries"))
+    w = _where(e)
+    if e.locale not in LOCALES:
+        out.append(Problem(w, f"{e.id}: unknown locale {e.locale!r} (use {', '.join(LOCALES)})"))
+    if e.situation not in RULE_IDS:
+        out.append(Problem(w, f"{e.id}: unknown situation {e.situation!r} (S1–S9 or a handbook rule H1–H26)"))
+    if e.kind not in KINDS:
+        out.append(Problem(w, f"{e.id}: unknown kind {e.kind!r} (use {' | '.join(KINDS)})"))
+    out += [Problem(w, f"{e.id}: unknown rule id {r!r}") for r in e.rules if r not in RULE_IDS]
+    if e.kind == "forbidden" and e.situation.startswith("H"):
+        out.append(Problem(w, f"{e.id}: forbidden entries belong to a situation S1–S9"))
+    if e.key in seen:
+        out.append(Problem(w, f"{e.id}: duplicate id in {e.locale} (first at {_where(seen[e.key])})"))
+    seen.setdefault(e.key, e)
+    for text in (e.text, *e.variants, *e.key_phrases, *e.cues):
+        out += _check_placeholders(e, text)
+        if e.locale == "zh-CN" and to_simplified(text) != text:
+            out.append(Problem(w, f"{e.id}: zh-CN text has traditional characters: {text!r}"))
+    if e.kind != "forbidden" and (e.key_phrases or e.cues):
+        out.append(Problem(w, f"{e.id}: key_phrases/cues are for forbidden entries"))
+    return out
+
+
+def _check_lists(lib: Library) -> list[Problem]:
+    """Triggers, synonyms and choices: known situations, locales and list names."""
+    out: list[Problem] = []
     for t in lib.triggers:
         w = t.where or Where("?", 0)
         if t.situation not in RULE_IDS:
@@ -84,6 +86,14 @@ def _check_fields(lib: Library) -> list[Problem]:
         if c.locale not in LOCALES:
             out.append(Problem(w, f"choices {c.name}: unknown locale {c.locale!r}"))
     return out
+
+
+def _check_fields(lib: Library) -> list[Problem]:
+    out: list[Problem] = []
+    seen: dict[tuple[str, str], Entry] = {}
+    for e in lib.entries:
+        out += _check_entry(e, seen)
+    return out + _check_lists(lib)
 
 
 def _check_placeholders(e: Entry, text: str) -> list[Problem]:

@@ -60,7 +60,7 @@ class LibraryError(Exception):
         super().__init__(f"{shown}{more}")
 
 
-class _LineLoader(yaml.SafeLoader):
+class _LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml when built with it
     """SafeLoader that records the line of every mapping and of each of its keys."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
@@ -133,12 +133,8 @@ def _load_file(path: Path, name: str, lib: Library, problems: list[Problem]) -> 
             problems.append(Problem(Where(name, lines.get(key, 1)), f"unknown key {key!r}"))
     file_situation, file_locale = doc.get("situation"), doc.get("locale")
     if "triggers" in doc:
-        phrases = _strings(doc["triggers"])
-        where = Where(name, lines.get("triggers", 1))
-        if phrases is None:
-            problems.append(Problem(where, "triggers must be a list of strings"))
-        else:
-            lib.triggers.append(Triggers(str(file_situation), str(file_locale), phrases, where))
+        _load_triggers(doc["triggers"], str(file_situation), str(file_locale), Where(name, lines.get("triggers", 1)),
+                       lib, problems)
     if "choices" in doc:
         _load_choices(doc["choices"], str(file_locale), Where(name, lines.get("choices", 1)), lib, problems)
     if "examples" in doc:
@@ -153,6 +149,15 @@ def _load_file(path: Path, name: str, lib: Library, problems: list[Problem]) -> 
         entry = _entry(raw, name, file_situation, file_locale, problems)
         if entry is not None:
             lib.add(entry)
+
+
+def _load_triggers(raw: Any, situation: str, locale: str, where: Where, lib: Library,
+                   problems: list[Problem]) -> None:
+    phrases = _strings(raw)
+    if phrases is None:
+        problems.append(Problem(where, "triggers must be a list of strings"))
+    else:
+        lib.triggers.append(Triggers(situation, locale, phrases, where))
 
 
 def _load_choices(raw: Any, locale: str, where: Where, lib: Library, problems: list[Problem]) -> None:

@@ -8,12 +8,14 @@ worth scoring and aligns only those with rapidfuzz.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from .index import Encoder, GramIndex, align, grams
-from .learned import LearnedLayer, features
+from .learned import LearnedLayer
 from .learned_check import Releases, learned_flags
 from .locales import canonical_locale
 from .model import Entry, Library
@@ -21,9 +23,10 @@ from .normalize import ZH_FILLERS, NormText, normalize
 from .placeholders import fill
 from .scoring import Hit, cluster_score, clusters
 from .settings import MatchSettings
+from .suggesting import ORDER as _ORDER
+from .suggesting import Suggesting
 from .synonyms import Folder
 
-_ORDER = {f"S{i}": i for i in range(1, 10)} | {f"H{i}": 100 + i for i in range(1, 27)}
 #: negation words: a match whose window has a different number of them is a different statement
 #: («管理人员不处理» vs «管理人员会亲自处理»); 不好意思 (sorry) is not a negation
 _NEGATIONS_ZH = "不没别无未"
@@ -55,7 +58,7 @@ class _Group:
         return [(pid, self.patterns[pid]) for pid in self.index.candidates(code, qgrams, limit)]
 
 
-class Matcher:
+class Matcher(Suggesting):
     """Matches utterances against a loaded ``Library`` (see the module docstring)."""
 
     def __init__(self, library: Library, settings: MatchSettings | None = None):
@@ -75,8 +78,8 @@ class Matcher:
             self._by_situation.setdefault((e.locale, e.kind, e.situation), []).append(i)
         self._build()
         st = self.settings
-        self.learned = LearnedLayer.build(library, self.tokens, st.learned_cache, st.learned_min_examples) \
-            if st.learned else None
+        self.learned = LearnedLayer.build(library, self.tokens, st.learned_cache, st.learned_min_examples,
+                                          st.learned_vectors) if st.learned else None
         self._releases = Releases(self.tokens)
         #: entry index → whether its own text would be flagged (such an entry is never suggested)
         self._unsafe: dict[int, bool] = {}
@@ -163,7 +166,7 @@ class Matcher:
         flags = [(s, a, b, self.entries[i]) for s, _n, a, b, i in self._flag_spans(loc, code, qgrams, exclude)]
         flags = [(s, *self._widen(norm, a, b), e) for s, a, b, e in flags]
         if self.learned is not None and loc in self.learned.agent:
-            flags += self._learned_flags(loc, norm, code, qgrams, flags)
+            flags += self._learned_flags(loc, text, norm, code, qgrams, flags)
         out = []
         for score, a, b, entry in flags:
             if self._releases.releases(norm, a, b, loc):
@@ -180,14 +183,19 @@ class Matcher:
             })
         return sorted(out, key=lambda f: (f["start"], f["end"]))
 
-    def _learned_flags(self, loc: str, norm: NormText, code: str, qgrams: set[str],
+    def _learned_flags(self, loc: str, text: str, norm: NormText, code: str, qgrams: set[str],
                        flags: list[tuple[float, int, int, Entry]]) -> list[tuple[float, int, int, Entry]]:
         """The learned layer's flags on words no rule flag covers. A window that an approved or
         prompt text matches (``phrase_min_score``) is never flagged: the library's own replies
         are clean by definition, whatever the model learned (lint relies on this)."""
         out: list[tuple[float, int, int, Entry]] = []
         approved: list[tuple[float, int, int]] | None = None
-        for p, a, b, sit in learned_flags(self.learned.agent[loc], norm, self.settings.learned_min_prob):
+        layer = self.learned
+
+        def vectors(windows: list[tuple[int, int]]) -> np.ndarray | None:
+            return layer.vector_rows([text[slice(*norm.span(a, b))] for a, b in windows], loc)
+
+        for p, a, b, sit in learned_flags(layer.agent[loc], norm, self.settings.learned_min_prob, vectors):
             if any(a < fb and fa < b for _, fa, fb, _ in flags):
                 continue
             if approved is None:
@@ -270,95 +278,3 @@ class Matcher:
         if right == len(clauses) or clauses[right] != clauses[b - 1]:
             b = right
         return a, b
-
-    # -- suggest ----------------------------------------------------------------------------
-    def suggest(self, text: str, locale: str = "zh-CN", k: int | None = None,
-                context: Mapping[str, Any] | None = None, kinds: Sequence[str] = ("approved",)) -> list[dict[str, Any]]:
-        """Approved replies ranked for what was just said (caller or agent); ties by situation
-        then library order, so the result is deterministic."""
-        loc = canonical_locale(locale)
-        k = self.settings.default_k if k is None else k
-        if not text or not text.strip() or k <= 0:
-            return []
-        code = self._encoder.encode(self._norm(text, loc).tokens)
-        if not code:
-            return []
-        qgrams = grams(code)
-        situation = self._situation_scores(loc, text, code, qgrams)
-        own = self._own_scores(loc, code, qgrams)
-        ranked = self._rank(loc, kinds, situation, own, k)
-        out = []
-        for neg, _, _, i in ranked:
-            e = self.entries[i]
-            filled = fill(e.text, loc, context)
-            if context and filled != fill(e.text, loc) and self.check(filled, loc):
-                continue  # a context value turned it into forbidden phrasing: never suggest that
-            out.append({"id": e.id, "situation": e.situation, "text": filled, "score": round(-neg, 1),
-                        "kind": e.kind, "locale": e.locale})
-            if len(out) == k:
-                break
-        return out
-
-    def _rank(self, loc: str, kinds: Sequence[str], situation: Mapping[str, float], own: Mapping[int, float],
-              k: int) -> list[tuple[float, float, int, int]]:
-        """Sorted (−score, −own score, situation order, index). An entry without an own score
-        gets its situation's score; within a situation those tie, so library order decides and
-        only the first few of each situation can make the top k (a big library stays fast)."""
-        scores: dict[int, tuple[float, float]] = {}
-        for i, o in own.items():
-            e = self.entries[i]
-            if e.locale == loc and e.kind in kinds:
-                scores[i] = (max(situation.get(e.situation, 0.0), o), o)
-        for sit, value in situation.items():
-            for kind in kinds:
-                taken = 0
-                for i in self._by_situation.get((loc, kind, sit), ()):
-                    if taken > k:
-                        break
-                    if i not in scores and not self.is_unsafe(i):
-                        scores[i] = (value, 0.0)
-                        taken += 1
-        floor = self.settings.suggest_min_score
-        return sorted((-v, -o, _ORDER.get(self.entries[i].situation, 999), i) for i, (v, o) in scores.items()
-                      if v >= floor and not self.is_unsafe(i))
-
-    def _situation_scores(self, loc: str, text: str, code: str, qgrams: set[str]) -> dict[str, float]:
-        """Caller triggers and forbidden phrasing both point at a situation."""
-        hits: dict[str, list[float]] = {}
-        group = self._triggers.get(loc)
-        if group:
-            for _, p in group.candidates(code, qgrams):
-                found = self._align(p.code, code, self.settings.suggest_min_score)
-                if found:
-                    # a one-word keyword («rude», «经理») says less than a caller's whole phrase
-                    weight = min(1.0, 0.78 + 0.08 * len(p.code))
-                    hits.setdefault(self._trigger_situations[p.owner], []).append(found[0] * weight)
-        scores = {sit: min(100.0, max(v) + 2.0 * (len(v) - 1)) for sit, v in hits.items()}
-        model = self.learned.caller.get(loc) if self.learned is not None else None
-        if model is not None:  # the caller model: situations said in words no trigger lists
-            row = model.probabilities([features(self._norm(text, loc).tokens)])[0]
-            for sit, p in zip(model.labels, row, strict=True):
-                scores[sit] = max(scores.get(sit, 0.0), 100.0 * float(p))
-        if loc in self._forbidden:
-            for sit, s in self.situations_flagged(loc, code, qgrams).items():
-                scores[sit] = max(scores.get(sit, 0.0), s)
-        return scores
-
-    def _own_scores(self, loc: str, code: str, qgrams: set[str]) -> dict[int, float]:
-        """How close the utterance is to an approved text itself (an agent's draft): the
-        local alignment, scaled down for drafts of under six tokens («抱歉» alone says little)."""
-        best: dict[int, float] = {}
-        group = self._approved.get(loc)
-        if group is None:
-            return best
-        n = len(code)
-        for _, p in group.candidates(code, qgrams, limit=40):
-            if len(p.code) >= n:  # the draft inside the reply (insertions allowed), scaled by length
-                found = align(code, p.code, 0.0)
-                score = found[0] * min(1.0, n / 6) if found else 0.0
-            else:
-                found = align(p.code, code, 0.0)
-                score = found[0] if found else 0.0
-            if score > best.get(p.owner, 0.0):
-                best[p.owner] = score
-        return best

@@ -130,45 +130,74 @@ def expand_word(word: str) -> list[str]:
     return [p for p in (head, tail) if p]
 
 
+_Chars = list[tuple[str, int]]
+
+
+def _cjk(chars: _Chars, i: int, out: NormText, clause: int) -> int:
+    ch, src = chars[i]
+    # 不了 is «cannot» (转接不了), not the particle 了
+    if ch not in ZH_FILLERS or (ch == "了" and out.tokens and out.tokens[-1] == "不"):
+        out.add(ZH_FOLD.get(ch, ch), src, src + 1, clause)
+    return i + 1
+
+
+def _placeholder(chars: _Chars, i: int, out: NormText, clause: int) -> int:
+    """A ``{name}`` at ``i`` (``#`` for a numeric one); ``i`` itself when there is none."""
+    m = _PLACEHOLDER_RE.match("".join(c for c, _ in chars[i : i + 20]))
+    if m is None:
+        return i
+    width = m.end()
+    if m.group(1) in NUMERIC_PLACEHOLDERS:
+        out.add(NUMBER, chars[i][1], chars[i + width - 1][1] + 1, clause)
+    return i + width
+
+
+def _number(chars: _Chars, i: int, out: NormText, clause: int) -> int:
+    j = i
+    while j < len(chars) and (chars[j][0].isdigit() or chars[j][0] in _MASK_CHARS):
+        j += 1
+    out.add(NUMBER, chars[i][1], chars[j - 1][1] + 1, clause)
+    return j
+
+
+def _word_end(chars: _Chars, i: int) -> int:
+    """End of the (Latin) word starting at ``i``: letters and inner apostrophes, no CJK."""
+    j, n = i, len(chars)
+    while j < n and not is_cjk(chars[j][0]) and (
+            chars[j][0].isalpha() or (chars[j][0] in _APOSTROPHES and j + 1 < n and chars[j + 1][0].isalpha())):
+        j += 1
+    return j
+
+
+def _word(chars: _Chars, i: int, out: NormText, clause: int) -> int:
+    j = _word_end(chars, i)
+    word = "".join(c for c, _ in chars[i:j])
+    src, end = chars[i][1], chars[j - 1][1] + 1
+    if len(word) >= 2 and set(word) == {"x"}:
+        out.add(NUMBER, src, end, clause)
+    else:
+        for part in expand_word(word):
+            if part and part not in EN_DROP:
+                out.add(stem(part), src, end, clause)
+    return j
+
+
 def normalize(text: str) -> NormText:
     """Tokenise ``text`` for matching (see the module docstring)."""
     chars = _fold_width(to_simplified(text))
     out = NormText()
     clause = 0
-    i, n = 0, len(chars)
-    while i < n:
-        ch, src = chars[i]
+    i = 0
+    while i < len(chars):
+        ch = chars[i][0]
         if is_cjk(ch):
-            # 不了 is «cannot» (转接不了), not the particle 了
-            if ch not in ZH_FILLERS or (ch == "了" and out.tokens and out.tokens[-1] == "不"):
-                out.add(ZH_FOLD.get(ch, ch), src, src + 1, clause)
-            i += 1
-        elif ch == "{" and (m := _PLACEHOLDER_RE.match("".join(c for c, _ in chars[i : i + 20]))):
-            width = m.end()
-            if m.group(1) in NUMERIC_PLACEHOLDERS:
-                out.add(NUMBER, src, chars[i + width - 1][1] + 1, clause)
-            i += width
+            i = _cjk(chars, i, out, clause)
+        elif ch == "{" and (j := _placeholder(chars, i, out, clause)) > i:
+            i = j
         elif ch.isdigit() or ch in _MASK_CHARS:
-            j = i
-            while j < n and (chars[j][0].isdigit() or chars[j][0] in _MASK_CHARS):
-                j += 1
-            out.add(NUMBER, src, chars[j - 1][1] + 1, clause)
-            i = j
+            i = _number(chars, i, out, clause)
         elif ch.isalpha():
-            j = i
-            while j < n and (chars[j][0].isalpha() or (chars[j][0] in _APOSTROPHES and j + 1 < n and chars[j + 1][0].isalpha())):
-                if is_cjk(chars[j][0]):
-                    break
-                j += 1
-            word = "".join(c for c, _ in chars[i:j])
-            end = chars[j - 1][1] + 1
-            if len(word) >= 2 and set(word) == {"x"}:
-                out.add(NUMBER, src, end, clause)
-            else:
-                for part in expand_word(word):
-                    if part and part not in EN_DROP:
-                        out.add(stem(part), src, end, clause)
-            i = j
+            i = _word(chars, i, out, clause)
         else:
             if not ch.isspace() or ch in "\r\n":
                 clause += 1

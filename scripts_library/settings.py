@@ -19,6 +19,8 @@ class MatchSettings:
     ``learned``: run the learned layer beside the aligner (off: the aligner alone).
     ``learned_min_prob``: a sentence the classifier gives a forbidden situation at least this
     probability is flagged (see ``learned.py``).
+    ``learned_vectors``: the learned layer also reads each sentence's static word vector
+    (``wordvec.py``), not only its n-grams.
     ``learned_min_examples``: a locale needs this many clean training sentences for a model.
     ``learned_cache``: keep the trained model in ``.learned-<hash>.pkl`` beside the library.
     ``max_text_chars``: longer texts are refused by the API (400) and the CLI (exit 2).
@@ -32,8 +34,9 @@ class MatchSettings:
     max_text_chars: int = 5000
     default_k: int = 3
     learned: bool = True
-    learned_min_prob: float = 0.75
+    learned_min_prob: float = 0.9
     learned_cache: bool = True
+    learned_vectors: bool = True
     learned_min_examples: int = 100
 
     @classmethod

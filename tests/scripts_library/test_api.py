@@ -10,6 +10,12 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.fixture(autouse=True)
+def _model_cached(matcher):
+    """The shipped library's learned model is trained and cached beside it in this process
+    first, so the command in a subprocess reads the cache instead of training within its timeout."""
+
+
 @pytest.fixture
 def auth(make_user):
     _, token = make_user("agent1", role="agent")

@@ -5,7 +5,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(autouse=True)
+def _model_cached(matcher):
+    """The shipped library's learned model is trained and cached beside it in this process
+    first, so the command in a subprocess reads the cache instead of training within its timeout."""
 
 
 def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:

@@ -19,6 +19,7 @@ def _lines(library):
     return rows
 
 
+@pytest.mark.timeout(600)  # checks every tuning and blind line
 def test_every_flag_has_a_span_inside_the_text_and_a_clean_approved_alternative(matcher, library):
     flagged = 0
     for loc, text in _lines(library):
@@ -62,6 +63,7 @@ def test_a_fault_named_after_you_dont_need_to_is_not_flagged(matcher, loc, fault
     assert matcher.check(released, loc) == []
 
 
+@pytest.mark.timeout(300)  # trains twice: about 20 s of CPU each, far more on a busy machine
 def test_same_library_same_model_same_flags(library, tmp_path):
     one = Matcher(library, MatchSettings(learned_cache=False))
     two = Matcher(library, MatchSettings(learned_cache=False))
@@ -69,11 +71,13 @@ def test_same_library_same_model_same_flags(library, tmp_path):
         a, b = one.learned.agent[loc], two.learned.agent[loc]
         assert a.vocab == b.vocab and a.labels == b.labels
         assert np.array_equal(a.weights, b.weights) and np.array_equal(a.bias, b.bias)
+        assert a.dense is not None and np.array_equal(a.dense, b.dense)  # the word-vector weights too
     lines = _lines(library)[::5]  # every fifth tuning and blind line, both locales
     assert [one.check(t, loc) for loc, t in lines] == [two.check(t, loc) for loc, t in lines]
     assert [one.suggest(t, loc) for loc, t in lines[:60]] == [two.suggest(t, loc) for loc, t in lines[:60]]
 
 
+@pytest.mark.timeout(300)  # trains twice: about 20 s of CPU each, far more on a busy machine
 def test_the_model_is_cached_beside_the_library_and_rebuilt_when_it_changes(library, tmp_path):
     cached = dataclasses.replace(library, root=str(tmp_path))
     first = Matcher(cached)
@@ -98,3 +102,18 @@ def test_a_tiny_library_gets_no_model(tmp_path):
     assert problems == []
     m = Matcher(lib)
     assert m.learned.agent == {} and m.check("I'm new here", "en") == []
+
+
+def test_every_examples_file_of_the_library_is_read(tmp_path):
+    (tmp_path / "examples.yaml").write_text(
+        "examples:\n  - {locale: en, flag: S6, text: I only started on Monday.}\n", encoding="utf-8")
+    (tmp_path / "examples_more.yaml").write_text(
+        "examples:\n  - {locale: zh-CN, flag: none, text: 我帮您登记一下。}\n"
+        "  - {locale: zh-CN, suggest: S7, text: 我要找你们经理}\n", encoding="utf-8")
+    lib, problems = load_library(tmp_path)
+    assert problems == []
+    assert sorted((x.locale, x.text, x.flag or "", x.suggest or "") for x in lib.examples) == [
+        ("en", "I only started on Monday.", "S6", ""),
+        ("zh-CN", "我帮您登记一下。", "none", ""),
+        ("zh-CN", "我要找你们经理", "", "S7"),
+    ]
