@@ -73,7 +73,8 @@ def pending(s: Session, limit: int = 200) -> list[LibraryCandidate]:
 
 def example_line(cand: LibraryCandidate) -> str:
     """The candidate as one ``examples.yaml`` row (JSON strings are valid YAML flow scalars)."""
-    return (f"- {{locale: {cand.locale}, flag: {cand.label}, "
+    confirmed = ", confirmed: true" if cand.label != "none" else ""
+    return (f"- {{locale: {cand.locale}, flag: {cand.label}{confirmed}, "
             f"text: {json.dumps(cand.text, ensure_ascii=False)}}}\n")
 
 

@@ -201,7 +201,8 @@ def _load_examples(raw: Any, where: Where, lib: Library, problems: list[Problem]
             problems.append(Problem(here, "an example needs a locale and a flag or a suggest label"))
             continue
         lib.examples.append(Example(row["locale"], row["text"].strip(), None if flag is None else str(flag),
-                                    None if suggest is None else str(suggest), here))
+                                    None if suggest is None else str(suggest), here,
+                                    confirmed=row.get("confirmed") is True))
 
 
 def _load_synonyms(raw: Any, locale: str, where: Where, lib: Library, problems: list[Problem]) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from .confirmed import Confirmed
 from .index import Encoder, GramIndex, align, grams
 from .learned import LearnedLayer
 from .learned_check import Releases, learned_flags
@@ -81,6 +82,7 @@ class Matcher(Suggesting):
         self.learned = LearnedLayer.build(library, self.tokens, st.learned_cache, st.learned_min_examples,
                                           st.learned_vectors) if st.learned else None
         self._releases = Releases(self.tokens)
+        self._confirmed = Confirmed(library)
         #: entry index → whether its own text would be flagged (such an entry is never suggested)
         self._unsafe: dict[int, bool] = {}
         for i, e in enumerate(self.entries):
@@ -165,6 +167,8 @@ class Matcher(Suggesting):
         qgrams = grams(code)
         flags = [(s, a, b, self.entries[i]) for s, _n, a, b, i in self._flag_spans(loc, code, qgrams, exclude)]
         flags = [(s, *self._widen(norm, a, b), e) for s, a, b, e in flags]
+        flags += [(100.0, a, b, self._representative(loc, sit)) for a, b, sit in self._confirmed.windows(loc, text, norm)
+                  if not any(a < fb and fa < b for _, fa, fb, _ in flags)]
         if self.learned is not None and loc in self.learned.agent:
             flags += self._learned_flags(loc, text, norm, code, qgrams, flags)
         out = []

@@ -97,6 +97,8 @@ class Example:
     flag: str | None = None
     suggest: str | None = None
     where: Where | None = None
+    #: a team lead confirmed this sentence in the review loop: it is always flagged
+    confirmed: bool = False
 
 
 @dataclass(frozen=True, slots=True)

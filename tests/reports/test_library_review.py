@@ -49,7 +49,7 @@ def test_a_missed_sentence_is_accepted_into_the_tuning_examples_and_retrains(lea
     assert f'data-candidate="{cid}"' in page and MISSED_EN in page
 
     assert client.post(f"/console/library/candidates/{cid}/accept", data={"csrf_token": token}).status_code == 302
-    assert {"locale": "en", "flag": "S1", "text": MISSED_EN} in examples(library)
+    assert {"locale": "en", "flag": "S1", "confirmed": True, "text": MISSED_EN} in examples(library)
     matcher = service.get_matcher(library)
     assert matcher.learned is not before  # reloaded and retrained on the new example
     assert [f["situation"] for f in matcher.check(MISSED_EN, "en")] == ["S1"]
