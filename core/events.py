@@ -22,14 +22,16 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any, ClassVar
 
 from flask import Flask
-from sqlalchemy import Engine, event, text
+from sqlalchemy import Engine, event, func, select, text
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
+from sqlalchemy.sql.dml import Insert
 
 log = logging.getLogger(__name__)
 CHANNEL = "hotline_live"
 MAX_NOTIFY_BYTES = 7800  # PostgreSQL refuses NOTIFY payloads of 8000 bytes or more
 PENDING = "hotline_pending_events"
 HUB = "hotline_event_hub"
+LAST_WRITE = "hotline_last_write"
 KINDS: dict[str, type[Event]] = {}
 
 
@@ -262,13 +264,30 @@ def pending(s: Session) -> list[Event]:
     return list(s.info.get(PENDING) or ())
 
 
+def write_last(s: Session, build: Callable[[Session], Insert | None]) -> None:
+    """Register the commit's last write: ``build(s)`` returns one INSERT (or None), run just
+    before ``s`` commits. On PostgreSQL that INSERT also carries the commit's notification — one
+    statement, ``WITH last_write AS (INSERT …) SELECT pg_notify(…)`` — so a webhook that writes
+    its timeline and announces its events still makes a single round trip for both."""
+    s.info[LAST_WRITE] = build
+
+
 def _before_commit(s: Session) -> None:
+    if s.in_nested_transaction():
+        return
+    build = s.info.pop(LAST_WRITE, None)
+    write = build(s) if build is not None else None
     hub: EventHub | None = s.info.get(HUB)
     batch = s.info.get(PENDING)
-    if not batch or hub is None or not hub.uses_notify or s.in_nested_transaction():
-        return
-    statement, params = notify_statement(to_payloads(batch))
-    s.execute(statement, params)  # part of this transaction: sent on commit, dropped on rollback
+    notify = bool(batch) and hub is not None and hub.uses_notify
+    if write is not None and notify:
+        carried = select(*[func.pg_notify(CHANNEL, p) for p in to_payloads(batch)])
+        s.execute(carried.add_cte(write.cte("last_write")))  # sent on commit, dropped on rollback
+    elif write is not None:
+        s.execute(write)
+    elif notify:
+        statement, params = notify_statement(to_payloads(batch))
+        s.execute(statement, params)  # part of this transaction: sent on commit, dropped on rollback
 
 
 def _after_commit(s: Session) -> None:
@@ -283,6 +302,7 @@ def _after_commit(s: Session) -> None:
 def _after_soft_rollback(s: Session, previous: SessionTransaction) -> None:
     if not previous.nested:
         s.info.pop(PENDING, None)
+        s.info.pop(LAST_WRITE, None)
 
 
 def install(app: Flask, maker: sessionmaker, engine: Engine) -> EventHub:

@@ -13,10 +13,11 @@ from typing import Any
 
 from sqlalchemy import and_, event, false, insert, literal, or_, select
 from sqlalchemy.orm import Session, aliased, contains_eager
+from sqlalchemy.sql.dml import Insert
 
 from core.config import Settings
 from core.db import utcnow
-from core.events import CallArrived, publish, status_event
+from core.events import CallArrived, publish, status_event, write_last
 from core.models import Call, Caller, CallEvent, QueueEntry
 from core.phone import caller_number
 
@@ -85,21 +86,21 @@ def add_event(s: Session, call: Call, kind: str, **detail: Any) -> None:
     pending = s.info.get(PENDING_EVENTS)
     if pending is None:
         pending = s.info[PENDING_EVENTS] = []
+        write_last(s, events_insert)  # the commit's last write (it carries the live-update notice)
         if not s.info.get("ivr_events_hooked"):
             s.info["ivr_events_hooked"] = True
-            event.listen(s, "before_commit", write_events)
             event.listen(s, "after_rollback", _forget_events)
     pending.append((call, kind, detail, utcnow()))
 
 
-def write_events(s: Session) -> None:
-    """Write the noted timeline events (one INSERT; the calls are flushed first)."""
+def events_insert(s: Session) -> Insert | None:
+    """The noted timeline events as one INSERT (the calls are flushed first), or None."""
     pending = s.info.pop(PENDING_EVENTS, None)
     if not pending:
-        return
+        return None
     s.flush()
-    s.execute(insert(CallEvent), [{"call_id": call.id, "at": at, "kind": kind, "detail": detail}
-                                  for call, kind, detail, at in pending])
+    return insert(CallEvent).values([{"call_id": call.id, "at": at, "kind": kind, "detail": detail}
+                                     for call, kind, detail, at in pending])
 
 
 def _forget_events(s: Session) -> None:
