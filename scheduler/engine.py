@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import Flask
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 
 from core.config import Settings
 from core.db import session_scope, utcnow
