@@ -20,6 +20,7 @@ from typing import Any
 from flask import Flask, Response, current_app
 
 from agent_console import notifier
+from agent_console.alerts import ensure_sweeper
 from agent_console.blueprint import bp
 from agent_console.broker import Broker, LocalBroker, Message, Subscription
 from core.events import AlertRaised, Event, Notice, emit, subscribe
@@ -97,8 +98,6 @@ def events():
     user = current_console_user()
     assert user is not None
     if user.role in LEAD_ROLES:  # long calls (H7) and waits past three rings (H2) raise alerts
-        from agent_console.alerts import ensure_sweeper
-
         ensure_sweeper(current_app._get_current_object())
     sub = get_broker().subscribe(user.id, user.role)
     heartbeat = float(current_app.config.get("CONSOLE_SSE_HEARTBEAT_S", 15.0))

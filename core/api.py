@@ -24,6 +24,7 @@ from flask_openapi3.utils import parse_parameters
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, RootModel, ValidationError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
+from core import disclosure
 from core.api_errors import describe
 from core.db import session
 from core.models import User
@@ -274,8 +275,6 @@ def _handle_http_error(exc: HTTPException):
 
 def init_app(app: Flask) -> None:
     register_api(app, bp)
-    from core import disclosure
-
     disclosure.init_app(app)  # one audit entry per response that showed full phone numbers (H25)
     app.register_error_handler(ApiError, _handle_api_error)
     app.register_error_handler(HTTPException, _handle_http_error)

@@ -22,6 +22,7 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
 from core import clock, events
+from core.events_pg import Listener
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -93,7 +94,7 @@ def init_app(app: Flask, url: str) -> None:
     engine = make_engine(url)
     app.extensions["db_engine"] = engine
     app.extensions["db_sessionmaker"] = maker = sessionmaker(bind=engine, expire_on_commit=False)
-    events.install(app, maker, engine)  # what sessions publish is announced after their commit
+    events.install(app, maker, engine, Listener)  # what sessions publish is announced after their commit
     app.teardown_appcontext(_close_session)
 
 

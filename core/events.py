@@ -208,8 +208,9 @@ Handler = Callable[[list[Event]], None]
 class EventHub:
     """One app's subscribers and its transport (in-process, or PostgreSQL LISTEN/NOTIFY)."""
 
-    def __init__(self, engine: Engine):
+    def __init__(self, engine: Engine, listener: Callable[[Engine, Handler], Any] | None = None):
         self.engine = engine
+        self._listener_factory = listener
         self.uses_notify = engine.dialect.name == "postgresql"
         self._handlers: list[Handler] = []
         self._lock = threading.Lock()
@@ -218,10 +219,8 @@ class EventHub:
     def subscribe(self, handler: Handler) -> None:
         with self._lock:
             self._handlers.append(handler)
-        if self.uses_notify and self.listener is None:
-            from core.events_pg import Listener
-
-            self.listener = Listener(self.engine, self.deliver)
+        if self.uses_notify and self.listener is None and self._listener_factory is not None:
+            self.listener = self._listener_factory(self.engine, self.deliver)
             self.listener.start()
 
     def deliver(self, batch: list[Event]) -> None:
@@ -305,9 +304,12 @@ def _after_soft_rollback(s: Session, previous: SessionTransaction) -> None:
         s.info.pop(LAST_WRITE, None)
 
 
-def install(app: Flask, maker: sessionmaker, engine: Engine) -> EventHub:
-    """Give ``app`` its hub and make the sessions of ``maker`` deliver what they publish."""
-    hub = EventHub(engine)
+def install(app: Flask, maker: sessionmaker, engine: Engine,
+            listener: Callable[[Engine, Handler], Any] | None = None) -> EventHub:
+    """Give ``app`` its hub and make the sessions of ``maker`` deliver what they publish;
+    ``listener(engine, deliver)`` starts this process's PostgreSQL LISTEN thread
+    (``core.events_pg.Listener``) when the first page subscribes."""
+    hub = EventHub(engine, listener)
     app.extensions["events"] = hub
     app.extensions.setdefault("hotline_stoppers", []).append(hub.close)
     maker.configure(info={HUB: hub})

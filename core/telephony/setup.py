@@ -14,6 +14,7 @@ from twilio.rest import Client
 from core import clock
 from core.access import LEAD_ROLES, role_guard
 from core.config import ConfigError, Settings
+from core.ops.deferred import drain
 from core.secrets import new_account_sid, new_token, stored_secret
 from core.telephony.gateway import TelephonyGateway
 from core.telephony.simulator import (
@@ -60,8 +61,6 @@ def _simulator_client(app: Flask, settings: Settings, account_sid: str, auth_tok
                            url_prefix=SIMULATOR_PREFIX + "/control")
     app.extensions["simulator"] = sim
     if settings.telephony.simulator_clock != "realtime":
-        from core.ops import drain
-
         # Work a webhook left for after its response (placing calls, dispatch) is done before
         # the next event: the same run every time.
         sim.clock.settle = lambda: drain(app, 30)

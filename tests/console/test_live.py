@@ -17,6 +17,7 @@ from agent_console.notifier import notifier_of
 from core import events
 from core.db import session_scope
 from core.events import Notice, PresenceChanged, emit
+from core.events_pg import Listener
 from core.models import Presence, User
 from core.presence import set_presence
 from tests.conftest import require_pg
@@ -186,7 +187,7 @@ def test_postgresql_listen_notify_reaches_every_process(tmp_path):
     database = PgDatabase()
     engines = [core_db.make_engine(database.url) for _ in range(2)]
     makers = [sessionmaker(bind=engine) for engine in engines]
-    hubs = [events.install(Flask(f"p{i}"), maker, engine) for i, (maker, engine) in enumerate(zip(makers, engines, strict=True))]
+    hubs = [events.install(Flask(f"p{i}"), maker, engine, Listener) for i, (maker, engine) in enumerate(zip(makers, engines, strict=True))]
     got: list[list[events.Event]] = [[], []]
     statements: list[str] = []
     sa_event.listen(engines[0], "before_cursor_execute", lambda *a: statements.append(a[2]))
