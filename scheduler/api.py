@@ -280,6 +280,8 @@ def _upload() -> bytes:
             raise ApiError("file: send the CSV as the multipart field 'file'")
         return upload.read()
     mimetype = request.mimetype or ""
+    if not mimetype and not request.content_length:
+        return b""  # nothing sent: an empty contact list (422), like an empty text/csv body
     if mimetype in ("text/csv", "text/plain", "application/csv", "application/octet-stream"):
         return request.get_data()
     raise ApiError("file: send multipart/form-data with a 'file' field, or a text/csv body", 415)
