@@ -23,9 +23,11 @@ from scheduler import (
     api,
     cli,
     console,
+    dnc_api,  # noqa: F401  (adds its routes to api.bp)
     health,
     history_api,  # noqa: F401  (adds its routes to api.bp)
     outbound,
+    preview_api,  # noqa: F401  (adds its routes to api.bp)
     runner,
 )
 

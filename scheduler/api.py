@@ -1,7 +1,9 @@
 """Campaign API: ``GET|POST /api/campaigns``, ``GET /api/campaigns/<id>`` (progress
 counts and the blocked breakdown), ``POST /api/campaigns/<id>/contacts`` (CSV upload),
 ``POST /api/campaigns/<id>/start|pause|resume|cancel``, ``GET /api/campaigns/<id>/contacts`` (each
-contact with why it was or was not dialed), the do-not-call list and the follow-up rates.
+contact with why it was or was not dialed) and the follow-up rates. The do-not-call list, the
+attempt history and preview dialing add their routes to this blueprint (``dnc_api``,
+``history_api``, ``preview_api``).
 
 Reads: any signed-in role; writes: ``lead`` or ``admin``. Errors are ``{"error": ...}`` with 4xx.
 """
@@ -18,6 +20,7 @@ from pydantic import Field
 from core.api import (
     ApiError,
     Body,
+    LocalDate,
     LocalDateTime,
     PathParams,
     Query,
@@ -30,12 +33,12 @@ from core.api import (
     whole_number,
 )
 from core.db import session
-from core.disclosure import phone_for, with_phones
-from core.phone import InvalidNumber
+from core.disclosure import with_phones
 from ivr.prompts import LOCALES
 from scheduler import campaigns as svc
 from scheduler import contacts as contacts_svc
 from scheduler import followup
+from scheduler.campaign_options import DIAL_MODES
 
 bp = api_blueprint("scheduler_api", __name__)
 WRITERS = {"lead", "admin"}
@@ -47,6 +50,7 @@ def _text(limit: int, description: str | None = None) -> Any:
 
 Weekday, Concurrent, Attempts = whole_number(0, 6), whole_number(1, 1000), whole_number(1, 20)
 RingTimeout = whole_number(5, 600)
+RecyclePasses = whole_number(0, 10)
 
 
 class CampaignInput(Body):
@@ -56,6 +60,17 @@ class CampaignInput(Body):
     name: str = Field(max_length=120, pattern=r"\S")
     purpose: Literal[tuple(svc.PURPOSES)] | None = None  # type: ignore[valid-type]
     mode: Literal[tuple(svc.MODES)] | None = None  # type: ignore[valid-type]
+    dial_mode: Literal[DIAL_MODES] | None = Field(  # type: ignore[valid-type]
+        default=None, description="fixed_rate (automated) or preview, progressive, predictive (agent_assisted)")
+    caller_id: str | None = _text(40, "the number the called person sees (default: the line's own)")
+    holidays: list[LocalDate] | None = Field(default=None, max_length=366,
+                                             description="dates (the campaign's time zone) nobody is called")
+    recycle_passes: RecyclePasses | None = Field(default=None, description="extra passes over unanswered contacts")
+    recycle_after_s: float | None = Field(default=None, ge=0, le=30 * 86400,
+                                          description="seconds before a contact is recycled")
+    recycle_window: str | None = _text(16, "the call window of the recycled passes, e.g. 18:00-20:30")
+    machine_retry: bool | None = Field(default=None, description="retry a call an answering machine took")
+    optout_key: bool | None = Field(default=None, description="pressing the opt-out key adds the number to the DNC list")
     locale: Literal[LOCALES] | None = None  # type: ignore[valid-type]
     script: list[str] | None = Field(default=None, description="library entry ids in the H20 order")
     context: dict[str, Annotated[str, MaxLen(500)] | int | float] | None = Field(
@@ -96,11 +111,6 @@ class CsvUpload(RawModel):
     mimetypes: list[str] = ["text/csv"]
 
 
-class DncInput(Body):
-    phone: str = Field(min_length=1, max_length=40, description="any dialable form; stored as E.164")
-    reason: str | None = _text(200)
-
-
 class Blocked(Reply):
     """Why contacts are not dialed now."""
 
@@ -109,8 +119,29 @@ class Blocked(Reply):
     invalid: int
 
 
+class AgentLoad(Reply):
+    free: int
+    busy: int
+    soon_free: int
+    waiting: int
+
+
+class Dialing(Reply):
+    """The pace of the last minute, the day's answer and abandon rates against the cap, agents."""
+
+    dial_mode: str
+    calls_last_minute: int
+    rate_per_s: float
+    answer_rate: float
+    abandon_rate: float
+    abandon_cap: float
+    at_cap: bool
+    agents: AgentLoad
+
+
 class CampaignProgress(Reply):
-    """The campaign, its progress counts and why contacts are blocked."""
+    """The campaign, its progress counts, why contacts are blocked, the live dialing figures and
+    scheduler warnings (no leader running, at the abandon cap, nobody free, a holiday)."""
 
     id: int
     name: str
@@ -123,6 +154,9 @@ class CampaignProgress(Reply):
     remaining: int
     percent: float
     blocked: Blocked
+    dial_mode: str | None = None
+    dialing: Dialing
+    warnings: list[str]
 
 
 class CampaignSummary(Reply):
@@ -164,21 +198,6 @@ class ImportReport(Reply):
     skipped_dnc: int
     rows: int
     errors: list[ImportProblemRow]
-
-
-class DncEntry(Reply):
-    phone: str
-    reason: str | None = None
-    created_at: str | None = None
-
-
-class DncList(Reply):
-    numbers: list[DncEntry]
-
-
-class DncAdded(Reply):
-    phone: str
-    created: bool
 
 
 class Rates(Reply):
@@ -261,6 +280,8 @@ def _upload() -> bytes:
             raise ApiError("file: send the CSV as the multipart field 'file'")
         return upload.read()
     mimetype = request.mimetype or ""
+    if not mimetype and not request.content_length:
+        return b""  # nothing sent: an empty contact list (422), like an empty text/csv body
     if mimetype in ("text/csv", "text/plain", "application/csv", "application/octet-stream"):
         return request.get_data()
     raise ApiError("file: send multipart/form-data with a 'file' field, or a text/csv body", 415)
@@ -327,31 +348,6 @@ def resume(path: CampaignId):
 def cancel(path: CampaignId):
     """Cancel the campaign (lead/admin); 409 when its state does not allow it."""
     return _action(path.campaign_id, svc.cancel_campaign)
-
-
-@bp.get("/dnc", responses=responses({200: DncList}))
-@api_auth()
-def dnc_list():
-    """The do-not-call list (numbers masked for agents, H25)."""
-    return reply(DncList, {"numbers": [
-        {"phone": phone_for(current_user(), d.phone), "reason": d.reason, "created_at": svc._iso(d.created_at)}
-        for d in contacts_svc.list_dnc(session())]})
-
-
-@bp.post("/dnc", responses=responses({200: DncAdded, 201: DncAdded}, 403, 413, 422))
-@api_auth(roles=WRITERS)
-def dnc_add(body: DncInput):
-    """Add a number to the do-not-call list (lead/admin): 201 added, 200 already listed, 422 not
-    a dialable number."""
-    s = session()
-    try:
-        row, created = contacts_svc.add_dnc(s, _settings(), body.phone, (body.reason or "").strip() or None,
-                                            current_user().id)
-    except InvalidNumber as exc:
-        raise ApiError(f"phone: {exc}", 422) from None
-    s.commit()
-    return reply(DncAdded, {"phone": phone_for(current_user(), row.phone), "created": created},
-                 201 if created else 200)
 
 
 @bp.get("/followups/rates", responses=responses({200: Rates}))

@@ -25,6 +25,7 @@ from scheduler.models import (
     Contact,
     ContactStatus,
 )
+from scheduler.windows import Window, WindowError
 
 log = logging.getLogger(__name__)
 
@@ -92,8 +93,6 @@ def _recycle(s: Session, settings: Settings, contact: Contact, campaign: Campaig
              now: datetime) -> None:
     """At the cap after no-answer/busy: another pass, ``recycle_after_s`` later, in the recycle
     window (another time of day), with a fresh set of attempts."""
-    from scheduler.windows import Window, WindowError
-
     at = now + timedelta(seconds=campaign.recycle_after_s)
     if campaign.recycle_window:
         try:

@@ -21,6 +21,8 @@ from core.db import utcnow
 from core.models import AuditLog
 from scheduler import campaign_options, history, preflight
 from scheduler import script as scripts
+from scheduler.dnc import blocked_numbers
+from scheduler.live import live_figures
 from scheduler.models import (
     Attempt,
     Campaign,
@@ -305,14 +307,10 @@ def window_for(settings: Settings, campaign: Campaign, contact_tz: str | None = 
 
 
 def dnc_numbers(s: Session, phones: list[str] | None = None, campaign_id: int | None = None) -> set[str]:
-    from scheduler.dnc import blocked_numbers
-
     return blocked_numbers(s, phones, campaign_id)
 
 
 def _live(s: Session, settings: Settings, campaign: Campaign, now: datetime) -> dict[str, Any]:
-    from scheduler.live import live_figures
-
     return live_figures(s, settings, campaign, now)
 
 

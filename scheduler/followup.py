@@ -51,6 +51,7 @@ from scheduler.models import (
     Mode,
     Purpose,
 )
+from scheduler.preflight import contact_unfilled
 from scheduler.windows import Window, zone
 
 log = logging.getLogger(__name__)
@@ -309,8 +310,6 @@ def _schedule_repair_callback(s: Session, settings: Settings, case: Case, now: d
 def _refuse_stock_text(s: Session, settings: Settings, campaign: Campaign, contact: Any) -> str | None:
     """Pre-flight for one call-back: a value the case cannot give (no agent with a 工号, no
     resolution…) would be read as stock text, so the contact is not called; the reason names them."""
-    from scheduler.preflight import contact_unfilled
-
     missing = contact_unfilled(s, settings, campaign, contact)
     if not missing:
         return None

@@ -32,6 +32,7 @@ from ivr import queue as ivr_queue
 from scheduler import engine, followup
 from scheduler import script as scripts
 from scheduler.case_values import case_values
+from scheduler.dnc import add_dnc
 from scheduler.models import Attempt, Campaign, Contact, DialMode, Mode
 from scheduler.script import Step
 
@@ -286,8 +287,6 @@ def no_input():
 
 def _opt_out(run: Run) -> VoiceResponse:
     """The contact pressed the opt-out key: on the do-not-call list at once (every campaign)."""
-    from scheduler.dnc import add_dnc
-
     add_dnc(run.s, run.settings, run.contact.phone, f"pressed {OPT_OUT_DIGIT} on a campaign call "
             f"(campaign {run.campaign.id}, attempt {run.attempt.id})", source="opt_out_key")
     run.record("opted_out", True)

@@ -14,6 +14,7 @@ from core.config import Settings
 from core.db import session_scope, utcnow
 from core.models import Presence, User
 from scheduler import campaigns as svc
+from scheduler import history
 from scheduler.dialer import dial
 from scheduler.limits import is_holiday
 from scheduler.models import Campaign, CampaignStatus, Contact, ContactStatus, DialMode
@@ -50,8 +51,6 @@ def next_contact(s: Session, settings: Settings, campaign: Campaign) -> dict[str
 
 
 def _history(s: Session, campaign: Campaign, contact: Contact) -> list[dict[str, Any]]:
-    from scheduler import history
-
     return history.contact_history(s, campaign, contact.id)[1]
 
 

@@ -4,50 +4,66 @@
   ``{"contact": null}`` when nobody is due;
 - ``POST /api/campaigns/<id>/contacts/<contact_id>/dial`` — place that call now for this agent
   (409 when the agent is not available, the contact is not due or the campaign is not a running
-  preview campaign).
+  preview campaign; 503 while Twilio is throttling).
 """
 
 from __future__ import annotations
 
-from flask import current_app, jsonify
+from typing import Any
 
-from core.api import ApiError, api_auth, current_user, openapi_paths
+from flask import current_app
+
+from core.api import ApiError, Reply, api_auth, current_user, reply, responses
 from core.db import session
 from core.disclosure import with_phones
 from scheduler import preview
-from scheduler.api import ID_PARAM, _campaign, _errors, _resp, _settings, bp
+from scheduler.api import CampaignId, _campaign, _settings, bp
+from scheduler.history_api import AttemptReply, ContactId
 
 
-@bp.get("/campaigns/<int:campaign_id>/preview")
+class PreviewContact(Reply):
+    """The contact (``phone`` masked for agents, H25) with its note, title, case context and the
+    attempts so far."""
+
+    id: int
+    status: str
+    history: list[AttemptReply]
+
+
+class PreviewNext(Reply):
+    contact: PreviewContact | None
+
+
+class PreviewDialed(Reply):
+    attempt_id: int
+    campaign_id: int
+    contact_id: int
+
+
+@bp.get("/campaigns/<int:campaign_id>/preview", responses=responses({200: PreviewNext}, 404, 409))
 @api_auth()
-def preview_next(campaign_id: int):
-    campaign = _campaign(campaign_id)
+def preview_next(path: CampaignId):
+    """Preview dialing: the next contact the agent would dial (null when nobody is due); 409 when
+    the campaign is not a running preview campaign."""
+    campaign = _campaign(path.campaign_id)
     try:
         contact = preview.next_contact(session(), _settings(), campaign)
     except preview.PreviewError as exc:
         raise ApiError(str(exc), exc.status) from None
-    return jsonify(contact=with_phones(current_user(), contact, "phone") if contact else None)
+    shown: Any = with_phones(current_user(), contact, "phone") if contact else None
+    return reply(PreviewNext, {"contact": shown})
 
 
-@bp.post("/campaigns/<int:campaign_id>/contacts/<int:contact_id>/dial")
+@bp.post("/campaigns/<int:campaign_id>/contacts/<int:contact_id>/dial",
+         responses=responses({201: PreviewDialed}, 404, 409, 503))
 @api_auth()
-def preview_dial(campaign_id: int, contact_id: int):
+def preview_dial(path: ContactId):
+    """Preview dialing: place this contact's call now for the signed-in agent; 409 when the agent
+    is not available or the contact is not due."""
     try:
-        attempt_id = preview.dial_for_agent(current_app._get_current_object(), _settings(), campaign_id,
-                                            contact_id, current_user())
+        attempt_id = preview.dial_for_agent(current_app._get_current_object(), _settings(), path.campaign_id,
+                                            path.contact_id, current_user())
     except preview.PreviewError as exc:
         raise ApiError(str(exc), exc.status) from None
-    return jsonify(attempt_id=attempt_id, campaign_id=campaign_id, contact_id=contact_id), 201
-
-
-def register_openapi() -> None:
-    contact = [*ID_PARAM, {"name": "contact_id", "in": "path", "required": True, "schema": {"type": "integer"}}]
-    openapi_paths({
-        "/api/campaigns/{campaign_id}/preview": {"get": {
-            "summary": "Preview dialing: the next contact the agent would dial", "parameters": ID_PARAM,
-            "responses": {"200": _resp("the contact (or null)"), **_errors("401", "404", "409")}}},
-        "/api/campaigns/{campaign_id}/contacts/{contact_id}/dial": {"post": {
-            "summary": "Preview dialing: place this contact's call now for the signed-in agent",
-            "parameters": contact,
-            "responses": {"201": _resp("the attempt"), **_errors("401", "404", "409")}}},
-    })
+    return reply(PreviewDialed, {"attempt_id": attempt_id, "campaign_id": path.campaign_id,
+                                 "contact_id": path.contact_id}, 201)

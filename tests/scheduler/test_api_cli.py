@@ -125,3 +125,17 @@ def test_cli_create_takes_dialing_mode_lists_and_compliance_options(runner):
     assert campaign["machine_retry"] is True and campaign["optout_key"] is False
     bad = runner.invoke(args=["campaigns", "create", "x", "--mode", "automated", "--dial-mode", "preview"])
     assert bad.exit_code == 2 and "dial_mode" in bad.output
+
+
+def test_every_campaign_option_sent_to_the_api_is_kept(client, lead):
+    options = {"dial_mode": "predictive", "caller_id": "+8675599990000", "holidays": ["2026-10-02", "2026-10-01"],
+               "recycle_passes": 2, "recycle_after_s": 7200.0, "recycle_window": "18:00-20:00",
+               "machine_retry": True, "optout_key": False}
+    made = client.post("/api/campaigns", headers=lead, json={"name": "options", **options})
+    assert made.status_code == 201, made.get_json()
+    shown = client.get(f"/api/campaigns/{made.get_json()['id']}", headers=lead).get_json()
+    assert {key: shown[key] for key in options} == {**options, "holidays": ["2026-10-01", "2026-10-02"]}
+    assert shown["mode"] == "agent_assisted" and shown["dialing"]["dial_mode"] == "predictive"
+    assert shown["warnings"] == []
+    impossible = client.post("/api/campaigns", headers=lead, json={"name": "x", "holidays": ["2026-02-30"]})
+    assert impossible.status_code == 422 and "holidays" in impossible.get_json()["error"]

@@ -118,6 +118,8 @@ def test_upload_needs_a_lead_and_a_known_campaign(app, client, make_user, lead, 
     assert missing.status_code == 404 and "error" in missing.get_json()
     wrong_type = client.post(f"/api/campaigns/{campaign_id}/contacts", headers=lead, json={"phone": "1"})
     assert wrong_type.status_code == 415
+    nothing = client.post(f"/api/campaigns/{campaign_id}/contacts", headers=lead)
+    assert nothing.status_code == 422 and nothing.get_json()["error"] == "file: empty"
 
 
 def test_cli_import_reports_rows_and_fails_cleanly(app, runner, campaign_id, tmp_path):

@@ -56,7 +56,7 @@ def test_agent_modes_need_the_agent_assisted_mode(app, client, make_user):
     headers = {"Authorization": f"Bearer {token}"}
     bad = client.post("/api/campaigns", headers=headers, json={"name": "x", "mode": "automated",
                                                                "dial_mode": "predictive"})
-    assert bad.status_code == 400 and "dial_mode" in bad.get_json()["error"]
+    assert bad.status_code == 422 and "dial_mode" in bad.get_json()["error"]
     assert client.post("/api/campaigns", headers=headers, json={"name": "x", "dial_mode": "warp"}).status_code == 400
     made = client.post("/api/campaigns", headers=headers, json={"name": "x", "dial_mode": "preview"}).get_json()
     assert made["mode"] == "agent_assisted" and made["dial_mode"] == "preview"
