@@ -15,6 +15,10 @@ from scripts_library import service
 from scripts_library.models import LibraryCandidate
 from tests.reports.conftest import login
 
+# every save retrains the library's learned layer (about 20 s of CPU with the shipped tuning
+# examples), several times per test: more than the default two minutes on a loaded machine
+pytestmark = pytest.mark.timeout(420)
+
 MISSED_EN = "My shift ends in five minutes, so whatever."
 FLAGGED_ZH = "我是新来的客服小张,很高兴为您服务"
 
