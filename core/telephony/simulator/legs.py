@@ -7,9 +7,7 @@ reported ``RING_FAIL_S`` after dialing starts, without a ``ringing`` event; answ
 machine detection decides ``human`` after ``AMD_HUMAN_S`` and ``machine_start`` after
 ``AMD_MACHINE_S``; with ``DetectMessageEnd`` a machine is reported at the end of its
 greeting (``Behaviour.machine_greeting_s``) plus ``AMD_END_S``; past
-``MachineDetectionTimeout`` the answer is ``unknown``. The ``initiated`` status callback
-carries ``CallStatus=initiated``. A ringing leg the party hangs up on (declines) ends
-``busy``; one canceled through the API ends ``canceled``.
+``MachineDetectionTimeout`` the answer is ``unknown``.
 """
 
 from __future__ import annotations

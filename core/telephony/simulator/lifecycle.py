@@ -5,6 +5,10 @@ them. What the higher modules must undo when a leg ends (its place in a queue, i
 Dial, a recording in progress, a bridge and its transcriptions) they register in
 ``sim.leg_end_hooks`` (see ``wiring.py``); ``finish`` runs those hooks in order.
 All functions here run with ``sim.lock`` held and only change state and schedule events.
+
+Assumptions (Twilio does not document these): the ``initiated`` status callback carries
+``CallStatus=initiated``; a ringing leg the party hangs up on (declines) ends ``busy``;
+one canceled through the API ends ``canceled``.
 """
 
 from __future__ import annotations
