@@ -11,7 +11,11 @@
 - TwiML: ``twiml.py`` (documents, Say/Play/Pause/Redirect/Hangup/Reject/Start/Stop),
   ``gather.py`` (Gather, Record), ``queues.py`` (Enqueue, wait loop, Leave),
   ``dial.py`` (Dial Number/Client/Queue), ``bridge.py`` (bridges, transcription),
-  ``legs.py`` (ringing, AMD, hang-ups, status callbacks, REST create/update).
+  ``legs.py`` (placing, ringing, answering, AMD), ``lifecycle.py`` (status callbacks,
+  hang-ups, the end of a leg), ``calls.py`` (REST create/update/redirect).
+- Imports go one way, down the layers listed in ``pyproject.toml`` (checked by
+  ``lint-imports``); ``wiring.py`` hands the lower modules what the higher ones
+  implement (``sim.verbs``, ``sim.leg_end_hooks``).
 - ``CallerScript`` / ``Behaviour`` (``records.py``): what the simulated people do.
 """
 

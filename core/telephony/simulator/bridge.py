@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from .lifecycle import hangup
 from .records import Leg, iso8601, new_sid, wall
 from .signals import Bridged, Unbridged
 
@@ -22,8 +23,6 @@ SPEECH_CONFIDENCE = 0.9
 
 def bridge(sim: Simulator, a: Leg, b: Leg) -> None:
     """Connect ``a`` and ``b``; both programs get ``Bridged``."""
-    from .legs import hangup
-
     for leg, peer in ((a, b), (b, a)):
         leg.bridged_with, leg.bridged_t = peer.sid, sim.now
         sim.record(leg, "bridged", **{"with": peer.who, "call_sid": peer.sid})
@@ -52,6 +51,14 @@ def unbridge(sim: Simulator, a: Leg, b: Leg, reason: str, notify: tuple[Leg, ...
     for leg in notify if notify is not None else (a, b):
         peer = b if leg is a else a
         sim.interrupt(leg, Unbridged(peer.sid, reason))
+
+
+def leg_gone(sim: Simulator, leg: Leg) -> None:
+    """The leg ended: its bridge (if any) is over and its transcriptions stop."""
+    if leg.bridged_with:
+        peer = sim.legs[leg.bridged_with]
+        unbridge(sim, leg, peer, "hangup")
+    stop_transcriptions(sim, leg)
 
 
 def schedule_utterances(sim: Simulator, leg: Leg) -> None:

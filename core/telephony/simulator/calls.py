@@ -12,9 +12,12 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from .legs import hangup, initiate, new_leg, timer
-from .records import Behaviour, Leg, Party
+from . import bridge, dial, queues
+from .legs import initiate
+from .lifecycle import hangup, new_leg, timer
+from .records import Behaviour, Leg, Party, QueueState
 from .signals import Doc
+from .twiml import run_call
 
 if TYPE_CHECKING:
     from .engine import Simulator
@@ -103,9 +106,6 @@ def update_call(sim: Simulator, leg: Leg, form: Any) -> None:
 
 def redirect_call(sim: Simulator, leg: Leg, doc: Doc | None, twiml: str | None) -> None:
     """The call leaves whatever it was doing (queue, Dial, bridge) and runs new TwiML."""
-    from . import bridge, dial, queues
-    from .twiml import run_call
-
     queues.redirected(sim, leg)
     dial.abandon(sim, leg)
     leg.record_ctx = None
@@ -114,3 +114,8 @@ def redirect_call(sim: Simulator, leg: Leg, doc: Doc | None, twiml: str | None) 
         bridge.unbridge(sim, leg, peer, "redirected", notify=(peer,))
     sim.record(leg, "redirect", url=doc.url if doc else None, twiml=twiml, by="api")
     sim.start_program(leg, run_call(sim, leg, doc, twiml))
+
+
+def dequeue_member(sim: Simulator, q: QueueState, leg: Leg, url: str, method: str) -> None:
+    """REST ``Members/{CallSid}`` update: the member leaves the queue and runs ``url``."""
+    redirect_call(sim, leg, Doc(url, method), None)

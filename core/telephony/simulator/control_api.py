@@ -9,6 +9,9 @@ from __future__ import annotations
 import copy
 from typing import TYPE_CHECKING, Any
 
+from . import bridge
+from .legs import picked_up
+from .lifecycle import hangup
 from .signals import InputArrived
 
 if TYPE_CHECKING:
@@ -92,31 +95,25 @@ class ControlApi:
 
     def hangup(self, call_sid: str) -> bool:
         """The party hangs up."""
-        from . import legs as legs_mod
-
         with self.lock:
             leg = self.leg(call_sid)  # type: ignore[attr-defined]
             if leg.ended:
                 return False
-            legs_mod.hangup(self, leg, by="party")
+            hangup(self, leg, by="party")
             return True
 
     def answer(self, call_sid: str) -> bool:
         """Answer a ringing leg whose behaviour is ``manual`` (the console's agent phone)."""
-        from . import legs as legs_mod
-
         with self.lock:
             leg = self.leg(call_sid)  # type: ignore[attr-defined]
             if leg.status != "ringing" or leg.answered:
                 return False
-            legs_mod.picked_up(self, leg)
+            picked_up(self, leg)
             return True
 
     def speak(self, call_sid: str, text: str, track: str = "inbound_track") -> bool:
         """Emit a real-time transcription line as if spoken on ``call_sid``'s ``track``
         (``inbound_track`` = that leg's own party). True if some transcription heard it."""
-        from . import bridge
-
         with self.lock:
             leg = self.leg(call_sid)  # type: ignore[attr-defined]
             return bridge.speak(self, leg, text, track)

@@ -19,6 +19,9 @@ import xml.etree.ElementTree as ET
 from typing import TYPE_CHECKING, Any
 
 from .bridge import bridge, unbridge
+from .legs import ring
+from .lifecycle import finish, hangup, new_leg, status_callback
+from .queues import connect, find_queue
 from .records import Behaviour, Party, new_sid, wall
 from .signals import (
     Bridged,
@@ -98,8 +101,6 @@ def _result(sim: Simulator, leg: Leg, ctx: dict[str, Any], status: str) -> dict[
 def _ring_targets(sim: Simulator, leg: Leg, ctx: dict[str, Any], targets: list[tuple[str, str, dict[str, str]]],
                   caller_id: str | None, url: str | None, timeout: float) -> None:
     """One child leg a ``<Number>``/``<Client>``, each ringing (with its own status callbacks)."""
-    from .legs import new_leg, ring, status_callback
-
     for kind, value, attrs in targets:
         to = value if kind == "number" else f"client:{value}"
         child = new_leg(sim, caller_id or leg.from_, to, "outbound-dial",
@@ -153,8 +154,6 @@ def _dial_legs(sim: Simulator, leg: Leg, ctx: dict[str, Any], targets: list[tupl
 
 def _dial_queue(sim: Simulator, leg: Leg, ctx: dict[str, Any], name: str, timeout: float,
                 time_limit: float) -> Flow:
-    from .queues import find_queue
-
     q = find_queue(sim, name)
     if q is None:
         return "failed"
@@ -196,8 +195,6 @@ def _dial_queue(sim: Simulator, leg: Leg, ctx: dict[str, Any], name: str, timeou
 
 def _take_next_member(sim: Simulator, q: QueueState, leg: Leg) -> str:
     """``<Dial><Queue>``: connect the queue's first caller, or wait to be given the next one."""
-    from .queues import connect
-
     if q.members:
         connect(sim, q, leg, sim.legs[q.members[0].call_sid], notify_agent=False)
         return "connecting"
@@ -215,8 +212,6 @@ def _end_bridge(sim: Simulator, leg: Leg, ctx: dict[str, Any], reason: str) -> N
 def _cleanup_children(sim: Simulator, ctx: dict[str, Any], keep: str | None = None,
                       status: str = "no-answer") -> None:
     """Dialed legs that did not win are canceled (ringing) or hung up (answered late)."""
-    from .legs import finish, hangup
-
     for sid in ctx["children"]:
         child = sim.legs[sid]
         if sid == keep or child.ended or child.bridged_with:

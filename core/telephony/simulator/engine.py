@@ -16,29 +16,20 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from twilio.request_validator import RequestValidator
 
-from . import control_api
+from . import control_api, wiring
 from .clock import Clock
-from .records import Behaviour, CallerScript, Leg, QueueState
+from .legs import place_inbound
+from .lifecycle import program_finished
+from .records import Behaviour, CallerScript, Leg, QueueState, voice_params
 from .signals import Fetch, Signal, Sleep, expected
 from .transport import Transport, TransportResponse, with_query
 
-API_VERSION = "2010-04-01"
 RESPONSE_LIMIT_S = 15.0  # Twilio's limit for a whole webhook response (recorded as a warning)
 _START, _TIMER, _SIGNAL = "start", "timer", "signal"
-
-
-def _country(number: str) -> str:
-    if not number.startswith("+"):
-        return ""
-    try:
-        import phonenumbers
-
-        return phonenumbers.region_code_for_number(phonenumbers.parse(number)) or ""
-    except Exception:  # noqa: BLE001 - best effort, like Twilio's geo lookup
-        return ""
 
 
 class Simulator(control_api.ControlApi):
@@ -69,6 +60,8 @@ class Simulator(control_api.ControlApi):
         self.media_seconds: dict[str, float] = {}
         self.rest_failures: list[tuple[int, int]] = []
         self.next_start_t = 0.0
+        self.verbs = wiring.VERBS  # looked up by twiml.run_verbs
+        self.leg_end_hooks = wiring.LEG_END_HOOKS  # run by lifecycle.finish
         self.create_latency_s = 0.0  # how long ``calls.create`` takes to answer (see rest_latency)
 
     # -- time ---------------------------------------------------------------------------
@@ -122,23 +115,7 @@ class Simulator(control_api.ControlApi):
 
     def base_params(self, leg: Leg) -> dict[str, str]:
         """Twilio's standard voice request parameters for ``leg`` as it is now."""
-        params = {
-            "AccountSid": leg.account_sid, "ApiVersion": API_VERSION, "CallSid": leg.sid,
-            "CallStatus": leg.status, "Called": leg.to, "Caller": leg.from_,
-            "Direction": leg.direction, "From": leg.from_, "To": leg.to,
-            "FromCountry": _country(leg.from_), "ToCountry": _country(leg.to),
-            "FromCity": "", "FromState": "", "FromZip": "", "ToCity": "", "ToState": "", "ToZip": "",
-            "CalledCountry": _country(leg.to), "CallerCountry": _country(leg.from_),
-        }
-        if leg.parent_sid:
-            params["ParentCallSid"] = leg.parent_sid
-        if leg.forwarded_from:
-            params["ForwardedFrom"] = leg.forwarded_from
-        if leg.caller_name:
-            params["CallerName"] = leg.caller_name
-        if leg.amd and leg.answered_by:
-            params["AnsweredBy"] = leg.answered_by
-        return params
+        return voice_params(leg)
 
     def recording_base(self, leg: Leg) -> str:
         """Where the app mounted the simulator: ``public_url`` or the leg's webhook host.
@@ -147,8 +124,6 @@ class Simulator(control_api.ControlApi):
         call's TwiML (how ``core/telephony/setup.py`` mounts it)."""
         if self.public_url:
             return self.public_url
-        from urllib.parse import urlsplit
-
         parts = urlsplit(leg.doc_url or leg.url or "http://localhost/")
         return f"{parts.scheme}://{parts.netloc}/simulator"
 
@@ -190,8 +165,6 @@ class Simulator(control_api.ControlApi):
     def _drive(self, leg: Leg, epoch: int, how: str) -> None:
         """Step ``leg``'s program: resume it (timer ran out / fetched answer) or throw it the
         pending signals, make the requests it yields, until it sleeps or ends."""
-        from . import legs as legs_mod
-
         fetched: TransportResponse | None = None
         sleeping = how == _SIGNAL  # the program sits at a Sleep; only a signal may move it
         while True:
@@ -214,13 +187,13 @@ class Simulator(control_api.ControlApi):
                         cmd = leg.gen.send(fetched)
                 except StopIteration:
                     leg.busy, leg.gen = False, None
-                    legs_mod.program_finished(self, leg)
+                    program_finished(self, leg)
                     return
                 except Exception as exc:  # noqa: BLE001 - a simulator bug must not kill the clock
                     leg.busy, leg.gen = False, None
                     self.clock.errors.append(f"{leg.sid}: {exc!r}")
                     self.record(leg, "error", code=0, message=f"simulator: {exc!r}")
-                    legs_mod.program_finished(self, leg)
+                    program_finished(self, leg)
                     if not isinstance(exc, Signal):
                         raise
                     return
@@ -290,11 +263,9 @@ class Simulator(control_api.ControlApi):
 
     def place_inbound_call(self, from_: str, to: str, caller: CallerScript | None = None, *,
                            forwarded_from: str | None = None, caller_name: str | None = None) -> str:
-        from . import legs as legs_mod
-
         with self.lock:
-            return legs_mod.place_inbound(self, from_, to, caller or CallerScript(),
-                                          forwarded_from=forwarded_from, caller_name=caller_name)
+            return place_inbound(self, from_, to, caller or CallerScript(),
+                                 forwarded_from=forwarded_from, caller_name=caller_name)
 
     def rest_latency(self) -> None:
         """Twilio taking ``create_latency_s`` to answer ``calls.create``: the real clock sleeps; a

@@ -15,9 +15,13 @@ import logging
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
+from flask import Flask
 from twilio.http import HttpClient
 from twilio.http.response import Response
 from werkzeug.test import Client as WerkzeugClient
+
+from .engine import Simulator
+from .rest import make_rest_blueprint
 
 _log = logging.getLogger("twilio.http_client")
 
@@ -36,13 +40,7 @@ def _pairs(values: dict[str, object] | None) -> list[tuple[str, str]]:
 class SimulatorHttpClient(HttpClient):
     def __init__(self, target: Any, url_prefix: str = "/simulator", timeout: float | None = None) -> None:
         super().__init__(_log, False, timeout)
-        from .engine import Simulator
-
         if isinstance(target, Simulator):
-            from flask import Flask
-
-            from .rest import make_rest_blueprint
-
             app = Flask("hotline-simulator")
             app.register_blueprint(make_rest_blueprint(target), url_prefix=url_prefix)
             target = app

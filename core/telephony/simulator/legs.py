@@ -1,23 +1,24 @@
-"""A leg's life: placed or created, ringing, answered (with AMD), hung up; status callbacks.
+"""A leg's start: placed or created, ringing, answered (with AMD), its TwiML program begun.
 
-All functions here run with ``sim.lock`` held and only change state and schedule events.
+Status changes, status callbacks and the end of a leg are in ``lifecycle.py``. All functions here run with ``sim.lock`` held and only change state and schedule events.
 
 Assumptions (Twilio does not document these timings): a busy or failed destination is
 reported ``RING_FAIL_S`` after dialing starts, without a ``ringing`` event; answering
 machine detection decides ``human`` after ``AMD_HUMAN_S`` and ``machine_start`` after
 ``AMD_MACHINE_S``; with ``DetectMessageEnd`` a machine is reported at the end of its
 greeting (``Behaviour.machine_greeting_s``) plus ``AMD_END_S``; past
-``MachineDetectionTimeout`` the answer is ``unknown``. The ``initiated`` status callback
-carries ``CallStatus=initiated``. A ringing leg the party hangs up on (declines) ends
-``busy``; one canceled through the API ends ``canceled``.
+``MachineDetectionTimeout`` the answer is ``unknown``.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .records import FINAL_STATUSES, CallerScript, Leg, Party, new_sid, rfc2822, wall
-from .signals import Bridged, ChildAnswered, ChildEnded, Doc, Sleep, Unbridged, expecting
+from .bridge import schedule_utterances
+from .lifecycle import end_unanswered, hangup, new_leg, set_status, status_callback, timer
+from .records import CallerScript, Leg, Party
+from .signals import Bridged, ChildAnswered, Doc, Sleep, Unbridged, expecting
+from .twiml import run_call
 
 if TYPE_CHECKING:
     from .engine import Simulator
@@ -26,52 +27,6 @@ RING_FAIL_S = 1.0
 AMD_HUMAN_S = 2.5
 AMD_MACHINE_S = 4.0
 AMD_END_S = 0.5
-
-
-def new_leg(sim: Simulator, from_: str, to: str, direction: str, party: Party,
-            parent: Leg | None = None) -> Leg:
-    leg = Leg(sid=new_sid("CA"), account_sid=sim.account_sid, from_=from_, to=to, direction=direction,
-              created_t=sim.now, created_at=wall(sim.start_time, sim.now), party=party,
-              parent_sid=parent.sid if parent else None)
-    sim.legs[leg.sid] = leg
-    return leg
-
-
-def timer(sim: Simulator, leg: Leg, delay: float, fn: Any, label: str) -> None:
-    def run() -> None:
-        with sim.lock:
-            if not leg.ended:
-                fn()
-
-    leg.timers.append(sim.schedule(delay, run, f"{leg.sid} {label}"))
-
-
-# -- status and callbacks --------------------------------------------------------------
-def set_status(sim: Simulator, leg: Leg, status: str) -> None:
-    leg.status = status
-    sim.record(leg, "status", status=status)
-    event = {"ringing": "ringing", "in-progress": "answered"}.get(status)
-    if status in FINAL_STATUSES:
-        event = "completed"
-    if event:
-        status_callback(sim, leg, event)
-
-
-def status_callback(sim: Simulator, leg: Leg, event: str) -> None:
-    if not leg.status_callback or (event != "completed" and event not in leg.status_events):
-        return
-    params = sim.base_params(leg)
-    params.update({"CallbackSource": "call-progress-events", "SequenceNumber": str(leg.sequence),
-                   "Timestamp": rfc2822(wall(sim.start_time, sim.now))})
-    leg.sequence += 1
-    if event == "initiated":
-        params["CallStatus"] = "initiated"
-    if event == "completed":
-        params["CallDuration"] = str(leg.duration(sim.now))
-        params["Duration"] = str((leg.duration(sim.now) + 59) // 60)
-    if leg.amd and leg.answered_by:
-        params["AnsweredBy"] = leg.answered_by
-    sim.fire(leg, leg.status_callback, params, leg.status_method, kind="status")
 
 
 # -- inbound -----------------------------------------------------------------------------
@@ -91,8 +46,6 @@ def place_inbound(sim: Simulator, from_: str, to: str, script: CallerScript, *,
     timer(sim, leg, script.max_call_s, lambda: hangup(sim, leg, by="party"), "caller cap")
 
     def arrive() -> None:
-        from .twiml import run_call
-
         sim.start_program(leg, run_call(sim, leg, Doc(str(leg.url), leg.method)))
 
     timer(sim, leg, script.answer_delay_s, arrive, "arrives")
@@ -119,8 +72,6 @@ def ring(sim: Simulator, leg: Leg, timeout: float) -> None:
 
 def picked_up(sim: Simulator, leg: Leg) -> None:
     """The called party answers."""
-    from .twiml import run_call
-
     if leg.ended or leg.answered:
         return
     for pending_timer in leg.timers:
@@ -141,8 +92,6 @@ def picked_up(sim: Simulator, leg: Leg) -> None:
         sim.start_program(leg, _child_program(leg))
         sim.interrupt(parent, ChildAnswered(leg.sid))
         return
-    from .bridge import schedule_utterances
-
     schedule_utterances(sim, leg)
     doc = Doc(str(leg.url), leg.method) if leg.url else None
     if not leg.amd:
@@ -191,58 +140,3 @@ def _child_program(leg: Leg) -> Any:
                 continue
             except Unbridged:
                 return
-
-
-# -- the end ---------------------------------------------------------------------------------
-def end_unanswered(sim: Simulator, leg: Leg, status: str) -> None:
-    finish(sim, leg, status)
-
-
-def hangup(sim: Simulator, leg: Leg, by: str) -> None:
-    """The party (``by="party"``) or the API (``"api"``) ends the leg."""
-    if leg.ended:
-        return
-    sim.record(leg, "hangup", by=by)
-    if leg.answered:
-        finish(sim, leg, "completed")
-    else:
-        finish(sim, leg, "busy" if by == "party" and leg.direction != "inbound" else "canceled")
-
-
-def program_finished(sim: Simulator, leg: Leg) -> None:
-    """The leg's TwiML ran out (or hung up, rejected, failed): Twilio ends the call."""
-    if leg.ended:
-        return
-    last = leg.timeline[-1]["verb"] if leg.timeline else ""
-    if last not in ("hangup", "reject"):
-        sim.record(leg, "hangup", by="twilio")
-    finish(sim, leg, getattr(leg, "end_status", None) or "completed")
-
-
-def finish(sim: Simulator, leg: Leg, status: str) -> None:
-    from . import bridge, dial, queues
-
-    if leg.ended:
-        return
-    sim.stop_program(leg)
-    for pending_timer in leg.timers:
-        pending_timer.cancel()
-    leg.timers.clear()
-    leg.end_t = sim.now
-    final_params_status = status
-    leg.status = final_params_status  # callbacks fired below see the final status
-    queues.leg_gone(sim, leg)
-    dial.leg_gone(sim, leg)
-    if leg.record_ctx is not None:
-        from .twiml import record_hangup
-
-        record_hangup(sim, leg)
-    if leg.bridged_with:
-        peer = sim.legs[leg.bridged_with]
-        bridge.unbridge(sim, leg, peer, "hangup")
-    bridge.stop_transcriptions(sim, leg)
-    if leg.direction == "outbound-dial" and not leg.answered:
-        parent = sim.legs.get(leg.parent_sid or "")
-        if parent is not None:
-            sim.interrupt(parent, ChildEnded(leg.sid, status))
-    set_status(sim, leg, status)

@@ -22,6 +22,7 @@ import xml.etree.ElementTree as ET
 from typing import TYPE_CHECKING, Any
 
 from .bridge import bridge
+from .gather import gather
 from .records import Member, QueueState, new_sid, wall
 from .signals import (
     END,
@@ -158,13 +159,7 @@ def _hangup(sim: Simulator, leg: Leg, el: ET.Element, url: str | None) -> Flow:
     yield  # pragma: no cover
 
 
-def _gather(*args: Any) -> Flow:
-    from .gather import gather
-
-    return (yield from gather(*args))
-
-
-WAIT_VERBS = {**AUDIO, "Redirect": redirect, "Leave": _leave, "Hangup": _hangup, "Gather": _gather}
+WAIT_VERBS = {**AUDIO, "Redirect": redirect, "Leave": _leave, "Hangup": _hangup, "Gather": gather}
 QUEUE_URL_VERBS = {**AUDIO, "Redirect": redirect}
 
 
@@ -246,10 +241,3 @@ def leg_gone(sim: Simulator, leg: Leg) -> None:
 
 def redirected(sim: Simulator, leg: Leg) -> None:
     _abandon(sim, leg, "redirected", "redirected-from-bridged")
-
-
-def dequeue_member(sim: Simulator, q: QueueState, leg: Leg, url: str, method: str) -> None:
-    """REST ``Members/{CallSid}`` update: the member leaves the queue and runs ``url``."""
-    from .calls import redirect_call
-
-    redirect_call(sim, leg, Doc(url, method), None)

@@ -13,7 +13,11 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from typing import Any, Literal
 
+import phonenumbers
+
 from .clock import Event
+
+API_VERSION = "2010-04-01"
 
 AnswerMode = Literal["human", "machine", "busy", "no-answer", "failed", "manual"]
 FINAL_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
@@ -225,3 +229,33 @@ class QueueState:
 
 def wall(start: datetime, t: float) -> datetime:
     return start + timedelta(seconds=t)
+
+
+def _country(number: str) -> str:
+    if not number.startswith("+"):
+        return ""
+    try:
+        return phonenumbers.region_code_for_number(phonenumbers.parse(number)) or ""
+    except Exception:  # noqa: BLE001 - best effort, like Twilio's geo lookup
+        return ""
+
+
+def voice_params(leg: Leg) -> dict[str, str]:
+    """Twilio's standard voice request parameters for ``leg`` as it is now."""
+    params = {
+        "AccountSid": leg.account_sid, "ApiVersion": API_VERSION, "CallSid": leg.sid,
+        "CallStatus": leg.status, "Called": leg.to, "Caller": leg.from_,
+        "Direction": leg.direction, "From": leg.from_, "To": leg.to,
+        "FromCountry": _country(leg.from_), "ToCountry": _country(leg.to),
+        "FromCity": "", "FromState": "", "FromZip": "", "ToCity": "", "ToState": "", "ToZip": "",
+        "CalledCountry": _country(leg.to), "CallerCountry": _country(leg.from_),
+    }
+    if leg.parent_sid:
+        params["ParentCallSid"] = leg.parent_sid
+    if leg.forwarded_from:
+        params["ForwardedFrom"] = leg.forwarded_from
+    if leg.caller_name:
+        params["CallerName"] = leg.caller_name
+    if leg.amd and leg.answered_by:
+        params["AnsweredBy"] = leg.answered_by
+    return params

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, Response, jsonify, request
 
-from .calls import RestError, create_call, update_call
-from .queues import create_queue, dequeue_member, find_queue
+from .calls import RestError, create_call, dequeue_member, update_call
+from .queues import create_queue, find_queue
 from .records import Leg, QueueState, rfc2822, wall
 from .wav import silent_wav
 

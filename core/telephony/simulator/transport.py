@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import urlencode, urlsplit
 
+import requests
 from werkzeug.test import Client
 
 
@@ -65,8 +66,6 @@ class HttpTransport:
     """Real HTTP. No 15-second cut-off here: the engine records a warning instead."""
 
     def __init__(self, timeout_s: float = 60.0) -> None:
-        import requests
-
         self.session = requests.Session()
         self.timeout_s = timeout_s
 

@@ -22,6 +22,8 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
+from .bridge import start_transcription, stop_transcription
+from .lifecycle import set_status
 from .signals import END, Doc, End, Fetch, InputArrived, Sleep
 from .wav import wav_seconds
 
@@ -146,7 +148,7 @@ def run_verbs(sim: Simulator, leg: Leg, verbs: list[ET.Element], url: str | None
     for el in verbs:
         if el.tag != "Reject":
             _answer_if_ringing(sim, leg)
-        handler = (handlers or VERBS).get(el.tag)
+        handler = (handlers or sim.verbs).get(el.tag)
         if handler is None:
             sim.record(leg, "error", code=12100, message=f"<{el.tag}> not allowed here")
             continue
@@ -158,8 +160,6 @@ def run_verbs(sim: Simulator, leg: Leg, verbs: list[ET.Element], url: str | None
 
 def _answer_if_ringing(sim: Simulator, leg: Leg) -> None:
     """Twilio answers an inbound call once it gets TwiML whose first verb is not <Reject>."""
-    from .legs import set_status
-
     if leg.direction == "inbound" and not leg.answered and not leg.ended:
         leg.answered_t = sim.now
         set_status(sim, leg, "in-progress")
@@ -239,8 +239,6 @@ def leave_outside_queue(sim: Simulator, leg: Leg, el: ET.Element, url: str | Non
 
 
 def start(sim: Simulator, leg: Leg, el: ET.Element, url: str | None) -> Flow:
-    from .bridge import start_transcription, stop_transcription
-
     for child in el:
         attrs = dict(child.attrib)
         if el.tag == "Start":
@@ -253,26 +251,12 @@ def start(sim: Simulator, leg: Leg, el: ET.Element, url: str | None) -> Flow:
     yield  # pragma: no cover
 
 
-def _lazy(module: str, name: str) -> Any:
-    def handler(*args: Any) -> Any:
-        import importlib
-
-        return (yield from getattr(importlib.import_module(f"{__package__}.{module}"), name)(*args))
-
-    return handler
-
-
+# The verbs this module runs; Gather, Record, Enqueue and Dial live in the modules above
+# it, and the simulator's table of every verb (``sim.verbs``) is put together in wiring.py.
 VERBS: dict[str, Any] = {
     **AUDIO, "Redirect": redirect, "Hangup": hangup_verb, "Reject": reject, "Leave": leave_outside_queue,
-    "Start": start, "Stop": start, "Gather": _lazy("gather", "gather"), "Record": _lazy("gather", "record"),
-    "Enqueue": _lazy("queues", "enqueue"), "Dial": _lazy("dial", "dial"),
+    "Start": start, "Stop": start,
 }
-
-
-def record_hangup(sim: Simulator, leg: Leg) -> None:
-    from .gather import record_hangup as impl
-
-    impl(sim, leg)
 
 
 def in_input(leg: Leg, kinds: set[str] | None) -> None:
