@@ -72,7 +72,8 @@ def caller_id_of(settings: Settings, data: dict[str, Any]) -> str | None:
         raise OptionError(f"caller_id: {exc}") from None
 
 
-def _flag(data: dict[str, Any], key: str, default: bool) -> bool:
+def flag(data: dict[str, Any], key: str, default: bool) -> bool:
+    """A yes/no field: a JSON boolean, or 1/true/yes/on, 0/false/no/off; missing or empty → ``default``."""
     value = data.get(key)
     if value is None or value == "":
         return default
@@ -109,8 +110,8 @@ def list_rules_of(data: dict[str, Any]) -> dict[str, Any]:
             raise OptionError(f"recycle_window: {exc}") from None
     return {"recycle_passes": int(_number(data, "recycle_passes", 0, 0, 10)),
             "recycle_after_s": _number(data, "recycle_after_s", 4 * 3600, 0, 30 * 86400),
-            "recycle_window": window, "machine_retry": _flag(data, "machine_retry", False),
-            "optout_key": _flag(data, "optout_key", True)}
+            "recycle_window": window, "machine_retry": flag(data, "machine_retry", False),
+            "optout_key": flag(data, "optout_key", True)}
 
 
 def options_of(settings: Settings, data: dict[str, Any], mode: str | None) -> dict[str, Any]:

@@ -67,17 +67,10 @@ def _num(data: dict[str, Any], key: str, default: float, lo: float, hi: float, i
 
 
 def _bool(data: dict[str, Any], key: str, default: bool) -> bool:
-    value = data.get(key)
-    if value is None or value == "":
-        return default
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in {"1", "true", "yes", "on"}:
-        return True
-    if text in {"0", "false", "no", "off"}:
-        return False
-    raise CampaignError(f"{key}: must be true or false")
+    try:
+        return campaign_options.flag(data, key, default)
+    except campaign_options.OptionError as exc:
+        raise CampaignError(str(exc)) from None
 
 
 def _text(data: dict[str, Any], key: str, limit: int, required: bool = False) -> str | None:
