@@ -357,6 +357,17 @@ class PlanningSettings(_Section):
     replay_step_s: float = Field(5, gt=0, le=60)  # replay: the periodic dispatch job's period
 
 
+class QualitySettings(_Section):
+    """Automatic quality review of every call and the team lead's spot-checks (docs/quality.md)."""
+
+    spot_checks_per_agent: int = Field(2, ge=0, le=100)  # random calls per agent per day to spot-check
+    sample_seed: str = "hotline"  # with the day, fixes the random sample (same seed and day: same calls)
+    score_after_s: float = Field(120, ge=0)  # score a call this long after it ended (wrap-up, late transcripts)
+    opening_sentences: int = Field(3, ge=1, le=20)  # H1/H2: the greeting or apology is in the agent's first ones
+    closing_sentences: int = Field(3, ge=1, le=20)  # H10: the closing is in the agent's last ones
+    phrase_match: float = Field(0.75, gt=0, le=1)  # share of a library phrase's wording that must be said
+
+
 class EmergencyNumber(_Section):
     label: str
     number: str
@@ -385,6 +396,7 @@ class Settings(_Section):
     email: EmailSettings = EmailSettings()
     shifts: list[ShiftSettings] = Field(default_factory=_default_shifts)
     planning: PlanningSettings = PlanningSettings()
+    quality: QualitySettings = QualitySettings()
     # H5: emergency list kept at the front desk, read to urgent callers when configured.
     emergency_numbers: list[EmergencyNumber] = Field(default_factory=lambda: [
         EmergencyNumber(label="火警 Fire", number="119"),
