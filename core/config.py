@@ -360,7 +360,7 @@ class PlanningSettings(_Section):
 class QualitySettings(_Section):
     """Automatic quality review of every call and the team lead's spot-checks (docs/quality.md)."""
 
-    spot_checks_per_agent: int = Field(2, ge=0, le=100)  # random calls per agent per day to spot-check
+    spot_checks_per_agent: int = Field(2, ge=1, le=100)  # random calls per agent per day (at least one: nobody left out)
     sample_seed: str = "hotline"  # with the day, fixes the random sample (same seed and day: same calls)
     score_after_s: float = Field(120, ge=0)  # score a call this long after it ended (wrap-up, late transcripts)
     opening_sentences: int = Field(3, ge=1, le=20)  # H1/H2: the greeting or apology is in the agent's first ones

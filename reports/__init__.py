@@ -17,6 +17,7 @@ from reports import (  # noqa: F401  (modules attach their routes to bp)
     api,
     mailer,
     planning,
+    quality,
     views_admin,
     views_monthly,
     views_reports,
@@ -43,3 +44,4 @@ def init_app(app: Flask) -> None:
     register_nav(app, "审计日志", "Audit log", "reports.audit_page", roles=leads, order=42, group="admin")
     add_tick_hook(app, mailer.deliver_due)  # daily summary / monthly report e-mails when due
     planning.init_app(app)
+    quality.init_app(app)
