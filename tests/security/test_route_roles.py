@@ -58,6 +58,8 @@ LEAD_ONLY: dict[str, set[str] | None] = {
     **dict.fromkeys(["reports.library_candidate_accept", "reports.library_candidate_dismiss"], None),
     **dict.fromkeys(["simulator_control.calls", "simulator_control.place", "simulator_control.act",
                      "simulator_control.timeline"], None),
+    **dict.fromkeys(["reports.quality_spot_checks", "reports.quality_review_complete", "reports.quality_report",
+                     "reports.quality_report_csv"], None),
 }
 
 #: admins only (leads and agents get 403)
@@ -78,6 +80,8 @@ SIGNED_IN = {
     "scheduler_api.attempts_csv", "scheduler_api.contact_detail", "scheduler_api.disposition",
     "console.case_page", "console.case_update", "console.ring_sound", "console_api_cases.update_case",
     "reports.library_candidate_new", "scheduler_api.preview_next", "scheduler_api.preview_dial",
+    # quality: an agent sees only the reviews of their own calls (403 for anyone else's)
+    "reports.quality_review", "reports.quality_mine", "quality_api.reviews_view",
 }
 
 NEVER_CALL_SIGNED_IN = {"console.events", "console_sim.stream", "web.logout"}  # streams; ends session
