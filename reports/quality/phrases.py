@@ -74,7 +74,22 @@ def _greeting_names(entries: list[Entry], locale: str, context: Mapping[str, Any
     return ()
 
 
+_built: dict[tuple[str, tuple[tuple[str, Any], ...], float], tuple[Any, Phrasebook]] = {}
+
+
 def build(locale: str, context: Mapping[str, Any], share: float) -> Phrasebook:
+    """The phrasebook of ``locale``; rebuilt when the library was reloaded (an edit)."""
+    key = (locale, tuple(sorted(context.items())), share)
+    matcher = service.get_matcher()
+    found = _built.get(key)
+    if found is not None and found[0] is matcher:
+        return found[1]
+    book = _build(locale, context, share)
+    _built[key] = (matcher, book)
+    return book
+
+
+def _build(locale: str, context: Mapping[str, Any], share: float) -> Phrasebook:
     groups = {item: _entries(locale, sources) for item, sources in SOURCES.items()}
     frags = {item: [f for t in _texts(entries) for f in fragments(t)] for item, entries in groups.items()}
     picked: dict[str, tuple[Fragment, ...]] = {}

@@ -28,6 +28,9 @@ from reports.quality.models import QaItem, QaReview
 
 log = logging.getLogger(__name__)
 BATCH = 200
+#: how far back the tick looks for unscored calls (keeps its query on recent calls; an older
+#: call missed during an outage is scored when its day's spot-check list is opened)
+LOOKBACK = timedelta(days=7)
 #: legs that are not a conversation of their own (they belong to the caller's call)
 NOT_CONVERSATIONS = ("agent_leg", "transfer")
 
@@ -68,7 +71,8 @@ def conversations():
 
 
 def unreviewed(ended_before: datetime):
-    return conversations().where(Call.ended_at.is_not(None), Call.ended_at <= ended_before,
+    return conversations().where(Call.started_at >= ended_before - LOOKBACK, Call.ended_at.is_not(None),
+                                 Call.ended_at <= ended_before,
                                  ~exists().where(QaReview.call_id == Call.id))
 
 
