@@ -44,7 +44,8 @@ def facts_of(s: Session, settings: Settings, call: Call) -> sc.CallFacts:
     cases = s.execute(select(Case.ref, Case.kind).where(Case.call_id == call.id).order_by(Case.id)).all()
     talk = (call.ended_at - call.answered_at).total_seconds() if call.ended_at and call.answered_at else None
     return sc.CallFacts(locale=locale, lines=sc.lines_of(utterances), wait_s=call.wait_s, talk_s=talk,
-                        menu_option=call.menu_option, cases=tuple((r, k) for r, k in cases))
+                        menu_option=call.menu_option, cases=tuple((r, k) for r, k in cases),
+                        outbound=call.direction != "inbound")
 
 
 def review_call(s: Session, settings: Settings, call: Call) -> QaReview:

@@ -51,6 +51,7 @@ class CallFacts:
     talk_s: float | None = None  # answered → ended
     menu_option: str | None = None
     cases: tuple[tuple[str, str], ...] = ()  # (reference, kind) of the cases logged for the call
+    outbound: bool = False  # a call-back or campaign call: the outbound script opens it, not H1's greeting
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,8 @@ def _no_transcript(code: str) -> Item:
 
 def greeting(facts: CallFacts, book: Phrasebook, limits: Limits) -> Item:
     """H1: one of the agent's first sentences names the company and the department."""
+    if facts.outbound:
+        return Item("H1", NA, _note("外呼电话按外呼话术开场", "Outbound call: the outbound script opens it"))
     opening = _agent(facts)[:limits.opening_sentences]
     if not opening:
         return _no_transcript("H1")

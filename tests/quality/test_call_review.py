@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from core.models import AuditLog, Call
 from reports.quality import sampling
@@ -113,6 +113,10 @@ def test_lead_overrides_completes_and_the_agent_sees_it(app, sim, desk, caller, 
     assert audit.detail["overridden"] == ["H8"] and audit.target == f"call:{call_id}"
     mine = alice.get("/console/quality/mine").get_data(as_text=True)
     assert "整体良好" in mine and "复述在通话记录之外完成" in mine
+    assert lead.get("/console/quality/spot-checks?day=2026-02-30").status_code == 400
+    assert lead.get("/console/quality/reviews/999999").status_code == 404
+    bad = {**form, "result-H1": "maybe"}
+    assert lead.client.post(f"/console/quality/reviews/{review.id}", data=bad).status_code == 400
     other = desk("bob")
     assert other.get(f"/console/quality/reviews/{review.id}").status_code == 403
     assert alice.get(f"/console/quality/reviews/{review.id}").status_code == 200
@@ -152,3 +156,43 @@ def test_qa_tables_match_the_migration(app):
     with app.extensions["db_engine"].connect() as connection:
         diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     assert [d for d in diff if "qa_" in repr(d)] == []
+
+
+def _answered_calls(app, make_user, day_start):
+    """Three agents' calls on one local day (alice 6, bob 2, carol 1) and one of alice's the next day."""
+    from datetime import timedelta
+
+    from core.db import session_scope
+
+    ids = {name: make_user(name)[0].id for name in ("alice", "bob", "carol")}
+    with session_scope(app) as s:
+        plan = [("alice", n) for n in range(6)] + [("bob", 10), ("bob", 11), ("carol", 20), ("alice", 60 * 24 + 5)]
+        for n, (name, minutes) in enumerate(plan):
+            start = day_start + timedelta(minutes=minutes)
+            s.add(Call(call_sid=f"CAs{n}", purpose="caller", agent_id=ids[name], status="completed", locale="zh-CN",
+                       started_at=start, answered_at=start + timedelta(seconds=20),
+                       ended_at=start + timedelta(seconds=90), wait_s=5))
+    return ids
+
+
+def test_the_days_sample_is_the_same_for_the_same_seed_and_includes_every_agent(app, db, make_user):
+    from datetime import datetime
+
+    from reports.periods import to_utc
+
+    settings = app.config["HOTLINE"]
+    day = date(2026, 12, 1)
+    ids = _answered_calls(app, make_user, to_utc(datetime(2026, 12, 1, 0, 30), settings.hours.zone))
+    first = sampling.spot_checks(app, db, settings, day)
+    again = sampling.spot_checks(app, db, settings, day)
+    assert first == again and len(first) == 2 + 2 + 1
+    assert {p.agent_id for p in first} == set(ids.values())
+    day_calls = {c for c, _ in sampling.day_calls(db, settings, day)}
+    assert len(day_calls) == 9 and {p.call_id for p in first} <= day_calls  # next day's call not in it
+    assert db.scalar(select(func.count()).select_from(QaReview)) == 9  # every call of the day scored first
+    flagged = db.scalar(select(QaReview).where(QaReview.call_id.not_in([p.call_id for p in first])))
+    flagged.flagged = True
+    db.commit()
+    with_flag = sampling.spot_checks(app, db, settings, day)
+    assert next(p for p in with_flag if p.call_id == flagged.call_id).reasons == ("forbidden",)
+    assert [p for p in with_flag if p.call_id != flagged.call_id] == first

@@ -64,6 +64,11 @@ def test_greeting_late_in_the_call_does_not_count():
     assert sc.greeting(sc.CallFacts("en", lines), book("en"), LIMITS).result == sc.FAIL
 
 
+def test_outbound_calls_are_not_judged_on_the_inbound_greeting():
+    facts = sc.CallFacts(locale="zh-CN", lines=agent_lines("zh-CN", "您好,我是物业的回访专员。"), outbound=True)
+    assert sc.greeting(facts, book("zh-CN"), LIMITS).result == sc.NA
+
+
 def test_long_wait_without_apology_fails_with_the_rings():
     facts = sc.CallFacts(locale="zh-CN", lines=agent_lines("zh-CN", "您好!SCC顺创客服部,请问有什么可以帮到你?"),
                          wait_s=14)
