@@ -132,6 +132,10 @@ def test_report_csv_and_api(app, sim, desk, caller, db, make_user):
     assert 'data-agent="alice"' in page and "75%" in page
     csv = lead.get(f"/console/quality/report/items.csv?from={day}&to={day}").get_data(as_text=True)
     assert "H8,0,1,0,0.0" in csv and csv.startswith("\ufeff")
+    review.comment = "=HYPERLINK(\"http://x\")"
+    db.commit()
+    reviews_csv = lead.get(f"/console/quality/report/reviews.csv?from={day}&to={day}").get_data(as_text=True)
+    assert "'=HYPERLINK" in reviews_csv and ",alice,0.75," in reviews_csv  # formula neutralised
     assert lead.get("/console/quality/report/nope.csv").status_code == 404
     assert lead.get("/console/quality/report?from=2026-13-01").status_code == 400
     api = app.test_client()
