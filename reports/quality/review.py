@@ -10,6 +10,7 @@ library check stored) and the cases linked to the call.
 from __future__ import annotations
 
 import logging
+import time
 from datetime import datetime, timedelta
 
 from flask import Flask
@@ -27,7 +28,10 @@ from reports.quality import scorecard as sc
 from reports.quality.models import QaItem, QaReview
 
 log = logging.getLogger(__name__)
-BATCH = 200
+#: calls scored per scheduler tick, and the tick's time for them: the dialer runs after the hooks
+#: in the same tick, so scoring takes small bites (a busy day's backlog drains over a few ticks)
+BATCH = 20
+TICK_BUDGET_S = 1.0
 #: how far back the tick looks for unscored calls (keeps its query on recent calls; an older
 #: call missed during an outage is scored when its day's spot-check list is opened)
 LOOKBACK = timedelta(days=7)
@@ -83,9 +87,11 @@ def score_due(app: Flask, now: datetime) -> int:
     cutoff = now - timedelta(seconds=settings.quality.score_after_s)
     with session_scope(app) as s:
         ids = s.scalars(unreviewed(cutoff).with_only_columns(Call.id).order_by(Call.id).limit(BATCH)).all()
-    done = 0
+    began, done = time.monotonic(), 0
     for call_id in ids:
         done += ensure_review(app, settings, call_id)
+        if time.monotonic() - began > TICK_BUDGET_S:
+            break
     return done
 
 
