@@ -3,6 +3,7 @@ comment saying why), an overall comment, completed and written to the audit log.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -66,11 +67,16 @@ def can_see(user: User, review: QaReview) -> bool:
 
 
 def transcript_rows(review: QaReview, lines: list[Any]) -> list[dict[str, Any]]:
-    """Transcript sentences with the forbidden-phrase flags of the review aligned by time."""
+    """Transcript sentences with the forbidden-phrase flags of the review aligned by time: a flag
+    is listed under the sentence it starts in, and every sentence its words cover is marked."""
     flags = [e for i in review.items if i.code == "S" for e in i.evidence]
     rows = []
     for line in lines:
-        own = [f for f in flags if f.get("text") == line.text and f.get("at_s") == round(line.at_s, 1)]
+        at = round(line.at_s, 1)
+        same_time = [f for f in flags if f.get("at_s") == at]
+        own = [f for f in same_time if f.get("text") == line.text]
+        bare = re.sub(r"[。.!?!?]+$", "", line.text)
+        covered = bool(own) or any(bare and bare in str(f.get("matched") or "") for f in same_time)
         rows.append({"speaker": line.speaker, "text": line.text, "at": sc.clock(line.at_s), "at_s": line.at_s,
-                     "flags": own})
+                     "flags": own, "flagged": covered})
     return rows

@@ -99,7 +99,8 @@ def test_lead_overrides_completes_and_the_agent_sees_it(app, sim, desk, caller, 
     page = lead.get(f"/console/quality/spot-checks?day={day}").get_data(as_text=True)
     assert f'data-call="{call_id}"' in page and "forbidden" in page
     shown = lead.get(f"/console/quality/reviews/{review.id}").get_data(as_text=True)
-    assert "SCC顺创客服部" in shown and 'data-flag="S1"' in shown
+    assert "SCC顺创客服部" in shown and shown.count('data-flag="S1"') == 1
+    assert shown.count('class="agent flagged"') == 2  # the flagged words span two sentences
     form = {"csrf_token": lead.csrf, "result-H8": "pass", "comment-H8": ""}
     assert lead.client.post(f"/console/quality/reviews/{review.id}", data=form).status_code == 400
     form.update({"comment-H8": "复述在通话记录之外完成", "comment": "整体良好"})
