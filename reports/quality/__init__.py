@@ -25,6 +25,7 @@ def init_app(app: Flask) -> None:
     app.add_template_global(views.item_name, "item_name")
     app.add_template_global(views.result_name, "result_name")
     app.add_template_global(clock, "clock")
+    app.add_template_global(views.local_time, "local_time")
     leads = {"lead", "admin"}
     register_nav(app, "质检抽查", "Spot-checks", "reports.quality_spot_checks", roles=leads, order=44, group="reports")
     register_nav(app, "质检报表", "QA report", "reports.quality_report", roles=leads, order=45, group="reports")

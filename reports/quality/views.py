@@ -15,7 +15,7 @@ from core.models import Call
 from core.web.auth import current_console_user, login_required
 from core.web.i18n import t
 from reports.csvout import csv_response
-from reports.periods import PeriodError, local_today, parse_date, period_from_args
+from reports.periods import PeriodError, local_today, parse_date, period_from_args, to_local
 from reports.quality import checks, figures, sampling
 from reports.quality import scorecard as sc
 from reports.quality.models import QaReview
@@ -46,6 +46,11 @@ def result_name(result: str | None) -> str:
     return t(*names) if names else "—"
 
 
+def local_time(utc: Any, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored UTC time as the hotline's local wall time (``hours.timezone``)."""
+    return "" if utc is None else to_local(utc, settings().hours.zone).strftime(fmt)
+
+
 def _names(ids: set[int | None]) -> dict[int, str]:
     return figures.user_names(session(), ids)
 
@@ -62,7 +67,9 @@ def quality_spot_checks():
     reviews = {r.call_id: r for r in s.scalars(select(QaReview).where(QaReview.call_id.in_([p.call_id for p in picks])))}
     calls = {c.id: c for c in s.scalars(select(Call).where(Call.id.in_([p.call_id for p in picks])))}
     names = _names({p.agent_id for p in picks})
-    rows = [{"pick": p, "review": reviews.get(p.call_id), "call": calls.get(p.call_id), "agent": names.get(p.agent_id)}
+    zone = settings().hours.zone
+    rows = [{"pick": p, "review": reviews.get(p.call_id), "agent": names.get(p.agent_id),
+             "at": to_local(calls[p.call_id].started_at, zone).strftime("%H:%M") if p.call_id in calls else ""}
             for p in picks]
     return render_template("quality/spot_checks.html", rows=rows, day=day, per_agent=settings().quality.spot_checks_per_agent)
 
