@@ -19,7 +19,7 @@ from core.config import Settings
 from core.models import Call
 from reports.periods import to_utc
 from reports.quality.models import QaReview
-from reports.quality.review import conversations, ensure_review
+from reports.quality.review import conversations, ensure_review, unreviewed
 
 RANDOM, FORBIDDEN, COMPLAINT = "random", "forbidden", "complaint"
 
@@ -82,14 +82,15 @@ def must_check(s: Session, call_ids: list[int]) -> dict[int, tuple[str, ...]]:
     return out
 
 
-def spot_checks(app: Flask, s: Session, settings: Settings, day: date) -> list[Pick]:
-    """The sample of ``day``; calls not yet scored are scored first (every call counts)."""
+def spot_checks(app: Flask, s: Session, settings: Settings, day: date, now: datetime) -> list[Pick]:
+    """The sample of ``day``. Calls that ended ``quality.score_after_s`` ago and are not scored yet
+    are scored first; a call still in its wrap-up is in the sample, scored later."""
     calls = day_calls(s, settings, day)
     ids = [c for c, _ in calls]
-    reviewed = set(s.scalars(select(QaReview.call_id).where(QaReview.call_id.in_(ids)))) if ids else set()
-    for call_id in ids:
-        if call_id not in reviewed:
-            ensure_review(app, settings, call_id)
+    cutoff = now - timedelta(seconds=settings.quality.score_after_s)
+    due = s.scalars(unreviewed(cutoff).where(Call.id.in_(ids)).with_only_columns(Call.id)).all() if ids else []
+    for call_id in due:
+        ensure_review(app, settings, call_id)
     s.expire_all()
     q = settings.quality
     return sample(calls, must_check(s, ids), q.sample_seed, day, q.spot_checks_per_agent)

@@ -63,7 +63,7 @@ def quality_spot_checks():
     except PeriodError as exc:
         return bad_request(str(exc))
     s = session()
-    picks = sampling.spot_checks(current_app._get_current_object(), s, settings(), day)  # type: ignore[attr-defined]
+    picks = sampling.spot_checks(current_app._get_current_object(), s, settings(), day, utcnow())  # type: ignore[attr-defined]
     reviews = {r.call_id: r for r in s.scalars(select(QaReview).where(QaReview.call_id.in_([p.call_id for p in picks])))}
     calls = {c.id: c for c in s.scalars(select(Call).where(Call.id.in_([p.call_id for p in picks])))}
     names = _names({p.agent_id for p in picks})

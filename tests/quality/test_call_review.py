@@ -181,15 +181,21 @@ def _answered_calls(app, make_user, day_start):
 
 
 def test_the_days_sample_is_the_same_for_the_same_seed_and_includes_every_agent(app, db, make_user):
-    from datetime import datetime
+    from datetime import datetime, timedelta
 
     from reports.periods import to_utc
 
     settings = app.config["HOTLINE"]
     day = date(2026, 12, 1)
-    ids = _answered_calls(app, make_user, to_utc(datetime(2026, 12, 1, 0, 30), settings.hours.zone))
-    first = sampling.spot_checks(app, db, settings, day)
-    again = sampling.spot_checks(app, db, settings, day)
+    start = to_utc(datetime(2026, 12, 1, 0, 30), settings.hours.zone)
+    ids = _answered_calls(app, make_user, start)
+    early = sampling.spot_checks(app, db, settings, day, start + timedelta(minutes=2))
+    assert db.scalar(select(func.count()).select_from(QaReview)) == 0  # still in wrap-up: not scored yet
+    assert {p.agent_id for p in early} == set(ids.values())  # but in the sample
+    later = start + timedelta(days=2)
+    first = sampling.spot_checks(app, db, settings, day, later)
+    again = sampling.spot_checks(app, db, settings, day, later)
+    assert first == early
     assert first == again and len(first) == 2 + 2 + 1
     assert {p.agent_id for p in first} == set(ids.values())
     day_calls = {c for c, _ in sampling.day_calls(db, settings, day)}
@@ -198,6 +204,6 @@ def test_the_days_sample_is_the_same_for_the_same_seed_and_includes_every_agent(
     flagged = db.scalar(select(QaReview).where(QaReview.call_id.not_in([p.call_id for p in first])))
     flagged.flagged = True
     db.commit()
-    with_flag = sampling.spot_checks(app, db, settings, day)
+    with_flag = sampling.spot_checks(app, db, settings, day, later)
     assert next(p for p in with_flag if p.call_id == flagged.call_id).reasons == ("forbidden",)
     assert [p for p in with_flag if p.call_id != flagged.call_id] == first
