@@ -114,6 +114,10 @@ def test_lead_overrides_completes_and_the_agent_sees_it(app, sim, desk, caller, 
     assert audit.detail["overridden"] == ["H8"] and audit.target == f"call:{call_id}"
     mine = alice.get("/console/quality/mine").get_data(as_text=True)
     assert "整体良好" in mine and "复述在通话记录之外完成" in mine
+    alice.get("/console/lang/en")
+    in_english = alice.get(f"/console/quality/reviews/{review.id}").get_data(as_text=True)
+    assert "Key points repeated back" in in_english and "forbidden phrase(s) (S1)" in in_english
+    assert "apologised at" in in_english
     assert lead.get("/console/quality/spot-checks?day=2026-02-30").status_code == 400
     assert lead.get("/console/quality/reviews/999999").status_code == 404
     bad = {**form, "result-H1": "maybe"}
