@@ -122,6 +122,10 @@ def _find(lines: Sequence[Line], frags: Sequence[Fragment], share: float) -> tup
     return None
 
 
+def _no_wording(code: str) -> Item:
+    return Item(code, NA, _note("话术库中没有此项的用语", "The library has no wording for this item"))
+
+
 def _no_transcript(code: str) -> Item:
     return Item(code, NA, _note("没有坐席的通话转写,无法判断", "No transcript of the agent: cannot be judged"))
 
@@ -134,8 +138,10 @@ def greeting(facts: CallFacts, book: Phrasebook, limits: Limits) -> Item:
     if not opening:
         return _no_transcript("H1")
     names = book.greeting_names
+    if not names:
+        return _no_wording("H1")
     for line in opening:
-        if names and all(first_said([n], line.text, limits.share) for n in names):
+        if all(first_said([n], line.text, limits.share) for n in names):
             return Item("H1", PASS, _note(f"{clock(line.at_s)} 自报公司和部门", f"{clock(line.at_s)} names the "
                                           "company and the department"), (said(line),))
     wanted = " + ".join(n.text for n in names)
@@ -155,6 +161,8 @@ def apology(facts: CallFacts, book: Phrasebook, limits: Limits) -> Item:
         return Item("H2", NA, _note(f"等候 {facts.wait_s:.0f} 秒 = {rings:.1f} 声,未超过{limits.max_rings}声",
                                     f"waited {facts.wait_s:.0f} s = {rings:.1f} rings, within {limits.max_rings}"),
                     (waited,))
+    if not book.apology:
+        return _no_wording("H2")
     opening = _agent(facts)[:limits.opening_sentences]
     hit = _find(opening, book.apology, limits.share)
     if hit is not None:
@@ -173,10 +181,12 @@ def _asked_all(code: str, frags: Sequence[Fragment], facts: CallFacts, limits: L
     agent = _agent(facts)
     if not agent:
         return _no_transcript(code)
+    if not frags:
+        return _no_wording(code)
     found = {f.text: _find(agent, [f], limits.share) for f in frags}
     missing = [text for text, hit in found.items() if hit is None]
     evidence = tuple(said(hit[0], {"phrase": text}) for text, hit in found.items() if hit is not None)
-    if frags and not missing:
+    if not missing:
         return Item(code, PASS, _note(f"已{what[0]}", f"{what[1]}"), evidence)
     gap = "、".join(missing) or "—"
     return Item(code, FAIL, _note(f"没有{what[0]}:缺少「{gap}」", f"Not {what[1].lower()}: missing «{gap}»"), evidence)
@@ -229,6 +239,8 @@ def closing(facts: CallFacts, book: Phrasebook, limits: Limits) -> Item:
     agent = _agent(facts)
     if not agent:
         return _no_transcript("H10")
+    if not book.closing:
+        return _no_wording("H10")
     last = agent[-limits.closing_sentences:]
     hit = _find(last, book.closing, limits.share)
     if hit is not None:

@@ -152,3 +152,14 @@ def test_no_transcript_is_not_applicable_and_points_skip_it():
     assert results == {"H1": sc.NA, "H2": sc.NA, "H6": sc.NA, "H8": sc.NA, "H7": sc.PASS, "S": sc.NA,
                        "H10": sc.NA, "H12": sc.PASS}
     assert sc.points(list(results.values())) == 1.0 and sc.points([sc.NA]) is None
+
+
+def test_an_item_the_library_has_no_wording_for_is_not_applicable():
+    from dataclasses import replace
+
+    empty = replace(book("en"), ask_surname=(), greeting_names=(), apology=(), closing=())
+    facts = sc.CallFacts(locale="en", lines=agent_lines("en", "Hello!"), wait_s=30)
+    assert sc.apology(facts, empty, LIMITS).result == sc.NA
+    assert sc.closing(facts, empty, LIMITS).result == sc.NA
+    assert sc.surname_district(facts, empty, LIMITS).result == sc.NA
+    assert sc.greeting(facts, empty, LIMITS).result == sc.NA
