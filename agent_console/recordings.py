@@ -56,7 +56,7 @@ def _may_steer(user: User, call: Call) -> bool:
 
 
 @bp.get("/recordings/<recording_sid>.wav")
-def play(recording_sid: str):
+def play_recording(recording_sid: str):
     user = current_console_user()
     if user is None:
         return jsonify(error="sign in first"), 401
