@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from flask import Response, current_app, jsonify, request, stream_with_context
+from flask import Response, current_app, jsonify, request, stream_with_context, url_for
 from pydantic import Field
 from sqlalchemy import select
 
@@ -136,10 +136,14 @@ def post_recording(path: RecordingPath, body: RecordingAction):
     return reply(RecordingReply, _steer(find_call(s, path.call_sid), user, body.action))
 
 
-def recordings_of(s: Any, call_sids: list[str]) -> list[Recording]:
-    """The playable recordings of these calls (for a call or case page), oldest first."""
-    if not call_sids:
+def playable_for(s: Any, call_id: int | None, user: User | None) -> list[dict[str, Any]]:
+    """The recordings of the call ``call_id`` that ``user`` may play (for a call or case page):
+    the proxy's address, length and channels — never Twilio's URL."""
+    call = s.get(Call, call_id) if call_id else None
+    if call is None or user is None or not may_play(user, call):
         return []
-    return list(s.scalars(select(Recording).where(Recording.call_sid.in_(call_sids),
-                                                  Recording.deleted_at.is_(None),
-                                                  Recording.status == "completed").order_by(Recording.id)))
+    rows = s.scalars(select(Recording).where(Recording.call_sid == call.call_sid, Recording.deleted_at.is_(None),
+                                             Recording.status == "completed").order_by(Recording.id))
+    return [{"sid": r.recording_sid, "url": url_for("console.play_recording", recording_sid=r.recording_sid),
+             "duration_s": r.duration_s, "channels": r.channels,
+             "started_at": r.started_at.isoformat() + "Z" if r.started_at else None} for r in rows]

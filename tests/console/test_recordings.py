@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from core.cases import open_case
 from core.db import utcnow
 from core.models import AuditLog, Call
 from ivr.recording_models import Recording
@@ -79,11 +80,20 @@ def test_bridged_call_is_recorded_and_played_through_the_proxy(app, sim, db, des
     plays = db.scalars(select(AuditLog).where(AuditLog.action == "recording_played")).all()
     assert sorted(p.user_id for p in plays) == sorted([lead.user_id, alice.user_id])
 
+    # the case page of the call shows the player to the lead, not to another agent
+    call = db.scalar(select(Call).where(Call.call_sid == sid))
+    case = open_case(db, app.config["HOTLINE"], kind="repair", description="漏水", call_id=call.id)
+    db.commit()
+    page = lead.client.get(f"/console/cases/{case.ref}").get_data(as_text=True)
+    assert f'src="{url}"' in page and "api.twilio" not in page and "/simulator/" not in page
+    assert url not in desk("carol").client.get(f"/console/cases/{case.ref}").get_data(as_text=True)
+
 
 def test_pause_and_resume_shorten_the_recording(app, sim, db, desk, caller, client):
     sid, alice = _call_and_hang_up(sim, desk, caller, talk_s=60)
     sim.advance(2)
     assert _recording(db, sid).status == "in-progress"
+    assert 'id="recording-btn"' in alice.client.get("/console/").get_data(as_text=True)  # the card's button
     paused = alice.post("/console/api/recording", {"action": "pause"})
     assert paused.status_code == 200 and paused.get_json()["status"] == "paused"
     sim.advance(20)
