@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 
 STATUS_PATH = "/ivr/recording/status"
 LIVE = ("in-progress", "paused")
+FINAL = ("completed", "absent", "failed", "deleted")
 TWILIO_STATUSES = ("in-progress", "paused", "stopped", "completed", "absent", "failed", "deleted")
 
 
@@ -100,9 +101,10 @@ def apply_status(s: Session, form: Mapping[str, str]) -> Recording | None:
     if rec is None:
         rec = Recording(recording_sid=sid, call_sid=call_sid, created_at=utcnow())
         s.add(rec)
-    if rec.deleted_at is None:
+    if rec.deleted_at is None and not (status in LIVE and rec.status in FINAL):  # late in-progress
         rec.status = status
-    rec.duration_s = _int(form.get("RecordingDuration")) if form.get("RecordingDuration") else rec.duration_s
+    duration = _int(form.get("RecordingDuration"))
+    rec.duration_s = duration if duration is not None else rec.duration_s
     rec.channels = _int(form.get("RecordingChannels")) or rec.channels
     rec.source = (form.get("RecordingSource") or "")[:40] or rec.source
     url = (form.get("RecordingUrl") or "").strip()

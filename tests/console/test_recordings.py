@@ -149,3 +149,21 @@ def test_retention_deletes_old_recordings_at_twilio(app, sim, db, desk, caller):
     rec.deleted_at, rec.status = None, "completed"  # a crash after Twilio's delete, before the mark
     db.commit()
     assert purge_expired(app, utcnow()) == 1  # Twilio's 404 counts as deleted
+
+
+def test_status_webhook_is_signed_bounded_and_keeps_the_final_status(app, db, twilio_post, client):
+    rsid = "RE" + "a" * 32
+    base = {"RecordingSid": rsid, "RecordingUrl": "https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/" + rsid,
+            "RecordingChannels": "2", "RecordingSource": "StartCallRecordingAPI",
+            "RecordingStartTime": "Tue, 01 Dec 2026 03:00:00 +0000", "ErrorCode": "0"}
+    assert client.post("/ivr/recording/status", data={**base, "RecordingStatus": "completed"}).status_code == 403
+    done = twilio_post("/ivr/recording/status", **base, RecordingStatus="completed", RecordingDuration="42")
+    assert done.status_code == 204
+    late = twilio_post("/ivr/recording/status", **base, RecordingStatus="in-progress")  # arrives out of order
+    assert late.status_code == 204
+    for bad in ({"RecordingSid": "nope"}, {"RecordingStatus": "exploded"}, {"RecordingDuration": "x" * 50}):
+        assert twilio_post("/ivr/recording/status", **{**base, "RecordingStatus": "completed", **bad}).status_code == 204
+    rows = db.scalars(select(Recording)).all()
+    assert len(rows) == 1
+    assert (rows[0].status, rows[0].duration_s, rows[0].channels) == ("completed", 42, 2)
+    assert rows[0].started_at.isoformat() == "2026-12-01T03:00:00"
