@@ -20,6 +20,7 @@ from ivr.recording_models import Recording
 from scheduler.engine import tick
 from scheduler.recording_retention import purge_expired
 from tests.console.conftest import connect
+from tests.ivr.test_statement_budget import counting
 
 pytestmark = pytest.mark.slow
 
@@ -167,3 +168,15 @@ def test_status_webhook_is_signed_bounded_and_keeps_the_final_status(app, db, tw
     assert len(rows) == 1
     assert (rows[0].status, rows[0].duration_s, rows[0].channels) == ("completed", 42, 2)
     assert rows[0].started_at.isoformat() == "2026-12-01T03:00:00"
+
+
+def test_status_webhook_stays_cheap(app, db, twilio_post):
+    """Two reads (the recording, the call), the upsert and the timeline line; one commit."""
+    call_sid = "CA" + "b" * 32
+    twilio_post("/ivr/voice", CallSid=call_sid)  # the call is known
+    form = {"CallSid": call_sid, "RecordingSid": "RE" + "c" * 32, "RecordingStatus": "in-progress",
+            "RecordingUrl": "https://api.twilio.com/x", "RecordingChannels": "2"}
+    for status in ("in-progress", "completed"):
+        with counting(app) as tally:
+            assert twilio_post("/ivr/recording/status", **{**form, "RecordingStatus": status}).status_code == 204
+        assert tally.commits == 1 and len(tally.statements) <= 4, tally.statements
