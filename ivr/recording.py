@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from functools import partial
+from typing import TYPE_CHECKING
 
 from flask import Flask
 from sqlalchemy import select
@@ -36,6 +37,9 @@ from ivr import twiml
 from ivr.calls import add_event, find_call
 from ivr.recording_models import Recording
 
+if TYPE_CHECKING:
+    from ivr.flow import Step
+
 log = logging.getLogger(__name__)
 
 STATUS_PATH = "/ivr/recording/status"
@@ -48,7 +52,7 @@ class NoLiveRecording(Exception):
     """The call has no recording in progress (or paused) to pause or resume."""
 
 
-def before_bridge(step) -> VoiceResponse:  # noqa: ANN001 - ivr.flow.Step (flow imports this module)
+def before_bridge(step: Step) -> VoiceResponse:
     """The start of the caller's last TwiML before the agent joins: the disclosure line when
     calls are recorded, and the recording started after the response."""
     response = VoiceResponse()
