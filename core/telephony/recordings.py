@@ -61,13 +61,17 @@ class Media:
     chunks: Iterator[bytes]
 
 
-def open_media(app: Flask, media_url: str, timeout_s: float = 10.0) -> Media:
-    """GET ``media_url`` + ``.wav`` with the account credentials; the body as chunks."""
+def open_media(app: Flask, media_url: str) -> Media:
+    """GET ``media_url`` + ``.wav`` with the account credentials; the body as chunks (status 0:
+    Twilio could not be reached)."""
     url = media_url + ".wav"
     auth = (app.config["TWILIO_ACCOUNT_SID"], app.config["TWILIO_AUTH_TOKEN"])
     if "simulator" in app.extensions:
         return _simulator_media(app, url, auth)
-    response = requests.get(url, auth=auth, stream=True, timeout=timeout_s)
+    try:
+        response = requests.get(url, auth=auth, stream=True, timeout=app.config["HOTLINE"].ops.rest_timeout_s)
+    except requests.RequestException:
+        return Media(0, "", iter(()))
     if response.status_code != 200:
         response.close()
         return Media(response.status_code, "", iter(()))
