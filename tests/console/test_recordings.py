@@ -15,11 +15,13 @@ from sqlalchemy import select
 
 from core.cases import open_case
 from core.db import utcnow
-from core.models import AuditLog, Call
+from core.models import AuditLog, Call, Case
+from core.ops import get_spool
 from ivr.recording_models import Recording
 from scheduler.engine import tick
 from scheduler.recording_retention import purge_expired
 from tests.console.conftest import connect
+from tests.hardening.conftest import Outage
 from tests.ivr.test_statement_budget import counting
 
 pytestmark = pytest.mark.slow
@@ -180,3 +182,22 @@ def test_status_webhook_stays_cheap(app, db, twilio_post):
         with counting(app) as tally:
             assert twilio_post("/ivr/recording/status", **{**form, "RecordingStatus": status}).status_code == 204
         assert tally.commits == 1 and len(tally.statements) <= 4, tally.statements
+
+
+def test_status_callback_during_a_database_outage_is_stored_afterwards(app, db, twilio_post):
+    rsid, call_sid = "RE" + "f" * 32, "CA" + "f" * 32
+    twilio_post("/ivr/voice", CallSid=call_sid)
+    outage = Outage(app)
+    outage.start()
+    try:
+        answered = twilio_post("/ivr/recording/status", CallSid=call_sid, RecordingSid=rsid,
+                               RecordingStatus="completed", RecordingDuration="33", RecordingChannels="2",
+                               RecordingUrl="https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/" + rsid)
+        assert answered.status_code == 200  # Twilio gets an answer at once; the callback is spooled
+    finally:
+        outage.stop()
+    assert get_spool(app).replay(app) == 1
+    db.expire_all()
+    rec = db.scalar(select(Recording).where(Recording.recording_sid == rsid))
+    assert (rec.status, rec.duration_s, rec.channels, rec.call_sid) == ("completed", 33, 2, call_sid)
+    assert db.scalars(select(Case)).all() == []  # not mistaken for a message left
