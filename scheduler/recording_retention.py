@@ -2,7 +2,8 @@
 Twilio (REST delete) and their row is marked deleted (``deleted_at``; the row stays as the
 record that the call was recorded). Runs on every scheduler tick (a tick hook), a bounded
 batch at a time; idempotent — a recording Twilio no longer has (404) counts as deleted, and
-one that fails for another reason is tried again on a later tick."""
+one that fails for another reason is tried again on a later tick. Whatever its last known
+status (a row still "in-progress" lost its final callback: no call lasts that long)."""
 
 from __future__ import annotations
 
@@ -19,15 +20,13 @@ from ivr.recording_models import Recording
 
 log = logging.getLogger(__name__)
 BATCH = 50
-FINISHED = ("completed", "absent", "failed", "stopped")
 
 
 def expired_sids(app: Flask, now: datetime, limit: int = BATCH) -> list[str]:
     cutoff = now - timedelta(days=app.config["HOTLINE"].recording.retention_days)
     with session_scope(app) as s:
         return list(s.scalars(select(Recording.recording_sid)
-                              .where(Recording.deleted_at.is_(None), Recording.status.in_(FINISHED),
-                                     Recording.created_at < cutoff)
+                              .where(Recording.deleted_at.is_(None), Recording.created_at < cutoff)
                               .order_by(Recording.created_at).limit(limit)))
 
 
