@@ -19,6 +19,7 @@ from agent_console import (  # noqa: F401  (modules attach their routes to bp)
     lead_views,
     live,
     models,
+    recordings,
     sim_views,
     simphone,
     views,
@@ -38,6 +39,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.register_blueprint(ivr_views.bp)
     register_api(app, cases_api.bp)
+    register_api(app, recordings.api_bp)
     live.init_app(app)
     simphone.init_app(app)
     set_home(app, "console.home")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 
-from agent_console import case_service
+from agent_console import case_service, recordings
 from agent_console.blueprint import bp
 from core.db import session
 from core.models import CaseStatus
@@ -22,6 +22,7 @@ def _render(case, error: str | None = None, status: int = 200):
                                                    **lifecycle.lifecycle_dict(case)},
                            departments=settings.cases.departments, statuses=[s.value for s in CaseStatus],
                            work_order_steps=lifecycle.WORK_ORDER_STEPS, satisfaction=lifecycle.SATISFACTION,
+                           recordings=recordings.playable_for(session(), case.call_id, current_console_user()),
                            error=error), status
 
 

@@ -34,6 +34,7 @@ def page_config() -> dict[str, Any]:
         "ring_url": url_for("console.ring_sound"),
         "ring_volume": settings.console.ring_volume,
         "ring_notification": settings.console.ring_notification,
+        "recording": settings.recording.enabled,  # the call card's pause/resume button
     }
 
 

@@ -368,6 +368,16 @@ class QualitySettings(_Section):
     phrase_match: float = Field(0.75, gt=0, le=1)  # share of a library phrase's wording that must be said
 
 
+class RecordingSettings(_Section):
+    """Call recordings (Twilio "start call recording" once the caller meets the agent)."""
+
+    enabled: bool = False  # record bridged calls; off until the centre decides to (H25: confidential)
+    channels: Literal["dual", "mono"] = "dual"  # dual: caller and agent on separate channels
+    retention_days: int = Field(90, ge=1, le=3650)  # recordings older than this are deleted at Twilio
+    disclosure: bool = True  # tell the caller "this call may be recorded" before the agent joins
+    pause_behavior: Literal["skip", "silence"] = "skip"  # a paused stretch is left out / kept as silence
+
+
 class EmergencyNumber(_Section):
     label: str
     number: str
@@ -397,6 +407,7 @@ class Settings(_Section):
     shifts: list[ShiftSettings] = Field(default_factory=_default_shifts)
     planning: PlanningSettings = PlanningSettings()
     quality: QualitySettings = QualitySettings()
+    recording: RecordingSettings = RecordingSettings()
     # H5: emergency list kept at the front desk, read to urgent callers when configured.
     emergency_numbers: list[EmergencyNumber] = Field(default_factory=lambda: [
         EmergencyNumber(label="火警 Fire", number="119"),

@@ -14,15 +14,17 @@ from core.ops.fallback import set_caller_wording
 from core.presence import on_presence_announced
 from ivr import prompts, simulate_cli
 from ivr.api import bp as api_bp
+from ivr.recording_views import bp as recording_bp
 from ivr.routing import on_presence_changed
 from ivr.views import bp, media
 
-db.register_models("ivr.models")
+db.register_models("ivr.models", "ivr.recording_models")
 
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.register_blueprint(media)
+    app.register_blueprint(recording_bp)  # Twilio's recording status callback
     register_api(app, api_bp)
     app.extensions["ivr_routing"] = True
     on_presence_announced(app, on_presence_changed)  # agents becoming free → dispatch

@@ -34,7 +34,7 @@ from core.models import (
 from core.phone import InvalidNumber, mask, to_e164
 from core.telephony.gateway import GatewayError, get_gateway
 from core.twiml import absolute_url
-from ivr import hours, prompts, queue, routing, twiml
+from ivr import hours, prompts, queue, recording, routing, twiml
 from ivr.calls import FINAL_STATUSES, add_event
 from ivr.models import Offer, OfferStatus
 
@@ -430,7 +430,7 @@ def connect(step: Step, offer_id: int) -> VoiceResponse:
         publish(step.s, CallAnswered(call_sid=call.call_sid, agent_id=agent.id))
     if offer.callback is not None:
         offer.callback.status = CallbackStatus.CONNECTED
-    response = VoiceResponse()
+    response = recording.before_bridge(step)  # disclosure line; recording starts after the response
     twiml.say(response, step.text("connecting", agent_code=code), step.settings, step.locale)
     return response
 

@@ -30,6 +30,8 @@ from scheduler import (
     preview_api,  # noqa: F401  (adds its routes to api.bp)
     runner,
 )
+from scheduler.engine import add_tick_hook
+from scheduler.recording_retention import purge_expired
 
 db.register_models("scheduler.models")
 
@@ -45,6 +47,7 @@ def init_app(app: Flask) -> None:
     console.init_app(app)
     add_health_check(app, "scheduler", health.lease_check)
     add_metrics(app, health.lease_metrics)
+    add_tick_hook(app, purge_expired)  # recording.retention_days: old recordings deleted at Twilio
 
 
 def start_background(app: Flask) -> None:

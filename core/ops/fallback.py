@@ -17,6 +17,7 @@ database, and writes what must not be lost to the fault spool (``core.ops.spool`
 - a caller (voice URL, menu, queue result, …): an apology and ``<Record>`` whose action is
   ``/ivr/fallback/recording`` (that route never touches the database: it spools the message);
 - a recording action (a form with ``RecordingUrl``): the message is spooled, "thank you";
+- a call recording's status callback (``RecordingStatus``): spooled, empty answer;
 - the waitUrl: a reassurance with Twilio's own ``QueuePosition`` and a pause, so waiting
   callers keep their place and are still reassured every ``queue.reassure_every_s``; key 1
   leaves the line to leave a message;
@@ -167,6 +168,9 @@ def fallback_response():
     DB_FALLBACKS.labels(route=rule).inc()
     if path.startswith(FALLBACK_PREFIX):
         return None
+    if form.get("RecordingStatus"):  # a call recording's status callback, not a message left
+        spool_webhook("call_recording", form)
+        return twiml_response(empty())
     if form.get("RecordingUrl"):
         spool_webhook("recording", form)
         return twiml_response(thanks_and_hangup(settings, locale))

@@ -20,7 +20,8 @@ recording, at its original time; a transcription callback → the transcript of 
 ``call`` (a call that arrived during the outage → its Call row, in the language the fallback spoke, and a ``db_outage`` event), ``status`` (a status
 callback → the Call's final status; a caller's hang-up then gets what a live one gets — the
 caller's path registers it as ``app.extensions["ops_spool_call_ended"]``: leaving the line,
-the recovery call-back).
+the recovery call-back), ``call_recording`` (a call recording's status callback → stored by
+the caller's path, registered as ``app.extensions["ops_spool_recording_status"]``).
 """
 
 from __future__ import annotations
@@ -58,7 +59,8 @@ FINAL = {"completed", "busy", "failed", "no-answer", "canceled"}
 KNOWN = FINAL | {"queued", "initiated", "ringing", "in-progress"}
 FORM_FIELDS = ("CallSid", "AccountSid", "From", "To", "CallStatus", "Direction", "CallDuration",
                "RecordingUrl", "RecordingDuration", "RecordingSid", "Digits", "QueueResult", "QueueTime",
-               "QueuePosition", "TranscriptionText")
+               "QueuePosition", "TranscriptionText", "RecordingStatus", "RecordingChannels", "RecordingSource",
+               "RecordingStartTime")
 
 
 class Spool:
@@ -271,6 +273,10 @@ def _store(s: Session, app: Flask, record: dict[str, Any], after: list[Callable[
             case.outcome = {"left_at_local": local.isoformat(), "reason": "db_outage",
                             "recording_duration_s": int(duration) if duration.isdigit() else 0}
             case_id = case.id
+    elif kind == "call_recording":
+        stored = app.extensions.get("ops_spool_recording_status")  # the caller's path registers it
+        if stored is not None:
+            stored(s, form)
     elif kind == "status" and call is not None:
         status = form.get("CallStatus", "")
         if status in KNOWN and call.status not in FINAL:

@@ -82,6 +82,8 @@ SIGNED_IN = {
     "reports.library_candidate_new", "scheduler_api.preview_next", "scheduler_api.preview_dial",
     # quality: an agent sees only the reviews of their own calls (403 for anyone else's)
     "reports.quality_review", "reports.quality_mine", "quality_api.reviews_view",
+    # call recordings: leads/admins or the agent who took the call (checked per call; 403 to others)
+    "console.play_recording", "console.api_recording", "recording_api.post_recording",
 }
 
 NEVER_CALL_SIGNED_IN = {"console.events", "console_sim.stream", "web.logout"}  # streams; ends session

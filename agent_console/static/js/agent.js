@@ -1,6 +1,7 @@
 // The agent's desk: presence, the live call card (pushed by SSE), transcript, case form.
 import { api, config, esc, live, localTime, marked, mmss, now, presenceLabel, syncClock, tr } from "./common.js";
 import { fromCaller, initReply } from "./reply.js";
+import { initRecording } from "./recording.js";
 import { initRing, ringFor } from "./ring.js";
 import { initShortcuts } from "./shortcuts.js";
 
@@ -301,6 +302,7 @@ function init() {
   initCaseForm();
   initRing();
   initShortcuts();
+  initRecording();
   $("transcript").addEventListener("click", markWrongFlag);
   setInterval(tick, 500);  // the display clock only; data arrives by SSE
   live({

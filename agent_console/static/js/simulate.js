@@ -9,6 +9,11 @@ function line(entry) {
   const { t, verb, ...rest } = entry;
   const detail = Object.entries(rest).map(([k, v]) => `${k}=${typeof v === "object" ? JSON.stringify(v) : v}`).join(" ");
   $("sim-log").insertAdjacentHTML("beforeend", `<li>[${Number(t ?? 0).toFixed(1)}s] <strong>${esc(verb)}</strong> ${esc(detail)}</li>`);
+  if (verb === "recording" && rest.event === "completed" && /^RE\w+$/.test(rest.recording_sid || "")) {
+    // the finished call recording, through the console's audited proxy (leads, admins, the agent who took it)
+    $("sim-log").lastElementChild.insertAdjacentHTML("beforeend",
+      ` <audio controls preload="none" src="/console/recordings/${rest.recording_sid}.wav"></audio>`);
+  }
   $("sim-log").lastElementChild.scrollIntoView({ block: "nearest" });
 }
 

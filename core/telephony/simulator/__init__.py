@@ -3,7 +3,7 @@
 - ``Simulator`` (``engine.py``): in-memory calls, queues and recordings on a virtual
   clock (``clock.py``: manual, auto, realtime). Calls are placed with
   ``place_inbound_call`` (after ``register_number``) or through the REST API.
-- ``make_rest_blueprint`` (``rest.py``): Twilio's REST paths (Calls, Queues, Members);
+- ``make_rest_blueprint`` (``rest.py``): Twilio's REST paths (Calls, Queues, Members, Recordings);
   ``make_control_blueprint`` (``control.py``): the console's call log and controls.
 - ``WsgiTransport`` / ``HttpTransport`` (``transport.py``): how signed webhooks reach the app.
 - ``SimulatorHttpClient`` (``http_client.py``): the ``twilio`` library's HTTP client,
@@ -12,7 +12,9 @@
   ``gather.py`` (Gather, Record), ``queues.py`` (Enqueue, wait loop, Leave),
   ``dial.py`` (Dial Number/Client/Queue), ``bridge.py`` (bridges, transcription),
   ``legs.py`` (placing, ringing, answering, AMD), ``lifecycle.py`` (status callbacks,
-  hang-ups, the end of a leg), ``calls.py`` (REST create/update/redirect).
+  hang-ups, the end of a leg), ``calls.py`` (REST create/update/redirect),
+  ``call_recording.py`` / ``recording_api.py`` (REST call recordings: start, pause, resume,
+  stop, status callbacks, the WAV behind basic auth, delete).
 - Imports go one way, down the layers listed in ``pyproject.toml`` (checked by
   ``lint-imports``); ``wiring.py`` hands the lower modules what the higher ones
   implement (``sim.verbs``, ``sim.leg_end_hooks``).

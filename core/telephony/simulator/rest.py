@@ -14,6 +14,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from .calls import RestError, create_call, dequeue_member, update_call
 from .queues import create_queue, find_queue
+from .recording_api import add_recording_routes
 from .records import Leg, QueueState, rfc2822, wall
 from .wav import silent_wav
 
@@ -109,13 +110,14 @@ def make_rest_blueprint(sim: Simulator) -> Blueprint:
     _add_call_routes(bp, sim)
     _add_queue_routes(bp, sim)
     _add_member_routes(bp, sim)
+    add_recording_routes(bp, sim)
 
     @bp.get("/recordings/<recording_sid>")
     def recording(recording_sid: str) -> Response:
         sid = recording_sid.rsplit(".", 1)[0]
         with sim.lock:
             rec = sim.recordings.get(sid)
-        if rec is None:
+        if rec is None or rec.get("kind") == "call":  # call recordings: only behind basic auth
             return error(404, 20404, f"The requested resource /recordings/{recording_sid} was not found")
         return Response(silent_wav(rec["duration"]), mimetype="audio/x-wav")
 

@@ -9,15 +9,16 @@ RECORDING_RATE = 8000  # Hz, 8-bit mono: 8 kB per second
 MAX_RECORDING_BYTES_S = 120  # generated audio is capped; the header's length is the real one
 
 
-def silent_wav(seconds: float) -> bytes:
-    """A valid 8 kHz mono WAV of ``seconds`` of silence (capped at two minutes of audio)."""
+def silent_wav(seconds: float, channels: int = 1) -> bytes:
+    """A valid 8 kHz WAV of ``seconds`` of silence on ``channels`` channels (1, or 2 for a
+    dual-channel call recording: caller left, other party right), capped at two minutes."""
     frames = int(RECORDING_RATE * max(0.0, min(seconds, MAX_RECORDING_BYTES_S)))
     buf = io.BytesIO()
     with wave.open(buf, "wb") as w:
-        w.setnchannels(1)
+        w.setnchannels(channels)
         w.setsampwidth(1)
         w.setframerate(RECORDING_RATE)
-        w.writeframes(b"\x80" * frames)
+        w.writeframes(b"\x80" * frames * channels)
     return buf.getvalue()
 
 
