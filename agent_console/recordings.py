@@ -14,6 +14,7 @@ audited (``recording_played``).
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Literal
 
 from flask import Response, current_app, jsonify, request, stream_with_context, url_for
@@ -146,4 +147,12 @@ def playable_for(s: Any, call_id: int | None, user: User | None) -> list[dict[st
                                              Recording.status == "completed").order_by(Recording.id))
     return [{"sid": r.recording_sid, "url": url_for("console.play_recording", recording_sid=r.recording_sid),
              "duration_s": r.duration_s, "channels": r.channels,
-             "started_at": r.started_at.isoformat() + "Z" if r.started_at else None} for r in rows]
+             "started_at": r.started_at.isoformat() + "Z" if r.started_at else None,
+             "offset_s": _offset_s(r.started_at, call.answered_at or call.started_at)} for r in rows]
+
+
+def _offset_s(recording_start: datetime | None, call_start: datetime | None) -> float:
+    """Seconds from the call's answer (what transcript times count from) to the recording's start."""
+    if recording_start is None or call_start is None:
+        return 0.0
+    return round((recording_start - call_start).total_seconds(), 1)

@@ -10,6 +10,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from agent_console import recordings
 from core.db import session, utcnow
 from core.models import Call
 from core.web.auth import current_console_user, login_required
@@ -95,7 +96,8 @@ def quality_review(review_id: int):
     names = _names({review.agent_id, review.checked_by_id})
     return render_template("quality/review.html", review=review, call=call, agent=names.get(review.agent_id or 0),
                            checked_by=names.get(review.checked_by_id or 0), lines=checks.transcript_rows(review, list(lines)),
-                           can_check=user is not None and user.role in LEADS, results=checks.RESULTS)
+                           can_check=user is not None and user.role in LEADS, results=checks.RESULTS,
+                           recordings=recordings.playable_for(s, review.call_id, user))
 
 
 @bp.post("/quality/reviews/<int:review_id>")
