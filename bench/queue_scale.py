@@ -93,6 +93,7 @@ def run(callers: int, minutes: float, database_url: str, tmp: Path, leave_every:
 
     logging.getLogger().setLevel(logging.WARNING)
     sim = app.extensions["simulator"]
+    sim.keep_responses = False  # Twilio's request log is not the app's memory (counts and timelines stay)
     settings = app.config["HOTLINE"]
     every = settings.queue.reassure_every_s
     with session_scope(app) as s:

@@ -63,6 +63,9 @@ class Simulator(control_api.ControlApi):
         self.verbs = wiring.VERBS  # looked up by twiml.run_verbs
         self.leg_end_hooks = wiring.LEG_END_HOOKS  # run by lifecycle.finish
         self.create_latency_s = 0.0  # how long ``calls.create`` takes to answer (see rest_latency)
+        # Keep each webhook response's body in ``requests(sid)`` (what tests read); a long-running
+        # load test turns it off so the log of Twilio's side does not count as the app's memory.
+        self.keep_responses = True
 
     # -- time ---------------------------------------------------------------------------
     @property
@@ -238,7 +241,10 @@ class Simulator(control_api.ControlApi):
         with self.lock:
             entry["status"] = response.status
             entry["content_type"] = response.content_type
-            entry["response"] = response.text if fetch.kind != "media" else f"<{len(response.content)} bytes>"
+            if not self.keep_responses:
+                entry["response"] = f"<{len(response.content)} bytes>"
+            else:
+                entry["response"] = response.text if fetch.kind != "media" else f"<{len(response.content)} bytes>"
             if took > RESPONSE_LIMIT_S:
                 entry["warning"] = f"took {took:.1f} s; Twilio gives up after {RESPONSE_LIMIT_S:.0f} s"
                 self.record(leg, "warning", code=11205, url=fetch.url, message=entry["warning"])
