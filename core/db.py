@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, has_app_context
 from sqlalchemy import Engine, MetaData, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import StaticPool
@@ -46,7 +46,8 @@ class Base(DeclarativeBase):
 def utcnow() -> datetime:
     """Now in UTC, naive (the database stores UTC without a zone, on SQLite and PostgreSQL).
 
-    Follows the simulator's virtual clock when one drives the app (core.clock).
+    Follows the current app's clock: the simulator's virtual time when one drives the app
+    (core.clock); the wall clock outside any app.
     """
     return clock.utcnow()
 
@@ -118,16 +119,26 @@ def _close_session(_exc: BaseException | None) -> None:
 
 @contextmanager
 def session_scope(app: Flask) -> Iterator[Session]:
-    """A session of its own for a background job: committed on success, rolled back on error."""
-    db_session: Session = app.extensions["db_sessionmaker"]()
-    try:
-        yield db_session
-        db_session.commit()
-    except BaseException:
-        db_session.rollback()
-        raise
-    finally:
-        db_session.close()
+    """A session of its own for a background job: committed on success, rolled back on error.
+
+    The block runs in ``app``'s context (pushed when another app's or none is current), so what
+    it reads and writes follows that app's clock (``utcnow``, column defaults) and settings."""
+    with _app_context(app):
+        db_session: Session = app.extensions["db_sessionmaker"]()
+        try:
+            yield db_session
+            db_session.commit()
+        except BaseException:
+            db_session.rollback()
+            raise
+        finally:
+            db_session.close()
+
+
+def _app_context(app: Flask) -> AbstractContextManager[Any]:
+    if has_app_context() and current_app._get_current_object() is app:  # type: ignore[attr-defined]
+        return nullcontext()
+    return app.app_context()
 
 
 def alembic_config(url: str) -> Any:
