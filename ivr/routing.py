@@ -29,7 +29,7 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from core.config import Settings
-from core.db import session_scope, utcnow
+from core.db import in_app_context, session_scope, utcnow
 from core.events import CallOffered, publish
 from core.models import Call, CallbackRequest, CallbackStatus, Presence, QueueEntry, QueueStatus, User
 from core.presence import announce, set_presence
@@ -60,6 +60,7 @@ def _guard(app: Flask) -> _Guard:
     return app.extensions.setdefault("ivr_dispatch", _Guard())
 
 
+@in_app_context
 def dispatch(app: Flask) -> int:
     """Offer waiting callers and due call-backs to free agents. Returns the offers made.
 
@@ -139,6 +140,7 @@ def _reserve(s: Session, item: queue.Item, agent: User, now: datetime) -> Offer:
     return offer
 
 
+@in_app_context
 def place(app: Flask, offer_id: int) -> None:
     """Place the call an offer needs: the agent's leg, or a call-back's customer call first.
     A failure releases what was reserved (a bad agent endpoint sets the agent away)."""
@@ -203,6 +205,7 @@ def _placing_failed(app: Flask, offer_id: int, purpose: str, why: str) -> None:
     _guard(app).again = True
 
 
+@in_app_context
 def dispatch_due(app: Flask) -> int:
     """The periodic job (the scheduler calls it every few seconds): clear offers whose status
     callbacks never came, end wrap-ups, dial due call-backs, connect waiting callers."""
