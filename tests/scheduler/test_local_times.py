@@ -17,7 +17,7 @@ def whys(app, cid):
     with session_scope(app) as s:
         campaign = s.get(svc.Campaign, cid)
         contacts = s.scalars(select(Contact).where(Contact.campaign_id == cid)).all()
-        return [svc.why(app.config["HOTLINE"], campaign, c, utcnow()) for c in contacts], campaign.next_run_at
+        return [svc.why(app.config["HOTLINE"], campaign, c, utcnow(app)) for c in contacts], campaign.next_run_at
 
 
 def test_window_opening_is_told_in_local_time(app, make_campaign):
