@@ -102,7 +102,7 @@ def print_banner(app: Flask, settings: Settings) -> None:
     print(f"  Status callback:    POST {base}/ivr/status")
     if settings.telephony_mode == "simulator":
         print(f"  Simulator (Twilio REST): {base}/simulator/2010-04-01/Accounts/{app.config['TWILIO_ACCOUNT_SID']}")
-    print(hours_status(settings, utcnow()))
+    print(hours_status(settings, utcnow(app)))
     sys.stdout.flush()
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from core.alerts import Alert, AlertKind, alert_dict, create_alert
 from core.config import Settings
-from core.db import session_scope, utcnow
+from core.db import in_app_context, session_scope, utcnow
 from core.events import AlertRaised, publish
 from core.models import Call, QueueEntry, QueueStatus, User
 
@@ -59,6 +59,7 @@ def find_new(s: Session, settings: Settings) -> list[Alert]:
     return made
 
 
+@in_app_context
 def sweep(app: Flask) -> int:
     """Find due alerts and push them to the leads' pages. Returns how many were raised."""
     settings: Settings = app.config["HOTLINE"]

@@ -34,7 +34,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import select  # noqa: E402
 
 from app import create_app  # noqa: E402
-from core import clock  # noqa: E402
 from core.db import session_scope  # noqa: E402
 from core.phone import to_e164  # noqa: E402
 from core.telephony.gateway import get_gateway  # noqa: E402
@@ -175,7 +174,6 @@ def bench_virtual(app, cps: float, seconds: float, latency: float) -> dict[str, 
 
 
 def bench_real(tmp: Path, cps: float, seconds: float, latency: float) -> dict[str, dict[str, float]]:
-    clock.reset()
     app = make_app(tmp, "real", "realtime", cps)
     sim = app.extensions["simulator"]
     sim.create_latency_s = latency

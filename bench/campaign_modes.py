@@ -18,7 +18,6 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from core import clock
 from core.db import session_scope
 from core.models import Presence, User
 from core.presence import announce, set_presence
@@ -87,7 +86,6 @@ def _earlier_today(app: Any, calls: int, answer_rate: float) -> None:
 
 def run_mode(make_app: Any, tmp: Path, mode: str, agents: int, contacts: int, minutes: float,
              answer_rate: float, history: int = 200) -> dict[str, float]:
-    clock.reset()
     app = make_app(tmp, f"modes-{mode}", "manual", 5.0)
     sim = app.extensions["simulator"]
     try:

@@ -4,6 +4,12 @@ In production this is the wall clock. When the simulator runs on a manual or aut
 clock (tests, ``flask simulate call``), the app follows the simulator's virtual time, so a
 two-minute wait, a wrap-up timer or a next-day follow-up happen in milliseconds and every
 timestamp the app writes agrees with what the simulated caller lived through.
+
+Each app keeps its own clock (``app.extensions["clock"]``): two apps in one process, each
+driven by its own simulator, each live at their own virtual time. ``utcnow()`` reads the
+current app's clock (a request, a job in ``app.app_context()`` or ``db.session_scope(app)``);
+outside any app it is the wall clock. The functions that change a clock take the app, or use
+the current one.
 """
 
 from __future__ import annotations
@@ -12,47 +18,80 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta, tzinfo
 
-_source: Callable[[], datetime] | None = None
+from flask import Flask, current_app, has_app_context
+
+EXTENSION = "clock"
+
+
+class AppClock:
+    """One app's now: the wall clock unless something (the simulator) gives it a source."""
+
+    def __init__(self) -> None:
+        self.source: Callable[[], datetime] | None = None
+
+    def now(self) -> datetime:
+        source = self.source
+        return source() if source is not None else wall_utcnow()
 
 
 def wall_utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def utcnow() -> datetime:
-    """Now in UTC, naive (how the database stores times)."""
-    return _source() if _source is not None else wall_utcnow()
+def clock_of(app: Flask | None = None) -> AppClock | None:
+    """``app``'s clock (created on first use), the current app's without one, None outside any app."""
+    if app is None:
+        if not has_app_context():
+            return None
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+    found = app.extensions.get(EXTENSION)
+    if found is None:
+        found = app.extensions.setdefault(EXTENSION, AppClock())
+    return found
 
 
-def follow(seconds: Callable[[], float], start: datetime | None = None) -> None:
-    """Make ``utcnow()`` = ``start`` + ``seconds()`` (e.g. the simulator's virtual time)."""
-    global _source
+def _required(app: Flask | None) -> AppClock:
+    found = clock_of(app)
+    if found is None:
+        raise RuntimeError("the clock of which app? pass app= or work inside app.app_context()")
+    return found
+
+
+def utcnow(app: Flask | None = None) -> datetime:
+    """Now in UTC, naive (how the database stores times), by ``app``'s or the current app's clock."""
+    found = clock_of(app)
+    return found.now() if found is not None else wall_utcnow()
+
+
+def follow(seconds: Callable[[], float], start: datetime | None = None, app: Flask | None = None) -> None:
+    """Make the app's ``utcnow()`` = ``start`` + ``seconds()`` (e.g. the simulator's virtual time)."""
     origin = start or wall_utcnow()
-    _source = lambda: origin + timedelta(seconds=seconds())  # noqa: E731
+    _required(app).source = lambda: origin + timedelta(seconds=seconds())
 
 
-def reset() -> None:
-    global _source
-    _source = None
+def reset(app: Flask | None = None) -> None:
+    """The app's clock is the wall clock again."""
+    _required(app).source = None
 
 
 @contextmanager
-def following(seconds: Callable[[], float], start: datetime | None = None) -> Iterator[None]:
+def following(seconds: Callable[[], float], start: datetime | None = None,
+              app: Flask | None = None) -> Iterator[None]:
     """``follow`` for the duration of a block, then whatever was in force before."""
-    with kept():
-        follow(seconds, start)
+    with kept(app):
+        follow(seconds, start, app)
         yield
 
 
 @contextmanager
-def kept() -> Iterator[None]:
-    """Whatever clock is in force now is in force again after the block."""
-    global _source
-    previous = _source
+def kept(app: Flask | None = None) -> Iterator[None]:
+    """Whatever clock the app has now is in force again after the block."""
+    found = _required(app)
+    previous = found.source
     try:
         yield
     finally:
-        _source = previous
+        found.source = previous
 
 
 def local_label(when_utc: datetime, zone: tzinfo, seconds: bool = False) -> str:

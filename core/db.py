@@ -7,16 +7,17 @@ request's session (microblog's lesson).
 
 from __future__ import annotations
 
+import functools
 import importlib
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, has_app_context
 from sqlalchemy import Engine, MetaData, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import StaticPool
@@ -25,6 +26,7 @@ from core import clock, events
 from core.events_pg import Listener
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+T = TypeVar("T")
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -43,12 +45,13 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
-def utcnow() -> datetime:
+def utcnow(app: Flask | None = None) -> datetime:
     """Now in UTC, naive (the database stores UTC without a zone, on SQLite and PostgreSQL).
 
-    Follows the simulator's virtual clock when one drives the app (core.clock).
+    Follows ``app``'s or the current app's clock: the simulator's virtual time when one drives the app
+    (core.clock); the wall clock outside any app.
     """
-    return clock.utcnow()
+    return clock.utcnow(app)
 
 
 def register_models(*modules: str) -> None:
@@ -118,16 +121,37 @@ def _close_session(_exc: BaseException | None) -> None:
 
 @contextmanager
 def session_scope(app: Flask) -> Iterator[Session]:
-    """A session of its own for a background job: committed on success, rolled back on error."""
-    db_session: Session = app.extensions["db_sessionmaker"]()
-    try:
-        yield db_session
-        db_session.commit()
-    except BaseException:
-        db_session.rollback()
-        raise
-    finally:
-        db_session.close()
+    """A session of its own for a background job: committed on success, rolled back on error.
+
+    The block runs in ``app``'s context (pushed when another app's or none is current), so what
+    it reads and writes follows that app's clock (``utcnow``, column defaults) and settings."""
+    with app_context_of(app):
+        db_session: Session = app.extensions["db_sessionmaker"]()
+        try:
+            yield db_session
+            db_session.commit()
+        except BaseException:
+            db_session.rollback()
+            raise
+        finally:
+            db_session.close()
+
+
+def app_context_of(app: Flask) -> AbstractContextManager[Any]:
+    """``app``'s context, pushed unless it is the current one already (then nothing changes)."""
+    if has_app_context() and current_app._get_current_object() is app:  # type: ignore[attr-defined]
+        return nullcontext()
+    return app.app_context()
+
+
+def in_app_context(fn: Callable[..., T]) -> Callable[..., T]:
+    """For work that takes the app first (``fn(app, …)``: a job, a tick, dispatch): run it in that
+    app's context, so it reads that app's clock and settings wherever it is called from."""
+    @functools.wraps(fn)
+    def run(app: Flask, *args: Any, **kwargs: Any) -> T:
+        with app_context_of(app):
+            return fn(app, *args, **kwargs)
+    return run
 
 
 def alembic_config(url: str) -> Any:

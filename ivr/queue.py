@@ -1,19 +1,19 @@
-"""The waiting line (H3, H5, H9): entries, service order, position, wait estimates,
-the wait loop's timing, call-back requests that keep their place, abandoned callers.
+"""The waiting line (H3, H5, H9): entries, service order, position, the line's snapshot,
+abandoned callers.
 
 The database is the source of truth for service order: ``(priority desc, joined_at asc)``,
 where a pending call-back competes with its caller's **original** join time. Services take a
 ``Session`` and plain values and never commit.
+
+What a waiting caller is told and when is ``ivr.waiting``; call-back requests are
+``ivr.callbacks``. The names of those the caller's path and other parts use as
+``queue.<name>`` are re-exported here (``import name as name``).
 """
 
 from __future__ import annotations
 
-import math
-import re
-import wave
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
@@ -32,11 +32,19 @@ from core.models import (
     QueueStatus,
     User,
 )
-from core.paths import data_dir
+from ivr.callbacks import callback_attempt_failed as callback_attempt_failed
+from ivr.callbacks import change_callback_number as change_callback_number
+from ivr.callbacks import pending_for as pending_for
+from ivr.callbacks import request_callback
 from ivr.calls import add_event
+from ivr.waiting import announced_minutes as announced_minutes
+from ivr.waiting import expected_wait_s as expected_wait_s
+from ivr.waiting import hold_audio_path as hold_audio_path
+from ivr.waiting import speech_seconds as speech_seconds
+from ivr.waiting import wait_plan as wait_plan
+from ivr.waiting import wav_seconds as wav_seconds
 
 IN_LINE = (QueueStatus.WAITING, QueueStatus.OFFERED)
-CJK = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")  # as the simulator counts
 
 
 @dataclass(frozen=True)
@@ -189,89 +197,6 @@ def free_agents(s: Session) -> int:
                            User.endpoint.is_not(None))) or 0
 
 
-def expected_wait_s(settings: Settings, position: int, free_agents: int, staffed_agents: int) -> float:
-    """The wait announced to the caller at ``position`` in the service order (H3).
-
-    ``0`` when a free agent is there for this caller (``free_agents >= position``): the caller
-    hears "connecting you now", not a number of minutes. Otherwise the callers who cannot be
-    served at once — ``position - free_agents`` of them, this caller included — are served by
-    the agents signed in, each taking one call per expected handle time::
-
-        wait = (position - free_agents) × queue.default_handle_s / max(1, staffed_agents)
-
-    It depends only on the position and the agents' presence, never on how long this caller
-    has waited or on Twilio's ``AvgQueueTime``, so it stays the same while the position does.
-    """
-    if free_agents >= position:
-        return 0.0
-    return (position - free_agents) * settings.queue.default_handle_s / max(1, staffed_agents)
-
-
-def announced_minutes(wait_s: float) -> int:
-    """Whole minutes, rounded up; 0 only when the wait is 0 (connecting now)."""
-    return 0 if wait_s <= 0 else max(1, math.ceil(wait_s / 60))
-
-
-def speech_seconds(settings: Settings, text: str, locale: str) -> float:
-    """Estimated TTS length (Twilio does not tell): CJK characters at the zh-CN rate, all
-    other characters at the en rate (``queue.speech_chars_per_s``), at least 1 s."""
-    rates = settings.queue.speech_chars_per_s
-    zh_rate = rates.get("zh-CN", 4.0)
-    en_rate = rates.get("en", 14.0)
-    cjk = len(CJK.findall(text))
-    other = len(text.strip()) - cjk
-    return max(1.0, cjk / zh_rate + other / en_rate)
-
-
-@dataclass(frozen=True)
-class WaitPlan:
-    """How one waitUrl document fills the time up to the next reassurance."""
-
-    speech_s: float
-    input_timeout_s: int
-    play_loops: int
-    play_s: float
-    pause_s: int
-
-    @property
-    def total_s(self) -> float:
-        return self.speech_s + self.input_timeout_s + self.play_loops * self.play_s + self.pause_s
-
-
-def wait_plan(settings: Settings, speech_s: float, hold_s: float | None) -> WaitPlan:
-    """Size hold audio and pause so the next waitUrl fetch (= next reassurance, H3) starts no
-    later than ``queue.reassure_every_s`` and within about a second of it."""
-    every = settings.queue.reassure_every_s
-    listen = settings.queue.wait_input_timeout_s
-    budget = every - speech_s - listen
-    loops = 0
-    if hold_s and hold_s > 0 and budget >= hold_s:
-        loops = int(budget // hold_s)
-        budget -= loops * hold_s
-    pause = max(0, math.floor(budget + 1e-9))
-    return WaitPlan(speech_s, listen, loops, hold_s or 0.0, pause)
-
-
-def hold_audio_path(settings: Settings) -> Path | None:
-    name = settings.queue.hold_audio_file
-    if not name:
-        return None
-    path = Path(name)
-    if not path.is_absolute():
-        path = data_dir(settings) / path
-    return path if path.is_file() else None
-
-
-def wav_seconds(path: Path) -> float | None:
-    """The real length of a WAV file from its header (None if it is not a readable WAV)."""
-    try:
-        with wave.open(str(path), "rb") as wav:
-            rate = wav.getframerate()
-            return wav.getnframes() / rate if rate else None
-    except (OSError, wave.Error, EOFError):
-        return None
-
-
 def join(s: Session, settings: Settings, call: Call, *, skill: str | None, priority: int,
          now: datetime, status: str = QueueStatus.WAITING) -> QueueEntry:
     """Put the caller in line (H5: ``priority`` > 0 is served first)."""
@@ -316,71 +241,6 @@ def end_entry(entry: QueueEntry, status: str, now: datetime) -> None:
     s = object_session(entry)
     if s is not None and status != QueueStatus.BRIDGED:  # a bridge is announced as answered
         publish(s, CallEnded(call_sid=call.call_sid if call is not None else None))
-
-
-# -- call-backs (H9) ------------------------------------------------------------------------
-
-def pending_for(s: Session, phone: str) -> CallbackRequest | None:
-    return s.scalar(select(CallbackRequest).where(
-        CallbackRequest.phone == phone,
-        CallbackRequest.status.in_((CallbackStatus.PENDING, CallbackStatus.DIALING,
-                                    CallbackStatus.CONNECTED))).limit(1))
-
-
-def request_callback(s: Session, *, phone: str, reason: str, entry: QueueEntry | None,
-                     caller_id: int | None, now: datetime, priority: int = 0, skill: str | None = None,
-                     locale: str | None = None, joined_at: datetime | None = None,
-                     note: str | None = None) -> tuple[CallbackRequest, bool]:
-    """A call-back that keeps the caller's place (its original join time); one pending per
-    number — a second request returns the first (keeping the earlier place). → (request, created)."""
-    original = entry.joined_at if entry is not None else (joined_at or now)
-    existing = pending_for(s, phone)
-    if existing is not None:
-        if existing.status == CallbackStatus.PENDING and original < existing.original_joined_at:
-            existing.original_joined_at = original
-        existing.priority = max(existing.priority, entry.priority if entry else priority)
-        return existing, False
-    request = CallbackRequest(
-        phone=phone, caller_id=caller_id, queue_entry_id=entry.id if entry else None, reason=reason,
-        status=CallbackStatus.PENDING, priority=entry.priority if entry else priority,
-        skill=entry.skill if entry else skill, locale=entry.locale if entry else locale,
-        original_joined_at=original, requested_at=now, note=note)
-    s.add(request)
-    s.flush()
-    publish(s, CallQueued(call_sid=None, callback=True))
-    return request, True
-
-
-def change_callback_number(s: Session, request: CallbackRequest, phone: str) -> CallbackRequest:
-    """The caller gave another number; one pending request per number still holds."""
-    if phone == request.phone:
-        return request
-    other = pending_for(s, phone)
-    if other is not None and other.id != request.id:
-        other.original_joined_at = min(other.original_joined_at, request.original_joined_at)
-        other.priority = max(other.priority, request.priority)
-        request.status = CallbackStatus.CANCELLED
-        request.note = f"merged into call-back {other.id} for the same number"
-        return other
-    request.phone = phone
-    return request
-
-
-def callback_attempt_failed(s: Session, settings: Settings, request: CallbackRequest, now: datetime,
-                            why: str) -> None:
-    """No answer / busy / machine: retry after the back-off, then give up into a case."""
-    request.agent_id = None
-    request.call_sid = None
-    if request.attempts >= settings.callbacks.max_attempts:
-        request.status = CallbackStatus.FAILED
-        case = open_case(s, settings, kind=CaseKind.RECOVERY, source="call", caller_id=request.caller_id,
-                         contact_number=request.phone,
-                         description=f"Call-back not reached after {request.attempts} attempts ({why}).")
-        request.case_id = case.id
-        return
-    request.status = CallbackStatus.PENDING
-    request.due_at = now + timedelta(seconds=settings.callbacks.retry_backoff_s)
-    request.note = f"attempt {request.attempts}: {why}"
 
 
 def abandon(s: Session, settings: Settings, entry: QueueEntry, now: datetime) -> CallbackRequest | None:

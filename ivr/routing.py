@@ -13,128 +13,40 @@ Dispatch runs after the response of the webhooks that change the line (enqueue, 
 fetch while an agent is free or due back from wrap-up, calls ending), on presence changes
 (``core.presence.announce``) and from ``dispatch_due(app)`` (the scheduler's periodic
 job); placing the legs it decided (Twilio REST) never holds a caller's webhook.
+
+Which agent suits and is preferred is ``ivr.agent_choice``; what becomes of an offer (missed,
+cancelled, bridged and finished) is ``ivr.offers``. The names of those the caller's path and
+other parts use as ``routing.<name>`` are re-exported here (``import name as name``).
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from flask import Flask
-from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm import Session
 
 from core.config import Settings
-from core.db import session_scope, utcnow
-from core.events import CallOffered, CallQueued, publish
-from core.models import Call, CallbackRequest, CallbackStatus, Presence, QueueEntry, QueueStatus, Role, User
+from core.db import in_app_context, session_scope, utcnow
+from core.events import CallOffered, publish
+from core.models import Call, CallbackRequest, CallbackStatus, Presence, QueueEntry, QueueStatus, User
 from core.presence import announce, set_presence
 from core.telephony.gateway import GatewayError, get_gateway
 from core.twiml import absolute_url
 from ivr import queue
+from ivr.agent_choice import MANAGER_SKILL as MANAGER_SKILL
+from ivr.agent_choice import STRATEGIES, anyone_free, available_agents, end_wrap_ups, preferred, suitable
+from ivr.agent_choice import add_preference as add_preference
 from ivr.calls import add_event
-from ivr.models import ACTIVE_OFFER_STATUSES, Offer, OfferStatus
-
-STRATEGIES: dict[str, Callable[[Session, list[User]], list[User]]] = {}
-
-
-# -- strategies (Asterisk app_queue / FreeSWITCH mod_callcenter) ----------------------------
-
-def _idle_since(agent: User) -> datetime:
-    return agent.last_call_ended_at or datetime.min
-
-
-def _strategy(name: str) -> Callable:
-    def register(fn: Callable) -> Callable:
-        STRATEGIES[name] = fn
-        return fn
-    return register
-
-
-@_strategy("longest-idle")
-def _longest_idle(_s: Session, agents: list[User]) -> list[User]:
-    """The agent whose last call ended longest ago (never called first)."""
-    return sorted(agents, key=lambda a: (_idle_since(a), a.presence_since, a.id))
-
-
-@_strategy("round-robin")
-def _round_robin(s: Session, agents: list[User]) -> list[User]:
-    """The next agent after the one offered last (Asterisk rrmemory)."""
-    last = s.scalar(select(Offer.agent_id).order_by(Offer.id.desc()).limit(1)) or 0
-    ordered = sorted(agents, key=lambda a: a.id)
-    return [a for a in ordered if a.id > last] + [a for a in ordered if a.id <= last]
-
-
-@_strategy("fewest-calls")
-def _fewest_calls(_s: Session, agents: list[User]) -> list[User]:
-    """The agent who has handled the fewest calls (ties: longest idle)."""
-    return sorted(agents, key=lambda a: (a.calls_handled or 0, _idle_since(a), a.presence_since, a.id))
-
-
-MANAGER_SKILL = "manager"  # H11: a caller who asked for a manager is called back by a lead
-MANAGER_ROLES = {Role.LEAD, Role.ADMIN}
-
-
-Preference = Callable[[Session, list[User], datetime], list[User]]
-PREFERENCES_KEY = "routing_preferences"
-
-
-def add_preference(app: Flask, prefer: Preference) -> None:
-    """Reorder the strategy's candidates (e.g. the roster's: agents on shift first); parts
-    above the caller's path register theirs from their ``init_app``."""
-    app.extensions.setdefault(PREFERENCES_KEY, []).append(prefer)
-
-
-def preferred(app: Flask, s: Session, agents: list[User], now: datetime) -> list[User]:
-    """``agents`` in the strategy's order, reordered by each registered preference."""
-    for prefer in app.extensions.get(PREFERENCES_KEY, ()):
-        agents = prefer(s, agents, now)
-    return agents
-
-
-def suitable(agent: User, item: queue.Item) -> bool:
-    """Skills by menu option (empty = all; emergencies go to anyone, H5), district (H6; empty =
-    all), locale. Manager call-backs (H11) go to team leads only, never to an ordinary agent."""
-    if item.skill == MANAGER_SKILL:
-        return bool(agent.endpoint) and agent.role in MANAGER_ROLES
-    skill_ok = (not agent.skills or item.skill is None or item.skill == "emergency"
-                or item.skill in agent.skills)
-    district_ok = not agent.districts or not item.district or item.district in agent.districts
-    locale_ok = not agent.locales or not item.locale or item.locale in agent.locales
-    return bool(agent.endpoint) and skill_ok and district_ok and locale_ok
-
-
-# -- presence housekeeping --------------------------------------------------------------------
-
-def end_wrap_ups(s: Session, settings: Settings, now: datetime) -> list[int]:
-    """Agents in wrap-up longer than ``routing.wrap_up_s`` become available."""
-    limit = now - timedelta(seconds=settings.routing.wrap_up_s)
-    ended = []
-    for agent in s.scalars(select(User).where(User.presence == Presence.WRAP_UP,
-                                              User.presence_since <= limit, User.active.is_(True))):
-        set_presence(s, agent, Presence.AVAILABLE)
-        ended.append(agent.id)
-    return ended
-
-
-def anyone_free(s: Session, settings: Settings, now: datetime) -> bool:
-    """Is any agent available, or due back from wrap-up? (No locks: dispatch re-checks.)"""
-    wrap_up_over = now - timedelta(seconds=settings.routing.wrap_up_s)
-    return s.scalar(select(User.id).where(
-        User.active.is_(True), User.endpoint.is_not(None),
-        or_(User.presence == Presence.AVAILABLE,
-            and_(User.presence == Presence.WRAP_UP, User.presence_since <= wrap_up_over))).limit(1)) is not None
-
-
-def available_agents(s: Session, *, lock: bool = False) -> list[User]:
-    query = select(User).where(User.presence == Presence.AVAILABLE, User.active.is_(True),
-                               User.endpoint.is_not(None))
-    if lock:
-        query = query.with_for_update(skip_locked=True)
-    return list(s.scalars(query))
-
+from ivr.models import Offer, OfferStatus
+from ivr.offers import active_offer_for_entry as active_offer_for_entry
+from ivr.offers import agent_missed, close_offer, release_agent, stale_offers
+from ivr.offers import back_in_line as back_in_line
+from ivr.offers import caller_gone as caller_gone
+from ivr.offers import finish_bridge as finish_bridge
+from ivr.offers import offer_for_agent_leg as offer_for_agent_leg
 
 # -- dispatch ----------------------------------------------------------------------------------
 
@@ -148,6 +60,7 @@ def _guard(app: Flask) -> _Guard:
     return app.extensions.setdefault("ivr_dispatch", _Guard())
 
 
+@in_app_context
 def dispatch(app: Flask) -> int:
     """Offer waiting callers and due call-backs to free agents. Returns the offers made.
 
@@ -227,6 +140,7 @@ def _reserve(s: Session, item: queue.Item, agent: User, now: datetime) -> Offer:
     return offer
 
 
+@in_app_context
 def place(app: Flask, offer_id: int) -> None:
     """Place the call an offer needs: the agent's leg, or a call-back's customer call first.
     A failure releases what was reserved (a bad agent endpoint sets the agent away)."""
@@ -291,85 +205,7 @@ def _placing_failed(app: Flask, offer_id: int, purpose: str, why: str) -> None:
     _guard(app).again = True
 
 
-# -- offer outcomes ----------------------------------------------------------------------------
-
-def close_offer(offer: Offer, status: str, now: datetime, reason: str | None = None) -> None:
-    offer.status = status
-    offer.ended_at = offer.ended_at or now
-    if reason:
-        offer.reason = reason[:40]
-
-
-def release_agent(s: Session, agent: User, state: str) -> None:
-    if agent.presence in (Presence.BUSY, Presence.AVAILABLE):
-        set_presence(s, agent, state)
-
-
-def back_in_line(offer: Offer) -> None:
-    """The caller waits on (keeping their place) for the next agent."""
-    entry = offer.queue_entry
-    if entry is not None and entry.status == QueueStatus.OFFERED:
-        entry.status = QueueStatus.WAITING
-        entry.agent_id = None
-        s = object_session(entry)
-        if s is not None:
-            publish(s, CallQueued(call_sid=entry.call.call_sid))
-
-
-def agent_missed(s: Session, offer: Offer, now: datetime, why: str) -> None:
-    """The agent's leg was not answered (no-answer / busy / failed): the agent is set away,
-    the caller goes back to waiting at the same place."""
-    if offer.agent.presence == Presence.BUSY:
-        set_presence(s, offer.agent, Presence.AWAY)
-    close_offer(offer, OfferStatus.FAILED, now, why)
-    back_in_line(offer)
-    if offer.queue_entry is not None:
-        add_event(s, offer.queue_entry.call, "agent_missed", agent=offer.agent.name, reason=why)
-
-
-def caller_gone(s: Session, offer: Offer, now: datetime) -> None:
-    """The caller hung up before the bridge: cancel the offer, the agent is free again."""
-    close_offer(offer, OfferStatus.CANCELLED, now, "caller hung up")
-    release_agent(s, offer.agent, Presence.AVAILABLE)
-
-
-def finish_bridge(s: Session, offer: Offer, now: datetime) -> None:
-    """The bridged call ended: the agent goes to wrap-up (``routing.wrap_up_s``)."""
-    if offer.status == OfferStatus.DONE:
-        return
-    was_bridged = offer.status == OfferStatus.BRIDGED
-    close_offer(offer, OfferStatus.DONE if was_bridged else OfferStatus.CANCELLED, now)
-    agent = offer.agent
-    if was_bridged:
-        agent.calls_handled = (agent.calls_handled or 0) + 1
-        if agent.presence == Presence.BUSY:
-            set_presence(s, agent, Presence.WRAP_UP)
-        agent.last_call_ended_at = now
-        if offer.callback is not None and offer.callback.status == CallbackStatus.CONNECTED:
-            offer.callback.status = CallbackStatus.DONE
-    else:
-        release_agent(s, agent, Presence.AVAILABLE)
-
-
-def offer_for_agent_leg(s: Session, call_sid: str) -> Offer | None:
-    return s.scalar(select(Offer).where(Offer.agent_call_sid == call_sid).order_by(Offer.id.desc()).limit(1))
-
-
-def active_offer_for_entry(s: Session, entry: QueueEntry) -> Offer | None:
-    return s.scalar(select(Offer).where(Offer.queue_entry_id == entry.id,
-                                        Offer.status.in_(ACTIVE_OFFER_STATUSES))
-                    .order_by(Offer.id.desc()).limit(1))
-
-
-def stale_offers(s: Session, settings: Settings, now: datetime) -> list[Offer]:
-    """Offers ringing far past every timeout (a lost status callback): failed, so the caller
-    and the agent are not stuck."""
-    limit = now - timedelta(seconds=max(settings.routing.agent_answer_timeout_s,
-                                        settings.callbacks.ring_timeout_s) + 120)
-    return list(s.scalars(select(Offer).where(
-        Offer.status.in_((OfferStatus.RINGING, OfferStatus.DIALING_CUSTOMER)), Offer.created_at < limit)))
-
-
+@in_app_context
 def dispatch_due(app: Flask) -> int:
     """The periodic job (the scheduler calls it every few seconds): clear offers whose status
     callbacks never came, end wrap-ups, dial due call-backs, connect waiting callers."""

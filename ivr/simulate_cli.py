@@ -205,9 +205,9 @@ def play(app: Flask, from_: str, to: str | None, script: Any, agents: int, max_t
     origin = start or clock.wall_utcnow()
     sim.start_time = origin.replace(tzinfo=UTC) if start else sim.start_time
     names = ensure_sim_agents(app, agents, answer_after_s=2) if agents else []
-    with clock.following(lambda: sim.now, start=origin - timedelta(seconds=sim.now)):
+    with clock.following(lambda: sim.now, start=origin - timedelta(seconds=sim.now), app=app):
         try:
-            note = hours_note(app, clock.utcnow())
+            note = hours_note(app, clock.utcnow(app))
             sid, lines = run_call(app, from_, to or app.config["HOTLINE"].telephony.caller_id, script, max_time)
             return ([note] if note else []) + lines + [outcome(app, sid, lines)]
         finally:

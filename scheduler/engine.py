@@ -22,7 +22,7 @@ from flask import Flask
 from sqlalchemy import func, or_, select, update
 
 from core.config import Settings
-from core.db import session_scope, utcnow
+from core.db import in_app_context, session_scope, utcnow
 from ivr.routing import dispatch_due
 from scheduler import campaigns as svc
 from scheduler import followup
@@ -59,6 +59,7 @@ def _lock(app: Flask) -> threading.Lock:
     return app.extensions.setdefault("scheduler_tick_lock", threading.Lock())
 
 
+@in_app_context
 def tick(app: Flask, *, holder: str | None = None, horizon_s: float = 0.0,
          sleep: Callable[[float], None] | None = None, followups: bool = True,
          dispatch: bool = True) -> TickReport:
@@ -106,6 +107,7 @@ def add_tick_hook(app: Flask, hook: TickHook) -> None:
         hooks.append(hook)
 
 
+@in_app_context
 def run_tick_hooks(app: Flask) -> int:
     """Run the registered tick hooks; one failing hook never stops the dialer or the others."""
     done = 0
@@ -128,6 +130,7 @@ def _routing_dispatch(app: Flask) -> int:
 
 # -- campaign starts (start time / cron) --------------------------------------------------------
 
+@in_app_context
 def fire_due_campaigns(app: Flask) -> list[int]:
     """Scheduled campaigns whose ``next_run_at`` has come start a new round (idempotent)."""
     now = utcnow()
@@ -141,6 +144,7 @@ def fire_due_campaigns(app: Flask) -> list[int]:
     return started
 
 
+@in_app_context
 def fire_campaign(app: Flask, campaign_id: int, now: datetime | None = None) -> bool:
     """Start the campaign's next round if it is due (APScheduler's date/cron job calls this too)."""
     now = now or utcnow()
@@ -171,6 +175,7 @@ def fire_campaign(app: Flask, campaign_id: int, now: datetime | None = None) -> 
     return True
 
 
+@in_app_context
 def settle_campaigns(app: Flask) -> list[int]:
     """Running campaigns with nobody left to call complete (or wait for their next cron fire)."""
     now = utcnow()

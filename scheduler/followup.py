@@ -35,7 +35,7 @@ from core.alerts import Alert, alert_dict, create_alert
 from core.cases import open_case
 from core.clock import local_label
 from core.config import Settings
-from core.db import session_scope, utcnow
+from core.db import in_app_context, session_scope, utcnow
 from core.events import AlertRaised, emit
 from core.models import Case, CaseKind, CaseStatus
 from core.phone import InvalidNumber
@@ -199,6 +199,7 @@ def contact_finished(s: Session, settings: Settings, contact: Contact, attempt: 
 
 # -- the rules ----------------------------------------------------------------------------------
 
+@in_app_context
 def run_rules(app: Flask) -> dict[str, int]:
     """Run H14–H17 once (each idempotent). Returns how many times each fired."""
     settings: Settings = app.config["HOTLINE"]

@@ -16,7 +16,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from core.config import Settings
-from core.db import session_scope, utcnow
+from core.db import in_app_context, session_scope, utcnow
 from scheduler import campaigns as svc
 from scheduler.agents import agent_capacity
 from scheduler.dialer import THROTTLE_BACKOFF_S, dial
@@ -52,6 +52,7 @@ def _account(app: Flask) -> AccountPace:
     return pace
 
 
+@in_app_context
 def dial_due(app: Flask, *, holder: str | None = None, horizon_s: float = 0.0,
              sleep: Callable[[float], None] | None = None, began: datetime | None = None) -> list[int]:
     """Dial what is due; with ``horizon_s``, the slots before ``began + horizon_s`` (``began``: when

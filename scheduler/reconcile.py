@@ -8,12 +8,13 @@ from flask import Flask
 from sqlalchemy import select
 
 from core.config import Settings
-from core.db import session_scope, utcnow
+from core.db import in_app_context, session_scope, utcnow
 from core.telephony.gateway import GatewayError, get_gateway
 from scheduler.attempts import apply_call_status
 from scheduler.models import FINAL_ATTEMPT, IN_FLIGHT_ATTEMPT, Attempt, AttemptStatus, ContactStatus
 
 
+@in_app_context
 def reconcile(app: Flask) -> int:
     """Attempts with no news for ``scheduler.reconcile_after_s``: ask Twilio (never redial).
 

@@ -106,12 +106,12 @@ def init_app(app: Flask) -> None:
     if company is not None:
         defaults = {"zh-CN": {"company": company.name, "department": company.department},
                     "en": {"company": company.name_en, "department": company.department_en}}
-    service.configure(library, defaults)
+    service.configure(library, defaults, app=app)  # on the app: app.extensions["scripts_library"]
     try:
         if library is not None and library.dir:
             service.ensure_library(library.dir)
-        service.get_matcher()
+        with app.app_context():
+            service.get_matcher()
     except LibraryError as exc:
         raise ConfigError(f"invalid setting library.dir: the script library does not load: {exc}") from exc
     register_api(app, bp)
-    app.extensions["scripts_library"] = service

@@ -1,6 +1,5 @@
-"""Process-wide access to the library: one loaded, indexed ``Matcher`` per library directory.
-
-This is what the IVR, the console and the API call::
+"""The library as the IVR, the console and the API use it: one loaded, indexed ``Matcher`` per
+library directory, kept on the app.
 
     check(text, locale="zh-CN", context=None) -> list[dict]
     suggest(text, locale="zh-CN", k=3, context=None, kinds=("approved",)) -> list[dict]
@@ -9,18 +8,30 @@ This is what the IVR, the console and the API call::
     match_menu_option(text, locale) -> tuple[str, float] | None
     match_choice(list_name, text, locale) -> tuple[str, float] | None
 
-``configure(settings, context_defaults)`` (called by ``api.init_app`` from the app's
-``library:`` settings and company names) sets the thresholds, the library directory and the
-values used for ``{company}``/``{department}`` when a caller passes no context.
+``configure(settings, context_defaults, app)`` (called by ``api.init_app`` from the app's
+``library:`` settings and company names) sets the app's thresholds, library directory and the
+values used for ``{company}``/``{department}`` when a caller passes no context. Each app keeps
+them, with its loaded matchers, in ``app.extensions["scripts_library"]`` (a ``LibraryState``);
+the functions above read the current app's. Outside any app (the command line, a script) they
+use the shipped defaults, which nothing can reconfigure.
+
+Loading is the slow part (parsing, indexing, the learned layer), so apps that read the same
+unchanged files with the same settings are handed the same read-only matcher: a load is keyed
+by the directory, the settings and every file's size and modification time, and kept only as
+long as an app holds it.
 """
 
 from __future__ import annotations
 
 import shutil
 import threading
+import weakref
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from flask import Flask, current_app, has_app_context
 
 from .choices import ChoiceIndex
 from .loader import DEFAULT_DIR, LibraryError, library_files, load_library
@@ -30,67 +41,120 @@ from .model import RULE_IDS
 from .placeholders import fill
 from .settings import MatchSettings
 
-_lock = threading.Lock()
-_matchers: dict[tuple[str, MatchSettings], tuple[Matcher, ChoiceIndex]] = {}
-_settings = MatchSettings()
-_context_defaults: dict[str, dict[str, str]] = {}
+EXTENSION = "scripts_library"
 
 
-def configure(settings: Any | None = None, context_defaults: Mapping[str, Mapping[str, str]] | None = None) -> None:
-    """Set thresholds/directory (any object with ``MatchSettings`` field names) and default
-    placeholder values per locale; drops the cached matchers."""
-    global _settings, _context_defaults
-    with _lock:
+@dataclass(eq=False)
+class Loaded:
+    """One library directory, loaded and indexed under one set of settings (read-only)."""
+
+    matcher: Matcher
+    choices: ChoiceIndex
+
+
+@dataclass(eq=False)
+class LibraryState:
+    """One app's library: its settings, placeholder defaults and loaded directories."""
+
+    settings: MatchSettings = field(default_factory=MatchSettings)
+    context_defaults: dict[str, dict[str, str]] = field(default_factory=dict)
+    loaded: dict[str, Loaded] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+_STANDALONE = LibraryState()  # outside any app: the shipped defaults, never reconfigured
+_SHARED: weakref.WeakValueDictionary[tuple[Any, ...], Loaded] = weakref.WeakValueDictionary()
+_SHARED_LOCK = threading.Lock()
+
+
+def state_of(app: Flask | None = None) -> LibraryState:
+    """``app``'s library state (created on first use); the current app's without one; outside
+    any app the shipped defaults."""
+    if app is None:
+        if not has_app_context():
+            return _STANDALONE
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+    found = app.extensions.get(EXTENSION)
+    if not isinstance(found, LibraryState):
+        found = app.extensions[EXTENSION] = LibraryState()
+    return found
+
+
+def configure(settings: Any | None = None, context_defaults: Mapping[str, Mapping[str, str]] | None = None,
+              app: Flask | None = None) -> None:
+    """Set ``app``'s (default: the current app's) thresholds/directory (any object with
+    ``MatchSettings`` field names) and default placeholder values per locale; drops its loaded
+    matchers when they change."""
+    if app is None and not has_app_context():
+        raise RuntimeError("configure the library of which app? pass app= or work inside app.app_context()")
+    state = state_of(app)
+    with state.lock:
         new_settings = MatchSettings.from_object(settings)
         new_defaults = {canonical_locale(k): dict(v) for k, v in (context_defaults or {}).items()}
-        if (new_settings, new_defaults) == (_settings, _context_defaults):
-            return  # every app of a process configures the same: keep the loaded library
-        _settings, _context_defaults = new_settings, new_defaults
-        _matchers.clear()
+        if (new_settings, new_defaults) == (state.settings, state.context_defaults):
+            return
+        state.settings, state.context_defaults = new_settings, new_defaults
+        state.loaded.clear()
 
 
 def current_settings() -> MatchSettings:
-    return _settings
+    return state_of().settings
 
 
-def _resolve(library_dir: str | Path | None) -> Path:
-    chosen = library_dir or _settings.dir
+def _resolve(state: LibraryState, library_dir: str | Path | None) -> Path:
+    chosen = library_dir or state.settings.dir
     return Path(chosen).resolve() if chosen else DEFAULT_DIR
 
 
-def _load(library_dir: str | Path | None) -> tuple[Matcher, ChoiceIndex]:
-    path = _resolve(library_dir)
-    key = (str(path), _settings)
-    found = _matchers.get(key)
-    if found is not None:
-        return found
-    with _lock:
-        found = _matchers.get(key)
+def _stamp(path: Path) -> tuple[tuple[str, int, int], ...]:
+    stamps = []
+    for file in library_files(path):
+        stat = file.stat()
+        stamps.append((str(file.relative_to(path)), stat.st_mtime_ns, stat.st_size))
+    return tuple(stamps)
+
+
+def _load_shared(path: Path, settings: MatchSettings) -> Loaded:
+    key = (str(path), settings, _stamp(path))
+    with _SHARED_LOCK:
+        found = _SHARED.get(key)
         if found is None:
             lib, problems = load_library(path)
             if problems:
                 raise LibraryError(problems)
-            found = (Matcher(lib, _settings), ChoiceIndex(lib, _settings.phrase_min_score))
-            _matchers[key] = found
+            found = Loaded(Matcher(lib, settings), ChoiceIndex(lib, settings.phrase_min_score))
+            _SHARED[key] = found
+    return found
+
+
+def _load(library_dir: str | Path | None) -> Loaded:
+    state = state_of()
+    path = _resolve(state, library_dir)
+    found = state.loaded.get(str(path))
+    if found is not None:
+        return found
+    with state.lock:
+        found = state.loaded.get(str(path))
+        if found is None:
+            found = state.loaded[str(path)] = _load_shared(path, state.settings)
     return found
 
 
 def get_matcher(library_dir: str | Path | None = None) -> Matcher:
     """The loaded and indexed matcher for ``library_dir`` (default: configured or shipped)."""
-    return _load(library_dir)[0]
+    return _load(library_dir).matcher
 
 
 def reload(library_dir: str | Path | None = None) -> Matcher:
-    """Forget the cached matcher (after the library files were edited) and load it again."""
-    path = str(_resolve(library_dir))
-    with _lock:
-        for key in [k for k in _matchers if k[0] == path]:
-            del _matchers[key]
+    """Forget the current app's matcher (after the library files were edited) and load it again."""
+    state = state_of()
+    with state.lock:
+        state.loaded.pop(str(_resolve(state, library_dir)), None)
     return get_matcher(library_dir)
 
 
 def _context(locale: str, context: Mapping[str, Any] | None) -> dict[str, Any]:
-    merged: dict[str, Any] = dict(_context_defaults.get(locale, {}))
+    merged: dict[str, Any] = dict(state_of().context_defaults.get(locale, {}))
     merged.update({k: v for k, v in (context or {}).items() if v is not None and v != ""})
     return merged
 
@@ -126,13 +190,13 @@ def get_prompt(situation_or_id: str, locale: str = "zh-CN", context: Mapping[str
 
 def get_menu_synonyms(locale: str = "zh-CN", library_dir: str | Path | None = None) -> dict[str, list[str]]:
     """IVR menu options (emergency, repair, complaint, inquiry, fees, language) → spoken synonyms."""
-    return _load(library_dir)[1].options("menu", locale)
+    return _load(library_dir).choices.options("menu", locale)
 
 
 def match_choice(list_name: str, text: str, locale: str = "zh-CN",
                  library_dir: str | Path | None = None) -> tuple[str, float] | None:
     """Option of ``list_name`` (``menu`` or ``survey_answer``) that ``text`` names, with its score."""
-    return _load(library_dir)[1].match(list_name, text, locale)
+    return _load(library_dir).choices.match(list_name, text, locale)
 
 
 def match_menu_option(text: str, locale: str = "zh-CN", library_dir: str | Path | None = None) -> tuple[str, float] | None:

@@ -58,7 +58,6 @@ def serve(tmp_path: Path, database_url: str, overrides: dict[str, Any] | None = 
     from werkzeug.serving import make_server
 
     from app import create_app
-    from core import clock
     from core.config import _deep_merge
     from tests.conftest import base_overrides
 
@@ -83,7 +82,6 @@ def serve(tmp_path: Path, database_url: str, overrides: dict[str, Any] | None = 
         server.server_close()
         app.extensions["simulator"].stop()
         app.extensions["db_engine"].dispose()
-        clock.reset()
 
 
 def screenshot(page: Any, name: str) -> Path:

@@ -157,9 +157,6 @@ def make_app(tmp_path: Path, database_url: str) -> Callable[..., Any]:
         for stop in app.extensions.get("hotline_stoppers", []):
             stop()
         app.extensions["db_engine"].dispose()
-    from core import clock
-
-    clock.reset()
 
 
 @pytest.fixture

@@ -2,9 +2,10 @@
 
 **Time boxes** (a webhook slower than Twilio's 15-second limit is impossible by design):
 while a ``/ivr/`` request holds a database connection, waits are bounded by
-``ops.webhook_db_budget_s`` — SQLite's ``busy_timeout``, PostgreSQL's ``statement_timeout``
-and ``lock_timeout`` (set on the pooled connection only when it changes between webhook and
-other use, so steady state costs nothing) — and PostgreSQL connection attempts by
+``ops.webhook_db_budget_s`` — SQLite's ``busy_timeout`` (set on the pooled connection only when
+it changes between webhook and other use), PostgreSQL's ``statement_timeout`` and
+``lock_timeout`` (every connection opens with them; other work lifts them inside its own
+transaction, so a webhook's one transaction is all it costs the server) — and PostgreSQL connection attempts by
 ``ops.db_connect_timeout_s``. The Twilio REST client gets an HTTP timeout
 (``ops.rest_timeout_s``).
 
@@ -233,33 +234,55 @@ def _install_time_boxes(app: Flask) -> None:
     engine = app.extensions["db_engine"]
     budget_ms = int(settings.ops.webhook_db_budget_s * 1000)
     sqlite = engine.dialect.name == "sqlite"
-    default_ms = 15000 if sqlite else 0  # core.db's busy_timeout; PostgreSQL: no limit
-
     event.listen(engine, "handle_error", _on_db_error)
+    if sqlite:
+        _sqlite_time_box(engine, budget_ms)
+    else:
+        _postgresql_time_box(engine, budget_ms, settings.ops.db_connect_timeout_s)
 
-    if not sqlite:
-        @event.listens_for(engine, "do_connect")
-        def _connect_timeout(_dialect: Any, _rec: Any, _cargs: Any, cparams: dict[str, Any]) -> None:
-            cparams.setdefault("connect_timeout", settings.ops.db_connect_timeout_s)
 
+def _time_boxed() -> bool:
+    """A webhook, or its follow-up work (no switching back and forth)."""
+    return (has_request_context() and request.path.startswith(WEBHOOK_PREFIX)) or in_deferred_work()
+
+
+def _sqlite_time_box(engine: Any, budget_ms: int) -> None:
+    """``busy_timeout`` (a connection setting, no transaction) set on checkout when it changes."""
     @event.listens_for(engine, "checkout")
     def _budget(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
-        wanted = default_ms
-        if (has_request_context() and request.path.startswith(WEBHOOK_PREFIX)) or in_deferred_work():
-            wanted = budget_ms  # a webhook, or its follow-up work (no switching back and forth)
+        wanted = budget_ms if _time_boxed() else 15000  # core.db's busy_timeout
         if record.info.get("ops_budget_ms") == wanted:
             return
         cursor = dbapi_connection.cursor()
         try:
-            if sqlite:
-                cursor.execute(f"PRAGMA busy_timeout = {int(wanted)}")
-            else:
-                cursor.execute(f"SET statement_timeout = {int(wanted)}")
-                cursor.execute(f"SET lock_timeout = {int(wanted)}")
-                dbapi_connection.commit()
+            cursor.execute(f"PRAGMA busy_timeout = {int(wanted)}")
         finally:
             cursor.close()
         record.info["ops_budget_ms"] = wanted
+
+
+def _postgresql_time_box(engine: Any, budget_ms: int, connect_timeout_s: float) -> None:
+    """Every connection opens with the webhook budget as its ``statement_timeout`` and
+    ``lock_timeout``; any other transaction lifts both for itself alone (``SET LOCAL``, sent as
+    its first statement, inside it). A webhook thus runs exactly its own one transaction: no
+    ``SET`` committed on the side when a pooled connection passes between a webhook and a job."""
+    @event.listens_for(engine, "do_connect")
+    def _connect(_dialect: Any, _rec: Any, _cargs: Any, cparams: dict[str, Any]) -> None:
+        cparams.setdefault("connect_timeout", connect_timeout_s)
+        budget = f"-c statement_timeout={budget_ms} -c lock_timeout={budget_ms}"
+        cparams["options"] = f"{cparams['options']} {budget}" if cparams.get("options") else budget
+
+    engine.dispose()  # connections opened before (migrations) are opened again with the budget
+
+    @event.listens_for(engine, "begin")
+    def _unbounded(connection: Any) -> None:
+        if _time_boxed():
+            return
+        cursor = connection.connection.dbapi_connection.cursor()
+        try:
+            cursor.execute("SELECT set_config('statement_timeout', '0', true), set_config('lock_timeout', '0', true)")
+        finally:
+            cursor.close()
 
 
 def _rest_timeout(app: Flask) -> None:

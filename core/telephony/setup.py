@@ -66,7 +66,7 @@ def _simulator_client(app: Flask, settings: Settings, account_sid: str, auth_tok
         sim.clock.settle = lambda: drain(app, 30)
     if settings.telephony.simulator_clock != "realtime":
         # Tests and `simulate call`: the app's now follows the simulator's virtual time.
-        clock.follow(lambda: sim.now)
+        clock.follow(lambda: sim.now, app=app)
     client = Client(account_sid, auth_token, http_client=SimulatorHttpClient(app))
     client.api.base_url = base + SIMULATOR_PREFIX
     return client

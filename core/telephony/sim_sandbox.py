@@ -24,7 +24,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import Engine, insert, select
 
-from core import clock, db
+from core import db
 from core.models import AppSecret, Presence, User
 from core.paths import data_dir
 
@@ -117,14 +117,13 @@ def throwaway_app(app: Flask) -> Iterator[Flask]:
         overrides = sandbox_overrides(app, directory)
         with _quiet_migrations():
             _seed(directory / "hotline.db", db.engine_of(app), data_dir(app.config["HOTLINE"]))
-        with clock.kept():  # the copy's simulator clock does not outlive it
-            with _quiet_migrations():
-                copy = create_app(overrides=overrides, environ={})
-            copy.config["TESTING"] = app.config.get("TESTING", False)
-            try:
-                yield copy
-            finally:
-                _close(copy)
+        with _quiet_migrations():
+            copy = create_app(overrides=overrides, environ={})  # with a clock of its own
+        copy.config["TESTING"] = app.config.get("TESTING", False)
+        try:
+            yield copy
+        finally:
+            _close(copy)
 
 
 def _close(copy: Flask) -> None:

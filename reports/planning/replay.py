@@ -11,8 +11,9 @@ when the call and its wrap-up end). Between events the clock moves in steps of
 ``planning.replay_step_s`` while anyone is on the line, running the periodic dispatch job as
 ``python app.py`` would; when the line is empty it jumps to the next caller.
 
-Run it in its own process (the CLI does; the lead's page starts the CLI): the app's clock
-(``core.clock``) is process-wide.
+The replay's app has its own clock (``core.clock``, on the app), so the app that started it
+keeps its time; it still runs in its own process (the CLI does; the lead's page starts the CLI)
+to keep a long replay's CPU and memory away from the serving process.
 """
 
 from __future__ import annotations
@@ -107,7 +108,6 @@ def run(base: Settings, start: datetime, arrivals: list[Arrival], scenario: Scen
 
     logging.getLogger().setLevel(logging.WARNING)
     started = time.perf_counter()
-    previous_clock = clock._source  # restored afterwards: the replay's clock is the virtual one
     app = create_app(overrides=replay_settings(base, scenario, workdir), environ={})
     _throwaway_pragmas(app.extensions["db_engine"])
     try:
@@ -116,7 +116,6 @@ def run(base: Settings, start: datetime, arrivals: list[Arrival], scenario: Scen
         result = player.result()
     finally:
         _stop(app)
-        clock._source = previous_clock
     result.wall_s = time.perf_counter() - started
     return result
 
@@ -154,7 +153,7 @@ class _Player:
         self.width = interval_s(self.settings)
         self.step = self.settings.planning.replay_step_s
         self.t0 = self.sim.now
-        clock.follow(lambda: self.sim.now - self.t0, start=start)
+        clock.follow(lambda: self.sim.now - self.t0, start=start, app=app)
         self.active: list[str] = []
         self.signing_off: set[int] = set()
         self.agent_ids = self._make_agents(max(scenario.staffing, default=0))
@@ -295,7 +294,7 @@ class _Player:
             for user_id in list(self.signing_off):
                 user = s.get(User, user_id)
                 assert user is not None
-                ended = user.presence == Presence.WRAP_UP and user.presence_since + wrap <= clock.utcnow()
+                ended = user.presence == Presence.WRAP_UP and user.presence_since + wrap <= clock.utcnow(self.app)
                 if user.presence in (Presence.AVAILABLE, Presence.AWAY, Presence.OFFLINE) or ended:
                     set_presence(s, user, Presence.OFFLINE)
                     self.signing_off.discard(user_id)

@@ -155,7 +155,7 @@ def lead_reports(browser: Any, lang: str) -> None:
             bob, _, _ = create_user(s, "bob", "agent", PASSWORD, display_name="Bob 李", agent_code="B02")
             alice.presence, bob.presence = "available", "busy"
             seed_day(s, alice, bob)
-        clock.follow(lambda: 0.0, start=local(15, 40))
+        clock.follow(lambda: 0.0, start=local(15, 40), app=live.app)
         with session_scope(live.app) as s:
             for user in s.scalars(select(User).where(User.name.in_(("alice", "bob")))):
                 user.presence_since = local(15, 31) if user.name == "alice" else local(15, 37)

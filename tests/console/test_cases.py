@@ -59,7 +59,7 @@ def test_local_deadline_and_links_to_a_call(app, client, make_user, db):
     _user, token = make_user("lin", role="lead")
     with session_scope(app) as s:
         s.add(Call(call_sid="CAx", purpose="caller", caller=Caller(phone="+8613900000000", district="南山区")))
-    due = (utcnow() + timedelta(days=2)).replace(microsecond=0)
+    due = (utcnow(app) + timedelta(days=2)).replace(microsecond=0)
     local = (due + timedelta(hours=8)).isoformat()  # Asia/Shanghai, no offset given
     body = client.post("/api/cases", json={**GOOD, "call_sid": "CAx", "reply_due_at": local},
                        headers=bearer(token)).get_json()
@@ -78,7 +78,7 @@ def test_list_filters_paginates_and_masks_for_agents(app, client, make_user):
                 headers=bearer(lead_token))
     with session_scope(app) as s:
         late = s.scalar(select(Case).where(Case.kind == "complaint"))
-        late.reply_due_at = utcnow() - timedelta(hours=1)
+        late.reply_due_at = utcnow(app) - timedelta(hours=1)
     page = client.get("/api/cases?kind=repair&per_page=2&page=1", headers=bearer(agent_token)).get_json()
     assert page["total"] == 5 and len(page["items"]) == 2 and page["items"][0]["urgent"] is True
     assert page["items"][0]["contact_number"] == "138****5678"  # H25: masked for agents

@@ -15,13 +15,13 @@ def app_overrides():
     return {"hours": {"open": "09:30-17:50", "timezone": "Asia/Shanghai"}}
 
 
-def at(utc: datetime) -> None:
-    clock.follow(lambda: 0.0, start=utc)
+def at(app, utc: datetime) -> None:
+    clock.follow(lambda: 0.0, start=utc, app=app)
 
 
 def test_closed_hotline_is_explained_on_the_page_and_when_placing(desk):
     alice = desk("alice")
-    at(datetime(2026, 12, 1, 12, 0))  # 20:00 in Shanghai
+    at(alice.client.application, datetime(2026, 12, 1, 12, 0))  # 20:00 in Shanghai
     html = alice.client.get("/console/simulate/").get_data(as_text=True)
     assert 'id="sim-hours"' in html and "HOTLINE_OPEN_HOURS" in html and "2026-12-02 09:30" in html
     placed = alice.post("/console/simulate/calls", {"from": "13812345678", "press": "1"})
@@ -32,7 +32,7 @@ def test_closed_hotline_is_explained_on_the_page_and_when_placing(desk):
 
 def test_open_hotline_has_no_note(desk):
     alice = desk("alice")
-    at(datetime(2026, 12, 1, 2, 0))  # 10:00 in Shanghai
+    at(alice.client.application, datetime(2026, 12, 1, 2, 0))  # 10:00 in Shanghai
     assert 'id="sim-hours"' not in alice.client.get("/console/simulate/").get_data(as_text=True)
     placed = alice.post("/console/simulate/calls", {"from": "13812345678", "press": "1"})
     assert placed.status_code == 201 and placed.get_json().get("note") is None

@@ -56,3 +56,36 @@ def test_the_openapi_document_and_health_checks_are_per_app(make_app):
     checks = [app.test_client().get("/healthz").get_json()["checks"] for app in (first, second)]
     assert checks[0]["only_here"] == {"ok": True, "note": "first"} and "only_here" not in checks[1]
     assert "scheduler" in checks[0] and "scheduler" in checks[1]
+
+
+def test_two_apps_keep_their_own_clock_and_library(make_app, tmp_path):
+    """Each app's simulator drives that app's clock only; each app reads its own library folder
+    with its own company names; outside both, the wall clock and the shipped library."""
+    from core import clock, db
+    from scripts_library import service
+
+    first = make_app({"library": {"dir": str(tmp_path / "lib-first")}, "company": {"name": "国购"}})
+    second = make_app({"library": {"dir": str(tmp_path / "lib-second")}})
+    prompts = tmp_path / "lib-second" / "zh-CN" / "prompts_inbound.yaml"
+    prompts.write_text(prompts.read_text(encoding="utf-8").replace(
+        '"{company}{department},我能帮助您吗?"', '"{company}{department},请讲。"'), encoding="utf-8")
+    with second.app_context():
+        service.reload()
+
+    first.extensions["simulator"].advance(2 * 3600)  # two virtual hours on the first app only
+    with first.test_request_context("/"):
+        first_now = clock.utcnow()
+        first_greeting = service.get_prompt("greeting_short")
+    with second.test_request_context("/"):
+        second_now = clock.utcnow()
+        second_greeting = service.get_prompt("greeting_short")
+    with db.session_scope(second):  # a job's session works on its app's clock
+        assert abs((db.utcnow() - second_now).total_seconds()) < 60
+    assert (first_now - second_now).total_seconds() > 7000
+    assert abs((clock.utcnow() - second_now).total_seconds()) < 60  # no app: the wall clock
+    assert clock.utcnow(first) >= first_now
+    assert first_greeting.startswith("国购") and first_greeting.endswith("我能帮助您吗?")
+    assert second_greeting.endswith(",请讲。") and not second_greeting.startswith("国购")
+    assert service.get_prompt("greeting_short").endswith("我能帮助您吗?")  # no app: the shipped library
+    with first.app_context():
+        assert service.get_matcher() is not service.get_matcher(tmp_path / "lib-second")

@@ -15,7 +15,7 @@ def test_reference_is_the_days_running_number(app, db):
         first = open_case(s, app.config["HOTLINE"], kind="repair", description="漏水")
         second = open_case(s, app.config["HOTLINE"], kind="inquiry")
         refs = (first.ref, second.ref)
-    prefix = f"C{local_day(app.config['HOTLINE'], utcnow()):%Y%m%d}-"  # the day in hours.timezone
+    prefix = f"C{local_day(app.config['HOTLINE'], utcnow(app)):%Y%m%d}-"  # the day in hours.timezone
     assert refs == (prefix + "0001", prefix + "0002")
 
 
@@ -23,7 +23,7 @@ def test_a_taken_reference_is_skipped_not_lost(app, db):
     """The number another transaction took first: the case is still stored, with the next one."""
     settings = app.config["HOTLINE"]
     with session_scope(app) as s:
-        taken = next_ref(s, local_day(settings, utcnow()))
+        taken = next_ref(s, local_day(settings, utcnow(app)))
     with session_scope(app) as s:  # opened concurrently: it chose the same number
         open_case(s, settings, kind="repair")
     with session_scope(app) as s:

@@ -101,7 +101,7 @@ def banner(app: Any, example: Example, capsys: pytest.CaptureFixture[str]) -> li
     assert shown, "the tour's banner shows whether the hotline is open"
     settings = app.config["HOTLINE"]
     local = datetime.strptime(shown.group(1), "%Y-%m-%d %H:%M").replace(tzinfo=settings.hours.zone)
-    clock.follow(lambda: 0.0, start=local.astimezone(UTC).replace(tzinfo=None))
+    clock.follow(lambda: 0.0, start=local.astimezone(UTC).replace(tzinfo=None), app=app)
     capsys.readouterr()
     print_banner(app, settings)
     return capsys.readouterr().out.splitlines()

@@ -43,7 +43,7 @@ def test_healthz_names_the_scheduler_leader(app, client):
     from scheduler.lease import try_acquire
 
     with session_scope(app) as s:
-        assert try_acquire(s, "node-a:123:abcd", 30, utcnow())
+        assert try_acquire(s, "node-a:123:abcd", 30, utcnow(app))
     scheduler = client.get("/healthz").get_json()["checks"]["scheduler"]
     assert scheduler["leader"] == "node-a:123:abcd"
     metrics = samples(client)

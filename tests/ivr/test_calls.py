@@ -331,7 +331,7 @@ def test_two_agents_five_callers_in_strategy_order(make_app, strategy):
             user.calls_handled = handled
             ids[name] = user.id
         s.flush()
-        s.get(User, ids["ben"]).last_call_ended_at = utcnow()  # ann is the longest idle
+        s.get(User, ids["ben"]).last_call_ended_at = utcnow(app)  # ann is the longest idle
     for name in ids:
         sim.set_behaviour(f"client:{name}", Behaviour(answer="human", answer_after_s=2))
         set_state(app, ids[name], "away")  # logged in, not yet taking calls

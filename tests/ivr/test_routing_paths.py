@@ -148,7 +148,7 @@ def test_manager_callback_goes_to_a_lead_never_to_an_agent(app, sim, agent):
     alice = agent("alice")  # an agent with no skills: serves every menu option
     with session_scope(app) as s:
         s.add(CallbackRequest(phone=CALLERS[5], reason="manager", skill=routing.MANAGER_SKILL,
-                              status=CallbackStatus.PENDING, original_joined_at=utcnow()))
+                              status=CallbackStatus.PENDING, original_joined_at=utcnow(app)))
     routing.dispatch(app)
     sim.advance(5)
     with session_scope(app) as s:

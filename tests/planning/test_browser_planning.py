@@ -36,7 +36,7 @@ def drawn(page: Any, name: str, errors: list[str]) -> int:
 @pytest.fixture
 def planned(live: LiveServer) -> LiveServer:
     settings = live.app.config["HOTLINE"]
-    today = local_day_of(settings, utcnow())
+    today = local_day_of(settings, utcnow(live.app))
     with session_scope(live.app) as s:
         create_user(s, "lin", "lead", "password123", display_name="林班长", agent_code="L01")
         agents = [create_user(s, f"agent{i}", "agent", "password123", display_name=f"坐席 {i}",

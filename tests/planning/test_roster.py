@@ -129,8 +129,8 @@ def test_routing_offers_a_caller_to_the_rostered_agent_first(make_app):
             user, _t, _p = create_user(s, name, "agent", "password123", endpoint=f"client:{name}")
             ids[name] = user.id
         s.flush()
-        s.get(User, ids["ben"]).last_call_ended_at = utcnow()  # ann is the longest idle
-        today = local_day_of(settings, utcnow())
+        s.get(User, ids["ben"]).last_call_ended_at = utcnow(app)  # ann is the longest idle
+        today = local_day_of(settings, utcnow(app))
         for day in (today - timedelta(days=1), today):
             roster.assign(s, settings, day, s.get(User, ids["ben"]), "all-day")
     with session_scope(app) as s:

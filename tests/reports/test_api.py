@@ -58,7 +58,7 @@ def test_366_days_is_allowed(client, make_user):
 
 
 def test_seeded_day_over_the_api(client, make_user, seeded):
-    clock.follow(lambda: 0.0, start=local(12, 0, day=DAY + timedelta(days=1)))  # now: the next day, noon
+    clock.follow(lambda: 0.0, start=local(12, 0, day=DAY + timedelta(days=1)), app=client.application)  # now: the next day, noon
     _, token = make_user("lin", role="lead")
     body = _get(client, token, **{"from": "2026-11-20", "to": "2026-11-20"}).get_json()
     calls = body["calls"]

@@ -30,7 +30,7 @@ def seeded_live(live: LiveServer) -> LiveServer:
         bob, _, _ = create_user(s, "bob", "agent", "password123", display_name="Bob 李", agent_code="B02")
         alice.presence, bob.presence = "available", "busy"
         seed_day(s, alice, bob)
-    clock.follow(lambda: 0.0, start=local(23, 55))  # "now": late on the seeded day (serve() resets it)
+    clock.follow(lambda: 0.0, start=local(23, 55), app=live.app)  # "now": late on the seeded day (serve() resets it)
     return live
 
 

@@ -30,7 +30,7 @@ def board_live(tmp_path: Any, database_url: str) -> Any:
 
 
 def answered_call(live: LiveServer, sid: str, agent: str, wait_s: float, talk_s: float = 60) -> None:
-    now = utcnow()
+    now = utcnow(live.app)
     with session_scope(live.app) as s:
         agent_id = s.scalar(select(User.id).where(User.name == agent))
         s.add(Call(call_sid=sid, purpose="caller", status="completed", from_number="+8613800000001",
@@ -79,8 +79,8 @@ def test_service_level_colours_and_the_per_agent_table_update_live(board_live, b
     with session_scope(live.app) as s:
         me = s.scalar(select(User).where(User.name == "alice"))
         set_presence(s, me, "busy")
-        s.add(Call(call_sid="CA6", purpose="caller", status="in-progress", started_at=utcnow() - timedelta(seconds=30),
-                   answered_at=utcnow(), wait_s=4, agent_id=me.id))
+        s.add(Call(call_sid="CA6", purpose="caller", status="in-progress", started_at=utcnow(live.app) - timedelta(seconds=30),
+                   answered_at=utcnow(live.app), wait_s=4, agent_id=me.id))
         publish(s, CallAnswered(call_sid="CA6", agent_id=me.id))
     page.wait_for_selector("#wb-agents tr[data-agent=alice][data-state=busy]")
     first = page.inner_text("#wb-agents tr[data-agent=alice] [data-col=call]")

@@ -120,9 +120,7 @@ def test_the_scheduler_tick_sends_what_is_due(app, seeded, smtp):
     from core import clock
     from scheduler.engine import tick
 
-    clock.follow(lambda: 0.0, start=local(8, 1, day=DAY.replace(day=21)))
-    try:
+    clock.follow(lambda: 0.0, start=local(8, 1, day=DAY.replace(day=21)), app=app)
+    with app.app_context():  # as the scheduler's job runs it: on the app's clock
         report = tick(app)
-    finally:
-        clock.reset()
     assert report.emailed == 1 and "每日汇总 2026-11-20" in smtp.messages[0]["Subject"]

@@ -106,7 +106,7 @@ def test_submit_and_acknowledge_rules(app, db, make_user):
 
 
 def test_handover_pages(client, app, db, make_user):
-    clock.follow(lambda: 0.0, start=local(17, 20))
+    clock.follow(lambda: 0.0, start=local(17, 20), app=app)
     lead, _ = make_user("lin", role="lead")
     make_user("alice")
     make_user("bob")

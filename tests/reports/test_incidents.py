@@ -24,7 +24,7 @@ def test_report_is_due_at_the_end_of_the_next_local_day(app):
 
 
 def test_recording_notifies_managers_at_once(client, app, db, make_user):
-    clock.follow(lambda: 0.0, start=local(14, 0))
+    clock.follow(lambda: 0.0, start=local(14, 0), app=app)
     make_user("lin", role="lead")
     make_user("root", role="admin")
     make_user("alice")
@@ -80,7 +80,7 @@ def test_report_due_shows_until_filed(client, app, db, make_user):
 
 
 def test_bad_input_and_roles(client, make_user):
-    clock.follow(lambda: 0.0, start=local(14, 0))
+    clock.follow(lambda: 0.0, start=local(14, 0), app=client.application)
     make_user("lin", role="lead")
     make_user("alice")
     token = login(client, "lin")

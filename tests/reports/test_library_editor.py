@@ -40,12 +40,23 @@ def library(app) -> Path:
     return Path(app.config["HOTLINE"].library.dir)
 
 
+def served(app, library: Path):
+    """The matcher the app serves for ``library`` (what the editor's save reloaded)."""
+    with app.app_context():
+        return service.get_matcher(library)
+
+
+def checked(app, text: str, library: Path):
+    with app.app_context():
+        return service.check(text, "zh-CN", library_dir=library)
+
+
 def _form(token, entry_id, zh, en, *, new=False, kind="approved", situation="S1", **extra):
     return {"csrf_token": token, "new": "1" if new else "0", "entry_id": entry_id, "kind": kind,
             "situation": situation, "rules": extra.pop("rules", "S1, H2"), "text-zh-CN": zh, "text-en": en, **extra}
 
 
-def test_edit_keeps_the_rest_of_the_file_and_lints_clean(lead_client, library, db):
+def test_edit_keeps_the_rest_of_the_file_and_lints_clean(app, lead_client, library, db):
     client, token = lead_client
     before = (library / S1_ZH).read_text(encoding="utf-8")
     response = client.post("/console/library/save", data=_form(
@@ -59,7 +70,7 @@ def test_edit_keeps_the_rest_of_the_file_and_lints_clean(lead_client, library, d
     assert after.count("- id: s1.f") == before.count("- id: s1.f")
     assert new_problems(library) == []
     # The matcher serves the new text at once.
-    assert service.get_matcher(library).library.get("zh-CN", "s1.a1").variants == ("抱歉让您久等了",)
+    assert served(app, library).library.get("zh-CN", "s1.a1").variants == ("抱歉让您久等了",)
     edit = db.scalar(select(LibraryEdit))
     assert (edit.action, edit.entry_id) == ("edit", "s1.a1")
     assert edit.before["zh-CN"]["text"].startswith("非常抱歉,今天咨询的客户比较多")
@@ -69,7 +80,7 @@ def test_edit_keeps_the_rest_of_the_file_and_lints_clean(lead_client, library, d
     assert "<del>" in page and "edit" in page  # the history shows what changed
 
 
-def test_add_retire_restore(lead_client, library, db):
+def test_add_retire_restore(app, lead_client, library, db):
     client, token = lead_client
     added = client.post("/console/library/save", data=_form(
         token, "s1.a9", "您好,让您久等了,非常抱歉,请问有什么可以帮您?", "Hello, sorry for the wait. How can I help?",
@@ -82,11 +93,11 @@ def test_add_retire_restore(lead_client, library, db):
     retired = client.post("/console/library/entry/s1.a9/retire", data={"csrf_token": token, "note": "不再使用"})
     assert retired.status_code == 302
     assert "s1.a9" not in (library / S1_ZH).read_text(encoding="utf-8")
-    assert service.get_matcher(library).library.get("zh-CN", "s1.a9") is None
+    assert served(app, library).library.get("zh-CN", "s1.a9") is None
     retire = db.scalar(select(LibraryEdit).where(LibraryEdit.action == "retire"))
     assert retire.note == "不再使用" and retire.before["en"]["text"].startswith("Hello")
     assert client.post(f"/console/library/restore/{retire.id}", data={"csrf_token": token}).status_code == 302
-    assert service.get_matcher(library).library.get("en", "s1.a9").text.startswith("Hello")
+    assert served(app, library).library.get("en", "s1.a9").text.startswith("Hello")
     assert new_problems(library) == []
     actions = [a.action for a in db.scalars(select(AuditLog).where(AuditLog.target == "s1.a9").order_by(AuditLog.id))]
     assert actions == ["library_add", "library_retire", "library_restore"]
@@ -115,16 +126,16 @@ def test_a_save_that_breaks_lint_is_refused_and_nothing_changes(lead_client, lib
     assert db.scalar(select(LibraryEdit)) is None
 
 
-def test_forbidden_entry_edit_keeps_key_phrases(lead_client, library):
+def test_forbidden_entry_edit_keeps_key_phrases(app, lead_client, library):
     client, token = lead_client
     response = client.post("/console/library/save", data=_form(
         token, "s1.f2", "我也不想的,我都快忙死了。", "I don't want this either, I'm worked to death.",
         kind="forbidden", rules="S1", alternatives="s1.a1",
         **{"key_phrases-zh-CN": "我也不想的\n快忙死了", "cues-zh-CN": "我也不想\n忙死"}))
     assert response.status_code == 302, response.get_data(as_text=True)[-2000:]
-    entry = service.get_matcher(library).library.get("zh-CN", "s1.f2")
+    entry = served(app, library).library.get("zh-CN", "s1.f2")
     assert entry.key_phrases == ("我也不想的", "快忙死了") and entry.alternatives == ("s1.a1",)
-    assert service.check("我也不想的,真的", "zh-CN", library_dir=library)
+    assert checked(app, "我也不想的,真的", library)
 
 
 def test_pages(lead_client, library):

@@ -160,4 +160,4 @@ def test_returning_the_work_order_on_the_console_case_page_starts_the_h16_call_b
     html = client.get(f"/console/cases/{ref}").get_data(as_text=True)
     assert 'data-h16="completed"' in html and "满意" in html
     assert get_case(app, case_id).outcome["h16_callback"]["answers"]["survey_attitude"] == "满意"
-    assert utcnow() - get_case(app, case_id).work_order_returned_at > timedelta(hours=12)
+    assert utcnow(app) - get_case(app, case_id).work_order_returned_at > timedelta(hours=12)

@@ -66,7 +66,7 @@ def test_dials_only_inside_each_contacts_call_window(app, sim, make_campaign, ru
     humans(sim, inside + outside)
     cid = make_campaign(inside + outside, window="12:00-20:00", calls_per_second=5,
                         csv_columns={"timezone": [inside_zone] * 3 + [outside_zone] * 3})
-    opens = utcnow().replace(second=0, microsecond=0) + timedelta(minutes=60 - minute)
+    opens = utcnow(app).replace(second=0, microsecond=0) + timedelta(minutes=60 - minute)
     run(20)
     dialed = {a.number for a in attempts(app, cid)}
     assert dialed == set(inside)
@@ -78,7 +78,7 @@ def test_dials_only_inside_each_contacts_call_window(app, sim, make_campaign, ru
     assert all("outside its call window (12:00-20:00" in why[n] for n in outside), why
     assert all(why[n].startswith(("dialing", "reached")) for n in inside), why
     # jump to just before the window opens: still nothing; then it opens
-    remaining = (opens - utcnow()).total_seconds()
+    remaining = (opens - utcnow(app)).total_seconds()
     run(remaining - 30, step=30)
     assert {a.number for a in attempts(app, cid)} == set(inside)
     run(60)
@@ -198,7 +198,7 @@ def test_pause_resume_cancel(app, sim, make_campaign, run):
 
 def test_campaign_waits_for_its_start_time_and_completes(app, sim, make_campaign, run):
     humans(sim, NUMBERS[:2])
-    start = (utcnow() + timedelta(seconds=30)).replace(tzinfo=UTC).isoformat()
+    start = (utcnow(app) + timedelta(seconds=30)).replace(tzinfo=UTC).isoformat()
     cid = make_campaign(NUMBERS[:2], start_at=start)
     run(20)
     assert attempts(app, cid) == [] and campaign(app, cid).status == "scheduled"
@@ -210,8 +210,8 @@ def test_recurring_campaign_calls_again_at_each_cron_fire(app, sim, make_campaig
     humans(sim, NUMBERS[:1])
     cid = make_campaign(NUMBERS[:1], cron="*/5 * * * *", timezone="UTC")
     first = campaign(app, cid).next_run_at
-    assert first.minute % 5 == 0 and first > utcnow() - timedelta(seconds=1)
-    run((first - utcnow()).total_seconds() + 60, step=5)
+    assert first.minute % 5 == 0 and first > utcnow(app) - timedelta(seconds=1)
+    run((first - utcnow(app)).total_seconds() + 60, step=5)
     assert len(attempts(app, cid)) == 1
     assert campaign(app, cid).status == "scheduled" and campaign(app, cid).next_run_at == first + timedelta(minutes=5)
     run(300, step=5)

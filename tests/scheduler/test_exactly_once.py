@@ -31,7 +31,7 @@ def crash_after_commit(app, campaign_id, contact_id):
         contact = s.get(Contact, contact_id)
         attempt = Attempt(campaign_id=campaign_id, contact_id=contact_id, number=contact.phone, seq=1,
                           round=contact.round, idempotency_key=f"{campaign_id}:{contact_id}:{contact.round}:1",
-                          status=AttemptStatus.DIALING, created_at=utcnow(), updated_at=utcnow())
+                          status=AttemptStatus.DIALING, created_at=utcnow(app), updated_at=utcnow(app))
         s.add(attempt)
         contact.status = ContactStatus.IN_PROGRESS
         contact.attempts = 1
@@ -130,7 +130,7 @@ def test_the_idempotency_key_makes_a_second_row_for_one_attempt_impossible(app, 
 
 
 def test_lease_one_holder_and_fail_over(app):
-    now = utcnow()
+    now = utcnow(app)
     with session_scope(app) as s:
         assert leases.try_acquire(s, "a", 30, now)
     with session_scope(app) as s:
@@ -149,7 +149,7 @@ def test_lease_one_holder_and_fail_over(app):
 def test_a_dial_rechecks_the_lease(app, sim, make_campaign):
     cid = make_campaign(NUMBERS[:2])
     with session_scope(app) as s:
-        leases.try_acquire(s, "other-process", 30, utcnow())
+        leases.try_acquire(s, "other-process", 30, utcnow(app))
     sim.advance(1)
     engine.tick(app, holder="me", followups=False, dispatch=False)
     assert attempts(app, cid) == [] and sim.creates == []

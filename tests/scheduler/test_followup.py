@@ -72,7 +72,7 @@ def alerts(app, rule):
 def until_local(app, hour, minute=0, days=0):
     """Seconds from now to the next local (Asia/Shanghai) hour:minute, plus ``days``."""
     tz = app.config["HOTLINE"].hours.zone
-    now = utcnow().replace(tzinfo=UTC)
+    now = utcnow(app).replace(tzinfo=UTC)
     local = now.astimezone(tz)
     target = local.replace(hour=hour, minute=minute, second=0, microsecond=0) + timedelta(days=days)
     if target <= local:
@@ -92,13 +92,13 @@ def test_h14_case_without_reply_after_a_day_alerts_the_lead_once(app, sim, run):
 
 
 def test_h14_replied_case_is_left_alone(app, sim, run):
-    new_case(app, "inquiry", replied_at=utcnow())
+    new_case(app, "inquiry", replied_at=utcnow(app))
     run(26 * 3600, step=3600)
     assert alerts(app, "H14") == []
 
 
 def test_h15_repair_open_two_days_is_escalated_once(app, sim, run):
-    case_id = new_case(app, "repair", replied_at=utcnow())
+    case_id = new_case(app, "repair", replied_at=utcnow(app))
     run(47 * 3600, step=3600)
     assert get_case(app, case_id).escalated_at is None
     run(2 * 3600, step=1800)
@@ -113,7 +113,7 @@ def test_h15_repair_open_two_days_is_escalated_once(app, sim, run):
 def test_h16_satisfaction_call_back_the_next_day_within_hours(app, sim, run):
     sim.set_behaviour(PHONE, Behaviour(answer="human", answer_after_s=2, press=["1", "1", "1", "2", "3"]))
     run(until_local(app, 15), step=1800)  # 15:00 local on day 0
-    case_id = new_case(app, "repair", replied_at=utcnow())
+    case_id = new_case(app, "repair", replied_at=utcnow(app))
     with session_scope(app) as s:
         contact = followup.mark_work_order_returned(s, app.config["HOTLINE"], s.get(Case, case_id))
         assert contact is not None
@@ -149,7 +149,7 @@ def test_h16_satisfaction_call_back_the_next_day_within_hours(app, sim, run):
 
 def test_h16_call_back_without_an_agent_code_is_refused_naming_the_value(app, sim, run):
     """A case nobody with an agent code handled: the call-back would say 工号 ***, so it is not made."""
-    case_id = new_case(app, "repair", by_agent=False, replied_at=utcnow())
+    case_id = new_case(app, "repair", by_agent=False, replied_at=utcnow(app))
     with session_scope(app) as s:
         contact = followup.mark_work_order_returned(s, app.config["HOTLINE"], s.get(Case, case_id))
         assert contact.status == "failed" and contact.result == "unfilled_values"
@@ -163,7 +163,7 @@ def test_h16_call_back_without_an_agent_code_is_refused_naming_the_value(app, si
 
 def test_h16_rule_picks_up_returned_orders_set_by_others(app, sim, run):
     """Another part only sets ``work_order_returned_at``: the rule schedules the call-back itself."""
-    case_id = new_case(app, "repair", work_order_returned_at=utcnow())
+    case_id = new_case(app, "repair", work_order_returned_at=utcnow(app))
     run(60, step=30)
     with session_scope(app) as s:
         [contact] = s.scalars(select(Contact).where(Contact.case_id == case_id)).all()
@@ -180,7 +180,7 @@ def test_h17_complaint_called_back_until_satisfied(app, sim, run):
     run(3600, step=600)
     with session_scope(app) as s:
         assert s.query(Attempt).count() == 0  # not replied yet: nothing to call back about
-        s.get(Case, case_id).replied_at = utcnow()
+        s.get(Case, case_id).replied_at = utcnow(app)
     run(300, step=5)
     history = get_case(app, case_id).outcome["h17_callbacks"]
     assert [h["satisfied"] for h in history] == [False]
@@ -215,7 +215,7 @@ def test_h9_queue_call_back_is_placed_by_routing_from_the_tick(app, sim, make_us
         set_presence(s, s.get(User, user.id), Presence.AVAILABLE)
     announce(app, user.id, Presence.AVAILABLE)
     with session_scope(app) as s:
-        s.add(CallbackRequest(phone=PHONE, reason="queue", original_joined_at=utcnow(), requested_at=utcnow()))
+        s.add(CallbackRequest(phone=PHONE, reason="queue", original_joined_at=utcnow(app), requested_at=utcnow(app)))
     sim.advance(1)
     report = engine.tick(app)
     sim.advance(1)

@@ -26,7 +26,7 @@ def test_no_answer_contacts_are_recycled_into_a_later_pass(app, sim, make_campai
     run(30, step=1)
     [contact] = contacts(app, cid)
     assert contact.status == "pending" and contact.recycle_pass == 1 and contact.attempts == 0
-    wait = (contact.next_attempt_at - utcnow()).total_seconds()
+    wait = (contact.next_attempt_at - utcnow(app)).total_seconds()
     assert 500 < wait <= 600, wait
     assert "recycled into pass 2 of 2" in contact.reason
     run(300, step=5)
@@ -74,10 +74,10 @@ def test_do_not_call_scope_and_expiry(app, sim, make_campaign, run):
     settings = app.config["HOTLINE"]
     with session_scope(app) as s:
         dnc.add_dnc(s, settings, NUMBERS[0], "asked on the first campaign", source="manual", campaign_id=first)
-        dnc.add_dnc(s, settings, NUMBERS[1], "for a week", expires_at=utcnow() + timedelta(days=7))
+        dnc.add_dnc(s, settings, NUMBERS[1], "for a week", expires_at=utcnow(app) + timedelta(days=7))
         assert dnc.blocked_numbers(s, NUMBERS[:2], first) == set(NUMBERS[:2])
         assert dnc.blocked_numbers(s, NUMBERS[:2], second) == {NUMBERS[1]}
-        assert dnc.blocked_numbers(s, NUMBERS[:2], second, utcnow() + timedelta(days=8)) == set()
+        assert dnc.blocked_numbers(s, NUMBERS[:2], second, utcnow(app) + timedelta(days=8)) == set()
         # Asked again from another campaign: the entry now covers every campaign.
         dnc.add_dnc(s, settings, NUMBERS[0], "asked again", campaign_id=second)
         assert dnc.blocked_numbers(s, NUMBERS[:1], second) == {NUMBERS[0]}
@@ -89,7 +89,7 @@ def test_do_not_call_api_takes_source_scope_and_expiry(app, client, make_user, m
     _user, token = make_user("lead", role="lead")
     headers = {"Authorization": f"Bearer {token}"}
     cid = make_campaign(start=False)
-    later = (utcnow() + timedelta(days=30)).isoformat() + "Z"
+    later = (utcnow(app) + timedelta(days=30)).isoformat() + "Z"
     made = client.post("/api/dnc", headers=headers, json={"phone": NUMBERS[5], "reason": "asked", "campaign_id": cid,
                                                           "expires_at": later})
     assert made.status_code == 201
@@ -116,7 +116,7 @@ def test_caller_id_per_campaign(app, sim, make_campaign, run):
 
 def test_no_calls_on_the_campaigns_holidays(app, sim, make_campaign, run):
     sim.set_behaviour(NUMBERS[0], Behaviour(answer="busy"))
-    local_today = utcnow().replace(tzinfo=UTC).astimezone(app.config["HOTLINE"].hours.zone).date()
+    local_today = utcnow(app).replace(tzinfo=UTC).astimezone(app.config["HOTLINE"].hours.zone).date()
     cid = make_campaign(NUMBERS[:1], holidays=[local_today.isoformat()])
     run(10, step=1)
     assert attempts(app, cid) == []

@@ -17,11 +17,11 @@ def whys(app, cid):
     with session_scope(app) as s:
         campaign = s.get(svc.Campaign, cid)
         contacts = s.scalars(select(Contact).where(Contact.campaign_id == cid)).all()
-        return [svc.why(app.config["HOTLINE"], campaign, c, utcnow()) for c in contacts], campaign.next_run_at
+        return [svc.why(app.config["HOTLINE"], campaign, c, utcnow(app)) for c in contacts], campaign.next_run_at
 
 
 def test_window_opening_is_told_in_local_time(app, make_campaign):
-    clock.follow(lambda: 0.0, start=datetime(2026, 11, 30, 20, 0))  # 04:00 on 1 Dec in Shanghai
+    clock.follow(lambda: 0.0, start=datetime(2026, 11, 30, 20, 0), app=app)  # 04:00 on 1 Dec in Shanghai
     cid = make_campaign(NUMBERS[:1], window="08:13-20:00")
     with session_scope(app) as s:
         s.get(svc.Campaign, cid).status = svc.CampaignStatus.RUNNING
@@ -31,7 +31,7 @@ def test_window_opening_is_told_in_local_time(app, make_campaign):
 
 
 def test_scheduled_start_is_told_in_local_time(app, make_campaign):
-    clock.follow(lambda: 0.0, start=datetime(2026, 11, 30, 20, 0))
+    clock.follow(lambda: 0.0, start=datetime(2026, 11, 30, 20, 0), app=app)
     cid = make_campaign(NUMBERS[:1], start_at="2026-12-01T09:00:00")  # read in the hotline's zone
     (line,), stored = whys(app, cid)
     assert stored == datetime(2026, 12, 1, 1, 0)  # stored in UTC

@@ -99,9 +99,9 @@ def test_library_settings_from_the_app_config(make_app, tmp_path):
     assert (target / "zh-CN" / "s7_manager.yaml").is_file()
     from scripts_library import service
 
-    assert service.current_settings().suggest_min_score == 99.9
-    assert service.get_matcher().library.files  # loaded from the copy
     with app.app_context():
+        assert service.current_settings().suggest_min_score == 99.9
+        assert service.get_matcher().library.files  # loaded from the copy
         assert service.suggest("我要找你们经理", "zh-CN")[0]["situation"] == "S7"  # exact trigger: 100
         assert service.suggest("能不能帮我看一下账单", "zh-CN") == []
-    service.configure(None, None)
+    assert service.current_settings().suggest_min_score != 99.9  # outside the app: the defaults

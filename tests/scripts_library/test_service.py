@@ -1,15 +1,9 @@
 """The IVR's entry points: prompts by id or rule, menu synonyms and spoken choices."""
 
 import pytest
+from flask import Flask
 
 from scripts_library import service
-
-
-@pytest.fixture(autouse=True)
-def _defaults():
-    service.configure(None, None)
-    yield
-    service.configure(None, None)
 
 
 def test_get_prompt_by_id_and_rule():
@@ -24,10 +18,19 @@ def test_get_prompt_by_id_and_rule():
 
 
 def test_configured_company_fills_prompts():
-    service.configure(None, {"zh-CN": {"company": "国购", "department": "客服部"}, "en": {"company": "Guogou"}})
-    assert service.get_prompt("greeting_short") == "国购客服部,我能帮助您吗?"
-    assert service.get_prompt("greeting", "en", {"department": "Front Desk"}) == \
-        "Hello! Guogou Front Desk, how can I help you?"
+    app = Flask(__name__)
+    service.configure(None, {"zh-CN": {"company": "国购", "department": "客服部"}, "en": {"company": "Guogou"}},
+                      app=app)
+    with app.app_context():
+        assert service.get_prompt("greeting_short") == "国购客服部,我能帮助您吗?"
+        assert service.get_prompt("greeting", "en", {"department": "Front Desk"}) == \
+            "Hello! Guogou Front Desk, how can I help you?"
+    assert service.get_prompt("greeting_short") != "国购客服部,我能帮助您吗?"  # outside the app: the defaults
+
+
+def test_configuring_needs_an_app():
+    with pytest.raises(RuntimeError):
+        service.configure(None, {"en": {"company": "Guogou"}})
 
 
 @pytest.mark.parametrize("prompt_id", [
