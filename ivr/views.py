@@ -46,7 +46,8 @@ def _step(purpose: str = "caller", known_only: bool = False, with_entry: bool = 
     now = utcnow()
     sid = form_text("CallSid", 64)
     if sid and with_entry:
-        call, entry, anyone_free = calls.find_call_with_entry(s, sid, queue.anyone_free_clause(settings, now))
+        call, entry, anyone_free = calls.find_call_with_entry(s, sid, queue.anyone_free_column,
+                                                              queue.anyone_free_params(settings, now))
     elif sid:
         call = calls.find_call(s, sid) if known_only else calls.record_call(s, request.form, settings, purpose)
     locale = prompts.locale_of(call.locale if call else None, settings)
