@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Exists, Select, and_, bindparam, func, or_, select
-from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm import Session, aliased, object_session
 
 from core.cases import open_case
 from core.config import Settings
@@ -94,18 +94,22 @@ def active_entry(s: Session, call: Call | None) -> QueueEntry | None:
                     .order_by(QueueEntry.id.desc()).limit(1))
 
 
-def _ahead_counts() -> tuple[Any, Any]:
+def _ahead_counts(entry_id: Any = None, priority: Any = None, joined: Any = None) -> tuple[Any, Any]:
     """COUNT subqueries in ``Item.order`` terms (priority desc, join time, entries before
     call-backs at the same instant, id): callers in line and due call-backs served first. The
-    entry's values are bind parameters (``ahead_params``), so the statement is built once."""
-    entry_id, priority, joined, now = (bindparam("entry_id"), bindparam("priority"), bindparam("joined"),
-                                       bindparam("now"))
-    entries_ahead = select(func.count()).select_from(QueueEntry).where(
-        QueueEntry.status.in_(IN_LINE), QueueEntry.id != entry_id,
-        or_(QueueEntry.priority > priority,
-            and_(QueueEntry.priority == priority,
-                 or_(QueueEntry.joined_at < joined,
-                     and_(QueueEntry.joined_at == joined, QueueEntry.id < entry_id)))))
+    entry's values are bind parameters (``ahead_params``) unless column expressions are given
+    (the entry row of an enclosing SELECT), so the statement is built once either way."""
+    entry_id = bindparam("entry_id") if entry_id is None else entry_id
+    priority = bindparam("priority") if priority is None else priority
+    joined = bindparam("joined") if joined is None else joined
+    now = bindparam("now")
+    other = aliased(QueueEntry)
+    entries_ahead = select(func.count()).select_from(other).where(
+        other.status.in_(IN_LINE), other.id != entry_id,
+        or_(other.priority > priority,
+            and_(other.priority == priority,
+                 or_(other.joined_at < joined,
+                     and_(other.joined_at == joined, other.id < entry_id)))))
     callbacks_ahead = select(func.count()).select_from(CallbackRequest).where(
         CallbackRequest.status == CallbackStatus.PENDING,
         or_(CallbackRequest.due_at.is_(None), CallbackRequest.due_at <= now),
@@ -150,15 +154,26 @@ def _agent_count(*conditions: Any) -> Any:
             .where(User.active.is_(True), User.endpoint.is_not(None), *conditions).scalar_subquery())
 
 
+def _agent_counts() -> list[Any]:
+    """Agents available, signed in, and in wrap-up past ``wrap_up_over`` (a bind parameter)."""
+    return [_agent_count(User.presence == Presence.AVAILABLE),
+            _agent_count(User.presence != Presence.OFFLINE),
+            _agent_count(User.presence == Presence.WRAP_UP, User.presence_since <= bindparam("wrap_up_over"))]
+
+
 @functools.cache
 def _snapshot_query(with_entry: bool) -> Select:
     """The line snapshot's SELECT, built once per shape (values are bind parameters)."""
-    columns = [_agent_count(User.presence == Presence.AVAILABLE),
-               _agent_count(User.presence != Presence.OFFLINE),
-               _agent_count(User.presence == Presence.WRAP_UP, User.presence_since <= bindparam("wrap_up_over"))]
+    columns = _agent_counts()
     if with_entry:
         columns += _ahead_counts()
     return select(*columns)
+
+
+def _snapshot(values: Any) -> LineSnapshot:
+    """A snapshot from (available, signed in, due back[, entries ahead, call-backs ahead])."""
+    return LineSnapshot(position=1 + sum(value or 0 for value in values[3:]), free_agents=values[0] or 0,
+                        logged_in=values[1] or 0, due_back=values[2] or 0)
 
 
 def line_snapshot(s: Session, settings: Settings, entry: QueueEntry | None, joined: datetime | None,
@@ -168,10 +183,25 @@ def line_snapshot(s: Session, settings: Settings, entry: QueueEntry | None, join
     with_entry = entry is not None and joined is not None
     if with_entry:
         params.update(ahead_params(entry, joined, now))  # type: ignore[arg-type]
-    row = s.execute(_snapshot_query(with_entry), params).one()
-    ahead = sum(value or 0 for value in row[3:])
-    return LineSnapshot(position=1 + ahead, free_agents=row[0] or 0, logged_in=row[1] or 0,
-                        due_back=row[2] or 0)
+    return _snapshot(s.execute(_snapshot_query(with_entry), params).one())
+
+
+@functools.cache
+def line_columns() -> list[Any]:
+    """The line snapshot as columns of the SELECT that reads the call and its latest queue entry
+    (``ivr.calls.find_call_with_entry``): the position counted from the entry row as stored (its
+    join time), with the agents' counts — the wait loop's read and the call's in one statement.
+    Bind parameters: ``line_params``."""
+    return [*_agent_counts(), *_ahead_counts(QueueEntry.id, QueueEntry.priority, QueueEntry.joined_at)]
+
+
+def line_params(settings: Settings, now: datetime) -> dict[str, Any]:
+    return {**anyone_free_params(settings, now), "now": now}
+
+
+def line_from_columns(values: Any) -> LineSnapshot:
+    """The snapshot read by ``line_columns`` (position valid for an entry in line, as stored)."""
+    return _snapshot(values)
 
 
 @functools.cache
@@ -182,6 +212,11 @@ def anyone_free_column() -> Exists:
         User.active.is_(True), User.endpoint.is_not(None),
         or_(User.presence == Presence.AVAILABLE,
             and_(User.presence == Presence.WRAP_UP, User.presence_since <= bindparam("wrap_up_over")))).exists()
+
+
+@functools.cache
+def anyone_free_columns() -> list[Any]:
+    return [anyone_free_column()]
 
 
 def anyone_free_params(settings: Settings, now: datetime) -> dict[str, Any]:
