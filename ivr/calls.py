@@ -39,24 +39,24 @@ def find_call(s: Session, call_sid: str) -> Call | None:
 
 
 @functools.cache
-def _call_with_entry_query(also: Callable[[], list[Any]] | None) -> Select:
+def _call_with_entry_query(also: Callable[[], list[Any]] | None, with_caller: bool) -> Select:
     latest = aliased(QueueEntry)
     newest_id = select(latest.id).where(latest.call_id == Call.id).order_by(latest.id.desc()).limit(1)
-    return (select(Call, QueueEntry, *(also() if also is not None else ()))
-            .outerjoin(Call.caller)
-            .outerjoin(QueueEntry, QueueEntry.id == newest_id.scalar_subquery())
-            .options(contains_eager(Call.caller))
+    query = select(Call, QueueEntry, *(also() if also is not None else ()))
+    if with_caller:
+        query = query.outerjoin(Call.caller).options(contains_eager(Call.caller))
+    return (query.outerjoin(QueueEntry, QueueEntry.id == newest_id.scalar_subquery())
             .where(Call.call_sid == bindparam("call_sid")))
 
 
 def find_call_with_entry(s: Session, call_sid: str, also: Callable[[], list[Any]] | None = None,
-                         params: Mapping[str, Any] | None = None
+                         params: Mapping[str, Any] | None = None, with_caller: bool = True,
                          ) -> tuple[Call | None, QueueEntry | None, tuple[Any, ...] | None]:
-    """The call (its caller loaded too), its latest queue entry and the values of the column
-    expressions ``also()`` (e.g. "is an agent free?"; they may refer to the entry row; their bind
-    parameters in ``params``), in one SELECT. The statement is built once per ``also``, then
-    only its parameters change. Unknown call: ``(None, None, None)``."""
-    row = s.execute(_call_with_entry_query(also), {"call_sid": call_sid, **(params or {})}).first()
+    """The call (its caller loaded too, unless ``with_caller`` is False), its latest queue entry
+    and the values of the column expressions ``also()`` (e.g. "is an agent free?"; they may refer
+    to the entry row; their bind parameters in ``params``), in one SELECT. The statement is built
+    once per shape, then only its parameters change. Unknown call: ``(None, None, None)``."""
+    row = s.execute(_call_with_entry_query(also, with_caller), {"call_sid": call_sid, **(params or {})}).first()
     return (row[0], row[1], tuple(row[2:])) if row is not None else (None, None, None)
 
 

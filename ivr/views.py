@@ -48,7 +48,8 @@ def _step(purpose: str = "caller", known_only: bool = False, with_entry: bool = 
     now = utcnow()
     sid = form_text("CallSid", 64)
     if sid and with_line:
-        call, entry, values = calls.find_call_with_entry(s, sid, queue.line_columns, queue.line_params(settings, now))
+        call, entry, values = calls.find_call_with_entry(s, sid, queue.line_columns, queue.line_params(settings, now),
+                                                         with_caller=False)  # the wait loop does not need them
         line = queue.line_from_columns(values) if values is not None else None
         anyone_free = line.anyone_free if line is not None else None
     elif sid and with_entry:
