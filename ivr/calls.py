@@ -12,7 +12,7 @@ import functools
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, event, false, insert, literal, or_, select
+from sqlalchemy import Select, and_, bindparam, event, false, insert, literal, or_, select, union_all
 from sqlalchemy.orm import Session, aliased, contains_eager
 from sqlalchemy.sql.dml import Insert
 
@@ -128,12 +128,15 @@ def events_insert(s: Session) -> LastWrite | None:
 
 @functools.lru_cache(maxsize=32)
 def _events_insert_query(rows: int) -> Insert:
-    """INSERT of ``rows`` timeline events, built once per row count (values as bind parameters)."""
+    """INSERT of ``rows`` timeline events, built once per row count (values as bind parameters).
+    ``INSERT … SELECT … UNION ALL SELECT …`` rather than a multi-row VALUES list: SQLAlchemy
+    caches the compiled SQL of the former, while it compiles a multi-row VALUES every time."""
     table = CallEvent.__table__
-    columns = table.c
-    return insert(table).values([  # the table, not the entity: a plain Core INSERT
-        {name: bindparam(f"ev_{name}_{i}", type_=columns[name].type) for name in ("call_id", "at", "kind", "detail")}
-        for i in range(rows)])
+    names = ("call_id", "at", "kind", "detail")
+    rows_ = [select(*[bindparam(f"ev_{name}_{i}", type_=table.c[name].type) for name in names])
+             for i in range(rows)]
+    source = rows_[0] if rows == 1 else union_all(*rows_)
+    return insert(table).from_select(list(names), source)  # the table: a plain Core INSERT
 
 
 def _forget_events(s: Session) -> None:
