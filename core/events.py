@@ -14,6 +14,7 @@ web process. The console turns them into page updates (``agent_console.live``).
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import threading
@@ -22,7 +23,7 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any, ClassVar
 
 from flask import Flask
-from sqlalchemy import Engine, event, func, select, text
+from sqlalchemy import Engine, String, bindparam, event, func, select, text
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 from sqlalchemy.sql.dml import Insert
 
@@ -197,9 +198,25 @@ def from_payload(payload: str) -> list[Event]:
 
 def notify_statement(payloads: list[str]) -> tuple[Any, dict[str, str]]:
     """One ``SELECT pg_notify(...), pg_notify(...)`` for every payload of a commit."""
-    calls = ", ".join(f"pg_notify(:channel, :p{i})" for i in range(len(payloads)))
-    params = {"channel": CHANNEL, **{f"p{i}": p for i, p in enumerate(payloads)}}
-    return text(f"SELECT {calls}"), params
+    return _notify_text(len(payloads)), notify_params(payloads)
+
+
+def notify_params(payloads: list[str]) -> dict[str, str]:
+    return {"channel": CHANNEL, **{f"p{i}": p for i, p in enumerate(payloads)}}
+
+
+@functools.lru_cache(maxsize=16)
+def _notify_text(count: int) -> Any:
+    return text("SELECT " + ", ".join(f"pg_notify(:channel, :p{i})" for i in range(count)))
+
+
+@functools.lru_cache(maxsize=256)
+def _carrying(write: Insert, count: int) -> Any:
+    """``WITH last_write AS (INSERT …) SELECT pg_notify(…), …``, built once per INSERT shape
+    and number of payloads (the values are bind parameters, see ``notify_params``)."""
+    notices = [func.pg_notify(bindparam("channel", type_=String), bindparam(f"p{i}", type_=String))
+               for i in range(count)]
+    return select(*notices).add_cte(write.cte("last_write"))
 
 
 Handler = Callable[[list[Event]], None]
@@ -263,11 +280,21 @@ def pending(s: Session) -> list[Event]:
     return list(s.info.get(PENDING) or ())
 
 
-def write_last(s: Session, build: Callable[[Session], Insert | None]) -> None:
-    """Register the commit's last write: ``build(s)`` returns one INSERT (or None), run just
-    before ``s`` commits. On PostgreSQL that INSERT also carries the commit's notification — one
-    statement, ``WITH last_write AS (INSERT …) SELECT pg_notify(…)`` — so a webhook that writes
-    its timeline and announces its events still makes a single round trip for both."""
+@dataclass(frozen=True)
+class LastWrite:
+    """The commit's last write: an INSERT (built once per shape, see ``write_last``) and its values."""
+
+    statement: Insert
+    params: dict[str, Any]
+
+
+def write_last(s: Session, build: Callable[[Session], LastWrite | None]) -> None:
+    """Register the commit's last write: ``build(s)`` returns one INSERT and its values (or None),
+    run just before ``s`` commits. On PostgreSQL that INSERT also carries the commit's
+    notification — one statement, ``WITH last_write AS (INSERT …) SELECT pg_notify(…)`` — so a
+    webhook that writes its timeline and announces its events still makes a single round trip for
+    both. The INSERT should be built once per shape (its values bind parameters): the statement
+    that carries it is then built once too, and neither is compiled again."""
     s.info[LAST_WRITE] = build
 
 
@@ -280,10 +307,11 @@ def _before_commit(s: Session) -> None:
     batch = s.info.get(PENDING)
     notify = bool(batch) and hub is not None and hub.uses_notify
     if write is not None and notify:
-        carried = select(*[func.pg_notify(CHANNEL, p) for p in to_payloads(batch)])
-        s.execute(carried.add_cte(write.cte("last_write")))  # sent on commit, dropped on rollback
+        payloads = to_payloads(batch)
+        s.execute(_carrying(write.statement, len(payloads)),  # sent on commit, dropped on rollback
+                  {**write.params, **notify_params(payloads)})
     elif write is not None:
-        s.execute(write)
+        s.execute(write.statement, write.params)
     elif notify:
         statement, params = notify_statement(to_payloads(batch))
         s.execute(statement, params)  # part of this transaction: sent on commit, dropped on rollback

@@ -8,16 +8,17 @@ before its commit, however many a webhook adds.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from sqlalchemy import and_, event, false, insert, literal, or_, select
+from sqlalchemy import Select, and_, bindparam, event, false, insert, literal, or_, select, union_all
 from sqlalchemy.orm import Session, aliased, contains_eager
 from sqlalchemy.sql.dml import Insert
 
 from core.config import Settings
 from core.db import utcnow
-from core.events import CallArrived, publish, status_event, write_last
+from core.events import CallArrived, LastWrite, publish, status_event, write_last
 from core.models import Call, Caller, CallEvent, QueueEntry
 from core.phone import caller_number
 
@@ -28,21 +29,35 @@ KNOWN_STATUSES = FINAL_STATUSES | {"queued", "initiated", "ringing", "in-progres
 PENDING_EVENTS = "ivr_pending_call_events"
 
 
+@functools.cache
+def _find_call_query() -> Select:
+    return select(Call).where(Call.call_sid == bindparam("call_sid"))
+
+
 def find_call(s: Session, call_sid: str) -> Call | None:
-    return s.scalar(select(Call).where(Call.call_sid == call_sid))
+    return s.scalar(_find_call_query(), {"call_sid": call_sid})
 
 
-def find_call_with_entry(s: Session, call_sid: str, also: Any = None) -> tuple[Call | None, QueueEntry | None, Any]:
-    """The call (its caller loaded too), its latest queue entry and the value of the column
-    expression ``also`` (e.g. "is an agent free?"), in one SELECT."""
+@functools.cache
+def _call_with_entry_query(also: Callable[[], list[Any]] | None, with_caller: bool) -> Select:
     latest = aliased(QueueEntry)
     newest_id = select(latest.id).where(latest.call_id == Call.id).order_by(latest.id.desc()).limit(1)
-    row = s.execute(select(Call, QueueEntry, also if also is not None else literal(None))
-                    .outerjoin(Call.caller)
-                    .outerjoin(QueueEntry, QueueEntry.id == newest_id.scalar_subquery())
-                    .options(contains_eager(Call.caller))
-                    .where(Call.call_sid == call_sid)).first()
-    return (row[0], row[1], row[2]) if row is not None else (None, None, None)
+    query = select(Call, QueueEntry, *(also() if also is not None else ()))
+    if with_caller:
+        query = query.outerjoin(Call.caller).options(contains_eager(Call.caller))
+    return (query.outerjoin(QueueEntry, QueueEntry.id == newest_id.scalar_subquery())
+            .where(Call.call_sid == bindparam("call_sid")))
+
+
+def find_call_with_entry(s: Session, call_sid: str, also: Callable[[], list[Any]] | None = None,
+                         params: Mapping[str, Any] | None = None, with_caller: bool = True,
+                         ) -> tuple[Call | None, QueueEntry | None, tuple[Any, ...] | None]:
+    """The call (its caller loaded too, unless ``with_caller`` is False), its latest queue entry
+    and the values of the column expressions ``also()`` (e.g. "is an agent free?"; they may refer
+    to the entry row; their bind parameters in ``params``), in one SELECT. The statement is built
+    once per shape, then only its parameters change. Unknown call: ``(None, None, None)``."""
+    row = s.execute(_call_with_entry_query(also, with_caller), {"call_sid": call_sid, **(params or {})}).first()
+    return (row[0], row[1], tuple(row[2:])) if row is not None else (None, None, None)
 
 
 def record_call(s: Session, form: Mapping[str, str], settings: Settings, purpose: str = "caller") -> Call:
@@ -67,15 +82,21 @@ def record_call(s: Session, form: Mapping[str, str], settings: Settings, purpose
     return call
 
 
+@functools.cache
+def _call_and_caller_query(by_phone: bool) -> Select:
+    one = select(literal(1).label("one")).subquery()
+    phone_match = and_(Call.id.is_(None), Caller.phone == bindparam("phone")) if by_phone else false()
+    return (select(Call, Caller).select_from(one)
+            .outerjoin(Call, Call.call_sid == bindparam("call_sid"))
+            .outerjoin(Caller, or_(Caller.id == Call.caller_id, phone_match))
+            .options(contains_eager(Call.caller)))
+
+
 def _call_and_caller(s: Session, call_sid: str, phone: str | None) -> tuple[Call | None, Caller | None]:
     """One SELECT: the call by CallSid (with its caller) — or, for a new call, the caller's
     record by phone number."""
-    one = select(literal(1).label("one")).subquery()
-    by_phone = and_(Call.id.is_(None), Caller.phone == phone) if phone is not None else false()
-    row = s.execute(select(Call, Caller).select_from(one)
-                    .outerjoin(Call, Call.call_sid == call_sid)
-                    .outerjoin(Caller, or_(Caller.id == Call.caller_id, by_phone))
-                    .options(contains_eager(Call.caller))).first()
+    params = {"call_sid": call_sid} if phone is None else {"call_sid": call_sid, "phone": phone}
+    row = s.execute(_call_and_caller_query(phone is not None), params).first()
     if row is None:
         return None, None
     return row[0], row[1]
@@ -93,14 +114,29 @@ def add_event(s: Session, call: Call, kind: str, **detail: Any) -> None:
     pending.append((call, kind, detail, utcnow()))
 
 
-def events_insert(s: Session) -> Insert | None:
+def events_insert(s: Session) -> LastWrite | None:
     """The noted timeline events as one INSERT (the calls are flushed first), or None."""
     pending = s.info.pop(PENDING_EVENTS, None)
     if not pending:
         return None
     s.flush()
-    return insert(CallEvent).values([{"call_id": call.id, "at": at, "kind": kind, "detail": detail}
-                                     for call, kind, detail, at in pending])
+    params: dict[str, Any] = {}
+    for i, (call, kind, detail, at) in enumerate(pending):
+        params.update({f"ev_call_id_{i}": call.id, f"ev_at_{i}": at, f"ev_kind_{i}": kind, f"ev_detail_{i}": detail})
+    return LastWrite(_events_insert_query(len(pending)), params)
+
+
+@functools.lru_cache(maxsize=32)
+def _events_insert_query(rows: int) -> Insert:
+    """INSERT of ``rows`` timeline events, built once per row count (values as bind parameters).
+    ``INSERT … SELECT … UNION ALL SELECT …`` rather than a multi-row VALUES list: SQLAlchemy
+    caches the compiled SQL of the former, while it compiles a multi-row VALUES every time."""
+    table = CallEvent.__table__
+    names = ("call_id", "at", "kind", "detail")
+    rows_ = [select(*[bindparam(f"ev_{name}_{i}", type_=table.c[name].type) for name in names])
+             for i in range(rows)]
+    source = rows_[0] if rows == 1 else union_all(*rows_)
+    return insert(table).from_select(list(names), source)  # the table: a plain Core INSERT
 
 
 def _forget_events(s: Session) -> None:

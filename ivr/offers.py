@@ -4,9 +4,10 @@ offers a status callback or the periodic job looks up."""
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session, object_session
 
 from core.config import Settings
@@ -79,10 +80,15 @@ def offer_for_agent_leg(s: Session, call_sid: str) -> Offer | None:
     return s.scalar(select(Offer).where(Offer.agent_call_sid == call_sid).order_by(Offer.id.desc()).limit(1))
 
 
+@functools.cache
+def _active_offer_query() -> Select:
+    return (select(Offer).where(Offer.queue_entry_id == bindparam("entry_id"),
+                                Offer.status.in_(ACTIVE_OFFER_STATUSES))
+            .order_by(Offer.id.desc()).limit(1))
+
+
 def active_offer_for_entry(s: Session, entry: QueueEntry) -> Offer | None:
-    return s.scalar(select(Offer).where(Offer.queue_entry_id == entry.id,
-                                        Offer.status.in_(ACTIVE_OFFER_STATUSES))
-                    .order_by(Offer.id.desc()).limit(1))
+    return s.scalar(_active_offer_query(), {"entry_id": entry.id})  # built once: a caller's hang-up asks it
 
 
 def stale_offers(s: Session, settings: Settings, now: datetime) -> list[Offer]:

@@ -12,12 +12,13 @@ What a waiting caller is told and when is ``ivr.waiting``; call-back requests ar
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import Session, object_session
+from sqlalchemy import Exists, Select, and_, bindparam, func, or_, select
+from sqlalchemy.orm import Session, aliased, object_session
 
 from core.cases import open_case
 from core.config import Settings
@@ -101,15 +102,22 @@ def active_entry(s: Session, call: Call | None) -> QueueEntry | None:
                     .order_by(QueueEntry.id.desc()).limit(1))
 
 
-def _ahead_counts(entry_id: int, priority: int, joined: datetime, now: datetime) -> tuple[Any, Any]:
+def _ahead_counts(entry_id: Any = None, priority: Any = None, joined: Any = None) -> tuple[Any, Any]:
     """COUNT subqueries in ``Item.order`` terms (priority desc, join time, entries before
-    call-backs at the same instant, id): callers in line and due call-backs served first."""
-    entries_ahead = select(func.count()).select_from(QueueEntry).where(
-        QueueEntry.status.in_(IN_LINE), QueueEntry.id != entry_id,
-        or_(QueueEntry.priority > priority,
-            and_(QueueEntry.priority == priority,
-                 or_(QueueEntry.joined_at < joined,
-                     and_(QueueEntry.joined_at == joined, QueueEntry.id < entry_id)))))
+    call-backs at the same instant, id): callers in line and due call-backs served first. The
+    entry's values are bind parameters (``ahead_params``) unless column expressions are given
+    (the entry row of an enclosing SELECT), so the statement is built once either way."""
+    entry_id = bindparam("entry_id") if entry_id is None else entry_id
+    priority = bindparam("priority") if priority is None else priority
+    joined = bindparam("joined") if joined is None else joined
+    now = bindparam("now")
+    other = aliased(QueueEntry)
+    entries_ahead = select(func.count()).select_from(other).where(
+        other.status.in_(IN_LINE), other.id != entry_id,
+        or_(other.priority > priority,
+            and_(other.priority == priority,
+                 or_(other.joined_at < joined,
+                     and_(other.joined_at == joined, other.id < entry_id)))))
     callbacks_ahead = select(func.count()).select_from(CallbackRequest).where(
         CallbackRequest.status == CallbackStatus.PENDING,
         or_(CallbackRequest.due_at.is_(None), CallbackRequest.due_at <= now),
@@ -118,12 +126,20 @@ def _ahead_counts(entry_id: int, priority: int, joined: datetime, now: datetime)
     return entries_ahead.scalar_subquery(), callbacks_ahead.scalar_subquery()
 
 
+def ahead_params(entry: QueueEntry, joined: datetime, now: datetime) -> dict[str, Any]:
+    return {"entry_id": entry.id, "priority": entry.priority, "joined": joined, "now": now}
+
+
+@functools.cache
+def _position_query() -> Select:
+    return select(*_ahead_counts())
+
+
 def effective_position(s: Session, entry: QueueEntry, now: datetime) -> int:
     """1 = next. Counts everyone served before ``entry`` — including pending call-backs and
     higher-priority callers Twilio's FIFO numbers do not put ahead (H5). One SELECT of two
     COUNTs, so a reassurance costs the same with 1,000 in line."""
-    entries, callbacks = _ahead_counts(entry.id, entry.priority, entry.joined_at, now)
-    row = s.execute(select(entries, callbacks)).one()
+    row = s.execute(_position_query(), ahead_params(entry, entry.joined_at, now)).one()
     return 1 + (row[0] or 0) + (row[1] or 0)
 
 
@@ -146,36 +162,86 @@ def _agent_count(*conditions: Any) -> Any:
             .where(User.active.is_(True), User.endpoint.is_not(None), *conditions).scalar_subquery())
 
 
+def _agent_counts() -> list[Any]:
+    """Agents available, signed in, and in wrap-up past ``wrap_up_over`` (a bind parameter)."""
+    return [_agent_count(User.presence == Presence.AVAILABLE),
+            _agent_count(User.presence != Presence.OFFLINE),
+            _agent_count(User.presence == Presence.WRAP_UP, User.presence_since <= bindparam("wrap_up_over"))]
+
+
+@functools.cache
+def _snapshot_query(with_entry: bool) -> Select:
+    """The line snapshot's SELECT, built once per shape (values are bind parameters)."""
+    columns = _agent_counts()
+    if with_entry:
+        columns += _ahead_counts()
+    return select(*columns)
+
+
+def _snapshot(values: Any) -> LineSnapshot:
+    """A snapshot from (available, signed in, due back[, entries ahead, call-backs ahead])."""
+    return LineSnapshot(position=1 + sum(value or 0 for value in values[3:]), free_agents=values[0] or 0,
+                        logged_in=values[1] or 0, due_back=values[2] or 0)
+
+
 def line_snapshot(s: Session, settings: Settings, entry: QueueEntry | None, joined: datetime | None,
                   now: datetime) -> LineSnapshot:
     """Position of ``entry`` (joined at ``joined``) and the agents' counts, in one SELECT (H3)."""
-    wrap_up_over = now - timedelta(seconds=settings.routing.wrap_up_s)
-    columns = [_agent_count(User.presence == Presence.AVAILABLE),
-               _agent_count(User.presence != Presence.OFFLINE),
-               _agent_count(User.presence == Presence.WRAP_UP, User.presence_since <= wrap_up_over)]
-    if entry is not None and joined is not None:
-        columns += _ahead_counts(entry.id, entry.priority, joined, now)
-    row = s.execute(select(*columns)).one()
-    ahead = sum(value or 0 for value in row[3:])
-    return LineSnapshot(position=1 + ahead, free_agents=row[0] or 0, logged_in=row[1] or 0,
-                        due_back=row[2] or 0)
+    params = anyone_free_params(settings, now)
+    with_entry = entry is not None and joined is not None
+    if with_entry:
+        params.update(ahead_params(entry, joined, now))  # type: ignore[arg-type]
+    return _snapshot(s.execute(_snapshot_query(with_entry), params).one())
 
 
-def anyone_free_clause(settings: Settings, now: datetime) -> Any:
-    """SQL: is an agent available, or due back from wrap-up (``routing.wrap_up_s``)?"""
-    wrap_up_over = now - timedelta(seconds=settings.routing.wrap_up_s)
+@functools.cache
+def line_columns() -> list[Any]:
+    """The line snapshot as columns of the SELECT that reads the call and its latest queue entry
+    (``ivr.calls.find_call_with_entry``): the position counted from the entry row as stored (its
+    join time), with the agents' counts — the wait loop's read and the call's in one statement.
+    Bind parameters: ``line_params``."""
+    return [*_agent_counts(), *_ahead_counts(QueueEntry.id, QueueEntry.priority, QueueEntry.joined_at)]
+
+
+def line_params(settings: Settings, now: datetime) -> dict[str, Any]:
+    return {**anyone_free_params(settings, now), "now": now}
+
+
+def line_from_columns(values: Any) -> LineSnapshot:
+    """The snapshot read by ``line_columns`` (position valid for an entry in line, as stored)."""
+    return _snapshot(values)
+
+
+@functools.cache
+def anyone_free_column() -> Exists:
+    """SQL: is an agent available, or due back from wrap-up? Built once; its bind parameter
+    ``wrap_up_over`` comes from ``anyone_free_params`` (``routing.wrap_up_s``)."""
     return select(User.id).where(
         User.active.is_(True), User.endpoint.is_not(None),
         or_(User.presence == Presence.AVAILABLE,
-            and_(User.presence == Presence.WRAP_UP, User.presence_since <= wrap_up_over))).exists()
+            and_(User.presence == Presence.WRAP_UP, User.presence_since <= bindparam("wrap_up_over")))).exists()
+
+
+@functools.cache
+def anyone_free_columns() -> list[Any]:
+    return [anyone_free_column()]
+
+
+def anyone_free_params(settings: Settings, now: datetime) -> dict[str, Any]:
+    return {"wrap_up_over": now - timedelta(seconds=settings.routing.wrap_up_s)}
+
+
+@functools.cache
+def _line_and_agents_query() -> Select:
+    in_line = select(func.count()).select_from(QueueEntry).where(QueueEntry.status.in_(IN_LINE))
+    return select(in_line.scalar_subquery(), _agent_count(User.presence != Presence.OFFLINE),
+                  anyone_free_column())
 
 
 def line_and_agents(s: Session, settings: Settings, now: datetime) -> tuple[int, int, bool]:
     """(callers in line, agents signed in, is one free or due back from wrap-up?) in one
     SELECT — what joining the line checks."""
-    in_line = select(func.count()).select_from(QueueEntry).where(QueueEntry.status.in_(IN_LINE))
-    row = s.execute(select(in_line.scalar_subquery(), _agent_count(User.presence != Presence.OFFLINE),
-                           anyone_free_clause(settings, now))).one()
+    row = s.execute(_line_and_agents_query(), anyone_free_params(settings, now)).one()
     return row[0] or 0, row[1] or 0, bool(row[2])
 
 

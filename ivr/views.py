@@ -37,16 +37,25 @@ bp = Blueprint("ivr", __name__, url_prefix="/ivr")
 media = Blueprint("ivr_media", __name__, url_prefix="/media")
 
 
-def _step(purpose: str = "caller", known_only: bool = False, with_entry: bool = False) -> flow.Step:
+def _step(purpose: str = "caller", known_only: bool = False, with_entry: bool = False,
+          with_line: bool = False) -> flow.Step:
     """The webhook's call, read in one SELECT: created on first sight (``known_only=False``),
-    with its latest queue entry when the step needs it (``with_entry``)."""
+    with its latest queue entry when the step needs it (``with_entry``), and the line as that
+    entry sees it (``with_line``: its position and the agents' counts, what the wait loop tells)."""
     settings = current_app.config["HOTLINE"]
     s: Session = session()
-    call, entry, anyone_free = None, None, None
+    call, entry, anyone_free, line = None, None, None, None
     now = utcnow()
     sid = form_text("CallSid", 64)
-    if sid and with_entry:
-        call, entry, anyone_free = calls.find_call_with_entry(s, sid, queue.anyone_free_clause(settings, now))
+    if sid and with_line:
+        call, entry, values = calls.find_call_with_entry(s, sid, queue.line_columns, queue.line_params(settings, now),
+                                                         with_caller=False)  # the wait loop does not need them
+        line = queue.line_from_columns(values) if values is not None else None
+        anyone_free = line.anyone_free if line is not None else None
+    elif sid and with_entry:
+        call, entry, values = calls.find_call_with_entry(s, sid, queue.anyone_free_columns,
+                                                         queue.anyone_free_params(settings, now))
+        anyone_free = bool(values[0]) if values is not None else None
     elif sid:
         call = calls.find_call(s, sid) if known_only else calls.record_call(s, request.form, settings, purpose)
     locale = prompts.locale_of(call.locale if call else None, settings)
@@ -54,7 +63,7 @@ def _step(purpose: str = "caller", known_only: bool = False, with_entry: bool = 
         call.locale = locale  # the language the caller hears, recorded from the first webhook
     g.ivr_locale = locale  # an apology or the outage fallback speaks it too
     return flow.Step(s=s, settings=settings, call=call, locale=locale, now=now, entry=entry,
-                     entry_loaded=with_entry, anyone_free=None if anyone_free is None else bool(anyone_free))
+                     entry_loaded=with_entry or with_line, anyone_free=anyone_free, line=line)
 
 
 def _finish(step: flow.Step, response: VoiceResponse | None = None):
@@ -140,7 +149,7 @@ def no_agents():
 @safe
 def queue_wait():
     """waitUrl of the main line. Unknown CallSids get a sensible reassurance too."""
-    step = _step(known_only=True, with_entry=True)
+    step = _step(known_only=True, with_line=True)
     settings = step.settings
     hold = queue.hold_audio_path(settings)
     hold_s = queue.wav_seconds(hold) if hold else None

@@ -97,6 +97,14 @@ class Spool:
     def pending_count(self) -> int:
         return sum(1 for _ in self.dir.glob("*.json"))
 
+    def has_pending(self) -> bool:
+        """Is any record waiting? (Asked by every webhook: stops at the first one found.)"""
+        try:
+            with os.scandir(self.dir) as entries:
+                return any(entry.name.endswith(".json") for entry in entries)
+        except OSError:
+            return False
+
     def pending_for(self, call_sid: str) -> list[Path]:
         """This call's records not yet stored, in arrival order."""
         found = []

@@ -115,7 +115,7 @@ def keep_call_order() -> Any:
         return None
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     spool = get_spool(app)
-    if spool is None or spool.pending_count() == 0:
+    if spool is None or not spool.has_pending():
         return None
     call_sid = (request.form.get("CallSid") or "").strip()[:64]
     if not call_sid or not spool.pending_for(call_sid):
