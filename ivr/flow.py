@@ -20,7 +20,7 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from core.cases import open_case
 from core.config import Settings
-from core.events import CallAnswered, CallQueued, publish
+from core.events import CallQueued, publish
 from core.models import (
     Call,
     CallbackRequest,
@@ -304,7 +304,7 @@ def queue_done(step: Step, result: str, queue_time: float) -> VoiceResponse:
         entry.ended_at = entry.ended_at or step.now
         return callback_offer(step, entry)
     if result == "hangup":
-        _caller_hung_up(step, entry)
+        caller_hung_up(step, entry)
         return twiml.empty()
     if entry is not None and entry.status in queue.IN_LINE:
         _cancel_offer_of(step, entry)
@@ -314,7 +314,7 @@ def queue_done(step: Step, result: str, queue_time: float) -> VoiceResponse:
     return _voicemail(step, [reason_text], reason="overflow" if result == "queue-full" else "error")
 
 
-def _caller_hung_up(step: Step, entry: QueueEntry | None) -> None:
+def caller_hung_up(step: Step, entry: QueueEntry | None) -> None:
     if entry is None or entry.status not in queue.IN_LINE:
         return
     _cancel_offer_of(step, entry)
@@ -329,13 +329,13 @@ def _cancel_offer_of(step: Step, entry: QueueEntry) -> None:
     if offer is None:
         return
     routing.caller_gone(step.s, offer, step.now)
-    if offer.agent_call_sid and offer.agent_call_sid != "placing" and offer.answered_at is None:
+    if offer.agent_call_sid and offer.agent_call_sid != "placing" and offer.bridged_at is None:
         sid = offer.agent_call_sid
-        step.after.append(lambda app: _end_call_quietly(app, sid))
+        step.after.append(lambda app: end_call_quietly(app, sid))
     step.dispatch_after()
 
 
-def _end_call_quietly(app: Flask, call_sid: str) -> None:
+def end_call_quietly(app: Flask, call_sid: str) -> None:
     try:
         get_gateway(app).end_call(call_sid)
     except GatewayError:
@@ -348,19 +348,7 @@ def _offer(step: Step, offer_id: int) -> Offer | None:
     return step.s.get(Offer, offer_id) if offer_id > 0 else None
 
 
-def handoff(step: Step, offer_id: int) -> VoiceResponse:
-    """The dequeued caller's TwiML: straight into the offer's own queue, which the agent's
-    ``<Dial><Queue>`` takes ("connecting you to agent N" is said by ``connect``)."""
-    offer = _offer(step, offer_id)
-    if offer is None or offer.status != OfferStatus.ANSWERED:
-        return _rejoin(step, offer)
-    step.event("handoff", agent=offer.agent.name, agent_code=offer.agent.agent_code)
-    return twiml.enqueue(step.settings, step.locale, [], offer.queue_name,
-                         wait_url=step.url("/ivr/queue/handoff-wait", offer=offer.id),
-                         action=step.url("/ivr/queue/done", offer=offer.id))
-
-
-def _rejoin(step: Step, offer: Offer | None) -> VoiceResponse:
+def rejoin(step: Step, offer: Offer | None) -> VoiceResponse:
     """The agent went away before the bridge: back in the main line at the same place."""
     entry = offer.queue_entry if offer is not None else queue.active_entry(step.s, step.call)
     if entry is None or step.call is None or entry.call_id != step.call.id:
@@ -373,159 +361,6 @@ def _rejoin(step: Step, offer: Offer | None) -> VoiceResponse:
     step.dispatch_after()
     return twiml.enqueue(step.settings, step.locale, [], step.settings.queue.name,
                          wait_url=step.url("/ivr/queue/wait"), action=step.url("/ivr/queue/done"))
-
-
-def handoff_wait(step: Step, offer_id: int) -> VoiceResponse:
-    """Wait TwiML of the offer's queue (a second or two): leave if the agent is gone."""
-    offer = _offer(step, offer_id)
-    if offer is None or offer.status not in (OfferStatus.ANSWERED, OfferStatus.BRIDGED):
-        return twiml.leave()
-    response = VoiceResponse()
-    response.pause(length=1)
-    return response
-
-
-def handoff_done(step: Step, offer_id: int, result: str, queue_time: float) -> VoiceResponse:
-    """Enqueue's action on the offer's queue: after the bridge, or the caller hung up / left."""
-    offer = _offer(step, offer_id)
-    step.event("handoff_result", result=result, offer=offer_id)
-    if offer is None:
-        return twiml.empty()
-    if result == "leave":
-        return _rejoin(step, offer)
-    if result == "bridged" or offer.status in (OfferStatus.BRIDGED, OfferStatus.DONE):
-        routing.finish_bridge(step.s, offer, step.now)
-        step.dispatch_after()
-        return twiml.say_and_hangup(step.settings, step.locale, [step.text("closing")])  # H10
-    if result == "hangup" and offer.queue_entry is not None:
-        entry = offer.queue_entry
-        if entry.status in queue.IN_LINE:
-            queue.abandon(step.s, step.settings, entry, step.now)
-        routing.caller_gone(step.s, offer, step.now)
-        step.dispatch_after()
-    return twiml.empty()
-
-
-def connect(step: Step, offer_id: int) -> VoiceResponse:
-    """``<Queue url>``: played to the caller just before the bridge — "connecting you to agent
-    N" — and records who connected."""
-    offer = _offer(step, offer_id)
-    if offer is None:
-        return twiml.empty()
-    code = offer.agent.agent_code or offer.agent.name
-    offer.status = OfferStatus.BRIDGED
-    offer.bridged_at = step.now
-    entry = offer.queue_entry
-    agent = offer.agent
-    if entry is not None:
-        queue.end_entry(entry, QueueStatus.BRIDGED, step.now)
-        entry.agent_id = agent.id
-        call = entry.call
-        call.answered_at = step.now
-        call.agent_id = agent.id
-        call.queue_result = "bridged"
-        call.wait_s = max(0.0, (step.now - entry.joined_at).total_seconds())
-        add_event(step.s, call, "connected", agent=agent.name, agent_code=agent.agent_code,
-                  waited_s=round(call.wait_s))
-        publish(step.s, CallAnswered(call_sid=call.call_sid, agent_id=agent.id))
-    if offer.callback is not None:
-        offer.callback.status = CallbackStatus.CONNECTED
-    response = VoiceResponse()
-    twiml.say(response, step.text("connecting", agent_code=code), step.settings, step.locale)
-    return response
-
-
-# -- the agent's leg ---------------------------------------------------------------------------
-
-def agent_answer(step: Step, offer_id: int) -> VoiceResponse:
-    """The agent picked up: dequeue exactly this caller into the offer's queue, whisper, bridge."""
-    s, settings = step.s, step.settings
-    offer = _offer(step, offer_id)
-    agent_locale = settings.company.default_locale
-    gone = [prompts.text(settings, "agent_caller_gone", agent_locale)]
-    if offer is None or offer.status != OfferStatus.RINGING or offer.queue_entry is None:
-        return twiml.say_and_hangup(settings, agent_locale, gone)
-    entry = offer.queue_entry
-    caller_call = entry.call
-    if entry.status != QueueStatus.OFFERED or caller_call.status in FINAL_STATUSES:
-        routing.caller_gone(s, offer, step.now)
-        step.dispatch_after()
-        return twiml.say_and_hangup(settings, agent_locale, gone)
-    try:
-        get_gateway().dequeue_member(settings.queue.name, caller_call.call_sid,
-                                     url=step.url("/ivr/queue/handoff", offer=offer.id))
-    except GatewayError:
-        # Not (yet) in Twilio's queue — e.g. a call-back customer still hearing the intro.
-        offer.handoff_tries += 1
-        if offer.handoff_tries <= settings.routing.handoff_retries:
-            return twiml.redirect([], settings, agent_locale, step.url("/ivr/agent/answer", offer=offer.id),
-                                  pause_s=2)
-        routing.close_offer(offer, OfferStatus.CANCELLED, step.now, "caller not in queue")
-        routing.back_in_line(offer)
-        routing.release_agent(s, offer.agent, Presence.AVAILABLE)
-        step.dispatch_after()
-        return twiml.say_and_hangup(settings, agent_locale, gone)
-    offer.status = OfferStatus.ANSWERED
-    offer.answered_at = step.now
-    waited = round((step.now - entry.joined_at).total_seconds())
-    option = prompts.option_label(settings, entry.skill, agent_locale)
-    whisper_id = "agent_whisper_callback" if offer.kind == "callback" else "agent_whisper"
-    whisper = [prompts.text(settings, whisper_id, agent_locale, option=option, wait_s=waited)]
-    if waited > settings.answer.threshold_s:  # H2: waited more than three rings → apologise first
-        apology = prompts.text(settings, "apology_opener", entry.locale or agent_locale)
-        whisper.append(prompts.text(settings, "agent_apology_hint", agent_locale, apology=apology))
-    add_event(s, caller_call, "agent_answered", agent=offer.agent.name, agent_code=offer.agent.agent_code)
-    return _agent_bridge(step, offer, whisper)
-
-
-def _agent_bridge(step: Step, offer: Offer, whisper: list[str], again: bool = False) -> VoiceResponse:
-    settings = step.settings
-    entry = offer.queue_entry
-    agent_locale = settings.company.default_locale
-    voice = settings.voices[(entry.locale if entry else None) or agent_locale]
-    return twiml.agent_bridge(settings, agent_locale, whisper, queue_name=offer.queue_name,
-                              queue_url=step.url("/ivr/queue/connect", offer=offer.id),
-                              dial_action=step.url("/ivr/agent/dial-done", offer=offer.id),
-                              transcription_url=step.url("/ivr/transcription"),
-                              transcription_language=voice.gather_language,
-                              timeout_s=settings.routing.agent_answer_timeout_s + 15,
-                              pause_s=1 if again else 0, transcribe=not again)
-
-
-def agent_status(step: Step, offer_id: int, status: str) -> None:
-    """Status callback of the agent's leg: no-answer / busy / failed → the agent is set away
-    and the caller is offered to the next agent; a hang-up after the bridge → wrap-up."""
-    offer = _offer(step, offer_id)
-    if offer is None or status not in FINAL_STATUSES:
-        return
-    if offer.status == OfferStatus.RINGING:
-        routing.agent_missed(step.s, offer, step.now, status)
-    elif offer.status == OfferStatus.ANSWERED:
-        routing.close_offer(offer, OfferStatus.CANCELLED, step.now, "agent hung up")
-        routing.release_agent(step.s, offer.agent, Presence.AVAILABLE)
-    elif offer.status == OfferStatus.BRIDGED:
-        routing.finish_bridge(step.s, offer, step.now)
-    step.dispatch_after()
-
-
-def dial_done(step: Step, offer_id: int, dial_status: str) -> VoiceResponse:
-    """The agent's ``<Dial>`` ended: the bridge is over (wrap-up) or the caller never came."""
-    offer = _offer(step, offer_id)
-    if (offer is not None and offer.status == OfferStatus.ANSWERED and dial_status in ("failed", "no-answer")
-            and offer.handoff_tries < step.settings.routing.handoff_retries):
-        # The caller is still on the way into the offer's queue: dial it again shortly.
-        offer.handoff_tries += 1
-        return _agent_bridge(step, offer, [], again=True)
-    if offer is not None:
-        if offer.status == OfferStatus.BRIDGED:
-            routing.finish_bridge(step.s, offer, step.now)
-        elif offer.status in (OfferStatus.ANSWERED, OfferStatus.RINGING):
-            routing.close_offer(offer, OfferStatus.CANCELLED, step.now, f"dial {dial_status}"[:40])
-            routing.release_agent(step.s, offer.agent, Presence.AVAILABLE)
-        step.dispatch_after()
-    response = VoiceResponse()
-    response.hangup()
-    return response
 
 
 # -- call-backs (H9) ---------------------------------------------------------------------------
@@ -697,18 +532,3 @@ def voicemail_transcript(step: Step, transcript: str) -> None:
     case = step.s.scalar(select(Case).where(Case.call_id == call.id, Case.kind == CaseKind.MESSAGE))
     if case is not None:
         case.transcript = transcript[:10_000]
-
-
-# -- the number's status callback --------------------------------------------------------------
-
-def caller_status(step: Step, status: str) -> None:
-    """A caller's call ended while still in line → abandoned (QueueResult may also say so)."""
-    if status not in FINAL_STATUSES or step.call is None:
-        return
-    if step.call.purpose == "agent_leg":
-        offer = routing.offer_for_agent_leg(step.s, step.call.call_sid)
-        if offer is not None:
-            agent_status(step, offer.id, status)
-        return
-    entry = step.active_entry()
-    _caller_hung_up(step, entry)  # (an agent's leg ending dispatches through ``agent_status``)

@@ -64,6 +64,7 @@ class ConferenceState:
     reason_ended: str | None = None
     call_sid_ending: str | None = None
     events: list[dict[str, Any]] = field(default_factory=list)  # every event, sent or not
+    met: set[frozenset[str]] = field(default_factory=set)  # pairs of legs that have talked
 
     @property
     def started(self) -> bool:

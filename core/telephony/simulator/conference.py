@@ -108,6 +108,7 @@ def join(sim: Simulator, leg: Leg, name: str, attrs: dict[str, str], url: str | 
         start(sim, conf)
     elif conf.started:
         begin_talking(sim, leg, p)
+        meet(sim, conf, leg)
     announce: Announce | None = None
     with expecting(leg, ConferenceChanged, ConferenceLeft, Announce):
         while True:
@@ -137,7 +138,21 @@ def start(sim: Simulator, conf: ConferenceState) -> None:
     for p in conf.participants.values():
         leg = sim.legs[p.call_sid]
         begin_talking(sim, leg, p)
+        meet(sim, conf, leg)
         sim.interrupt(leg, ConferenceChanged())
+
+
+def meet(sim: Simulator, conf: ConferenceState, leg: Leg) -> None:
+    """The first time two legs share the started conference, each timeline gets ``bridged``
+    (``with`` the other party, its ``call_sid``, the ``conference``)."""
+    for other_sid in conf.participants:
+        pair = frozenset((leg.sid, other_sid))
+        if other_sid == leg.sid or pair in conf.met:
+            continue
+        conf.met.add(pair)
+        other = sim.legs[other_sid]
+        for a, b in ((leg, other), (other, leg)):
+            sim.record(a, "bridged", **{"with": b.who, "call_sid": b.sid, "conference": conf.friendly_name})
 
 
 def begin_talking(sim: Simulator, leg: Leg, p: Participant) -> None:
