@@ -23,7 +23,7 @@ from core.models import CallbackStatus, Presence, QueueStatus
 from core.telephony.gateway import GatewayError, get_gateway
 from ivr import bridge_twiml, prompts, queue, routing, twiml
 from ivr.calls import FINAL_STATUSES, add_event
-from ivr.flow import Step, caller_hung_up, end_call_quietly, rejoin
+from ivr.flow import Step, bring_caller, caller_hung_up, find_offer, rejoin
 from ivr.models import Offer, OfferStatus
 
 ROOM_PREFIX = "call-"
@@ -36,10 +36,6 @@ def room_name(caller_call_sid: str) -> str:
 
 def room_call_sid(friendly_name: str) -> str | None:
     return friendly_name[len(ROOM_PREFIX):] if friendly_name.startswith(ROOM_PREFIX) else None
-
-
-def _offer(step: Step, offer_id: int) -> Offer | None:
-    return step.s.get(Offer, offer_id) if offer_id > 0 else None
 
 
 def end_room(app: Flask, room: str) -> None:
@@ -55,7 +51,7 @@ def end_room(app: Flask, room: str) -> None:
 def agent_answer(step: Step, offer_id: int) -> VoiceResponse:
     """The agent picked up: whisper, transcript, into the room; the caller follows (REST, after)."""
     s, settings = step.s, step.settings
-    offer = _offer(step, offer_id)
+    offer = find_offer(step, offer_id)
     agent_locale = settings.company.default_locale
     gone = [prompts.text(settings, "agent_caller_gone", agent_locale)]
     if offer is None or offer.status != OfferStatus.RINGING or offer.queue_entry is None:
@@ -76,9 +72,11 @@ def agent_answer(step: Step, offer_id: int) -> VoiceResponse:
         apology = prompts.text(settings, "apology_opener", entry.locale or agent_locale)
         whisper.append(prompts.text(settings, "agent_apology_hint", agent_locale, apology=apology))
     add_event(s, caller_call, "agent_answered", agent=offer.agent.name, agent_code=offer.agent.agent_code)
-    agent_sid = step.call.call_sid if step.call is not None else None
-    step.after.append(partial(_bring_caller, caller_sid=caller_call.call_sid, agent_sid=agent_sid,
-                              url=step.url("/ivr/queue/handoff", offer=offer.id)))
+    if entry.reassurances:  # in Twilio's queue already (its wait URL ran): bring the caller now;
+        # else the caller's first wait-URL fetch does (``flow._place_reserved_agent``)
+        agent_sid = step.call.call_sid if step.call is not None else None
+        step.after.append(partial(bring_caller, caller_sid=caller_call.call_sid, agent_sid=agent_sid,
+                                  url=step.url("/ivr/queue/handoff", offer=offer.id)))
     voice = settings.voices[entry.locale or agent_locale]
     return bridge_twiml.agent_conference(
         settings, agent_locale, whisper, room=room_name(caller_call.call_sid),
@@ -86,22 +84,11 @@ def agent_answer(step: Step, offer_id: int) -> VoiceResponse:
         transcription_url=step.url("/ivr/transcription"), transcription_language=voice.gather_language)
 
 
-def _bring_caller(app: Flask, *, caller_sid: str, agent_sid: str | None, url: str) -> None:
-    """Take the caller out of the line into ``handoff``; if that fails, end the agent's leg
-    (its status callback puts the caller back in line and frees the agent)."""
-    try:
-        get_gateway(app).redirect_call(caller_sid, url)
-    except GatewayError as exc:
-        app.logger.info("caller %s could not be brought to the agent: %s", caller_sid, exc)
-        if agent_sid:
-            end_call_quietly(app, agent_sid)
-
-
 def agent_status(step: Step, offer_id: int, status: str) -> None:
     """Status callback of the agent's leg: no-answer / busy / failed → the agent is set away
     and the caller is offered to the next agent; a hang-up after the bridge → wrap-up, and the
     room ends (the caller hears the closing)."""
-    offer = _offer(step, offer_id)
+    offer = find_offer(step, offer_id)
     if offer is None or status not in FINAL_STATUSES:
         return
     if offer.status == OfferStatus.RINGING:
@@ -126,7 +113,7 @@ def _end_room_after(step: Step, offer: Offer) -> None:
 def dial_done(step: Step, offer_id: int, dial_status: str) -> VoiceResponse:
     """The agent's ``<Dial>`` ended (the agent hung up, or the room ended): wrap-up and the room
     ends; or the caller never came (back in line)."""
-    offer = _offer(step, offer_id)
+    offer = find_offer(step, offer_id)
     if offer is not None:
         if offer.status == OfferStatus.BRIDGED:
             routing.finish_bridge(step.s, offer, step.now)
@@ -146,7 +133,10 @@ def dial_done(step: Step, offer_id: int, dial_status: str) -> VoiceResponse:
 def handoff(step: Step, offer_id: int) -> VoiceResponse:
     """The caller, redirected out of the line: "connecting you to agent N", then the room.
     If the agent went away meanwhile, back in the line at the same place."""
-    offer = _offer(step, offer_id)
+    offer = find_offer(step, offer_id)
+    if offer is not None and offer.status == OfferStatus.BRIDGED and step.call is not None \
+            and offer.caller_call_sid == step.call.call_sid:  # the redirect came twice
+        return _caller_room(step, offer)
     if offer is None or offer.status != OfferStatus.ANSWERED or offer.queue_entry is None:
         return rejoin(step, offer)
     entry = offer.queue_entry
@@ -165,15 +155,20 @@ def handoff(step: Step, offer_id: int) -> VoiceResponse:
     publish(step.s, CallAnswered(call_sid=call.call_sid, agent_id=agent.id))
     if offer.callback is not None:
         offer.callback.status = CallbackStatus.CONNECTED
-    code = agent.agent_code or agent.name
+    return _caller_room(step, offer)
+
+
+def _caller_room(step: Step, offer: Offer) -> VoiceResponse:
+    code = offer.agent.agent_code or offer.agent.name
     return bridge_twiml.caller_conference(
-        step.settings, step.locale, [step.text("connecting", agent_code=code)], room=room_name(call.call_sid),
-        dial_action=step.url("/ivr/queue/done", offer=offer.id), status_url=step.url("/ivr/conference/status"))
+        step.settings, step.locale, [step.text("connecting", agent_code=code)],
+        room=room_name(offer.caller_call_sid or ""), dial_action=step.url("/ivr/queue/done", offer=offer.id),
+        status_url=step.url("/ivr/conference/status"))
 
 
 def handoff_done(step: Step, offer_id: int, result: str) -> VoiceResponse:
     """The caller's ``<Dial>`` left the room (the room ended, or the caller hung up)."""
-    offer = _offer(step, offer_id)
+    offer = find_offer(step, offer_id)
     step.event("handoff_result", result=result or "completed", offer=offer_id)
     if offer is None:
         return twiml.empty()

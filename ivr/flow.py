@@ -4,6 +4,7 @@ the services, choose the texts (``ivr.prompts``) and build the TwiML (``ivr.twim
 Each function takes a ``Step`` (session, settings, the Call, its locale, now) and returns a
 ``VoiceResponse``; work that must follow the commit (dispatch, placing calls) is queued on
 ``step.after``. The menu is a dict from digit / spoken option to handler (no if/elif ladder).
+The bridge to an agent is ``ivr.bridge``; call-backs after the caller asked are ``ivr.callback_flow``.
 """
 
 from __future__ import annotations
@@ -23,19 +24,16 @@ from core.config import Settings
 from core.events import CallQueued, publish
 from core.models import (
     Call,
-    CallbackRequest,
-    CallbackStatus,
     Case,
     CaseKind,
-    Presence,
     QueueEntry,
     QueueStatus,
 )
-from core.phone import InvalidNumber, mask, to_e164
+from core.phone import mask
 from core.telephony.gateway import GatewayError, get_gateway
 from core.twiml import absolute_url
 from ivr import hours, prompts, queue, routing, twiml
-from ivr.calls import FINAL_STATUSES, add_event
+from ivr.calls import add_event
 from ivr.models import Offer, OfferStatus
 
 #: H13: the menu keys, as the library's ``menu`` prompt reads them: 0 is urgent (H5),
@@ -99,10 +97,10 @@ def after_hours(step: Step) -> VoiceResponse:
     """H4: the after-hours message, then leave a message that becomes a case."""
     text = step.text("after_hours")
     step.event("after_hours", locale=step.locale, text=text)
-    return _voicemail(step, [text], reason="after_hours")
+    return to_voicemail(step, [text], reason="after_hours")
 
 
-def _voicemail(step: Step, lines: list[str], reason: str) -> VoiceResponse:
+def to_voicemail(step: Step, lines: list[str], reason: str) -> VoiceResponse:
     step.event("voicemail_offered", reason=reason)
     transcribe = step.url("/ivr/voicemail/transcript") if step.locale == "en" else None  # Twilio: English only
     return twiml.voicemail(step.settings, step.locale, lines, action=step.url("/ivr/voicemail", reason=reason),
@@ -189,7 +187,7 @@ def _join(step: Step, option: str, lines: list[str], priority: int = 0) -> Voice
     """Wait in line — or, when the line is full or nobody is logged in, not endlessly."""
     call = step.call
     if call is None:
-        return _voicemail(step, [step.text("error")], reason="error")
+        return to_voicemail(step, [step.text("error")], reason="error")
     call.menu_option = option
     call.priority = priority
     s, settings = step.s, step.settings
@@ -198,7 +196,7 @@ def _join(step: Step, option: str, lines: list[str], priority: int = 0) -> Voice
         entry = queue.join(s, settings, call, skill=option, priority=priority, now=step.now)
         queue.end_entry(entry, QueueStatus.OVERFLOW, step.now)
         call.queue_result = "queue-full"
-        return _voicemail(step, [step.text("overflow")], reason="overflow")
+        return to_voicemail(step, [step.text("overflow")], reason="overflow")
     if logged_in == 0:
         step.event("no_agents", option=option)
         return twiml.offer_then_voicemail(
@@ -218,7 +216,7 @@ def no_agents_choice(step: Step, digits: str, option: str) -> VoiceResponse:
                            priority=step.call.priority or 0, now=step.now, status=QueueStatus.CALLBACK)
         entry.ended_at = step.now
         return callback_offer(step, entry)
-    return _voicemail(step, [step.text("leave_message")], reason="no_agents")
+    return to_voicemail(step, [step.text("leave_message")], reason="no_agents")
 
 
 # -- the wait loop (H3, H9) -------------------------------------------------------
@@ -268,7 +266,8 @@ def wait(step: Step, *, twilio_position: int, queue_time: float, avg_queue_time:
 
 
 def _place_reserved_agent(step: Step, entry: QueueEntry) -> None:
-    """A call-back customer is now in line: ring the agent reserved for them."""
+    """A call-back customer is now in line: ring the agent reserved for them. An agent who
+    answered before the caller reached the line: bring the caller over now (``ivr.bridge``)."""
     if entry.status != QueueStatus.OFFERED:
         return
     offer = routing.active_offer_for_entry(step.s, entry)
@@ -276,6 +275,20 @@ def _place_reserved_agent(step: Step, entry: QueueEntry) -> None:
         offer.agent_call_sid = "placing"  # once: the real CallSid replaces it
         offer_id = offer.id
         step.after.append(lambda app: routing.place(app, offer_id))
+    elif offer is not None and offer.status == OfferStatus.ANSWERED:
+        step.after.append(partial(bring_caller, caller_sid=entry.call.call_sid, agent_sid=offer.agent_call_sid,
+                                  url=step.url("/ivr/queue/handoff", offer=offer.id)))
+
+
+def bring_caller(app: Flask, *, caller_sid: str, agent_sid: str | None, url: str) -> None:
+    """Take the caller out of the line into the agent's room (``url``: ``bridge.handoff``); if
+    that fails, end the agent's leg (its status callback puts the caller back in line)."""
+    try:
+        get_gateway(app).redirect_call(caller_sid, url)
+    except GatewayError as exc:
+        app.logger.info("caller %s could not be brought to the agent: %s", caller_sid, exc)
+        if agent_sid:
+            end_call_quietly(app, agent_sid)
 
 
 def queue_option(step: Step, digits: str, speech: str) -> VoiceResponse:
@@ -307,22 +320,22 @@ def queue_done(step: Step, result: str, queue_time: float) -> VoiceResponse:
         caller_hung_up(step, entry)
         return twiml.empty()
     if entry is not None and entry.status in queue.IN_LINE:
-        _cancel_offer_of(step, entry)
+        cancel_offer_of(step, entry)
         queue.end_entry(entry, QueueStatus.OVERFLOW if result == "queue-full" else QueueStatus.ERROR
                         if result in ("error", "system-error") else QueueStatus.LEFT, step.now)
     reason_text = step.text("overflow") if result == "queue-full" else step.text("error")
-    return _voicemail(step, [reason_text], reason="overflow" if result == "queue-full" else "error")
+    return to_voicemail(step, [reason_text], reason="overflow" if result == "queue-full" else "error")
 
 
 def caller_hung_up(step: Step, entry: QueueEntry | None) -> None:
     if entry is None or entry.status not in queue.IN_LINE:
         return
-    _cancel_offer_of(step, entry)
+    cancel_offer_of(step, entry)
     queue.abandon(step.s, step.settings, entry, step.now)
     step.dispatch_after()
 
 
-def _cancel_offer_of(step: Step, entry: QueueEntry) -> None:
+def cancel_offer_of(step: Step, entry: QueueEntry) -> None:
     """The caller is gone: stop the agent's ringing leg, free the agent."""
     with step.s.no_autoflush:  # the webhook's changes are written once, at its commit
         offer = routing.active_offer_for_entry(step.s, entry)
@@ -344,7 +357,7 @@ def end_call_quietly(app: Flask, call_sid: str) -> None:
 
 # -- hand-off to the agent ---------------------------------------------------------------------
 
-def _offer(step: Step, offer_id: int) -> Offer | None:
+def find_offer(step: Step, offer_id: int) -> Offer | None:
     return step.s.get(Offer, offer_id) if offer_id > 0 else None
 
 
@@ -352,7 +365,7 @@ def rejoin(step: Step, offer: Offer | None) -> VoiceResponse:
     """The agent went away before the bridge: back in the main line at the same place."""
     entry = offer.queue_entry if offer is not None else queue.active_entry(step.s, step.call)
     if entry is None or step.call is None or entry.call_id != step.call.id:
-        return _voicemail(step, [step.text("error")], reason="error")
+        return to_voicemail(step, [step.text("error")], reason="error")
     entry.status = QueueStatus.WAITING
     entry.agent_id = None
     entry.ended_at = None
@@ -370,7 +383,7 @@ def callback_offer(step: Step, entry: QueueEntry) -> VoiceResponse:
     call = entry.call
     phone = call.caller.phone if call.caller else None
     if phone is None:
-        return _ask_number(step, entry_id=entry.id, callback_id=0)
+        return ask_number(step, entry_id=entry.id, callback_id=0)
     request, created = queue.request_callback(step.s, phone=phone, reason="queue", entry=entry,
                                               caller_id=call.caller_id, now=step.now)
     step.event("callback_created" if created else "callback_exists", callback_id=request.id,
@@ -384,119 +397,12 @@ def callback_offer(step: Step, entry: QueueEntry) -> VoiceResponse:
                                                                   silent=1))
 
 
-def _ask_number(step: Step, entry_id: int, callback_id: int, lines: list[str] | None = None,
+def ask_number(step: Step, entry_id: int, callback_id: int, lines: list[str] | None = None,
                 tries: int = 0) -> VoiceResponse:
     action = step.url("/ivr/callback/number", entry=entry_id, cb=callback_id, tries=tries)
     return twiml.ask_digits(step.settings, step.locale, [*(lines or []), step.text("callback_enter_number")],
                             action=action, no_input_url=action + "&silent=1", num_digits=None,
                             finish_on_key="#", timeout=8)
-
-
-def _callback_saved(step: Step) -> VoiceResponse:
-    return twiml.say_and_hangup(step.settings, step.locale,
-                                [step.text("callback_saved"), step.text("closing")])  # H10
-
-
-def callback_confirm(step: Step, callback_id: int, digits: str, silent: bool) -> VoiceResponse:
-    request = step.s.get(CallbackRequest, callback_id) if callback_id > 0 else None
-    if request is None:
-        return twiml.say_and_hangup(step.settings, step.locale, [step.text("closing")])
-    if digits[:1] == "2":
-        return _ask_number(step, entry_id=request.queue_entry_id or 0, callback_id=request.id)
-    step.event("callback_confirmed", callback_id=request.id, silent=silent)
-    return _callback_saved(step)
-
-
-def callback_number(step: Step, entry_id: int, callback_id: int, digits: str, tries: int) -> VoiceResponse:
-    """Another number typed on the keypad (E.164-normalised); one pending request per number."""
-    settings = step.settings
-    try:
-        phone = to_e164(digits, settings.campaigns.default_region)
-    except InvalidNumber:
-        if tries + 1 >= 2:
-            request = step.s.get(CallbackRequest, callback_id) if callback_id > 0 else None
-            if request is not None:
-                return _callback_saved(step)  # keep the number we already had
-            return _voicemail(step, [step.text("callback_bad_number"), step.text("leave_message")],
-                              reason="callback_number")
-        return _ask_number(step, entry_id, callback_id, [step.text("callback_bad_number")], tries + 1)
-    request = step.s.get(CallbackRequest, callback_id) if callback_id > 0 else None
-    if request is not None:
-        kept = queue.change_callback_number(step.s, request, phone)
-        step.event("callback_number", callback_id=kept.id, phone=mask(phone))
-        return _callback_saved(step)
-    entry = step.s.get(QueueEntry, entry_id) if entry_id > 0 else None
-    if entry is None or step.call is None or entry.call_id != step.call.id:
-        return twiml.say_and_hangup(settings, step.locale, [step.text("error"), step.text("closing")])
-    request, created = queue.request_callback(step.s, phone=phone, reason="queue", entry=entry,
-                                              caller_id=step.call.caller_id, now=step.now)
-    step.event("callback_created" if created else "callback_exists", callback_id=request.id, phone=mask(phone))
-    return _callback_saved(step) if created else twiml.say_and_hangup(
-        settings, step.locale, [step.text("callback_exists"), step.text("closing")])
-
-
-def callback_answer(step: Step, offer_id: int, answered_by: str) -> VoiceResponse:
-    """The call-back customer answered: a machine → retry later; a person → H20 introduction,
-    then the line at their original place (already offered to the reserved agent, whose leg
-    is placed now)."""
-    s, settings = step.s, step.settings
-    offer = _offer(step, offer_id)
-    if offer is None or offer.callback is None or offer.status != OfferStatus.DIALING_CUSTOMER:
-        return twiml.say_and_hangup(settings, step.locale, [step.text("closing")])
-    request = offer.callback
-    step.locale = prompts.locale_of(request.locale, settings)
-    if answered_by in MACHINE_ANSWERS:
-        step.event("callback_machine", answered_by=answered_by)
-        routing.release_agent(s, offer.agent, Presence.AVAILABLE)
-        queue.callback_attempt_failed(s, settings, request, step.now, answered_by)
-        routing.close_offer(offer, OfferStatus.FAILED, step.now, answered_by)
-        step.dispatch_after()
-        response = VoiceResponse()
-        response.hangup()
-        return response
-    call = step.call
-    assert call is not None
-    call.purpose = "callback"
-    call.caller_id = call.caller_id or request.caller_id
-    call.locale = step.locale
-    call.menu_option = request.skill
-    call.priority = request.priority
-    entry = QueueEntry(call=call, queue_name=settings.queue.name, skill=request.skill, locale=request.locale,
-                       priority=request.priority, joined_at=request.original_joined_at,  # keeps its place
-                       status=QueueStatus.OFFERED, agent_id=offer.agent_id)
-    s.add(entry)
-    s.flush()
-    offer.queue_entry = entry
-    offer.caller_call_sid = call.call_sid
-    offer.status = OfferStatus.RINGING
-    request.status = CallbackStatus.CONNECTED
-    publish(s, CallQueued(call_sid=call.call_sid, callback=True))
-    intro = "recovery_intro" if request.reason == "abandoned" else "callback_intro"
-    text = step.text(intro)
-    step.event("callback_answered", callback_id=request.id, answered_by=answered_by or None, text=text)
-    # The reserved agent's leg is placed at the customer's first waitUrl fetch (see ``wait``),
-    # when the customer is surely in Twilio's queue and can be dequeued.
-    return twiml.enqueue(settings, step.locale, [text], settings.queue.name,
-                         wait_url=step.url("/ivr/queue/wait"), action=step.url("/ivr/queue/done"))
-
-
-def callback_status(step: Step, offer_id: int, status: str) -> None:
-    """Status callback of a call-back's customer leg."""
-    offer = _offer(step, offer_id)
-    if offer is None or offer.callback is None or status not in FINAL_STATUSES:
-        return
-    if offer.status == OfferStatus.DIALING_CUSTOMER:  # never answered
-        routing.release_agent(step.s, offer.agent, Presence.AVAILABLE)
-        queue.callback_attempt_failed(step.s, step.settings, offer.callback, step.now, status)
-        routing.close_offer(offer, OfferStatus.FAILED, step.now, status)
-        step.dispatch_after()
-        return
-    entry = offer.queue_entry
-    if entry is not None and entry.status in queue.IN_LINE:  # hung up while waiting for the agent
-        _cancel_offer_of(step, entry)
-        queue.end_entry(entry, QueueStatus.ABANDONED, step.now)
-        queue.callback_attempt_failed(step.s, step.settings, offer.callback, step.now, "hung up")
-        step.dispatch_after()
 
 
 # -- messages (H4) -----------------------------------------------------------------------------

@@ -30,7 +30,7 @@ from core.webhooks import (
     form_text,
     safe_webhook,
 )
-from ivr import bridge, bridge_control, calls, flow, prompts, queue, twiml
+from ivr import bridge, bridge_control, callback_flow, calls, flow, prompts, queue, twiml
 from ivr.calls import FINAL_STATUSES
 
 bp = Blueprint("ivr", __name__, url_prefix="/ivr")
@@ -244,14 +244,14 @@ def conference_hold():
 @safe
 def callback_confirm():
     step = _step(known_only=True)
-    return _finish(step, flow.callback_confirm(step, arg_int("cb"), form_text("Digits", 20), bool(arg_int("silent"))))
+    return _finish(step, callback_flow.callback_confirm(step, arg_int("cb"), form_text("Digits", 20), bool(arg_int("silent"))))
 
 
 @bp.post("/callback/number")
 @safe
 def callback_number():
     step = _step(known_only=True)
-    return _finish(step, flow.callback_number(step, arg_int("entry"), arg_int("cb"), form_text("Digits", 30),
+    return _finish(step, callback_flow.callback_number(step, arg_int("entry"), arg_int("cb"), form_text("Digits", 30),
                                               arg_int("tries")))
 
 
@@ -259,7 +259,7 @@ def callback_number():
 @safe
 def callback_answer():
     step = _step(purpose="callback")
-    return _finish(step, flow.callback_answer(step, arg_int("offer"), form_text("AnsweredBy", 30)))
+    return _finish(step, callback_flow.callback_answer(step, arg_int("offer"), form_text("AnsweredBy", 30)))
 
 
 @bp.post("/callback/status")
@@ -268,7 +268,7 @@ def callback_status():
     step = _step(known_only=True)
     if step.call is not None:
         calls.apply_status_callback(step.s, request.form, step.call)
-    flow.callback_status(step, arg_int("offer"), form_choice("CallStatus", CALL_STATUSES))
+    callback_flow.callback_status(step, arg_int("offer"), form_choice("CallStatus", CALL_STATUSES))
     return _finish(step)
 
 

@@ -71,7 +71,7 @@ SIGNED_IN = {
     "library_api.check_view", "library_api.suggest_view", "reports_api.summary_view",
     "console.home", "console.api_answer", "console.api_caller", "console.api_transcript", "console.api_case",
     "console.api_desk", "console.api_guide", "console.api_hangup", "console.api_manager",
-    "console.api_presence", "console.api_speak", "console.cases_page", "console.department_page",
+    "console.api_presence", "console.api_speak", "console.api_control", "console.cases_page", "console.department_page",
     "console.events", "web.logout", "reports.handover_page", "reports.handover_log_page",
     "reports.handover_acknowledge", "reports.handover_submit", "console_sim.page", "console_sim.place",
     "console_sim.act", "console_sim.stream",
