@@ -1,8 +1,10 @@
 """Pure functions that build the bridge's TwiML: the agent's and the caller's ``<Dial><Conference>``.
 
-Both legs meet in a conference named for the caller's call. The caller's participant ends
-the conference when it leaves (``endConferenceOnExit``) and the agent's does not, so the call
-survives the agent leaving (a transfer) and ends with the caller. Conference events go to
+Both legs meet in a conference named for the caller's call. The agent's participant starts it
+(``startConferenceOnEnter``): a caller who gets there first hears hold music until the agent
+is in. The caller's participant ends the conference when it leaves (``endConferenceOnExit``)
+and the agent's does not, so the call survives the agent leaving (a transfer) and ends with
+the caller. Conference events go to
 ``status_url``. Tests parse the XML (``tests/twiml.py``).
 """
 
@@ -48,5 +50,5 @@ def caller_conference(settings: Settings, locale: str, lines: Sequence[str], *, 
     response = VoiceResponse()
     says(response, lines, settings, locale)
     response.append(_conference(room, "caller", dial_action=dial_action, status_url=status_url,
-                                start_on_enter=True, end_on_exit=True))
+                                start_on_enter=False, end_on_exit=True))
     return response

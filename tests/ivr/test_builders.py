@@ -77,7 +77,7 @@ def test_caller_hears_the_connect_line_then_joins_the_room_and_ends_it_on_leavin
     assert verbs(root) == ["Say", "Dial"] and texts(root) == ["正在为您接通"]
     room = first(root, "Conference")
     assert room.text == "call-CA1" and room.get("participantLabel") == "caller"
-    assert room.get("endConferenceOnExit") == "true"
+    assert (room.get("startConferenceOnEnter"), room.get("endConferenceOnExit")) == ("false", "true")
     assert first(root, "Dial").get("action") == "https://h/done"
 
 

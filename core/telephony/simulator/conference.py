@@ -19,7 +19,7 @@ URL (once per URL) to the events it names — ``start end`` when it names none; 
 ``waitUrl``/``holdUrl`` the participant hears Twilio's hold music, recorded as a ``play``
 of ``HOLD_MUSIC_URL`` every ``HOLD_MUSIC_S``; a hold/wait document in which no time passes
 is requested again after 1 s; a party's ``talk_s`` and ``utterances`` start when it is first
-in a started conference; the Dial ``action`` after a conference gets
+in a started conference with someone else; the Dial ``action`` after a conference gets
 ``DialCallStatus=completed`` and ``DialCallDuration`` (the time in the conference).
 """
 
@@ -107,7 +107,6 @@ def join(sim: Simulator, leg: Leg, name: str, attrs: dict[str, str], url: str | 
     if not conf.started and p.start_on_enter:
         start(sim, conf)
     elif conf.started:
-        begin_talking(sim, leg, p)
         meet(sim, conf, leg)
     announce: Announce | None = None
     with expecting(leg, ConferenceChanged, ConferenceLeft, Announce):
@@ -137,14 +136,15 @@ def start(sim: Simulator, conf: ConferenceState) -> None:
     event(sim, conf, "conference-start", None)
     for p in conf.participants.values():
         leg = sim.legs[p.call_sid]
-        begin_talking(sim, leg, p)
+        sim.record(leg, "conference_started", name=conf.friendly_name)
         meet(sim, conf, leg)
         sim.interrupt(leg, ConferenceChanged())
 
 
 def meet(sim: Simulator, conf: ConferenceState, leg: Leg) -> None:
     """The first time two legs share the started conference, each timeline gets ``bridged``
-    (``with`` the other party, its ``call_sid``, the ``conference``)."""
+    (``with`` the other party, its ``call_sid``, the ``conference``) and each party's talk time
+    and utterances begin (once per leg)."""
     for other_sid in conf.participants:
         pair = frozenset((leg.sid, other_sid))
         if other_sid == leg.sid or pair in conf.met:
@@ -153,14 +153,14 @@ def meet(sim: Simulator, conf: ConferenceState, leg: Leg) -> None:
         other = sim.legs[other_sid]
         for a, b in ((leg, other), (other, leg)):
             sim.record(a, "bridged", **{"with": b.who, "call_sid": b.sid, "conference": conf.friendly_name})
+            begin_talking(sim, a, conf.participants[a.sid])
 
 
 def begin_talking(sim: Simulator, leg: Leg, p: Participant) -> None:
-    """The party is first in a started conference: its talk time and utterances begin."""
+    """The party first talks with someone in the conference: its talk time and utterances begin."""
     if p.talking:
         return
     p.talking = True
-    sim.record(leg, "conference_started", name=sim.conferences[leg.conference_sid or ""].friendly_name)
     if leg.party.talk_s is not None:
         def done() -> None:
             with sim.lock:
