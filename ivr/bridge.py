@@ -200,12 +200,16 @@ def caller_status(step: Step, status: str) -> None:
 
 def conference_event(step: Step, *, conference_sid: str, event: str, label: str, participant: str,
                      muted: str, hold: str, sequence: int, reason: str) -> None:
-    """Keep the conference SID on the call and note the event on its timeline."""
+    """Keep the conference SID on the call and note the event on its timeline; a participant
+    joining the room of a call that has ended (the caller hung up on the way) ends the room."""
     call = step.call
     if call is None or not event:
         return
     if conference_sid and call.conference_sid != conference_sid:
         call.conference_sid = conference_sid
+    if event == "participant-join" and call.status in FINAL_STATUSES:
+        # the caller hung up before the agent got in: the agent would wait in a new, empty room
+        step.after.append(partial(end_room, room=room_name(call.call_sid)))
     step.event("conference", event=event, label=label or None, call_sid=participant or None,
                muted=muted == "true" if muted else None, hold=hold == "true" if hold else None,
                sequence=sequence, reason=reason or None)

@@ -126,3 +126,20 @@ def test_mute_and_hang_up_through_the_api(app, sim, place, agent, client):
     assert after.status_code == 409
     assert client.post("/api/calls/CAnope/control", json={"action": "hold"}, headers=alice).status_code == 404
     assert client.post(f"/api/calls/{sid}/control", json={"action": "dance"}, headers=alice).status_code == 400
+
+
+def test_a_caller_gone_before_the_agent_got_in_leaves_no_agent_waiting(app, sim, place, agent):
+    alice = agent("alice", state="away")
+    sid = place(press=["1"], talk_s=None)
+    sim.advance(40)
+    set_state(app, alice, "available")
+    assert sim.run_until(lambda: any(e["verb"] == "conference" for e in sim.timeline(sid)), max_seconds=60)
+    assert sim.call(sid)["bridged_with"] is None  # the agent still hears the whisper
+    sim.hangup(sid)
+    sim.run_until_idle(300)
+    with session_scope(app) as s:
+        offer = s.scalar(select(Offer).order_by(Offer.id.desc()))
+        leg = offer.agent_call_sid
+        assert offer.status == OfferStatus.DONE
+    assert sim.call(leg)["ended"] and sim.call(leg)["duration"] < 60
+    assert all(conf.status == "completed" for conf in sim.conferences.values())
