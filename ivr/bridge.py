@@ -97,10 +97,25 @@ def agent_status(step: Step, offer_id: int, status: str) -> None:
         routing.close_offer(offer, OfferStatus.CANCELLED, step.now, "agent hung up")
         routing.back_in_line(offer)
         routing.release_agent(step.s, offer.agent, Presence.AVAILABLE)
+    elif offer.status == OfferStatus.BRIDGED and not _agent_got_in(offer):
+        # hung up during the whisper: the caller, waiting in the room, goes back in line
+        routing.close_offer(offer, OfferStatus.CANCELLED, step.now, "agent left before the bridge")
+        routing.release_agent(step.s, offer.agent, Presence.AVAILABLE)
+        if offer.caller_call_sid:
+            step.after.append(partial(bring_caller, caller_sid=offer.caller_call_sid, agent_sid=None,
+                                      url=step.url("/ivr/queue/handoff", offer=offer.id)))
     elif offer.status == OfferStatus.BRIDGED:
         routing.finish_bridge(step.s, offer, step.now)
         _end_room_after(step, offer)
     step.dispatch_after()
+
+
+def _agent_got_in(offer: Offer) -> bool:
+    """Did the agent's participant join the call's room (its conference event is on the call)?"""
+    call = offer.queue_entry.call if offer.queue_entry is not None else None
+    return call is not None and any(
+        e.kind == "conference" and (e.detail or {}).get("event") == "participant-join"
+        and (e.detail or {}).get("label") == "agent" for e in call.events)
 
 
 def _end_room_after(step: Step, offer: Offer) -> None:

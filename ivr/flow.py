@@ -366,6 +366,8 @@ def rejoin(step: Step, offer: Offer | None) -> VoiceResponse:
     entry = offer.queue_entry if offer is not None else queue.active_entry(step.s, step.call)
     if entry is None or step.call is None or entry.call_id != step.call.id:
         return to_voicemail(step, [step.text("error")], reason="error")
+    if entry.status == QueueStatus.BRIDGED:  # the agent left before a word was said: not answered
+        step.call.answered_at, step.call.agent_id, step.call.queue_result = None, None, None
     entry.status = QueueStatus.WAITING
     entry.agent_id = None
     entry.ended_at = None

@@ -143,3 +143,28 @@ def test_a_caller_gone_before_the_agent_got_in_leaves_no_agent_waiting(app, sim,
         assert offer.status == OfferStatus.DONE
     assert sim.call(leg)["ended"] and sim.call(leg)["duration"] < 60
     assert all(conf.status == "completed" for conf in sim.conferences.values())
+
+
+def test_an_agent_gone_during_the_whisper_sends_the_caller_back_in_line(app, sim, place, agent):
+    alice = agent("alice", state="away")
+    sid = place(press=["1"], talk_s=None)
+    sim.advance(40)
+    set_state(app, alice, "available")
+    assert sim.run_until(lambda: any(e["verb"] == "conference" for e in sim.timeline(sid)), max_seconds=60)
+    with session_scope(app) as s:
+        leg = s.scalar(select(Offer.agent_call_sid).order_by(Offer.id.desc()))
+    from core.telephony.simulator import Behaviour
+
+    sim.set_behaviour("client:alice", Behaviour(answer="manual"))  # her next ring is not answered
+    sim.hangup(leg)  # still hearing the whisper, never in the room
+    sim.advance(10)
+    line = sim.timeline(sid)
+    assert [e["verb"] for e in line].count("enqueue") == 2  # back in the line
+    assert not any(e["verb"] == "bridged" for e in line)
+    row = call_row(app, sid)
+    assert row.answered_at is None and row.queue_result is None
+    with session_scope(app) as s:
+        first = s.scalar(select(Offer).order_by(Offer.id))
+        assert (first.status, first.reason) == (OfferStatus.CANCELLED, "agent left before the bridge")
+    sim.hangup(sid)
+    sim.run_until_idle(120)
