@@ -6,6 +6,7 @@ Thin: each reads and bounds its input, calls a service, commits, answers JSON. E
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from flask import current_app, jsonify, request
@@ -14,10 +15,12 @@ from agent_console import case_service, desk, guidance, lookups, simphone, trans
 from agent_console.blueprint import bp
 from core.db import session
 from core.models import Call, Caller, Case, Presence, User
+from core.ops import defer
 from core.presence import announce, set_presence
 from core.telephony.gateway import GatewayError, get_gateway
 from core.web.auth import LEAD_ROLES, audit, current_console_user, login_required
 from core.web.i18n import current_lang, t
+from ivr.bridge_control import ControlRefused, apply_control, plan_control
 
 SELF_STATES = (Presence.AVAILABLE, Presence.BUSY, Presence.WRAP_UP, Presence.AWAY)
 
@@ -106,6 +109,25 @@ def api_hangup():
         s.commit()
         announce(current_app._get_current_object(), user.id, Presence.WRAP_UP)
     return jsonify(desk.desk_state(s, current_app.config["HOTLINE"], user))
+
+
+@bp.post("/api/control")
+@login_required()
+def api_control():
+    """Hold / resume the caller, mute / unmute the agent on the agent's current call (audited);
+    Twilio is asked right after the answer (``ivr.bridge_control``)."""
+    action = _text(_body(), "action", 10) or ""
+    s, user = session(), _me()
+    _leg, call, _ringing = lookups.current_conversation(s, user)
+    if call is None:
+        return _err(t("通话:没有进行中的电话", "call: you are not on a call"), 409)
+    try:
+        control = plan_control(s, current_app.config["HOTLINE"], user, call.call_sid, action)
+    except ControlRefused as exc:
+        return _err(exc.message, exc.status)
+    s.commit()
+    defer(current_app._get_current_object(), partial(apply_control, control=control))  # type: ignore[attr-defined]
+    return jsonify(action=control.action, call_sid=control.call_sid)
 
 
 @bp.post("/api/speak")

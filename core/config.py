@@ -192,7 +192,7 @@ class RoutingSettings(_Section):
     gather_timeout_s: int = Field(5, ge=1, le=60)
     emergency_priority: int = Field(10, ge=1)  # H5: urgent callers are served first
     speech_min_score: float = Field(70, ge=0, le=100)  # spoken menu answers below this reprompt
-    handoff_retries: int = Field(5, ge=0, le=30)  # agent answered before the caller was in line
+    handoff_retries: int = Field(5, ge=0, le=30)  # no longer used; kept so older config files still load
 
 
 class CallbackSettings(_Section):

@@ -139,6 +139,7 @@ class Call(Base):
     wait_s: Mapped[float | None] = mapped_column(Float)
     queue_result: Mapped[str | None] = mapped_column(String(30))
     answered_by: Mapped[str | None] = mapped_column(String(30))  # AMD result on outbound legs
+    conference_sid: Mapped[str | None] = mapped_column(String(64))  # the bridge (a conference)
     extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     caller: Mapped[Caller | None] = relationship(back_populates="calls")

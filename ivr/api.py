@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any, Literal
 
 from flask import current_app
@@ -22,8 +23,10 @@ from core.api import (
 from core.db import session, utcnow
 from core.disclosure import phone_for
 from core.models import Call, Presence, QueueEntry, User
+from core.ops import defer
 from core.presence import PresenceError, announce, set_presence
 from ivr import queue
+from ivr.bridge_control import ControlRefused, apply_control, plan_control
 from ivr.calls import find_call
 
 bp = api_blueprint("ivr_api", __name__)
@@ -72,8 +75,22 @@ class CallAgent(Reply):
     agent_code: str | None = None
 
 
+class ParticipantEvent(Reply):
+    """One event of the call's room (a conference): ``participant-join``, ``-leave``, ``-hold``…"""
+
+    at: str | None = None
+    event: str
+    label: str | None = None
+    call_sid: str | None = None
+    muted: bool | None = None
+    hold: bool | None = None
+    sequence: int | None = None
+    reason: str | None = None
+
+
 class CallReply(Reply):
-    """A call and its timeline (each event: ``at``, ``kind`` and what it carries)."""
+    """A call and its timeline (each event: ``at``, ``kind`` and what it carries); a bridged
+    call's room: ``conference_sid`` and its ``participants`` events in order."""
 
     call_sid: str
     direction: str | None = None
@@ -81,7 +98,21 @@ class CallReply(Reply):
     from_: str | None = Field(default=None, alias="from")
     status: str | None = None
     agent: CallAgent | None = None
+    conference_sid: str | None = None
+    participants: list[ParticipantEvent] = []
     timeline: list[dict[str, Any]]
+
+
+class ControlIn(Body):
+    """``hold``/``resume`` the caller, ``mute``/``unmute`` the agent, ``hangup`` (ends the call)."""
+
+    action: Literal["hold", "resume", "mute", "unmute", "hangup"]
+
+
+class ControlReply(Reply):
+    call_sid: str
+    action: str
+    conference_sid: str
 
 
 def _iso(value: Any) -> str | None:
@@ -152,6 +183,8 @@ def call_json(call: Call, viewer: User | None = None) -> dict[str, Any]:
         "ended_at": _iso(call.ended_at), "duration_s": call.duration_s, "wait_s": call.wait_s,
         "queue_result": call.queue_result,
         "agent": {"name": agent.name, "agent_code": agent.agent_code} if agent else None,
+        "conference_sid": call.conference_sid,
+        "participants": [{"at": _iso(e.at), **(e.detail or {})} for e in call.events if e.kind == "conference"],
         "timeline": [{"at": _iso(e.at), "kind": e.kind, **(e.detail or {})} for e in call.events],
     }
 
@@ -164,3 +197,20 @@ def get_call(path: CallPath):
     if call is None:
         raise ApiError(f"no call {path.call_sid!r}", 404)
     return reply(CallReply, call_json(call, current_user()))
+
+
+@bp.post("/calls/<call_sid>/control", responses=responses({200: ControlReply}, 403, 404, 409))
+@api_auth()
+def post_call_control(path: CallPath, body: ControlIn):
+    """Hold / resume the caller, mute / unmute the agent, or hang up a call connected to an
+    agent — the agent on the call or a lead; audited. Twilio is asked right after this answer."""
+    s = session()
+    try:
+        control = plan_control(s, current_app.config["HOTLINE"], current_user(), path.call_sid, body.action)
+    except ControlRefused as exc:
+        raise ApiError(exc.message, exc.status) from None
+    s.commit()
+    defer(current_app._get_current_object(), partial(apply_control, control=control))  # type: ignore[attr-defined]
+    return reply(ControlReply, {"call_sid": control.call_sid, "action": control.action,
+                                "conference_sid": control.conference_sid})
+

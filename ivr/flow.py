@@ -4,6 +4,7 @@ the services, choose the texts (``ivr.prompts``) and build the TwiML (``ivr.twim
 Each function takes a ``Step`` (session, settings, the Call, its locale, now) and returns a
 ``VoiceResponse``; work that must follow the commit (dispatch, placing calls) is queued on
 ``step.after``. The menu is a dict from digit / spoken option to handler (no if/elif ladder).
+The bridge to an agent is ``ivr.bridge``; call-backs after the caller asked are ``ivr.callback_flow``.
 """
 
 from __future__ import annotations
@@ -20,22 +21,19 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from core.cases import open_case
 from core.config import Settings
-from core.events import CallAnswered, CallQueued, publish
+from core.events import CallQueued, publish
 from core.models import (
     Call,
-    CallbackRequest,
-    CallbackStatus,
     Case,
     CaseKind,
-    Presence,
     QueueEntry,
     QueueStatus,
 )
-from core.phone import InvalidNumber, mask, to_e164
+from core.phone import mask
 from core.telephony.gateway import GatewayError, get_gateway
 from core.twiml import absolute_url
-from ivr import hours, prompts, queue, recording, routing, twiml
-from ivr.calls import FINAL_STATUSES, add_event
+from ivr import hours, prompts, queue, routing, twiml
+from ivr.calls import add_event
 from ivr.models import Offer, OfferStatus
 
 #: H13: the menu keys, as the library's ``menu`` prompt reads them: 0 is urgent (H5),
@@ -101,10 +99,10 @@ def after_hours(step: Step) -> VoiceResponse:
     """H4: the after-hours message, then leave a message that becomes a case."""
     text = step.text("after_hours")
     step.event("after_hours", locale=step.locale, text=text)
-    return _voicemail(step, [text], reason="after_hours")
+    return to_voicemail(step, [text], reason="after_hours")
 
 
-def _voicemail(step: Step, lines: list[str], reason: str) -> VoiceResponse:
+def to_voicemail(step: Step, lines: list[str], reason: str) -> VoiceResponse:
     step.event("voicemail_offered", reason=reason)
     transcribe = step.url("/ivr/voicemail/transcript") if step.locale == "en" else None  # Twilio: English only
     return twiml.voicemail(step.settings, step.locale, lines, action=step.url("/ivr/voicemail", reason=reason),
@@ -191,7 +189,7 @@ def _join(step: Step, option: str, lines: list[str], priority: int = 0) -> Voice
     """Wait in line — or, when the line is full or nobody is logged in, not endlessly."""
     call = step.call
     if call is None:
-        return _voicemail(step, [step.text("error")], reason="error")
+        return to_voicemail(step, [step.text("error")], reason="error")
     call.menu_option = option
     call.priority = priority
     s, settings = step.s, step.settings
@@ -200,7 +198,7 @@ def _join(step: Step, option: str, lines: list[str], priority: int = 0) -> Voice
         entry = queue.join(s, settings, call, skill=option, priority=priority, now=step.now)
         queue.end_entry(entry, QueueStatus.OVERFLOW, step.now)
         call.queue_result = "queue-full"
-        return _voicemail(step, [step.text("overflow")], reason="overflow")
+        return to_voicemail(step, [step.text("overflow")], reason="overflow")
     if logged_in == 0:
         step.event("no_agents", option=option)
         return twiml.offer_then_voicemail(
@@ -220,7 +218,7 @@ def no_agents_choice(step: Step, digits: str, option: str) -> VoiceResponse:
                            priority=step.call.priority or 0, now=step.now, status=QueueStatus.CALLBACK)
         entry.ended_at = step.now
         return callback_offer(step, entry)
-    return _voicemail(step, [step.text("leave_message")], reason="no_agents")
+    return to_voicemail(step, [step.text("leave_message")], reason="no_agents")
 
 
 # -- the wait loop (H3, H9) -------------------------------------------------------
@@ -274,7 +272,8 @@ def wait(step: Step, *, twilio_position: int, queue_time: float, avg_queue_time:
 
 
 def _place_reserved_agent(step: Step, entry: QueueEntry) -> None:
-    """A call-back customer is now in line: ring the agent reserved for them."""
+    """A call-back customer is now in line: ring the agent reserved for them. An agent who
+    answered before the caller reached the line: bring the caller over now (``ivr.bridge``)."""
     if entry.status != QueueStatus.OFFERED:
         return
     offer = routing.active_offer_for_entry(step.s, entry)
@@ -282,6 +281,20 @@ def _place_reserved_agent(step: Step, entry: QueueEntry) -> None:
         offer.agent_call_sid = "placing"  # once: the real CallSid replaces it
         offer_id = offer.id
         step.after.append(lambda app: routing.place(app, offer_id))
+    elif offer is not None and offer.status == OfferStatus.ANSWERED:
+        step.after.append(partial(bring_caller, caller_sid=entry.call.call_sid, agent_sid=offer.agent_call_sid,
+                                  url=step.url("/ivr/queue/handoff", offer=offer.id)))
+
+
+def bring_caller(app: Flask, *, caller_sid: str, agent_sid: str | None, url: str) -> None:
+    """Take the caller out of the line into the agent's room (``url``: ``bridge.handoff``); if
+    that fails, end the agent's leg (its status callback puts the caller back in line)."""
+    try:
+        get_gateway(app).redirect_call(caller_sid, url)
+    except GatewayError as exc:
+        app.logger.info("caller %s could not be brought to the agent: %s", caller_sid, exc)
+        if agent_sid:
+            end_call_quietly(app, agent_sid)
 
 
 def queue_option(step: Step, digits: str, speech: str) -> VoiceResponse:
@@ -310,38 +323,38 @@ def queue_done(step: Step, result: str, queue_time: float) -> VoiceResponse:
         entry.ended_at = entry.ended_at or step.now
         return callback_offer(step, entry)
     if result == "hangup":
-        _caller_hung_up(step, entry)
+        caller_hung_up(step, entry)
         return twiml.empty()
     if entry is not None and entry.status in queue.IN_LINE:
-        _cancel_offer_of(step, entry)
+        cancel_offer_of(step, entry)
         queue.end_entry(entry, QueueStatus.OVERFLOW if result == "queue-full" else QueueStatus.ERROR
                         if result in ("error", "system-error") else QueueStatus.LEFT, step.now)
     reason_text = step.text("overflow") if result == "queue-full" else step.text("error")
-    return _voicemail(step, [reason_text], reason="overflow" if result == "queue-full" else "error")
+    return to_voicemail(step, [reason_text], reason="overflow" if result == "queue-full" else "error")
 
 
-def _caller_hung_up(step: Step, entry: QueueEntry | None) -> None:
+def caller_hung_up(step: Step, entry: QueueEntry | None) -> None:
     if entry is None or entry.status not in queue.IN_LINE:
         return
-    _cancel_offer_of(step, entry)
+    cancel_offer_of(step, entry)
     queue.abandon(step.s, step.settings, entry, step.now)
     step.dispatch_after()
 
 
-def _cancel_offer_of(step: Step, entry: QueueEntry) -> None:
+def cancel_offer_of(step: Step, entry: QueueEntry) -> None:
     """The caller is gone: stop the agent's ringing leg, free the agent."""
     with step.s.no_autoflush:  # the webhook's changes are written once, at its commit
         offer = routing.active_offer_for_entry(step.s, entry)
     if offer is None:
         return
     routing.caller_gone(step.s, offer, step.now)
-    if offer.agent_call_sid and offer.agent_call_sid != "placing" and offer.answered_at is None:
+    if offer.agent_call_sid and offer.agent_call_sid != "placing" and offer.bridged_at is None:
         sid = offer.agent_call_sid
-        step.after.append(lambda app: _end_call_quietly(app, sid))
+        step.after.append(lambda app: end_call_quietly(app, sid))
     step.dispatch_after()
 
 
-def _end_call_quietly(app: Flask, call_sid: str) -> None:
+def end_call_quietly(app: Flask, call_sid: str) -> None:
     try:
         get_gateway(app).end_call(call_sid)
     except GatewayError:
@@ -350,27 +363,17 @@ def _end_call_quietly(app: Flask, call_sid: str) -> None:
 
 # -- hand-off to the agent ---------------------------------------------------------------------
 
-def _offer(step: Step, offer_id: int) -> Offer | None:
+def find_offer(step: Step, offer_id: int) -> Offer | None:
     return step.s.get(Offer, offer_id) if offer_id > 0 else None
 
 
-def handoff(step: Step, offer_id: int) -> VoiceResponse:
-    """The dequeued caller's TwiML: straight into the offer's own queue, which the agent's
-    ``<Dial><Queue>`` takes ("connecting you to agent N" is said by ``connect``)."""
-    offer = _offer(step, offer_id)
-    if offer is None or offer.status != OfferStatus.ANSWERED:
-        return _rejoin(step, offer)
-    step.event("handoff", agent=offer.agent.name, agent_code=offer.agent.agent_code)
-    return twiml.enqueue(step.settings, step.locale, [], offer.queue_name,
-                         wait_url=step.url("/ivr/queue/handoff-wait", offer=offer.id),
-                         action=step.url("/ivr/queue/done", offer=offer.id))
-
-
-def _rejoin(step: Step, offer: Offer | None) -> VoiceResponse:
+def rejoin(step: Step, offer: Offer | None) -> VoiceResponse:
     """The agent went away before the bridge: back in the main line at the same place."""
     entry = offer.queue_entry if offer is not None else queue.active_entry(step.s, step.call)
     if entry is None or step.call is None or entry.call_id != step.call.id:
-        return _voicemail(step, [step.text("error")], reason="error")
+        return to_voicemail(step, [step.text("error")], reason="error")
+    if entry.status == QueueStatus.BRIDGED:  # the agent left before a word was said: not answered
+        step.call.answered_at, step.call.agent_id, step.call.queue_result = None, None, None
     entry.status = QueueStatus.WAITING
     entry.agent_id = None
     entry.ended_at = None
@@ -381,159 +384,6 @@ def _rejoin(step: Step, offer: Offer | None) -> VoiceResponse:
                          wait_url=step.url("/ivr/queue/wait"), action=step.url("/ivr/queue/done"))
 
 
-def handoff_wait(step: Step, offer_id: int) -> VoiceResponse:
-    """Wait TwiML of the offer's queue (a second or two): leave if the agent is gone."""
-    offer = _offer(step, offer_id)
-    if offer is None or offer.status not in (OfferStatus.ANSWERED, OfferStatus.BRIDGED):
-        return twiml.leave()
-    response = VoiceResponse()
-    response.pause(length=1)
-    return response
-
-
-def handoff_done(step: Step, offer_id: int, result: str, queue_time: float) -> VoiceResponse:
-    """Enqueue's action on the offer's queue: after the bridge, or the caller hung up / left."""
-    offer = _offer(step, offer_id)
-    step.event("handoff_result", result=result, offer=offer_id)
-    if offer is None:
-        return twiml.empty()
-    if result == "leave":
-        return _rejoin(step, offer)
-    if result == "bridged" or offer.status in (OfferStatus.BRIDGED, OfferStatus.DONE):
-        routing.finish_bridge(step.s, offer, step.now)
-        step.dispatch_after()
-        return twiml.say_and_hangup(step.settings, step.locale, [step.text("closing")])  # H10
-    if result == "hangup" and offer.queue_entry is not None:
-        entry = offer.queue_entry
-        if entry.status in queue.IN_LINE:
-            queue.abandon(step.s, step.settings, entry, step.now)
-        routing.caller_gone(step.s, offer, step.now)
-        step.dispatch_after()
-    return twiml.empty()
-
-
-def connect(step: Step, offer_id: int) -> VoiceResponse:
-    """``<Queue url>``: played to the caller just before the bridge — "connecting you to agent
-    N" — and records who connected."""
-    offer = _offer(step, offer_id)
-    if offer is None:
-        return twiml.empty()
-    code = offer.agent.agent_code or offer.agent.name
-    offer.status = OfferStatus.BRIDGED
-    offer.bridged_at = step.now
-    entry = offer.queue_entry
-    agent = offer.agent
-    if entry is not None:
-        queue.end_entry(entry, QueueStatus.BRIDGED, step.now)
-        entry.agent_id = agent.id
-        call = entry.call
-        call.answered_at = step.now
-        call.agent_id = agent.id
-        call.queue_result = "bridged"
-        call.wait_s = max(0.0, (step.now - entry.joined_at).total_seconds())
-        add_event(step.s, call, "connected", agent=agent.name, agent_code=agent.agent_code,
-                  waited_s=round(call.wait_s))
-        publish(step.s, CallAnswered(call_sid=call.call_sid, agent_id=agent.id))
-    if offer.callback is not None:
-        offer.callback.status = CallbackStatus.CONNECTED
-    response = recording.before_bridge(step)  # disclosure line; recording starts after the response
-    twiml.say(response, step.text("connecting", agent_code=code), step.settings, step.locale)
-    return response
-
-
-# -- the agent's leg ---------------------------------------------------------------------------
-
-def agent_answer(step: Step, offer_id: int) -> VoiceResponse:
-    """The agent picked up: dequeue exactly this caller into the offer's queue, whisper, bridge."""
-    s, settings = step.s, step.settings
-    offer = _offer(step, offer_id)
-    agent_locale = settings.company.default_locale
-    gone = [prompts.text(settings, "agent_caller_gone", agent_locale)]
-    if offer is None or offer.status != OfferStatus.RINGING or offer.queue_entry is None:
-        return twiml.say_and_hangup(settings, agent_locale, gone)
-    entry = offer.queue_entry
-    caller_call = entry.call
-    if entry.status != QueueStatus.OFFERED or caller_call.status in FINAL_STATUSES:
-        routing.caller_gone(s, offer, step.now)
-        step.dispatch_after()
-        return twiml.say_and_hangup(settings, agent_locale, gone)
-    try:
-        get_gateway().dequeue_member(settings.queue.name, caller_call.call_sid,
-                                     url=step.url("/ivr/queue/handoff", offer=offer.id))
-    except GatewayError:
-        # Not (yet) in Twilio's queue — e.g. a call-back customer still hearing the intro.
-        offer.handoff_tries += 1
-        if offer.handoff_tries <= settings.routing.handoff_retries:
-            return twiml.redirect([], settings, agent_locale, step.url("/ivr/agent/answer", offer=offer.id),
-                                  pause_s=2)
-        routing.close_offer(offer, OfferStatus.CANCELLED, step.now, "caller not in queue")
-        routing.back_in_line(offer)
-        routing.release_agent(s, offer.agent, Presence.AVAILABLE)
-        step.dispatch_after()
-        return twiml.say_and_hangup(settings, agent_locale, gone)
-    offer.status = OfferStatus.ANSWERED
-    offer.answered_at = step.now
-    waited = round((step.now - entry.joined_at).total_seconds())
-    option = prompts.option_label(settings, entry.skill, agent_locale)
-    whisper_id = "agent_whisper_callback" if offer.kind == "callback" else "agent_whisper"
-    whisper = [prompts.text(settings, whisper_id, agent_locale, option=option, wait_s=waited)]
-    if waited > settings.answer.threshold_s:  # H2: waited more than three rings → apologise first
-        apology = prompts.text(settings, "apology_opener", entry.locale or agent_locale)
-        whisper.append(prompts.text(settings, "agent_apology_hint", agent_locale, apology=apology))
-    add_event(s, caller_call, "agent_answered", agent=offer.agent.name, agent_code=offer.agent.agent_code)
-    return _agent_bridge(step, offer, whisper)
-
-
-def _agent_bridge(step: Step, offer: Offer, whisper: list[str], again: bool = False) -> VoiceResponse:
-    settings = step.settings
-    entry = offer.queue_entry
-    agent_locale = settings.company.default_locale
-    voice = settings.voices[(entry.locale if entry else None) or agent_locale]
-    return twiml.agent_bridge(settings, agent_locale, whisper, queue_name=offer.queue_name,
-                              queue_url=step.url("/ivr/queue/connect", offer=offer.id),
-                              dial_action=step.url("/ivr/agent/dial-done", offer=offer.id),
-                              transcription_url=step.url("/ivr/transcription"),
-                              transcription_language=voice.gather_language,
-                              timeout_s=settings.routing.agent_answer_timeout_s + 15,
-                              pause_s=1 if again else 0, transcribe=not again)
-
-
-def agent_status(step: Step, offer_id: int, status: str) -> None:
-    """Status callback of the agent's leg: no-answer / busy / failed → the agent is set away
-    and the caller is offered to the next agent; a hang-up after the bridge → wrap-up."""
-    offer = _offer(step, offer_id)
-    if offer is None or status not in FINAL_STATUSES:
-        return
-    if offer.status == OfferStatus.RINGING:
-        routing.agent_missed(step.s, offer, step.now, status)
-    elif offer.status == OfferStatus.ANSWERED:
-        routing.close_offer(offer, OfferStatus.CANCELLED, step.now, "agent hung up")
-        routing.release_agent(step.s, offer.agent, Presence.AVAILABLE)
-    elif offer.status == OfferStatus.BRIDGED:
-        routing.finish_bridge(step.s, offer, step.now)
-    step.dispatch_after()
-
-
-def dial_done(step: Step, offer_id: int, dial_status: str) -> VoiceResponse:
-    """The agent's ``<Dial>`` ended: the bridge is over (wrap-up) or the caller never came."""
-    offer = _offer(step, offer_id)
-    if (offer is not None and offer.status == OfferStatus.ANSWERED and dial_status in ("failed", "no-answer")
-            and offer.handoff_tries < step.settings.routing.handoff_retries):
-        # The caller is still on the way into the offer's queue: dial it again shortly.
-        offer.handoff_tries += 1
-        return _agent_bridge(step, offer, [], again=True)
-    if offer is not None:
-        if offer.status == OfferStatus.BRIDGED:
-            routing.finish_bridge(step.s, offer, step.now)
-        elif offer.status in (OfferStatus.ANSWERED, OfferStatus.RINGING):
-            routing.close_offer(offer, OfferStatus.CANCELLED, step.now, f"dial {dial_status}"[:40])
-            routing.release_agent(step.s, offer.agent, Presence.AVAILABLE)
-        step.dispatch_after()
-    response = VoiceResponse()
-    response.hangup()
-    return response
-
-
 # -- call-backs (H9) ---------------------------------------------------------------------------
 
 def callback_offer(step: Step, entry: QueueEntry) -> VoiceResponse:
@@ -541,7 +391,7 @@ def callback_offer(step: Step, entry: QueueEntry) -> VoiceResponse:
     call = entry.call
     phone = call.caller.phone if call.caller else None
     if phone is None:
-        return _ask_number(step, entry_id=entry.id, callback_id=0)
+        return ask_number(step, entry_id=entry.id, callback_id=0)
     request, created = queue.request_callback(step.s, phone=phone, reason="queue", entry=entry,
                                               caller_id=call.caller_id, now=step.now)
     step.event("callback_created" if created else "callback_exists", callback_id=request.id,
@@ -555,119 +405,12 @@ def callback_offer(step: Step, entry: QueueEntry) -> VoiceResponse:
                                                                   silent=1))
 
 
-def _ask_number(step: Step, entry_id: int, callback_id: int, lines: list[str] | None = None,
+def ask_number(step: Step, entry_id: int, callback_id: int, lines: list[str] | None = None,
                 tries: int = 0) -> VoiceResponse:
     action = step.url("/ivr/callback/number", entry=entry_id, cb=callback_id, tries=tries)
     return twiml.ask_digits(step.settings, step.locale, [*(lines or []), step.text("callback_enter_number")],
                             action=action, no_input_url=action + "&silent=1", num_digits=None,
                             finish_on_key="#", timeout=8)
-
-
-def _callback_saved(step: Step) -> VoiceResponse:
-    return twiml.say_and_hangup(step.settings, step.locale,
-                                [step.text("callback_saved"), step.text("closing")])  # H10
-
-
-def callback_confirm(step: Step, callback_id: int, digits: str, silent: bool) -> VoiceResponse:
-    request = step.s.get(CallbackRequest, callback_id) if callback_id > 0 else None
-    if request is None:
-        return twiml.say_and_hangup(step.settings, step.locale, [step.text("closing")])
-    if digits[:1] == "2":
-        return _ask_number(step, entry_id=request.queue_entry_id or 0, callback_id=request.id)
-    step.event("callback_confirmed", callback_id=request.id, silent=silent)
-    return _callback_saved(step)
-
-
-def callback_number(step: Step, entry_id: int, callback_id: int, digits: str, tries: int) -> VoiceResponse:
-    """Another number typed on the keypad (E.164-normalised); one pending request per number."""
-    settings = step.settings
-    try:
-        phone = to_e164(digits, settings.campaigns.default_region)
-    except InvalidNumber:
-        if tries + 1 >= 2:
-            request = step.s.get(CallbackRequest, callback_id) if callback_id > 0 else None
-            if request is not None:
-                return _callback_saved(step)  # keep the number we already had
-            return _voicemail(step, [step.text("callback_bad_number"), step.text("leave_message")],
-                              reason="callback_number")
-        return _ask_number(step, entry_id, callback_id, [step.text("callback_bad_number")], tries + 1)
-    request = step.s.get(CallbackRequest, callback_id) if callback_id > 0 else None
-    if request is not None:
-        kept = queue.change_callback_number(step.s, request, phone)
-        step.event("callback_number", callback_id=kept.id, phone=mask(phone))
-        return _callback_saved(step)
-    entry = step.s.get(QueueEntry, entry_id) if entry_id > 0 else None
-    if entry is None or step.call is None or entry.call_id != step.call.id:
-        return twiml.say_and_hangup(settings, step.locale, [step.text("error"), step.text("closing")])
-    request, created = queue.request_callback(step.s, phone=phone, reason="queue", entry=entry,
-                                              caller_id=step.call.caller_id, now=step.now)
-    step.event("callback_created" if created else "callback_exists", callback_id=request.id, phone=mask(phone))
-    return _callback_saved(step) if created else twiml.say_and_hangup(
-        settings, step.locale, [step.text("callback_exists"), step.text("closing")])
-
-
-def callback_answer(step: Step, offer_id: int, answered_by: str) -> VoiceResponse:
-    """The call-back customer answered: a machine → retry later; a person → H20 introduction,
-    then the line at their original place (already offered to the reserved agent, whose leg
-    is placed now)."""
-    s, settings = step.s, step.settings
-    offer = _offer(step, offer_id)
-    if offer is None or offer.callback is None or offer.status != OfferStatus.DIALING_CUSTOMER:
-        return twiml.say_and_hangup(settings, step.locale, [step.text("closing")])
-    request = offer.callback
-    step.locale = prompts.locale_of(request.locale, settings)
-    if answered_by in MACHINE_ANSWERS:
-        step.event("callback_machine", answered_by=answered_by)
-        routing.release_agent(s, offer.agent, Presence.AVAILABLE)
-        queue.callback_attempt_failed(s, settings, request, step.now, answered_by)
-        routing.close_offer(offer, OfferStatus.FAILED, step.now, answered_by)
-        step.dispatch_after()
-        response = VoiceResponse()
-        response.hangup()
-        return response
-    call = step.call
-    assert call is not None
-    call.purpose = "callback"
-    call.caller_id = call.caller_id or request.caller_id
-    call.locale = step.locale
-    call.menu_option = request.skill
-    call.priority = request.priority
-    entry = QueueEntry(call=call, queue_name=settings.queue.name, skill=request.skill, locale=request.locale,
-                       priority=request.priority, joined_at=request.original_joined_at,  # keeps its place
-                       status=QueueStatus.OFFERED, agent_id=offer.agent_id)
-    s.add(entry)
-    s.flush()
-    offer.queue_entry = entry
-    offer.caller_call_sid = call.call_sid
-    offer.status = OfferStatus.RINGING
-    request.status = CallbackStatus.CONNECTED
-    publish(s, CallQueued(call_sid=call.call_sid, callback=True))
-    intro = "recovery_intro" if request.reason == "abandoned" else "callback_intro"
-    text = step.text(intro)
-    step.event("callback_answered", callback_id=request.id, answered_by=answered_by or None, text=text)
-    # The reserved agent's leg is placed at the customer's first waitUrl fetch (see ``wait``),
-    # when the customer is surely in Twilio's queue and can be dequeued.
-    return twiml.enqueue(settings, step.locale, [text], settings.queue.name,
-                         wait_url=step.url("/ivr/queue/wait"), action=step.url("/ivr/queue/done"))
-
-
-def callback_status(step: Step, offer_id: int, status: str) -> None:
-    """Status callback of a call-back's customer leg."""
-    offer = _offer(step, offer_id)
-    if offer is None or offer.callback is None or status not in FINAL_STATUSES:
-        return
-    if offer.status == OfferStatus.DIALING_CUSTOMER:  # never answered
-        routing.release_agent(step.s, offer.agent, Presence.AVAILABLE)
-        queue.callback_attempt_failed(step.s, step.settings, offer.callback, step.now, status)
-        routing.close_offer(offer, OfferStatus.FAILED, step.now, status)
-        step.dispatch_after()
-        return
-    entry = offer.queue_entry
-    if entry is not None and entry.status in queue.IN_LINE:  # hung up while waiting for the agent
-        _cancel_offer_of(step, entry)
-        queue.end_entry(entry, QueueStatus.ABANDONED, step.now)
-        queue.callback_attempt_failed(step.s, step.settings, offer.callback, step.now, "hung up")
-        step.dispatch_after()
 
 
 # -- messages (H4) -----------------------------------------------------------------------------
@@ -703,18 +446,3 @@ def voicemail_transcript(step: Step, transcript: str) -> None:
     case = step.s.scalar(select(Case).where(Case.call_id == call.id, Case.kind == CaseKind.MESSAGE))
     if case is not None:
         case.transcript = transcript[:10_000]
-
-
-# -- the number's status callback --------------------------------------------------------------
-
-def caller_status(step: Step, status: str) -> None:
-    """A caller's call ended while still in line → abandoned (QueueResult may also say so)."""
-    if status not in FINAL_STATUSES or step.call is None:
-        return
-    if step.call.purpose == "agent_leg":
-        offer = routing.offer_for_agent_leg(step.s, step.call.call_sid)
-        if offer is not None:
-            agent_status(step, offer.id, status)
-        return
-    entry = step.active_entry()
-    _caller_hung_up(step, entry)  # (an agent's leg ending dispatches through ``agent_status``)

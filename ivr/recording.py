@@ -25,7 +25,6 @@ from typing import TYPE_CHECKING
 from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from twilio.twiml.voice_response import VoiceResponse
 
 from core.db import utcnow
 from core.models import Call, User
@@ -33,7 +32,6 @@ from core.telephony.gateway import GatewayError, get_gateway
 from core.telephony.recordings import set_recording_status, start_call_recording
 from core.twiml import absolute_url
 from core.web.auth import audit
-from ivr import twiml
 from ivr.calls import add_event, find_call
 from ivr.recording_models import Recording
 
@@ -52,19 +50,18 @@ class NoLiveRecording(Exception):
     """The call has no recording in progress (or paused) to pause or resume."""
 
 
-def before_bridge(step: Step) -> VoiceResponse:
-    """The start of the caller's last TwiML before the agent joins: the disclosure line when
-    calls are recorded, and the recording started after the response."""
-    response = VoiceResponse()
+def before_bridge(step: Step) -> list[str]:
+    """What the caller hears first in their last TwiML before the agent joins: the disclosure
+    line when calls are recorded (none otherwise); the recording starts after the response."""
     settings = step.settings
     if not settings.recording.enabled or step.call is None:
-        return response
-    if settings.recording.disclosure:
-        line = step.text("recording_disclosure")
-        twiml.say(response, line, settings, step.locale)
-        step.event("recording_disclosed", text=line)
+        return []
     step.after.append(partial(start_recording, call_sid=step.call.call_sid))
-    return response
+    if not settings.recording.disclosure:
+        return []
+    line = step.text("recording_disclosure")
+    step.event("recording_disclosed", text=line)
+    return [line]
 
 
 def start_recording(app: Flask, call_sid: str) -> str | None:

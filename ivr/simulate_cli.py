@@ -140,7 +140,8 @@ def outcome(app: Flask, sid: str, lines: list[dict[str, Any]]) -> dict[str, Any]
     with session_scope(app) as s:
         call = s.scalar(select(Call).where(Call.call_sid == sid))
         if call is not None:
-            result.update(menu_option=call.menu_option,
+            # the app's record: a caller redirected into an agent's conference is "bridged"
+            result.update(queue_result=call.queue_result or result["queue_result"], menu_option=call.menu_option,
                           locale=call.locale or app.config["HOTLINE"].company.default_locale, priority=call.priority,
                           wait_s=call.wait_s, agent=call.agent.name if call.agent else None)
             callbacks = s.scalars(select(CallbackRequest).where(CallbackRequest.caller_id == call.caller_id)

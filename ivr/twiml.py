@@ -1,4 +1,4 @@
-"""Pure functions that build the caller's (and the agent leg's) TwiML.
+"""Pure functions that build the caller's TwiML (the bridge's are in ``ivr.bridge_twiml``).
 
 Each takes plain values (texts already chosen by ``ivr.prompts``, absolute URLs) and returns a
 ``VoiceResponse``; tests parse the XML (``tests/twiml.py``). ``<Say>`` with the locale's voice is
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from twilio.twiml.voice_response import Dial, Gather, Start, VoiceResponse
+from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from core.config import Settings
 
@@ -134,25 +134,4 @@ def redirect(lines: Sequence[str], settings: Settings, locale: str, url: str,
     if pause_s > 0:
         response.pause(length=pause_s)
     response.redirect(url, method="POST")
-    return response
-
-
-def agent_bridge(settings: Settings, locale: str, whisper: Sequence[str], *, queue_name: str,
-                 queue_url: str, dial_action: str, transcription_url: str,
-                 transcription_language: str, timeout_s: int, pause_s: int = 0,
-                 transcribe: bool = True) -> VoiceResponse:
-    """The agent's leg: a short whisper, start the live transcript, take the caller from the
-    offer's hand-off queue (``<Dial><Queue>``, Twilio's documented way)."""
-    response = VoiceResponse()
-    if pause_s > 0:
-        response.pause(length=pause_s)
-    says(response, whisper, settings, locale)
-    if transcribe:
-        start = Start()
-        start.transcription(status_callback_url=transcription_url, track="both_tracks",
-                            language_code=transcription_language)
-        response.append(start)
-    dial = Dial(action=dial_action, method="POST", timeout=timeout_s)
-    dial.queue(queue_name, url=queue_url, method="POST")
-    response.append(dial)
     return response

@@ -30,7 +30,7 @@ from core.webhooks import (
     form_text,
     safe_webhook,
 )
-from ivr import calls, flow, prompts, queue, twiml
+from ivr import bridge, bridge_control, callback_flow, calls, flow, prompts, queue, twiml
 from ivr.calls import FINAL_STATUSES
 
 bp = Blueprint("ivr", __name__, url_prefix="/ivr")
@@ -96,7 +96,7 @@ def replayed_call_end(s: Session, app: Flask, call: Any, status: str, when: Any)
     ringing leg is ended (returned as work for after the commit)."""
     settings = app.config["HOTLINE"]
     step = flow.Step(s=s, settings=settings, call=call, locale=prompts.locale_of(call.locale, settings), now=when)
-    flow.caller_status(step, status)
+    bridge.caller_status(step, status)
     step.after.append(lambda _app: record_call_status(status))
     return step.after
 
@@ -175,30 +175,17 @@ def queue_done():
     result = form_text("QueueResult", 40)
     queue_time = form_int("QueueTime", 0, 0, 10**7)
     offer_id = arg_int("offer")
-    if offer_id:
-        return _finish(step, flow.handoff_done(step, offer_id, result, queue_time))
+    if offer_id:  # the caller's <Dial><Conference> action: it left the call's room
+        return _finish(step, bridge.handoff_done(step, offer_id, result))
     return _finish(step, flow.queue_done(step, result, queue_time))
 
 
 @bp.post("/queue/handoff")
 @safe
 def queue_handoff():
+    """The caller, redirected out of the line when an agent answered: into the call's room."""
     step = _step(known_only=True)
-    return _finish(step, flow.handoff(step, arg_int("offer")))
-
-
-@bp.post("/queue/handoff-wait")
-@safe
-def queue_handoff_wait():
-    step = _step(known_only=True)
-    return _finish(step, flow.handoff_wait(step, arg_int("offer")))
-
-
-@bp.post("/queue/connect")
-@safe
-def queue_connect():
-    step = _step(known_only=True)
-    return _finish(step, flow.connect(step, arg_int("offer")))
+    return _finish(step, bridge.handoff(step, arg_int("offer")))
 
 
 # -- the agent's leg ----------------------------------------------------------------------------
@@ -207,7 +194,7 @@ def queue_connect():
 @safe
 def agent_answer():
     step = _step(purpose="agent_leg")
-    return _finish(step, flow.agent_answer(step, arg_int("offer")))
+    return _finish(step, bridge.agent_answer(step, arg_int("offer")))
 
 
 @bp.post("/agent/status")
@@ -217,7 +204,7 @@ def agent_status():
     status = form_choice("CallStatus", CALL_STATUSES)
     if step.call is not None:
         calls.apply_status_callback(step.s, request.form, step.call)
-    flow.agent_status(step, arg_int("offer"), status)
+    bridge.agent_status(step, arg_int("offer"), status)
     return _finish(step)
 
 
@@ -225,7 +212,39 @@ def agent_status():
 @safe
 def agent_dial_done():
     step = _step(known_only=True)
-    return _finish(step, flow.dial_done(step, arg_int("offer"), form_text("DialCallStatus", 20)))
+    return _finish(step, bridge.dial_done(step, arg_int("offer"), form_text("DialCallStatus", 20)))
+
+
+# -- the call's room (a conference) ------------------------------------------------------------
+
+@bp.post("/conference/status")
+@safe
+def conference_status():
+    """Conference events: the conference SID and each participant event on the caller's call."""
+    settings = current_app.config["HOTLINE"]
+    s: Session = session()
+    sid = bridge.room_call_sid(form_text("FriendlyName", 100))
+    call = calls.find_call(s, sid) if sid else None
+    step = flow.Step(s=s, settings=settings, call=call, locale=prompts.locale_of(call.locale if call else None,
+                                                                                 settings), now=utcnow())
+    bridge.conference_event(step, conference_sid=form_text("ConferenceSid", 64),
+                            event=form_text("StatusCallbackEvent", 40), label=form_text("ParticipantLabel", 40),
+                            participant=form_text("CallSid", 64), muted=form_text("Muted", 5),
+                            hold=form_text("Hold", 5), sequence=form_int("SequenceNumber", 0, 0, 10**9),
+                            reason=form_text("ReasonConferenceEnded", 60))
+    return _finish(step)
+
+
+@bp.post("/conference/hold")
+@safe
+def conference_hold():
+    """holdUrl of a caller on hold: the hold line and hold audio, looped by Twilio (H3)."""
+    step = _step(known_only=True)
+    settings = step.settings
+    hold = queue.hold_audio_path(settings)
+    hold_s = queue.wav_seconds(hold) if hold else None
+    hold_url = absolute_url(settings, "/media/hold.wav") if hold_s else None
+    return _finish(step, bridge_control.hold_twiml(settings, step.locale, hold_url, hold_s))
 
 
 # -- call-backs ---------------------------------------------------------------------------------
@@ -234,14 +253,14 @@ def agent_dial_done():
 @safe
 def callback_confirm():
     step = _step(known_only=True)
-    return _finish(step, flow.callback_confirm(step, arg_int("cb"), form_text("Digits", 20), bool(arg_int("silent"))))
+    return _finish(step, callback_flow.callback_confirm(step, arg_int("cb"), form_text("Digits", 20), bool(arg_int("silent"))))
 
 
 @bp.post("/callback/number")
 @safe
 def callback_number():
     step = _step(known_only=True)
-    return _finish(step, flow.callback_number(step, arg_int("entry"), arg_int("cb"), form_text("Digits", 30),
+    return _finish(step, callback_flow.callback_number(step, arg_int("entry"), arg_int("cb"), form_text("Digits", 30),
                                               arg_int("tries")))
 
 
@@ -249,7 +268,7 @@ def callback_number():
 @safe
 def callback_answer():
     step = _step(purpose="callback")
-    return _finish(step, flow.callback_answer(step, arg_int("offer"), form_text("AnsweredBy", 30)))
+    return _finish(step, callback_flow.callback_answer(step, arg_int("offer"), form_text("AnsweredBy", 30)))
 
 
 @bp.post("/callback/status")
@@ -258,7 +277,7 @@ def callback_status():
     step = _step(known_only=True)
     if step.call is not None:
         calls.apply_status_callback(step.s, request.form, step.call)
-    flow.callback_status(step, arg_int("offer"), form_choice("CallStatus", CALL_STATUSES))
+    callback_flow.callback_status(step, arg_int("offer"), form_choice("CallStatus", CALL_STATUSES))
     return _finish(step)
 
 
@@ -294,7 +313,7 @@ def status():
     call = calls.apply_status_callback(step.s, request.form, step.call) if step.call is not None else None
     status_value = form_choice("CallStatus", CALL_STATUSES)
     if status_value in FINAL_STATUSES:
-        flow.caller_status(step, status_value)
+        bridge.caller_status(step, status_value)
     response = _finish(step)
     if call is not None:
         record_call_status(call.status)

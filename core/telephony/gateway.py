@@ -138,6 +138,21 @@ class TelephonyGateway:
         members = self._call(lambda: self.client.queues(sid).members.list(limit=1000))
         return [(m.call_sid, int(m.position), int(m.wait_time)) for m in members]
 
+    # -- conferences -------------------------------------------------------------------------
+    def end_conference(self, name: str) -> int:
+        """End the conferences called ``name`` that are still on; how many were ended."""
+        ended = 0
+        for status in ("in-progress", "init"):
+            for conf in self._call(lambda st=status: self.client.conferences.list(friendly_name=name, status=st,
+                                                                                  limit=20)):
+                self._call(lambda sid=conf.sid: self.client.conferences(sid).update(status="completed"))
+                ended += 1
+        return ended
+
+    def update_participant(self, conference_sid: str, participant: str, **changes: Any) -> None:
+        """Change a participant (by CallSid or label): ``hold``/``hold_url``, ``muted``, ``coaching``…"""
+        self._call(lambda: self.client.conferences(conference_sid).participants(participant).update(**changes))
+
     # -- retries -----------------------------------------------------------------------------
     def _call(self, request: Callable[[], T], retry_5xx: bool = True) -> T:
         attempt = 0

@@ -18,7 +18,7 @@ MAX_BODY = 16 * 1024  # room for the ≈7 KB deep objects below
 #: route family → JSON-body operations (method, path); ids that do not exist are fine: the
 #: body is refused before the route looks anything up
 JSON_ROUTES: dict[str, list[tuple[str, str]]] = {
-    "ivr": [("POST", "/api/agents/me/presence")],
+    "ivr": [("POST", "/api/agents/me/presence"), ("POST", "/api/calls/CA1/control")],
     "cases": [("POST", "/api/cases"), ("PATCH", "/api/cases/C20260101-0001")],
     "library": [("POST", "/api/check"), ("POST", "/api/suggest")],
     "campaigns": [("POST", "/api/campaigns"), ("POST", "/api/dnc"),
@@ -26,7 +26,8 @@ JSON_ROUTES: dict[str, list[tuple[str, str]]] = {
 }
 #: route family → (method, path, JSON body or None, the field the error must name)
 EMPTY: dict[str, list[tuple[str, str, Any, str]]] = {
-    "ivr": [("POST", "/api/agents/me/presence", {"state": ""}, "state")],
+    "ivr": [("POST", "/api/agents/me/presence", {"state": ""}, "state"),
+            ("POST", "/api/calls/CA1/control", {"action": ""}, "action")],
     "cases": [("POST", "/api/cases", {"kind": "", "description": "x"}, "kind"),
               ("POST", "/api/cases", {"kind": "inquiry", "description": "   "}, "description"),
               ("GET", "/api/cases?phone=", None, "phone"), ("GET", "/api/cases?status=", None, "status"),
@@ -113,7 +114,7 @@ def test_every_json_operation_and_query_parameter_is_covered(client: Any, lead: 
     for path, item in doc["paths"].items():
         for method, operation in item.items():
             if "application/json" in operation.get("requestBody", {}).get("content", {}):
-                sample = path.replace("{ref}", "C20260101-0001").replace("{attempt_id}", "1")
+                sample = path.replace("{ref}", "C20260101-0001").replace("{attempt_id}", "1").replace("{call_sid}", "CA1")
                 assert (method.upper(), sample) in listed, f"add {method.upper()} {path} to JSON_ROUTES"
             for parameter in operation.get("parameters", []):
                 if parameter["in"] != "query":

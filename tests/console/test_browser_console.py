@@ -138,6 +138,17 @@ def test_agent_handles_a_call_in_the_browser_and_the_lead_sees_the_alert(live, b
         case_id = case.id
     screenshot(agent, "05-case-saved")
 
+    # Hold: the caller hears the hold line and the two stop hearing each other; Alt+O resumes.
+    agent.click("#hold-btn")
+    agent.wait_for_selector("#hold-btn[aria-pressed=true]")
+    sim.advance(5)
+    assert sim.hears(caller_sid) == set()
+    assert any(e["verb"] == "say" and "不要挂断" in e["text"] for e in sim.timeline(caller_sid))
+    agent.keyboard.press("Alt+O")
+    agent.wait_for_selector("#hold-btn[aria-pressed=false]")
+    sim.advance(2)
+    assert sim.hears(caller_sid) == {leg}
+
     # H7: the call timer turns amber at calls.target_s and red at calls.max_s (virtual time here).
     settings = live.app.config["HOTLINE"]
     sim.advance(settings.calls.target_s)

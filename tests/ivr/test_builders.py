@@ -7,7 +7,7 @@ from datetime import date, datetime
 import pytest
 
 from core.config import load_settings
-from ivr import hours, prompts, queue, twiml
+from ivr import bridge_twiml, hours, prompts, queue, twiml
 from tests.twiml import first, parse, texts, verbs
 
 
@@ -55,18 +55,30 @@ def test_wait_loop_reassures_listens_then_pauses(settings):
     assert first(root, "Pause").get("length") == "12"
 
 
-def test_agent_bridge_whispers_transcribes_and_dials_the_offer_queue(settings):
-    root = parse(str(twiml.agent_bridge(settings, "zh-CN", ["报修来电"], queue_name="offer-7",
-                                        queue_url="https://h/c", dial_action="https://h/dd",
-                                        transcription_url="https://h/ivr/transcription",
-                                        transcription_language="cmn-Hans-CN", timeout_s=30)))
+def test_agent_leg_whispers_transcribes_and_joins_the_call_room(settings):
+    root = parse(str(bridge_twiml.agent_conference(
+        settings, "zh-CN", ["报修来电"], room="call-CA1", dial_action="https://h/dd", status_url="https://h/cs",
+        transcription_url="https://h/ivr/transcription", transcription_language="cmn-Hans-CN")))
     assert verbs(root) == ["Say", "Start", "Dial"]
     transcription = first(root, "Transcription")
     assert transcription.get("statusCallbackUrl") == "https://h/ivr/transcription"
     assert transcription.get("track") == "both_tracks"
-    queue_el = first(root, "Queue")
-    assert queue_el.text == "offer-7" and queue_el.get("url") == "https://h/c"
+    room = first(root, "Conference")
+    assert room.text == "call-CA1" and room.get("participantLabel") == "agent"
+    assert (room.get("startConferenceOnEnter"), room.get("endConferenceOnExit")) == ("true", "false")
+    assert room.get("statusCallback") == "https://h/cs"
+    assert room.get("statusCallbackEvent") == "start end join leave mute hold"
     assert first(root, "Dial").get("action") == "https://h/dd"
+
+
+def test_caller_hears_the_connect_line_then_joins_the_room_and_ends_it_on_leaving(settings):
+    root = parse(str(bridge_twiml.caller_conference(settings, "zh-CN", ["正在为您接通"], room="call-CA1",
+                                                    dial_action="https://h/done", status_url="https://h/cs")))
+    assert verbs(root) == ["Say", "Dial"] and texts(root) == ["正在为您接通"]
+    room = first(root, "Conference")
+    assert room.text == "call-CA1" and room.get("participantLabel") == "caller"
+    assert (room.get("startConferenceOnEnter"), room.get("endConferenceOnExit")) == ("false", "true")
+    assert first(root, "Dial").get("action") == "https://h/done"
 
 
 def test_voicemail_records_with_transcription_when_asked(settings):

@@ -23,7 +23,7 @@ from core.ops import drain
 from core.presence import set_presence
 from tests.twiml import parse
 
-BUDGET = {"voice": 4, "menu": 6, "wait": 4, "status": 6}
+BUDGET = {"voice": 4, "menu": 6, "wait": 4, "status": 6, "conference": 4}
 
 
 @dataclass
@@ -146,3 +146,23 @@ def test_status_callback_reads_once_and_commits_once(app, twilio_post, make_user
         assert call is not None and call.status == "completed" and call.duration_s == 12
         entry = s.scalar(select(QueueEntry).where(QueueEntry.call_id == call.id))
         assert (entry.status if entry else None) == ("abandoned" if in_line else None)
+
+
+def test_conference_event_reads_once_and_commits_once(app, twilio_post):
+    sid, phone = "CA" + uuid.uuid4().hex, "+8613812340005"
+    twilio_post("/ivr/voice", CallSid=sid, From=phone)
+    conference_sid = "CF" + uuid.uuid4().hex
+    for n, (event_name, label) in enumerate([("participant-join", "caller"), ("participant-hold", "caller")]):
+        with counting(app) as tally:
+            response = twilio_post("/ivr/conference/status", ConferenceSid=conference_sid,
+                                   FriendlyName=f"call-{sid}", StatusCallbackEvent=event_name, CallSid=sid,
+                                   ParticipantLabel=label, Muted="false", Hold=str(n == 1).lower(),
+                                   SequenceNumber=str(n + 1))
+        assert response.status_code == 200
+        _check(tally, "conference")
+    with session_scope(app) as s:
+        call = s.scalar(select(Call).where(Call.call_sid == sid))
+        assert call is not None and call.conference_sid == conference_sid
+        kinds = [(e.kind, e.detail.get("event"), e.detail.get("hold")) for e in call.events if e.kind == "conference"]
+        assert kinds == [("conference", "participant-join", False), ("conference", "participant-hold", True)]
+

@@ -15,7 +15,7 @@ from core.models import Case, CaseKind
 from tests.twiml import first, parse, texts, verbs
 
 IVR_PATHS = ["/ivr/voice", "/ivr/menu", "/ivr/queue/wait", "/ivr/queue/option", "/ivr/queue/done",
-             "/ivr/queue/handoff", "/ivr/queue/handoff-wait", "/ivr/queue/connect", "/ivr/agent/answer",
+             "/ivr/queue/handoff", "/ivr/conference/status", "/ivr/conference/hold", "/ivr/agent/answer",
              "/ivr/agent/status", "/ivr/agent/dial-done", "/ivr/callback/confirm", "/ivr/callback/number",
              "/ivr/callback/answer", "/ivr/callback/status", "/ivr/voicemail", "/ivr/voicemail/transcript",
              "/ivr/no-agents", "/ivr/status"]

@@ -67,13 +67,13 @@ ADMIN_ONLY = {"web.sign_out_everywhere"}
 
 #: any signed-in user (console session or bearer token); what they see is their own or masked
 SIGNED_IN = {
-    "ivr_api.post_presence", "ivr_api.get_call", "ivr_api.get_queue", "scheduler_api.list_campaigns",
+    "ivr_api.post_presence", "ivr_api.get_call", "ivr_api.get_queue", "ivr_api.post_call_control", "scheduler_api.list_campaigns",
     "scheduler_api.get_campaign", "scheduler_api.list_contacts", "scheduler_api.dnc_list",
     "scheduler_api.rates", "console_api_cases.list_cases", "console_api_cases.create_case",
     "library_api.check_view", "library_api.suggest_view", "reports_api.summary_view",
     "console.home", "console.api_answer", "console.api_caller", "console.api_transcript", "console.api_case",
     "console.api_desk", "console.api_guide", "console.api_hangup", "console.api_manager",
-    "console.api_presence", "console.api_speak", "console.cases_page", "console.department_page",
+    "console.api_presence", "console.api_speak", "console.api_control", "console.cases_page", "console.department_page",
     "console.events", "web.logout", "reports.handover_page", "reports.handover_log_page",
     "reports.handover_acknowledge", "reports.handover_submit", "console_sim.page", "console_sim.place",
     "console_sim.act", "console_sim.stream",

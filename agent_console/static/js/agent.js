@@ -104,6 +104,8 @@ function renderCall(call) {
   field("apology", call.apology || "");
   $("call-ended").hidden = !call.ended;
   $("hangup-btn").disabled = call.ended;
+  for (const id of ["hold-btn", "mute-btn"]) $(id).disabled = call.ended || call.ringing;
+  if (call.call_sid !== controlledCall) { controlledCall = call.call_sid; setToggle("hold-btn", false); setToggle("mute-btn", false); }
   const form = $("caller-form");
   if (document.activeElement?.form !== form) {
     form.surname.value = c.surname || "";
@@ -186,6 +188,14 @@ function message(id, text, bad) {
   const el = $(id);
   el.textContent = text;
   el.classList.toggle("error", Boolean(bad));
+}
+
+let controlledCall = null;
+
+function setToggle(id, active) {
+  const button = $(id);
+  button.setAttribute("aria-pressed", String(active));
+  button.querySelector("span").textContent = active ? button.dataset.on : button.dataset.off;
 }
 
 async function act(path, body, messageId) {
@@ -275,6 +285,14 @@ function init() {
     act("/console/api/presence", { state: button.dataset.presence })));
   $("answer-btn").addEventListener("click", () => act("/console/api/answer", { leg_sid: desk?.ringing_leg }));
   $("hangup-btn").addEventListener("click", () => act("/console/api/hangup"));
+  // Hold / resume the caller and mute / unmute yourself (Twilio conference participants).
+  for (const [id, on, off] of [["hold-btn", "hold", "resume"], ["mute-btn", "mute", "unmute"]]) {
+    $(id).addEventListener("click", async () => {
+      const active = $(id).getAttribute("aria-pressed") === "true";
+      const out = await act("/console/api/control", { action: active ? off : on });
+      if (out) setToggle(id, !active);
+    });
+  }
   $("manager-btn").addEventListener("click", async () => {
     const out = await act("/console/api/manager");
     if (!out) return;

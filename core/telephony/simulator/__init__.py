@@ -10,7 +10,7 @@
   dispatching in-process.
 - TwiML: ``twiml.py`` (documents, Say/Play/Pause/Redirect/Hangup/Reject/Start/Stop),
   ``gather.py`` (Gather, Record), ``queues.py`` (Enqueue, wait loop, Leave),
-  ``dial.py`` (Dial Number/Client/Queue), ``bridge.py`` (bridges, transcription),
+  ``dial.py`` (Dial Number/Client/Queue), ``conference.py``/``conference_rest.py`` (Dial Conference and its REST resources), ``bridge.py`` (bridges, transcription),
   ``legs.py`` (placing, ringing, answering, AMD), ``lifecycle.py`` (status callbacks,
   hang-ups, the end of a leg), ``calls.py`` (REST create/update/redirect),
   ``call_recording.py`` / ``recording_api.py`` (REST call recordings: start, pause, resume,

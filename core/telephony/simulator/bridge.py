@@ -3,7 +3,10 @@
 A party's scripted ``utterances`` start when its leg is first bridged (or, for a call
 placed through the REST API, when it is answered). A line spoken on a leg reaches the
 ``<Start><Transcription>`` sessions of that leg as ``inbound_track`` and those of the
-bridged peer as ``outbound_track`` (filtered by each session's ``track``).
+bridged peer as ``outbound_track`` (filtered by each session's ``track``). In a conference,
+the line reaches the participants who hear the speaker (mute, hold and coaching rules in
+``conf_records``): each gets a ``heard`` timeline entry and it reaches their sessions as
+``outbound_track``.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from .conf_records import listeners
 from .lifecycle import hangup
 from .records import Leg, iso8601, new_sid, wall
 from .signals import Bridged, Unbridged
@@ -107,7 +111,15 @@ def speak(sim: Simulator, leg: Leg, text: str, track: str) -> bool:
     targets = [(leg, track)]
     if leg.bridged_with:
         targets.append((sim.legs[leg.bridged_with], other))
-    sim.record(leg, "utterance", text=text, track=track)
+    conf = sim.conferences.get(leg.conference_sid or "") if track == "inbound_track" else None
+    heard_by: list[str] | None = None
+    if conf is not None:  # a conference: delivered by its audio rules (conf_records.heard_by)
+        heard_by = listeners(conf, leg.sid)
+        label = conf.participants[leg.sid].label
+        for sid in heard_by:
+            sim.record(sim.legs[sid], "heard", text=text, label=label, **{"from": leg.sid})
+            targets.append((sim.legs[sid], other))
+    sim.record(leg, "utterance", text=text, track=track, heard_by=heard_by)
     heard = False
     for target, as_track in targets:
         for session in list(target.transcriptions.values()):

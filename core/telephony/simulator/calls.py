@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from . import bridge, dial, queues
+from . import bridge, conference, dial, queues
 from .legs import initiate
 from .lifecycle import hangup, new_leg, timer
 from .records import Behaviour, Leg, Party, QueueState
@@ -105,8 +105,9 @@ def update_call(sim: Simulator, leg: Leg, form: Any) -> None:
 
 
 def redirect_call(sim: Simulator, leg: Leg, doc: Doc | None, twiml: str | None) -> None:
-    """The call leaves whatever it was doing (queue, Dial, bridge) and runs new TwiML."""
+    """The call leaves whatever it was doing (queue, conference, Dial, bridge) and runs new TwiML."""
     queues.redirected(sim, leg)
+    conference.leave(sim, leg)
     dial.abandon(sim, leg)
     leg.record_ctx = None
     if leg.bridged_with:

@@ -10,6 +10,7 @@ import copy
 from typing import TYPE_CHECKING, Any
 
 from . import bridge
+from .conf_records import hears
 from .legs import picked_up
 from .lifecycle import hangup
 from .signals import InputArrived
@@ -64,11 +65,40 @@ class ControlApi:
             "from": leg.from_, "to": leg.to, "parent_call_sid": leg.parent_sid,
             "created_at": r(leg.created_t), "start": r(leg.answered_t), "end": r(leg.end_t),
             "initiated_at": r(leg.initiated_t), "duration": leg.duration(now),
-            "answered_by": leg.answered_by, "bridged_with": leg.bridged_with,
+            "answered_by": leg.answered_by, "bridged_with": leg.bridged_with or self._talking_with(leg),
             "queue": queue.friendly_name if queue else (leg.enqueue_ctx or {}).get("queue_name"),
             "queue_position": queue.position(leg.sid) if queue else None,
             "queue_result": leg.queue_result, "ended": leg.ended,
+            "conference_sid": leg.conference_sid,
         }
+
+    def hears(self, call_sid: str) -> set[str]:
+        """The CallSids whose voice reaches ``call_sid`` now (its conference's audio rules)."""
+        with self.lock:
+            leg = self.leg(call_sid)  # type: ignore[attr-defined]
+            conf = self.conferences.get(leg.conference_sid or "")  # type: ignore[attr-defined]
+            return hears(conf, call_sid) if conf is not None else set()
+
+    def conference(self, name_or_sid: str) -> dict[str, Any]:
+        """The latest conference with this friendly name (or SID): status, participants, events."""
+        with self.lock:
+            confs = [c for c in self.conferences.values()  # type: ignore[attr-defined]
+                     if name_or_sid in (c.sid, c.friendly_name)]
+            if not confs:
+                raise KeyError(f"unknown conference {name_or_sid}")
+            conf = confs[-1]
+            return {"sid": conf.sid, "friendly_name": conf.friendly_name, "status": conf.status,
+                    "reason_ended": conf.reason_ended, "call_sid_ending": conf.call_sid_ending,
+                    "participants": {sid: copy.copy(vars(p)) for sid, p in conf.participants.items()},
+                    "events": copy.deepcopy(conf.events)}
+
+    def _talking_with(self, leg: Leg) -> str | None:
+        """In a started conference: the party of the first other participant (else None)."""
+        conf = self.conferences.get(leg.conference_sid or "")  # type: ignore[attr-defined]
+        if conf is None or not conf.started:
+            return None
+        other = next((sid for sid in conf.participants if sid != leg.sid), None)
+        return self.legs[other].who if other else None
 
     # -- steering -----------------------------------------------------------------------
     def press(self, call_sid: str, digits: str) -> bool:

@@ -1,6 +1,7 @@
 """``<Dial>``: ring ``Number``/``Client`` legs (``outbound-dial``) or take a caller from a
 ``Queue``, bridge, and report ``DialCallStatus``/``DialCallSid``/``DialCallDuration``/
-``DialBridged`` to ``action`` (without ``action``: the next verb).
+``DialBridged`` to ``action`` (without ``action``: the next verb). ``<Conference>`` is run by
+``conference.py``.
 
 Documented behaviour followed: ``timeout`` default 30 s, ``timeLimit`` default 4 h,
 ``hangupOnStar``; several nouns ring at once and the first to answer wins; an empty
@@ -19,6 +20,7 @@ import xml.etree.ElementTree as ET
 from typing import TYPE_CHECKING, Any
 
 from .bridge import bridge, unbridge
+from .conference import join
 from .legs import ring
 from .lifecycle import finish, hangup, new_leg, status_callback
 from .queues import connect, find_queue
@@ -65,7 +67,10 @@ def dial(sim: Simulator, leg: Leg, el: ET.Element, url: str | None) -> Flow:
                        action=ctx["action"])
     leg.dial_ctx = ctx
     queue = next(((v, a) for k, v, a in targets if k == "queue"), None)
-    if queue is not None:
+    conference = next(((v, a) for k, v, a in targets if k == "conference"), None)
+    if conference is not None:
+        status = yield from join(sim, leg, conference[0], conference[1], url, ctx)
+    elif queue is not None:
         ctx["queue_url"] = resolve(url, queue[1]["url"]) if queue[1].get("url") else None
         ctx["queue_method"] = (queue[1].get("method") or "POST").upper()
         status = yield from _dial_queue(sim, leg, ctx, queue[0], timeout, time_limit)

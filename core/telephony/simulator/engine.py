@@ -22,6 +22,7 @@ from twilio.request_validator import RequestValidator
 
 from . import control_api, wiring
 from .clock import Clock
+from .conf_records import ConferenceState
 from .legs import place_inbound
 from .lifecycle import program_finished
 from .records import Behaviour, CallerScript, Leg, QueueState, voice_params
@@ -53,6 +54,7 @@ class Simulator(control_api.ControlApi):
         self.validator = RequestValidator(auth_token)
         self.legs: dict[str, Leg] = {}
         self.queues: dict[str, QueueState] = {}
+        self.conferences: dict[str, ConferenceState] = {}
         self.numbers: dict[str, dict[str, str | None]] = {}
         self.behaviours: dict[str, Behaviour] = {}
         self.recordings: dict[str, dict[str, Any]] = {}

@@ -170,6 +170,7 @@ class Leg:
     bridged_with: str | None = None
     bridged_t: float | None = None
     dial_ctx: dict[str, Any] | None = None
+    conference_sid: str | None = None
     record_ctx: dict[str, Any] | None = None
     transcriptions: dict[str, dict[str, Any]] = field(default_factory=dict)
     # what happened

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from flask import Blueprint, Response, jsonify, request
 
 from .calls import RestError, create_call, dequeue_member, update_call
+from .conference_rest import add_conference_routes
 from .queues import create_queue, find_queue
 from .recording_api import add_recording_routes
 from .records import Leg, QueueState, rfc2822, wall
@@ -111,6 +112,7 @@ def make_rest_blueprint(sim: Simulator) -> Blueprint:
     _add_queue_routes(bp, sim)
     _add_member_routes(bp, sim)
     add_recording_routes(bp, sim)
+    add_conference_routes(bp, sim, _page)
 
     @bp.get("/recordings/<recording_sid>")
     def recording(recording_sid: str) -> Response:

@@ -103,6 +103,27 @@ class ConnectFailed(Signal):
     """The caller an agent was connecting to hung up before the bridge."""
 
 
+class ConferenceChanged(Signal):
+    """The leg's conference started, or its participant was put on / taken off hold."""
+
+
+class ConferenceLeft(Signal):
+    """The leg is out of its conference (it ended, or the participant was removed)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class Announce(Signal):
+    """Play the TwiML at ``url`` to a conference participant (``AnnounceUrl``)."""
+
+    def __init__(self, url: str, method: str) -> None:
+        super().__init__(url, method)
+        self.url = url
+        self.method = method
+
+
 class LeaveQueue(Exception):  # noqa: N818 - control flow inside a program, never thrown in
     """``<Leave>`` ran in a wait document."""
 

@@ -49,7 +49,7 @@ _CJK = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
 
 TOP_VERBS = {"Say", "Play", "Pause", "Gather", "Enqueue", "Leave", "Dial", "Record", "Redirect",
              "Hangup", "Reject", "Start", "Stop"}
-NESTING = {"Gather": {"Say", "Play", "Pause"}, "Dial": {"Number", "Client", "Queue"},
+NESTING = {"Gather": {"Say", "Play", "Pause"}, "Dial": {"Number", "Client", "Queue", "Conference"},
            "Start": {"Transcription"}, "Stop": {"Transcription"}}
 
 

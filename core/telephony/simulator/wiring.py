@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from . import bridge, call_recording, dial, gather, queues, twiml
+from . import bridge, call_recording, conference, dial, gather, queues, twiml
 
 if TYPE_CHECKING:
     from .engine import Simulator
@@ -24,9 +24,10 @@ VERBS: dict[str, Any] = {
     "Enqueue": queues.enqueue, "Dial": dial.dial,
 }
 
-# In this order: leave the queue, end the Dial, keep a recording in progress (its action
-# gets Digits=hangup), complete the call's REST recordings, end the bridge and stop the
-# transcriptions.
+# In this order: leave the queue, leave the conference, end the Dial, keep a recording in
+# progress (its action gets Digits=hangup), complete the call's REST recordings, end the bridge
+# and stop the transcriptions.
 LEG_END_HOOKS: tuple[Callable[[Simulator, Leg], None], ...] = (
-    queues.leg_gone, dial.leg_gone, gather.record_hangup, call_recording.leg_gone, bridge.leg_gone,
+    queues.leg_gone, conference.leg_gone, dial.leg_gone, gather.record_hangup, call_recording.leg_gone,
+    bridge.leg_gone,
 )
