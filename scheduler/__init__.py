@@ -28,6 +28,7 @@ from scheduler import (
     history_api,  # noqa: F401  (adds its routes to api.bp)
     outbound,
     preview_api,  # noqa: F401  (adds its routes to api.bp)
+    preview_page,  # adds its page to console.bp
     runner,
 )
 
@@ -43,6 +44,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(cli.dnc_cli)
     app.cli.add_command(cli.scheduler_cli)
     console.init_app(app)
+    preview_page.init_app(app)
     add_health_check(app, "scheduler", health.lease_check)
     add_metrics(app, health.lease_metrics)
 

@@ -78,6 +78,8 @@ SIGNED_IN = {
     "scheduler_api.attempts_csv", "scheduler_api.contact_detail", "scheduler_api.disposition",
     "console.case_page", "console.case_update", "console.ring_sound", "console_api_cases.update_case",
     "reports.library_candidate_new", "scheduler_api.preview_next", "scheduler_api.preview_dial",
+    "scheduler_api.preview_skip", "campaigns.preview_desk", "campaigns.preview_next_json",
+    "campaigns.preview_dial_now", "campaigns.preview_skip_contact",
 }
 
 NEVER_CALL_SIGNED_IN = {"console.events", "console_sim.stream", "web.logout"}  # streams; ends session
