@@ -85,9 +85,9 @@ def _earlier_today(app: Any, calls: int, answer_rate: float, seed: int) -> None:
 
 
 def run_mode(make_app: Any, tmp: Path, mode: str, agents: int, contacts: int, minutes: float,
-             answer_rate: float, history: int = 200) -> dict[str, float]:
+             answer_rate: float, history: int = 200, campaigns: dict[str, Any] | None = None) -> dict[str, float]:
     clock.reset()
-    app = make_app(tmp, f"modes-{mode}", "manual", 5.0)
+    app = make_app(tmp, f"modes-{mode}", "manual", 5.0, campaigns)
     sim = app.extensions["simulator"]
     try:
         _agents(app, agents)
@@ -133,9 +133,10 @@ def run_mode(make_app: Any, tmp: Path, mode: str, agents: int, contacts: int, mi
         app.extensions["db_engine"].dispose()
 
 
-def report(results: dict[str, dict[str, float]], agents: int, minutes: float, answer_rate: float) -> list[str]:
+def report(results: dict[str, dict[str, float]], agents: int, minutes: float, answer_rate: float,
+           history: int = 200, risk_factor: float = 3.0) -> list[str]:
     lines = [f"  dialing modes, virtual clock: {agents} agents, {minutes:g} min, answer rate {answer_rate:.0%},"
-             " handle 30-90 s, abandon cap 3 % (200 calls earlier today)"]
+             f" handle 30-90 s, abandon cap 3 % ({history} calls earlier today), risk factor {risk_factor:g}"]
     for mode, label in (("predictive", "ours"), ("progressive", "baseline")):
         r = results[mode]
         lines.append(f"    {label:<9} {mode:<12} placed {r['placed']:.0f}, answered {r['answered']:.0f}, connected"

@@ -17,15 +17,16 @@ Bad or unknown input never gives a 500: unknown attempts get a polite ``<Hangup/
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, current_app
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from core.config import Settings
 from core.db import session, utcnow
-from core.models import Call, Case, QueueEntry, QueueStatus
+from core.models import Call, Case, Presence, QueueEntry, QueueStatus, User
 from core.twiml import absolute_url, empty, hangup, say, say_and_hangup, says, twiml_response
 from core.webhooks import arg_int, form_text, safe_webhook
 from ivr import queue as ivr_queue
@@ -233,7 +234,7 @@ def _to_agent(run: Run) -> VoiceResponse:
     next available agent (ivr.routing), who sees the preview on the call card."""
     settings = run.settings
     call = _call_row(run)
-    if run.campaign.dial_mode == DialMode.PREDICTIVE and ivr_queue.free_agents(run.s) <= _waiting(run.s):
+    if run.campaign.dial_mode == DialMode.PREDICTIVE and _free_agents(run.s, settings) <= _waiting(run.s):
         # Dialed ahead and nobody is free: the abandon message at once, never silence; retried later.
         run.finish("abandoned")
         return hangup_twiml(settings, run.locale, [run.text("outbound_abandon")])
@@ -244,6 +245,16 @@ def _to_agent(run: Run) -> VoiceResponse:
     return enqueue_twiml(settings, run.locale, [run.text("agent_connect")],
                          wait_url=absolute_url(settings, "/ivr/queue/wait"),
                          action=absolute_url(settings, "/ivr/queue/done"))
+
+
+def _free_agents(s: Any, settings: Settings) -> int:
+    """Agents routing can give this caller now: available, or with their wrap-up over (routing
+    ends it on its next pass, as ``ivr.routing.anyone_free`` counts them)."""
+    wrap_up_over = utcnow() - timedelta(seconds=settings.routing.wrap_up_s)
+    return s.scalar(select(func.count()).select_from(User).where(
+        User.active.is_(True), User.endpoint.is_not(None),
+        or_(User.presence == Presence.AVAILABLE,
+            and_(User.presence == Presence.WRAP_UP, User.presence_since <= wrap_up_over)))) or 0
 
 
 def _waiting(s: Any) -> int:

@@ -119,7 +119,7 @@ def test_live_campaign_figures_update_without_reload(live, browser):
     assert page.inner_text("[data-agents=free]") == "0"
     assert int(page.inner_text("[data-dialing=calls_last_minute]")) >= 2
     assert page.inner_text("[data-dialing=dial_mode]") == "predictive"
-    assert page.inner_text("[data-count=answered]") == "2"
+    assert page.inner_text("[data-count=dialed]") == "2"
     assert any("no agent is free" in w for w in page.locator("#warnings li").all_inner_texts())
     assert page.evaluate("window.notReloaded") is True  # the same page, updated in place
     screenshot(page, "campaign_live")
