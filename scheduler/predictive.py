@@ -19,7 +19,8 @@ that much, supply and demand independent sums of chances — stay within its sha
 its chance to be answered. Calls for sure-free agents add nothing, so the day's rate stays under
 the cap while the later calls take the rest of the allowance; as the day's rate nears the cap the
 share shrinks to nothing (progressive dialing), and at the cap ``agents.agent_capacity`` dials
-progressively. At most ``predictive_max_ratio`` calls per expected free agent.
+progressively. At most ``predictive_max_ratio`` (and ``1 / p``) calls per expected free agent,
+counting the ringing calls that may still be answered.
 """
 
 from __future__ import annotations
@@ -138,10 +139,12 @@ def calls_to_place(settings: Settings, m: Measured, agents: Sequence[AgentNow], 
     expected_free = sum(supply_chances)
     if expected_free <= 0:
         return 0
+    ringing = [still_answers(a, m) for a in ringing_s]
     ratio = min(1.0 / m.answer_rate, settings.campaigns.predictive_max_ratio)
-    ceiling = int(expected_free * ratio + 1e-9) - waiting - len(ringing_s)
+    live = sum(1 for chance in ringing if chance > 0)  # rung past every answer: it will not be
+    ceiling = int(expected_free * ratio + 1e-9) - waiting - live
     supply = _count(supply_chances)
-    demand = _count([still_answers(a, m) for a in ringing_s], certain=waiting)
+    demand = _count(ringing, certain=waiting)
     before = overflow(demand, supply)
     placed = 0
     while placed < ceiling:
