@@ -5,8 +5,8 @@ explainable dialing, exactly-once attempts, follow-up rules (H14–H19) and the 
 Public functions other parts call:
 
 - ``scheduler.engine.tick(app)`` — everything due now (tests call it after ``sim.advance``);
-- ``scheduler.followup.mark_work_order_returned(s, settings, case)`` (H16),
-  ``record_callback_result(s, settings, case, result)`` (H17), ``open_followup_case`` (H20),
+- ``scheduler.followup_callbacks.mark_work_order_returned(s, settings, case)`` (H16),
+  ``scheduler.followup_records.record_callback_result(s, settings, case, result)`` (H17), ``open_followup_case`` (H20),
   ``repair_callback_rate`` (H16), ``survey_return_rate`` (H18), ``satisfaction`` (H19);
 - ``scheduler.campaigns.progress(s, settings, campaign)`` — live counts and blocked breakdown.
 """
