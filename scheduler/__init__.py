@@ -8,7 +8,7 @@ Public functions other parts call:
 - ``scheduler.followup_callbacks.mark_work_order_returned(s, settings, case)`` (H16),
   ``scheduler.followup_records.record_callback_result(s, settings, case, result)`` (H17), ``open_followup_case`` (H20),
   ``repair_callback_rate`` (H16), ``survey_return_rate`` (H18), ``satisfaction`` (H19);
-- ``scheduler.campaigns.progress(s, settings, campaign)`` — live counts and blocked breakdown.
+- ``scheduler.campaign_progress.progress(s, settings, campaign)`` — live counts and blocked breakdown.
 """
 
 from __future__ import annotations

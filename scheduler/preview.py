@@ -17,8 +17,8 @@ from core.clock import local_label
 from core.config import Settings
 from core.db import session_scope, utcnow
 from core.models import Presence, User
+from scheduler import campaign_progress, history
 from scheduler import campaigns as svc
-from scheduler import history
 from scheduler.dialer import dial
 from scheduler.limits import is_holiday
 from scheduler.models import Campaign, CampaignStatus, Contact, ContactStatus, DialMode
@@ -52,7 +52,7 @@ def next_contact(s: Session, settings: Settings, campaign: Campaign) -> dict[str
     if not picked:
         return None
     contact = picked[0]
-    body = svc.contact_json(settings, campaign, contact, now)
+    body = campaign_progress.contact_json(settings, campaign, contact, now)
     return {**body, "note": contact.note, "title": contact.title, "context": contact.context,
             "history": _history(s, campaign, contact)}
 
