@@ -227,7 +227,7 @@ def main() -> int:
     parser.add_argument("--mode-minutes", type=float, default=20.0)
     parser.add_argument("--answer-rate", type=float, default=0.6)
     parser.add_argument("--history", type=int, default=200, help="agent calls earlier today (measured rates)")
-    parser.add_argument("--risk-factor", type=float, default=3.0, help="campaigns.predictive_risk_factor")
+    parser.add_argument("--risk-factor", type=float, default=0.5, help="campaigns.predictive_risk_factor")
     args = parser.parse_args()
     if args.modes:
         return bench_modes(args)

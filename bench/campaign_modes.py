@@ -134,7 +134,7 @@ def run_mode(make_app: Any, tmp: Path, mode: str, agents: int, contacts: int, mi
 
 
 def report(results: dict[str, dict[str, float]], agents: int, minutes: float, answer_rate: float,
-           history: int = 200, risk_factor: float = 3.0) -> list[str]:
+           history: int = 200, risk_factor: float = 0.5) -> list[str]:
     lines = [f"  dialing modes, virtual clock: {agents} agents, {minutes:g} min, answer rate {answer_rate:.0%},"
              f" handle 30-90 s, abandon cap 3 % ({history} calls earlier today), risk factor {risk_factor:g}"]
     for mode, label in (("predictive", "ours"), ("progressive", "baseline")):
