@@ -44,14 +44,14 @@ from scheduler import engine  # noqa: E402
 from scheduler.models import Contact  # noqa: E402
 
 
-def make_app(tmp: Path, name: str, clock_mode: str, cps: float):
+def make_app(tmp: Path, name: str, clock_mode: str, cps: float, campaigns: dict | None = None):
     return create_app(environ={}, overrides={
         "server": {"public_url": "https://hotline.bench", "data_dir": str(tmp / name), "secret_key": "bench"},
         "database": {"url": f"sqlite:///{tmp / name}.db"},
         "telephony": {"mode": "simulator", "simulator_clock": clock_mode, "simulator_calls_per_second": 1000},
         "hours": {"open": "00:00-24:00"},
         "scheduler": {"enabled": False, "tick_s": 1.0},
-        "campaigns": {"calls_per_second": max(cps, 1.0), "max_csv_rows": 200_000},
+        "campaigns": {"calls_per_second": max(cps, 1.0), "max_csv_rows": 200_000, **(campaigns or {})},
     })
 
 
@@ -202,9 +202,11 @@ def bench_modes(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp_dir:
         results = {mode: campaign_modes.run_mode(make_app, Path(tmp_dir), mode, args.agents, args.agents * 60,
-                                                 args.mode_minutes, args.answer_rate)
+                                                 args.mode_minutes, args.answer_rate, args.history,
+                                                 {"predictive_risk_factor": args.risk_factor})
                    for mode in ("predictive", "progressive")}
-    print("\n".join(campaign_modes.report(results, args.agents, args.mode_minutes, args.answer_rate)))
+    print("\n".join(campaign_modes.report(results, args.agents, args.mode_minutes, args.answer_rate, args.history,
+                                          args.risk_factor)))
     print(f"  total {time.perf_counter() - started:.1f} s")
     return 0
 
@@ -222,6 +224,8 @@ def main() -> int:
     parser.add_argument("--agents", type=int, default=8)
     parser.add_argument("--mode-minutes", type=float, default=20.0)
     parser.add_argument("--answer-rate", type=float, default=0.6)
+    parser.add_argument("--history", type=int, default=200, help="agent calls earlier today (measured rates)")
+    parser.add_argument("--risk-factor", type=float, default=0.5, help="campaigns.predictive_risk_factor")
     args = parser.parse_args()
     if args.modes:
         return bench_modes(args)

@@ -3,8 +3,8 @@
 
 Each mode gets a fresh database, ``--agents`` agents who answer their leg after 1 s, and the same
 contact list: a share ``--answer-rate`` answers after 3–15 s and talks 30–90 s (the handle time),
-the rest does not answer (ring time 20 s). Both start mid-day: 200 agent calls earlier today at
-the same answer rate and none abandoned (the measured rates the predictive dialer needs). Reported per mode: calls placed, answered, abandoned
+the rest does not answer (ring time 20 s). Both start mid-day: 200 agent calls earlier today drawn
+the same way and none abandoned (the measured rates the predictive dialer needs). Reported per mode: calls placed, answered, abandoned
 (answered with no agent free) as a share of answered calls against the 3 % cap, and agent idle
 time (agent-seconds *available* over staffed agent-seconds, sampled every virtual second).
 Progressive is the baseline.
@@ -13,12 +13,13 @@ Progressive is the baseline.
 from __future__ import annotations
 
 import random
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
 
-from core.db import session_scope
+from core.db import session_scope, utcnow
 from core.models import Presence, User
 from core.presence import announce, set_presence
 from core.telephony.simulator import Behaviour
@@ -26,7 +27,7 @@ from core.users import create_user
 from scheduler import campaigns as svc
 from scheduler import contacts as contacts_svc
 from scheduler import engine
-from scheduler.models import Attempt
+from scheduler.models import Attempt, Contact
 
 
 def _agents(app: Any, count: int) -> list[int]:
@@ -58,14 +59,11 @@ def _contacts(app: Any, count: int, answer_rate: float, seed: int) -> list[str]:
     return numbers
 
 
-def _earlier_today(app: Any, calls: int, answer_rate: float) -> None:
-    """The day so far: ``calls`` finished agent calls in the last hours (answered at the answer
-    rate, 60 s handle, none abandoned), so both modes start mid-day with measured rates."""
-    from datetime import timedelta
-
-    from core.db import utcnow
-    from scheduler.models import Contact
-
+def _earlier_today(app: Any, calls: int, answer_rate: float, seed: int) -> None:
+    """The day so far: ``calls`` finished agent calls in the last hours, drawn like the run's
+    (answered at the answer rate after 3-15 s, talking 30-90 s; the rest rang 20 s), none
+    abandoned, so both modes start mid-day with measured rates."""
+    rng = random.Random(seed)
     settings = app.config["HOTLINE"]
     now = utcnow()
     with session_scope(app) as s:
@@ -75,22 +73,23 @@ def _earlier_today(app: Any, calls: int, answer_rate: float) -> None:
             contact = Contact(campaign_id=earlier.id, phone=f"+86136{n:08d}", status="completed", round=1)
             s.add(contact)
             s.flush()
-            created = now - timedelta(seconds=60 * (calls - n))
-            answered = n % 100 < answer_rate * 100
+            created = now - timedelta(seconds=120 * (calls - n))
+            answered = rng.random() < answer_rate
+            rang = timedelta(seconds=rng.uniform(3, 15) if answered else 20)
+            talked = timedelta(seconds=rng.uniform(30, 90) if answered else 0)
             s.add(Attempt(campaign_id=earlier.id, contact_id=contact.id, number=contact.phone, seq=1, round=1,
                           idempotency_key=f"earlier:{n}", status="completed" if answered else "no-answer",
-                          created_at=created, answered_at=created + timedelta(seconds=8) if answered else None,
-                          ended_at=created + timedelta(seconds=68 if answered else 20),
-                          result="connected" if answered else None))
+                          created_at=created, answered_at=created + rang if answered else None,
+                          ended_at=created + rang + talked, result="connected" if answered else None))
 
 
 def run_mode(make_app: Any, tmp: Path, mode: str, agents: int, contacts: int, minutes: float,
-             answer_rate: float, history: int = 200) -> dict[str, float]:
-    app = make_app(tmp, f"modes-{mode}", "manual", 5.0)
+             answer_rate: float, history: int = 200, campaigns: dict[str, Any] | None = None) -> dict[str, float]:
+    app = make_app(tmp, f"modes-{mode}", "manual", 5.0, campaigns)
     sim = app.extensions["simulator"]
     try:
         _agents(app, agents)
-        _earlier_today(app, history, answer_rate)
+        _earlier_today(app, history, answer_rate, seed=11)
         numbers = _contacts(app, contacts, answer_rate, seed=7)
         settings = app.config["HOTLINE"]
         with session_scope(app) as s:
@@ -120,8 +119,11 @@ def run_mode(make_app: Any, tmp: Path, mode: str, agents: int, contacts: int, mi
                 ours, Attempt.result == "abandoned")) or 0
             connected = s.scalar(select(func.count()).select_from(Attempt).where(
                 ours, Attempt.result == "connected")) or 0
+            day_answered = s.scalar(select(func.count()).select_from(Attempt).where(
+                Attempt.answered_at.is_not(None))) or 0
         return {"placed": placed, "answered": answered, "abandoned": abandoned, "connected": connected,
                 "abandon_pct": 100.0 * abandoned / answered if answered else 0.0,
+                "day_abandon_pct": 100.0 * abandoned / day_answered if day_answered else 0.0,
                 "idle_pct": 100.0 * idle / staffed if staffed else 0.0,
                 "per_agent_hour": connected / agents / (minutes / 60)}
     finally:
@@ -129,12 +131,14 @@ def run_mode(make_app: Any, tmp: Path, mode: str, agents: int, contacts: int, mi
         app.extensions["db_engine"].dispose()
 
 
-def report(results: dict[str, dict[str, float]], agents: int, minutes: float, answer_rate: float) -> list[str]:
+def report(results: dict[str, dict[str, float]], agents: int, minutes: float, answer_rate: float,
+           history: int = 200, risk_factor: float = 0.5) -> list[str]:
     lines = [f"  dialing modes, virtual clock: {agents} agents, {minutes:g} min, answer rate {answer_rate:.0%},"
-             " handle 30-90 s, abandon cap 3 % (200 calls earlier today)"]
+             f" handle 30-90 s, abandon cap 3 % ({history} calls earlier today), risk factor {risk_factor:g}"]
     for mode, label in (("predictive", "ours"), ("progressive", "baseline")):
         r = results[mode]
         lines.append(f"    {label:<9} {mode:<12} placed {r['placed']:.0f}, answered {r['answered']:.0f}, connected"
                      f" {r['connected']:.0f} ({r['per_agent_hour']:.1f}/agent-hour), abandoned {r['abandoned']:.0f}"
-                     f" = {r['abandon_pct']:.1f} % of answered (cap 3), agent idle {r['idle_pct']:.1f} %")
+                     f" = {r['abandon_pct']:.1f} % of answered (day {r['day_abandon_pct']:.1f} %, cap 3),"
+                     f" agent idle {r['idle_pct']:.1f} %")
     return lines

@@ -247,6 +247,9 @@ class CampaignSettings(_Section):
     predictive_max_ratio: float = Field(3.0, ge=1, le=10)  # at most this many calls per free agent
     predictive_min_calls: int = Field(20, ge=1)  # finished calls measured before trusting the rate
     predictive_answer_rate: float = Field(0.5, gt=0, le=1)  # assumed until enough calls are measured
+    # A call placed ahead may add at most this multiple of the cap's unused share in abandons per
+    # answered call (the cap's unused share: 1 - today's abandon rate / abandon_cap).
+    predictive_risk_factor: float = Field(0.5, ge=0, le=100)
     # Attempts one number may get from all campaigns together (0: no cap): rolling 24 h and 7 days.
     number_daily_cap: int = Field(0, ge=0)
     number_weekly_cap: int = Field(0, ge=0)

@@ -5,10 +5,10 @@ explainable dialing, exactly-once attempts, follow-up rules (H14–H19) and the 
 Public functions other parts call:
 
 - ``scheduler.engine.tick(app)`` — everything due now (tests call it after ``sim.advance``);
-- ``scheduler.followup.mark_work_order_returned(s, settings, case)`` (H16),
-  ``record_callback_result(s, settings, case, result)`` (H17), ``open_followup_case`` (H20),
+- ``scheduler.followup_callbacks.mark_work_order_returned(s, settings, case)`` (H16),
+  ``scheduler.followup_records.record_callback_result(s, settings, case, result)`` (H17), ``open_followup_case`` (H20),
   ``repair_callback_rate`` (H16), ``survey_return_rate`` (H18), ``satisfaction`` (H19);
-- ``scheduler.campaigns.progress(s, settings, campaign)`` — live counts and blocked breakdown.
+- ``scheduler.campaign_progress.progress(s, settings, campaign)`` — live counts and blocked breakdown.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from scheduler import (
     history_api,  # noqa: F401  (adds its routes to api.bp)
     outbound,
     preview_api,  # noqa: F401  (adds its routes to api.bp)
+    preview_page,  # adds its page to console.bp
     runner,
 )
 from scheduler.engine import add_tick_hook
@@ -45,6 +46,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(cli.dnc_cli)
     app.cli.add_command(cli.scheduler_cli)
     console.init_app(app)
+    preview_page.init_app(app)
     add_health_check(app, "scheduler", health.lease_check)
     add_metrics(app, health.lease_metrics)
     add_tick_hook(app, purge_expired)  # recording.retention_days: old recordings deleted at Twilio

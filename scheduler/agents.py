@@ -3,17 +3,18 @@ the day's answer and abandon rates the predictive dialer and the live page show.
 
 - **progressive**: one call per free agent — free agents minus callers already waiting for one
   and agent calls still ringing.
-- **predictive**: dials ahead, ``free / answer_rate`` calls (at most ``predictive_max_ratio`` per
-  agent), counting agents whose call should end within the ring time (measured handle time) and
-  agents whose wrap-up is over; while one more abandoned call would take the last 24 hours over
-  ``campaigns.abandon_cap`` of answered calls it dials progressively.
+- **predictive**: dials ahead by the per-agent model of ``scheduler.predictive`` (each agent's
+  chance to be free when a call placed now is answered, from the measured ring delays, talk times
+  and wrap-up; the chance each ringing call is still answered; each further call only while the
+  abandons it adds stay within the cap's unused share); while one more abandoned call would take
+  the last 24 hours over ``campaigns.abandon_cap`` of answered calls it dials progressively.
 
 Nobody free and nobody about to be free: no call is placed.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, func, or_, select
@@ -22,9 +23,11 @@ from sqlalchemy.orm import Session
 from core.config import Settings
 from core.models import Presence, QueueEntry, QueueStatus, User
 from scheduler.models import AGENT_DIAL_MODES, IN_FLIGHT_ATTEMPT, Attempt, AttemptStatus, Campaign, DialMode
+from scheduler.predictive import AgentNow, Measured, calls_to_place, risk_share, seconds_since
 
 DEFAULT_RING_S = 10.0
 DEFAULT_HANDLE_S = 120.0
+SAMPLES = 200  # the latest answered calls the ring delays and talk times are measured on
 
 
 @dataclass
@@ -36,6 +39,8 @@ class DialStats:
     abandoned: int = 0
     handle_s: float = DEFAULT_HANDLE_S
     ring_s: float = DEFAULT_RING_S
+    ring_samples: list[float] = field(default_factory=list)  # sorted, seconds
+    talk_samples: list[float] = field(default_factory=list)  # sorted, seconds
 
     def answer_rate(self, settings: Settings) -> float:
         if self.finished < settings.campaigns.predictive_min_calls or not self.answered:
@@ -70,10 +75,11 @@ def dial_stats(s: Session, settings: Settings, now: datetime) -> DialStats:
         talked = [(a.ended_at - a.answered_at).total_seconds() for a in s.execute(
             select(Attempt.answered_at, Attempt.ended_at).where(
                 base, Attempt.answered_at.is_not(None), or_(Attempt.result.is_(None), Attempt.result != "abandoned"))
-            .order_by(Attempt.id.desc()).limit(200))]
+            .order_by(Attempt.id.desc()).limit(SAMPLES))]
         rung = [(a.answered_at - a.created_at).total_seconds() for a in s.execute(
             select(Attempt.created_at, Attempt.answered_at).where(base, Attempt.answered_at.is_not(None))
-            .order_by(Attempt.id.desc()).limit(200))]
+            .order_by(Attempt.id.desc()).limit(SAMPLES))]
+        stats.talk_samples, stats.ring_samples = sorted(talked), sorted(rung)
         if talked:
             stats.handle_s = max(1.0, sum(talked) / len(talked))
         if rung:
@@ -120,8 +126,24 @@ def agent_capacity(s: Session, settings: Settings, campaign: Campaign, now: date
     stats = dial_stats(s, settings, now)
     load = agent_load(s, settings, now, stats)
     if campaign.dial_mode == DialMode.PREDICTIVE and not stats.at_cap(settings):
-        agents = load.free + load.soon_free
-        ratio = min(1.0 / stats.answer_rate(settings), settings.campaigns.predictive_max_ratio)
-        return max(0, int(agents * ratio) - load.waiting) if agents else 0
+        return _predictive(s, settings, now, stats)
     return max(0, load.free - load.waiting)
 
+
+def _predictive(s: Session, settings: Settings, now: datetime, stats: DialStats) -> int:
+    staffed = and_(User.active.is_(True), User.endpoint.is_not(None))
+    agents = [AgentNow(presence, seconds_since(now, since)) for presence, since in s.execute(
+        select(User.presence, User.presence_since).where(
+            staffed, User.presence.in_((Presence.AVAILABLE, Presence.BUSY, Presence.WRAP_UP))))]
+    in_line = s.scalar(select(func.count()).select_from(QueueEntry).where(
+        QueueEntry.status == QueueStatus.WAITING)) or 0
+    agent_campaigns = select(Campaign.id).where(Campaign.dial_mode.in_(AGENT_DIAL_MODES))
+    # Ringing (answer chance by how long it has rung), or answered and not yet in line (certain).
+    in_flight = list(s.execute(select(Attempt.created_at, Attempt.answered_at).where(
+        Attempt.campaign_id.in_(agent_campaigns), Attempt.status.in_(IN_FLIGHT_ATTEMPT), Attempt.result.is_(None))))
+    ringing = [seconds_since(now, created) for created, answered in in_flight if answered is None]
+    answered_waiting = len(in_flight) - len(ringing)
+    measured = Measured(stats.answer_rate(settings), stats.ring_samples, stats.talk_samples,
+                        settings.routing.wrap_up_s)
+    share = risk_share(settings, stats.answered, stats.abandoned)
+    return calls_to_place(settings, measured, agents, in_line + answered_waiting, ringing, share)

@@ -35,9 +35,9 @@ from core.api import (
 from core.db import session
 from core.disclosure import with_phones
 from ivr.prompts import LOCALES
+from scheduler import campaign_progress, followup
 from scheduler import campaigns as svc
 from scheduler import contacts as contacts_svc
-from scheduler import followup
 from scheduler.campaign_options import DIAL_MODES
 
 bp = api_blueprint("scheduler_api", __name__)
@@ -220,7 +220,7 @@ def _campaign(campaign_id: int):
 
 
 def detail(campaign) -> dict[str, Any]:
-    return {**svc.campaign_json(campaign), **svc.progress(session(), _settings(), campaign)}
+    return {**svc.campaign_json(campaign), **campaign_progress.progress(session(), _settings(), campaign)}
 
 
 def _refused(exc: svc.CampaignError) -> ApiError:
@@ -235,7 +235,7 @@ def list_campaigns():
     s = session()
     items = []
     for campaign in svc.list_campaigns(s):
-        p = svc.progress(s, _settings(), campaign)
+        p = campaign_progress.progress(s, _settings(), campaign)
         items.append({**svc.campaign_json(campaign), **{k: p[k] for k in (
             "contacts", "dialed", "answered", "completed", "failed", "remaining", "percent")}})
     return reply(CampaignList, {"campaigns": items})
@@ -268,7 +268,7 @@ def get_campaign(path: CampaignId):
 def list_contacts(path: CampaignId, query: ContactsQuery):
     """Contacts, each with why it was or was not dialed."""
     campaign = _campaign(path.campaign_id)
-    rows = svc.contacts_page(session(), _settings(), campaign, query.offset, query.limit, query.status, query.q)
+    rows = campaign_progress.contacts_page(session(), _settings(), campaign, query.offset, query.limit, query.status, query.q)
     return reply(ContactPage, {"contacts": [with_phones(current_user(), row, "phone") for row in rows],
                                "offset": query.offset, "limit": query.limit})
 

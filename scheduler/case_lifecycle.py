@@ -8,7 +8,7 @@ One service for ``PATCH /api/cases/<ref>`` and the console's case page. Every fi
 - ``department``: one of ``cases.departments`` (H13); an open case given one is dispatched.
 - ``work_order``: ``dispatched`` or ``returned`` (a repair's only), at ``work_order_at`` or now.
   A returned work order schedules the H16 satisfaction call-back for the next day
-  (``followup.mark_work_order_returned``); returning it twice is refused.
+  (``followup_callbacks.mark_work_order_returned``); returning it twice is refused.
 - ``resolution``: what was done, in words (kept on the case).
 - ``satisfaction``: the caller's verdict given to a person — satisfied / dissatisfied or one of
   the H19 answers. On a complaint it is one H17 call-back result (``record_callback_result``);
@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from core.config import Settings
 from core.db import utcnow
 from core.models import AuditLog, Case, CaseKind, CaseStatus
-from scheduler import followup
+from scheduler import followup_callbacks, followup_records
 from scheduler import script as scripts
 
 FIELDS = ("status", "department", "work_order", "work_order_at", "resolution", "satisfaction", "note")
@@ -143,7 +143,7 @@ def _apply_work_order(s: Session, settings: Settings, case: Case, clean: dict[st
     if step == "dispatched" and case.status == CaseStatus.OPEN:
         case.status = CaseStatus.DISPATCHED
     if step == "returned":
-        followup.mark_work_order_returned(s, settings, case, at)  # H16: satisfaction call-back
+        followup_callbacks.mark_work_order_returned(s, settings, case, at)  # H16: satisfaction call-back
 
 
 def update_case(s: Session, settings: Settings, case: Case, data: Any, user_id: int | None = None) -> list[str]:
@@ -156,7 +156,7 @@ def update_case(s: Session, settings: Settings, case: Case, data: Any, user_id: 
     _apply_work_order(s, settings, case, clean, user_id)
     if clean["satisfaction"]:
         if case.kind == CaseKind.COMPLAINT:
-            followup.record_callback_result(s, settings, case, clean["satisfaction"], note=clean["note"],
+            followup_records.record_callback_result(s, settings, case, clean["satisfaction"], note=clean["note"],
                                             user_id=user_id)  # H17: each result recorded
         else:
             _set_outcome(case, "satisfaction", {"result": clean["satisfaction"], "at": _iso(now), "by": user_id,

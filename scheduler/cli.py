@@ -21,9 +21,9 @@ from flask.cli import AppGroup, with_appcontext
 from core.cli_errors import BadInput
 from core.db import session_scope, utcnow
 from core.phone import InvalidNumber
+from scheduler import campaign_progress, engine, lease
 from scheduler import campaigns as svc
 from scheduler import contacts as contacts_svc
-from scheduler import engine, lease
 from scheduler.campaign_options import DIAL_MODES
 from scheduler.runner import SchedulerRunner
 
@@ -94,7 +94,7 @@ def create_command(name: str, context: tuple[str, ...], weekdays: str | None, no
         with session_scope(current_app) as s:
             campaign = svc.create_campaign(s, _settings(), data)
             s.flush()
-            out = {**svc.campaign_json(campaign), **svc.progress(s, _settings(), campaign)}
+            out = {**svc.campaign_json(campaign), **campaign_progress.progress(s, _settings(), campaign)}
     except svc.CampaignError as exc:
         raise BadInput(str(exc)) from None
     _echo(out)
@@ -124,7 +124,7 @@ def list_command() -> None:
     """One JSON line per campaign with its progress."""
     with session_scope(current_app) as s:
         for campaign in svc.list_campaigns(s):
-            p = svc.progress(s, _settings(), campaign)
+            p = campaign_progress.progress(s, _settings(), campaign)
             _echo({k: p[k] for k in ("id", "name", "status", "purpose", "mode", "contacts", "dialed", "answered",
                                      "completed", "failed", "remaining", "percent")})
 
@@ -138,9 +138,9 @@ def show_command(campaign_id: str, with_contacts: bool, limit: int) -> None:
     try:
         with session_scope(current_app) as s:
             campaign = svc.get_campaign(s, campaign_id)
-            out = {**svc.campaign_json(campaign), **svc.progress(s, _settings(), campaign)}
+            out = {**svc.campaign_json(campaign), **campaign_progress.progress(s, _settings(), campaign)}
             if with_contacts:
-                out["contact_list"] = svc.contacts_page(s, _settings(), campaign, 0, limit)
+                out["contact_list"] = campaign_progress.contacts_page(s, _settings(), campaign, 0, limit)
     except svc.CampaignError as exc:
         raise BadInput(str(exc)) from None
     _echo(out)
@@ -155,7 +155,7 @@ def _state_command(name: str, fn: Any, help_text: str) -> None:
                 campaign = svc.get_campaign(s, campaign_id)
                 fn(s, campaign, None)
                 s.flush()
-                out = svc.progress(s, _settings(), campaign)
+                out = campaign_progress.progress(s, _settings(), campaign)
         except svc.CampaignError as exc:
             raise BadInput(str(exc)) from None
         _echo(out)

@@ -27,9 +27,9 @@ from core.phone import InvalidNumber
 from core.web.auth import current_console_user, login_required
 from core.web.i18n import t
 from core.web.nav import register_nav
+from scheduler import campaign_progress, history, preflight
 from scheduler import campaigns as svc
 from scheduler import contacts as contacts_svc
-from scheduler import history, preflight
 from scheduler import script as scripts
 
 bp = Blueprint("campaigns", __name__, url_prefix="/console/campaigns", template_folder="templates",
@@ -71,7 +71,7 @@ def _form_defaults() -> dict[str, Any]:
 @login_required(LEADS)
 def index():
     s = session()
-    rows = [(c, svc.progress(s, _settings(), c)) for c in svc.list_campaigns(s)]
+    rows = [(c, campaign_progress.progress(s, _settings(), c)) for c in svc.list_campaigns(s)]
     return render_template("campaigns/index.html", rows=rows, form=_form_defaults(), errors={},
                            purposes=svc.PURPOSES, modes=svc.MODES, scripts=scripts.DEFAULT_SCRIPTS)
 
@@ -95,7 +95,7 @@ def create():
     except svc.CampaignError as exc:
         s.rollback()
         field = str(exc).split(":", 1)[0]
-        rows = [(c, svc.progress(s, _settings(), c)) for c in svc.list_campaigns(s)]
+        rows = [(c, campaign_progress.progress(s, _settings(), c)) for c in svc.list_campaigns(s)]
         return render_template("campaigns/index.html", rows=rows, form={**_form_defaults(), **form},
                                errors={field: str(exc)}, purposes=svc.PURPOSES, modes=svc.MODES,
                                scripts=scripts.DEFAULT_SCRIPTS), 400
@@ -112,8 +112,8 @@ def _detail(campaign, report: dict[str, Any] | None = None, status: int = 200):
         offset = 0
     only = request.args.get("status") or None
     search = (request.args.get("q") or "").strip()[:60] or None
-    progress = svc.progress(s, _settings(), campaign)
-    contacts = svc.contacts_page(s, _settings(), campaign, offset, PAGE, only, search)
+    progress = campaign_progress.progress(s, _settings(), campaign)
+    contacts = campaign_progress.contacts_page(s, _settings(), campaign, offset, PAGE, only, search)
     unfilled = preflight.unfilled_values(s, _settings(), campaign) if campaign.status == "draft" else {}
     return render_template("campaigns/detail.html", campaign=campaign, p=progress, contacts=contacts,
                            report=report, offset=offset, page=PAGE, only=only, unfilled=unfilled, q=search,
@@ -129,7 +129,7 @@ def detail(campaign_id: int):
 @bp.get("/<int:campaign_id>/progress.json")
 @login_required(LEADS)
 def progress_json(campaign_id: int):
-    return jsonify(svc.progress(session(), _settings(), _campaign(campaign_id)))
+    return jsonify(campaign_progress.progress(session(), _settings(), _campaign(campaign_id)))
 
 
 @bp.get("/<int:campaign_id>/contacts/<int:contact_id>")
@@ -141,7 +141,7 @@ def contact_page(campaign_id: int, contact_id: int):
     except history.HistoryError:
         abort(404)
     return render_template("campaigns/contact.html", campaign=campaign, contact=contact, attempts=attempts,
-                           why=svc.why(_settings(), campaign, contact, utcnow()))
+                           why=campaign_progress.why(_settings(), campaign, contact, utcnow()))
 
 
 @bp.get("/<int:campaign_id>/attempts.csv")

@@ -8,7 +8,7 @@ import logging
 from datetime import datetime, timedelta
 
 from flask import Flask
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from core.clock import local_label
@@ -74,11 +74,13 @@ def dial(app: Flask, settings: Settings, campaign_id: int, contact_id: int, slot
         log.exception("placing attempt %s failed", attempt_id)
         dial_failed(app, attempt_id, GatewayError(str(exc)[:200]))
         return attempt_id
-    with session_scope(app) as s:
-        s.execute(update(Attempt).where(Attempt.id == attempt_id, Attempt.call_sid.is_(None))
-                  .values(call_sid=call_sid, dialed_at=utcnow(), updated_at=utcnow()))
-        s.execute(update(Attempt).where(Attempt.id == attempt_id, Attempt.status == AttemptStatus.DIALING)
-                  .values(status=AttemptStatus.QUEUED))
+    placed = utcnow()
+    with session_scope(app) as s:  # one statement: the leader's next dial waits for it
+        # A webhook may have adopted the CallSid, or a status callback settled the attempt, first.
+        s.execute(update(Attempt).where(Attempt.id == attempt_id).values(
+            call_sid=func.coalesce(Attempt.call_sid, call_sid), dialed_at=func.coalesce(Attempt.dialed_at, placed),
+            updated_at=placed, status=case((Attempt.status == AttemptStatus.DIALING, AttemptStatus.QUEUED.value),
+                                           else_=Attempt.status)))
     publish(app, "campaign", {"id": campaign_id})
     return attempt_id
 

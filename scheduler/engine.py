@@ -24,8 +24,8 @@ from sqlalchemy import func, or_, select, update
 from core.config import Settings
 from core.db import in_app_context, session_scope, utcnow
 from ivr.routing import dispatch_due
+from scheduler import campaign_fields, followup
 from scheduler import campaigns as svc
-from scheduler import followup
 from scheduler.attempts import RETRY_STATUSES, TWILIO_STATUSES, apply_call_status, outbound_url, publish
 from scheduler.models import IN_FLIGHT_ATTEMPT, Attempt, Campaign, CampaignStatus, Contact, ContactStatus
 from scheduler.pacing import dial_due
@@ -192,7 +192,7 @@ def settle_campaigns(app: Flask) -> list[int]:
                 Attempt.campaign_id == campaign.id, Attempt.status.in_(IN_FLIGHT_ATTEMPT)))
             if in_flight:
                 continue
-            fire = svc.next_cron_fire(campaign.cron, campaign.timezone or "UTC", now) if campaign.cron else None
+            fire = campaign_fields.next_cron_fire(campaign.cron, campaign.timezone or "UTC", now) if campaign.cron else None
             if fire is not None:
                 campaign.status = CampaignStatus.SCHEDULED
                 campaign.next_run_at = fire

@@ -17,8 +17,7 @@ from pydantic import ConfigDict, Field, RootModel
 from core.api import ApiError, Body, PathParams, Reply, api_auth, current_user, reply, responses
 from core.db import session, utcnow
 from core.disclosure import phone_for, with_phones
-from scheduler import campaigns as svc
-from scheduler import history
+from scheduler import campaign_progress, history
 from scheduler.api import CampaignId, _campaign, _settings, bp
 from scheduler.models import Attempt
 
@@ -69,7 +68,7 @@ def contact_detail(path: ContactId):
         contact, attempts = history.contact_history(s, campaign, path.contact_id)
     except history.HistoryError as exc:
         raise ApiError(str(exc), exc.status) from None
-    body = with_phones(current_user(), svc.contact_json(_settings(), campaign, contact, utcnow()), "phone")
+    body = with_phones(current_user(), campaign_progress.contact_json(_settings(), campaign, contact, utcnow()), "phone")
     return reply(ContactHistory, {**body, "history": attempts})
 
 

@@ -1,5 +1,5 @@
 """Outbound campaign calls: Twilio-facing webhooks under ``/ivr/outbound/`` (signature-checked by
-the app's global ``/ivr/`` guard) and the pure TwiML builders they use.
+the app's global ``/ivr/`` guard); what the call says is built by ``outbound_script``.
 
 - ``POST /ivr/outbound/answer?attempt=ID`` — the call's Url. With answering-machine detection
   (``MachineDetection=DetectMessageEnd``) Twilio asks it after detection: ``AnsweredBy`` =
@@ -17,23 +17,24 @@ Bad or unknown input never gives a 500: unknown attempts get a polite ``<Hangup/
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, current_app
-from sqlalchemy import func, select
-from twilio.twiml.voice_response import Gather, VoiceResponse
+from sqlalchemy import and_, func, or_, select
+from twilio.twiml.voice_response import VoiceResponse
 
 from core.config import Settings
 from core.db import session, utcnow
-from core.models import Call, Case, QueueEntry, QueueStatus
-from core.twiml import absolute_url, empty, hangup, say, say_and_hangup, says, twiml_response
+from core.models import Call, Presence, QueueEntry, QueueStatus, User
+from core.twiml import absolute_url, empty, hangup, twiml_response
 from core.webhooks import arg_int, form_text, safe_webhook
 from ivr import queue as ivr_queue
 from scheduler import engine, followup
 from scheduler import script as scripts
-from scheduler.case_values import case_values
 from scheduler.dnc import add_dnc
-from scheduler.models import Attempt, Campaign, Contact, DialMode, Mode
+from scheduler.models import Attempt, DialMode, Mode
+from scheduler.outbound_script import Run, enqueue_twiml, hangup_twiml, voicemail_twiml
 from scheduler.script import Step
 
 log = logging.getLogger(__name__)
@@ -43,105 +44,6 @@ bp = Blueprint("scheduler_outbound", __name__, url_prefix="/ivr/outbound")
 OPT_OUT_DIGIT = "9"  # "press 9 to stop these calls"
 MAX_TRIES = 2  # a question is asked at most twice (then the call goes on / ends politely)
 MACHINE = ("machine_end_beep", "machine_end_silence", "machine_end_other", "machine_start")
-
-
-# -- pure TwiML builders -------------------------------------------------------------------------
-
-def voicemail_twiml(settings: Settings, locale: str, message: str) -> VoiceResponse:
-    """After the beep (DetectMessageEnd): the message, then hang up."""
-    return say_and_hangup(settings, locale, [message])
-
-
-def hangup_twiml(settings: Settings, locale: str, lines: list[str]) -> VoiceResponse:
-    return say_and_hangup(settings, locale, lines)
-
-
-def question_twiml(settings: Settings, locale: str, lines: list[str], question: str, hint: str, *,
-                   action: str, no_input_url: str, hints: str, timeout: int) -> VoiceResponse:
-    """Lines, then the question in ``<Gather input="dtmf speech" numDigits=1>``; silence → no_input_url."""
-    response = VoiceResponse()
-    says(response, lines, settings, locale)
-    gather = Gather(input="dtmf speech", num_digits=1, action=action, method="POST", timeout=timeout,
-                    language=settings.voices[locale].gather_language, speech_timeout="auto", hints=hints)
-    say(gather, question, settings, locale)
-    say(gather, hint, settings, locale)
-    response.append(gather)
-    response.redirect(no_input_url, method="POST")
-    return response
-
-
-def enqueue_twiml(settings: Settings, locale: str, lines: list[str], *, wait_url: str, action: str) -> VoiceResponse:
-    response = VoiceResponse()
-    says(response, lines, settings, locale)
-    response.enqueue(settings.queue.name, wait_url=wait_url, wait_url_method="POST", action=action, method="POST")
-    return response
-
-
-# -- the script runner ---------------------------------------------------------------------------
-
-class Run:
-    """One webhook request's view of an attempt: its campaign, contact, script and texts."""
-
-    def __init__(self, settings: Settings, attempt: Attempt):
-        self.settings = settings
-        self.attempt = attempt
-        self.contact: Contact = attempt.contact
-        self.campaign: Campaign = attempt.campaign
-        self.locale = scripts.locale_of(self.contact.locale or self.campaign.locale, settings)
-        self.steps: list[Step] = scripts.parse_script(self.campaign.script, self.campaign.purpose)
-        self.s = session()
-
-    def context(self) -> dict[str, Any]:
-        contact, campaign = self.contact, self.campaign
-        ctx: dict[str, Any] = {**campaign.context, **contact.context}
-        ctx.setdefault("agent_id", campaign.agent_code or "")
-        ctx.setdefault("surname", campaign.agent_surname or "")
-        ctx.setdefault("title", contact.title or contact.name or ("机主" if self.locale == "zh-CN" else "the owner"))
-        ctx.setdefault("name", contact.name or "")
-        ctx.setdefault("case_ref", contact.case_ref or "")
-        if contact.case_id:
-            case = self.s.get(Case, contact.case_id)
-            if case is not None:
-                for key, value in case_values(self.s, self.settings, case, self.locale).items():
-                    if not str(ctx.get(key) or "").strip():
-                        ctx[key] = value
-        return ctx
-
-    def text(self, prompt_id: str, custom: str | None = None) -> str:
-        return scripts.text(self.settings, prompt_id, self.locale, custom, **self.context())
-
-    def url(self, kind: str, **params: Any) -> str:
-        return engine.outbound_url(self.settings, kind, attempt=self.attempt.id, **params)
-
-    def record(self, key: str, answer: Any) -> None:
-        self.attempt.answers = {**(self.attempt.answers or {}), key: answer}
-        self.contact.outcome = {**(self.contact.outcome or {}), key: answer}
-
-    def render_from(self, index: int, lines: list[str] | None = None, tries: int = 0) -> VoiceResponse:
-        """Speak steps from ``index`` until a question (a Gather) or the close (hang up)."""
-        lines = list(lines or [])
-        for i in range(index, len(self.steps)):
-            step = self.steps[i]
-            if step.kind in scripts.QUESTION_KINDS:
-                hint = self.text(scripts.hint_for(step.kind, step.id))
-                if self.campaign.optout_key and i == self.first_question():
-                    hint += self.text("outbound_optout_hint")
-                return question_twiml(
-                    self.settings, self.locale, lines, self.text(step.id, step.text), hint,
-                    action=self.url("input", step=i), no_input_url=self.url("noinput", step=i, tries=tries),
-                    hints=scripts.speech_hints(step.kind), timeout=self.settings.routing.gather_timeout_s)
-            lines.append(self.text(step.id, step.text))
-            if step.kind == "close":
-                break
-        self.finish("answered")
-        return hangup_twiml(self.settings, self.locale, lines)
-
-    def first_question(self) -> int:
-        return next((i for i, step in enumerate(self.steps) if step.kind in scripts.QUESTION_KINDS), -1)
-
-    def finish(self, result: str) -> None:
-        if self.attempt.result in (None, "answered"):
-            self.attempt.result = result
 
 
 def _attempt_id() -> int:
@@ -233,7 +135,7 @@ def _to_agent(run: Run) -> VoiceResponse:
     next available agent (ivr.routing), who sees the preview on the call card."""
     settings = run.settings
     call = _call_row(run)
-    if run.campaign.dial_mode == DialMode.PREDICTIVE and ivr_queue.free_agents(run.s) <= _waiting(run.s):
+    if run.campaign.dial_mode == DialMode.PREDICTIVE and _free_agents(run.s, settings) <= _waiting(run.s):
         # Dialed ahead and nobody is free: the abandon message at once, never silence; retried later.
         run.finish("abandoned")
         return hangup_twiml(settings, run.locale, [run.text("outbound_abandon")])
@@ -244,6 +146,16 @@ def _to_agent(run: Run) -> VoiceResponse:
     return enqueue_twiml(settings, run.locale, [run.text("agent_connect")],
                          wait_url=absolute_url(settings, "/ivr/queue/wait"),
                          action=absolute_url(settings, "/ivr/queue/done"))
+
+
+def _free_agents(s: Any, settings: Settings) -> int:
+    """Agents routing can give this caller now: available, or with their wrap-up over (routing
+    ends it on its next pass, as ``ivr.routing.anyone_free`` counts them)."""
+    wrap_up_over = utcnow() - timedelta(seconds=settings.routing.wrap_up_s)
+    return s.scalar(select(func.count()).select_from(User).where(
+        User.active.is_(True), User.endpoint.is_not(None),
+        or_(User.presence == Presence.AVAILABLE,
+            and_(User.presence == Presence.WRAP_UP, User.presence_since <= wrap_up_over)))) or 0
 
 
 def _waiting(s: Any) -> int:

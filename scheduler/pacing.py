@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from core.config import Settings
 from core.db import in_app_context, session_scope, utcnow
-from scheduler import campaigns as svc
+from scheduler import campaign_progress
 from scheduler.agents import agent_capacity
 from scheduler.dialer import THROTTLE_BACKOFF_S, dial
 from scheduler.dnc import blocked_numbers
@@ -218,7 +218,7 @@ def screen(s: Session, settings: Settings, campaign: Campaign, batch: list[Conta
             continue
         if contact.timezone not in windows:
             try:
-                windows[contact.timezone] = svc.window_for(settings, campaign, contact.timezone)
+                windows[contact.timezone] = campaign_progress.window_for(settings, campaign, contact.timezone)
             except WindowError:
                 windows[contact.timezone] = None
         window = windows[contact.timezone]

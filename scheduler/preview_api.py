@@ -4,7 +4,9 @@
   ``{"contact": null}`` when nobody is due;
 - ``POST /api/campaigns/<id>/contacts/<contact_id>/dial`` — place that call now for this agent
   (409 when the agent is not available, the contact is not due or the campaign is not a running
-  preview campaign; 503 while Twilio is throttling).
+  preview campaign; 503 while Twilio is throttling);
+- ``POST /api/campaigns/<id>/contacts/<contact_id>/skip`` — pass on that contact with a reason:
+  offered again after the campaign's retry back-off (409 when it is not due).
 """
 
 from __future__ import annotations
@@ -12,8 +14,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app
+from pydantic import Field
 
-from core.api import ApiError, Reply, api_auth, current_user, reply, responses
+from core.api import ApiError, Body, Reply, api_auth, current_user, reply, responses
 from core.db import session
 from core.disclosure import with_phones
 from scheduler import preview
@@ -67,3 +70,33 @@ def preview_dial(path: ContactId):
         raise ApiError(str(exc), exc.status) from None
     return reply(PreviewDialed, {"attempt_id": attempt_id, "campaign_id": path.campaign_id,
                                  "contact_id": path.contact_id}, 201)
+
+
+class SkipBody(Body):
+    reason: preview.SkipReason
+    note: str = Field("", max_length=200)
+
+
+class PreviewSkipped(Reply):
+    contact_id: int
+    next_attempt_at: str | None
+    why: str
+
+
+@bp.post("/campaigns/<int:campaign_id>/contacts/<int:contact_id>/skip",
+         responses=responses({200: PreviewSkipped}, 404, 409))
+@api_auth()
+def preview_skip(path: ContactId, body: SkipBody):
+    """Preview dialing: pass on this contact (with a reason); it is offered again after the
+    campaign's retry back-off, no attempt counted. 409 when it is not due."""
+    s = session()
+    campaign = _campaign(path.campaign_id)
+    try:
+        contact = preview.skip_contact(s, _settings(), campaign, path.contact_id, current_user(), body.reason,
+                                       body.note.strip())
+    except preview.PreviewError as exc:
+        s.rollback()
+        raise ApiError(str(exc), exc.status) from None
+    s.commit()
+    shown = contact.next_attempt_at.isoformat() + "Z" if contact.next_attempt_at else None
+    return reply(PreviewSkipped, {"contact_id": contact.id, "next_attempt_at": shown, "why": contact.reason or ""})

@@ -1,6 +1,7 @@
 // Live progress on a campaign page (CSP: no inline scripts). The page listens to the console's
 // event stream and reloads progress.json when the scheduler reports a dial or an outcome for a
-// campaign (at most once a second); a slow refresh every 30 s keeps time-based counts current.
+// campaign, or an agent's presence changes (agents free/busy; at most once a second); a slow
+// refresh every 30 s keeps time-based counts current.
 (function () {
   const root = document.querySelector("[data-progress-url]");
   if (!root) return;
@@ -33,6 +34,7 @@
   if (window.EventSource) {
     const events = new EventSource("/console/events");
     events.addEventListener("campaign", soon);
+    events.addEventListener("agents", soon);  // leads get the agents' presence changes
   }
   setInterval(refresh, 30000);
 })();

@@ -101,3 +101,25 @@ def test_live_figures_show_agents_rates_and_warnings(app, client, make_user, mak
     set_state(app, agent_id, Presence.AVAILABLE)
     body = client.get(f"/api/campaigns/{cid}", headers=headers).get_json()
     assert body["dialing"]["agents"]["free"] == 1 and not any("no agent" in w for w in body["warnings"])
+
+
+def test_preview_skip_with_a_reason_offers_the_next_contact(app, sim, client, make_campaign, agent):
+    _agent_id, token = agent("alice")
+    headers = {"Authorization": f"Bearer {token}"}
+    cid = make_campaign(NUMBERS[:2], dial_mode="preview", retry_backoff_s=600,
+                        csv_columns={"name": ["王建国", "李四"]})
+    run_with_routing(app, sim, 1)  # the campaign starts running
+    first = client.get(f"/api/campaigns/{cid}/preview", headers=headers).get_json()["contact"]
+    bad = client.post(f"/api/campaigns/{cid}/contacts/{first['id']}/skip", headers=headers, json={"reason": "bored"})
+    assert bad.status_code == 400
+    skipped = client.post(f"/api/campaigns/{cid}/contacts/{first['id']}/skip", headers=headers,
+                          json={"reason": "needs_research", "note": "先查账单"})
+    assert skipped.status_code == 200 and "needs_research" in skipped.get_json()["why"]
+    again = client.post(f"/api/campaigns/{cid}/contacts/{first['id']}/skip", headers=headers,
+                        json={"reason": "not_now"})
+    assert again.status_code == 409  # not due any more: it waits for the back-off
+    shown = client.get(f"/api/campaigns/{cid}/preview", headers=headers).get_json()["contact"]
+    assert shown["name"] == "李四"
+    assert attempts(app, cid) == []  # skipping places no call and counts no attempt
+    [skipped_row] = [c for c in contacts(app, cid) if c.id == first["id"]]
+    assert skipped_row.attempts == 0 and "先查账单" in skipped_row.reason and skipped_row.next_attempt_at

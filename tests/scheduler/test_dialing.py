@@ -9,6 +9,7 @@ import pytest
 
 from core.db import session_scope, utcnow
 from core.telephony.simulator import Behaviour
+from scheduler import campaign_progress
 from scheduler import campaigns as svc
 from scheduler.models import Attempt, AttemptStatus, ContactStatus
 
@@ -72,9 +73,9 @@ def test_dials_only_inside_each_contacts_call_window(app, sim, make_campaign, ru
     assert dialed == set(inside)
     with session_scope(app) as s:
         c = s.get(svc.Campaign, cid)
-        p = svc.progress(s, app.config["HOTLINE"], c)
+        p = campaign_progress.progress(s, app.config["HOTLINE"], c)
         assert p["blocked"]["outside_window"] == 3
-        why = {x["phone"]: x["why"] for x in svc.contacts_page(s, app.config["HOTLINE"], c)}
+        why = {x["phone"]: x["why"] for x in campaign_progress.contacts_page(s, app.config["HOTLINE"], c)}
     assert all("outside its call window (12:00-20:00" in why[n] for n in outside), why
     assert all(why[n].startswith(("dialing", "reached")) for n in inside), why
     # jump to just before the window opens: still nothing; then it opens

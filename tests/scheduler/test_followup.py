@@ -13,7 +13,7 @@ from core.models import CallbackRequest, Case, CaseStatus, Presence, User
 from core.presence import announce, set_presence
 from core.telephony.simulator import Behaviour
 from core.users import create_user
-from scheduler import engine, followup
+from scheduler import engine, followup, followup_callbacks, followup_records
 from scheduler.models import Attempt, Campaign, Contact, FollowUp
 
 PHONE = "+8613900001111"
@@ -66,7 +66,7 @@ def get_case(app, case_id):
 
 def alerts(app, rule):
     with session_scope(app) as s:
-        return [a for a in followup.alerts(s) if a["rule"] == rule]
+        return [a for a in followup_records.alerts(s) if a["rule"] == rule]
 
 
 def until_local(app, hour, minute=0, days=0):
@@ -115,7 +115,7 @@ def test_h16_satisfaction_call_back_the_next_day_within_hours(app, sim, run):
     run(until_local(app, 15), step=1800)  # 15:00 local on day 0
     case_id = new_case(app, "repair", replied_at=utcnow(app))
     with session_scope(app) as s:
-        contact = followup.mark_work_order_returned(s, app.config["HOTLINE"], s.get(Case, case_id))
+        contact = followup_callbacks.mark_work_order_returned(s, app.config["HOTLINE"], s.get(Case, case_id))
         assert contact is not None
     returned = get_case(app, case_id).work_order_returned_at
     run(until_local(app, 9, 29) - 60, step=1800)  # the next day, just before the window opens
@@ -151,7 +151,7 @@ def test_h16_call_back_without_an_agent_code_is_refused_naming_the_value(app, si
     """A case nobody with an agent code handled: the call-back would say 工号 ***, so it is not made."""
     case_id = new_case(app, "repair", by_agent=False, replied_at=utcnow(app))
     with session_scope(app) as s:
-        contact = followup.mark_work_order_returned(s, app.config["HOTLINE"], s.get(Case, case_id))
+        contact = followup_callbacks.mark_work_order_returned(s, app.config["HOTLINE"], s.get(Case, case_id))
         assert contact.status == "failed" and contact.result == "unfilled_values"
         assert "agent_id" in contact.reason
     h16 = get_case(app, case_id).outcome["h16_callback"]
@@ -168,7 +168,7 @@ def test_h16_rule_picks_up_returned_orders_set_by_others(app, sim, run):
     with session_scope(app) as s:
         [contact] = s.scalars(select(Contact).where(Contact.case_id == case_id)).all()
         assert s.get(Campaign, contact.campaign_id).system_rule == "H16"
-        assert contact.next_attempt_at == followup.repair_callback_due(
+        assert contact.next_attempt_at == followup_callbacks.repair_callback_due(
             app.config["HOTLINE"], s.get(Case, case_id).work_order_returned_at)
     assert get_case(app, case_id).outcome["h16_callback"]["status"] == "scheduled"
 
@@ -200,8 +200,8 @@ def test_record_callback_result_by_an_agent(app):
     case_id = new_case(app, "complaint", status=CaseStatus.RESOLVED)
     with session_scope(app) as s:
         case = s.get(Case, case_id)
-        followup.record_callback_result(s, app.config["HOTLINE"], case, "不满意", note="还是吵")
-        followup.record_callback_result(s, app.config["HOTLINE"], case, "基本满意")
+        followup_records.record_callback_result(s, app.config["HOTLINE"], case, "不满意", note="还是吵")
+        followup_records.record_callback_result(s, app.config["HOTLINE"], case, "基本满意")
     case = get_case(app, case_id)
     assert [h["satisfied"] for h in case.outcome["h17_callbacks"]] == [False, True]
     assert case.outcome["h17_satisfied"] is True

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from core import clock
 from core.db import session_scope, utcnow
+from scheduler import campaign_progress
 from scheduler import campaigns as svc
 from scheduler.models import Contact
 from tests.scheduler.conftest import NUMBERS
@@ -17,7 +18,7 @@ def whys(app, cid):
     with session_scope(app) as s:
         campaign = s.get(svc.Campaign, cid)
         contacts = s.scalars(select(Contact).where(Contact.campaign_id == cid)).all()
-        return [svc.why(app.config["HOTLINE"], campaign, c, utcnow(app)) for c in contacts], campaign.next_run_at
+        return [campaign_progress.why(app.config["HOTLINE"], campaign, c, utcnow(app)) for c in contacts], campaign.next_run_at
 
 
 def test_window_opening_is_told_in_local_time(app, make_campaign):

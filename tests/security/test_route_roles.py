@@ -84,6 +84,8 @@ SIGNED_IN = {
     "reports.quality_review", "reports.quality_mine", "quality_api.reviews_view",
     # call recordings: leads/admins or the agent who took the call (checked per call; 403 to others)
     "console.play_recording", "console.api_recording", "recording_api.post_recording",
+    "scheduler_api.preview_skip", "campaigns.preview_desk", "campaigns.preview_next_json",
+    "campaigns.preview_dial_now", "campaigns.preview_skip_contact",
 }
 
 NEVER_CALL_SIGNED_IN = {"console.events", "console_sim.stream", "web.logout"}  # streams; ends session
