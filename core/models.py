@@ -162,8 +162,15 @@ class CallEvent(Base):
     call: Mapped[Call] = relationship(back_populates="events")
 
 
+def _place_default(context: Any) -> datetime:
+    """A queue entry's place in line defaults to when it joined."""
+    return context.get_current_parameters().get("joined_at") or utcnow()
+
+
 class QueueEntry(Base):
-    """A caller's place in line. A call-back request keeps the entry's ``joined_at``."""
+    """A caller's place in line: served in ``(priority desc, place_at, id)`` order. ``joined_at`` is
+    when the wait started (Twilio's enqueue), which never moves a caller's place. A call-back request
+    keeps the entry's ``place_at`` as its original join time."""
 
     __tablename__ = "queue_entries"
 
@@ -174,7 +181,8 @@ class QueueEntry(Base):
     district: Mapped[str | None] = mapped_column(String(60))
     locale: Mapped[str | None] = mapped_column(String(10))
     priority: Mapped[int] = mapped_column(Integer, default=0)
-    joined_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    joined_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)  # the wait starts (Twilio enqueued)
+    place_at: Mapped[datetime] = mapped_column(DateTime, default=_place_default)  # the place in line (service order)
     ended_at: Mapped[datetime | None] = mapped_column(DateTime)
     status: Mapped[str] = mapped_column(String(12), default=QueueStatus.WAITING)
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -184,7 +192,7 @@ class QueueEntry(Base):
 
     call: Mapped[Call] = relationship()
 
-    __table_args__ = (Index("ix_queue_entries_waiting", "status", "priority", "joined_at"),)
+    __table_args__ = (Index("ix_queue_entries_waiting", "status", "priority", "place_at"),)
 
 
 class CallbackRequest(Base):

@@ -87,7 +87,8 @@ def callback_answer(step: Step, offer_id: int, answered_by: str) -> VoiceRespons
     call.menu_option = request.skill
     call.priority = request.priority
     entry = QueueEntry(call=call, queue_name=settings.queue.name, skill=request.skill, locale=request.locale,
-                       priority=request.priority, joined_at=request.original_joined_at,  # keeps its place
+                       priority=request.priority, joined_at=request.original_joined_at,
+                       place_at=request.original_joined_at,  # keeps its place
                        status=QueueStatus.OFFERED, agent_id=offer.agent_id)
     s.add(entry)
     s.flush()

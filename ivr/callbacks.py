@@ -28,7 +28,7 @@ def request_callback(s: Session, *, phone: str, reason: str, entry: QueueEntry |
                      note: str | None = None) -> tuple[CallbackRequest, bool]:
     """A call-back that keeps the caller's place (its original join time); one pending per
     number — a second request returns the first (keeping the earlier place). → (request, created)."""
-    original = entry.joined_at if entry is not None else (joined_at or now)
+    original = entry.place_at if entry is not None else (joined_at or now)
     existing = pending_for(s, phone)
     if existing is not None:
         if existing.status == CallbackStatus.PENDING and original < existing.original_joined_at:

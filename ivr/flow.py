@@ -228,18 +228,18 @@ def wait(step: Step, *, twilio_position: int, queue_time: float, avg_queue_time:
     """One waitUrl document: position and expected wait in the caller's language, the call-back
     offer, then hold audio / pause so the next reassurance comes within ``reassure_every_s``.
 
-    The line and the agents are read with the call (``Step.line``, one SELECT) — once more
-    (``queue.line_snapshot``) only on the first fetch, when Twilio's ``QueueTime`` moves the
-    join time — before anything is changed, so the entry's update and the timeline event are
-    written together at the commit."""
+    The line and the agents are read with the call (``Step.line``, one SELECT) before anything
+    is changed, so the entry's update and the timeline event are written together at the commit.
+    The first fetch starts the caller's wait at Twilio's enqueue (``QueueTime``); their place in
+    line (``place_at``, what the position counts) stays where the menu choice put it."""
     s, settings = step.s, step.settings
     entry = step.active_entry()
     if entry is not None and entry.status not in queue.IN_LINE:
         entry = None
     joined_at = queue.enqueued_at(entry, step.now, queue_time) if entry is not None else None
-    line = step.line  # read with the call: the position counted from the entry's stored join time
-    if line is None or (entry is not None and joined_at != entry.joined_at):
-        line = queue.line_snapshot(s, settings, entry, joined_at, step.now)  # the first fetch moves it
+    line = step.line  # read with the call
+    if line is None:
+        line = queue.line_snapshot(s, settings, entry, step.now)
     if entry is not None and joined_at is not None:
         entry.joined_at = joined_at
     position = line.position if entry else max(1, twilio_position)

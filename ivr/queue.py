@@ -1,7 +1,7 @@
 """The waiting line (H3, H5, H9): entries, service order, position, the line's snapshot,
 abandoned callers.
 
-The database is the source of truth for service order: ``(priority desc, joined_at asc)``,
+The database is the source of truth for service order: ``(priority desc, place_at asc)``,
 where a pending call-back competes with its caller's **original** join time. Services take a
 ``Session`` and plain values and never commit.
 
@@ -55,19 +55,19 @@ class Item:
     kind: str  # "entry" | "callback"
     id: int
     priority: int
-    joined_at: datetime
+    place_at: datetime
     skill: str | None
     district: str | None
     locale: str | None
 
     @property
     def order(self) -> tuple[int, datetime, int, int]:
-        return (-self.priority, self.joined_at, 0 if self.kind == "entry" else 1, self.id)
+        return (-self.priority, self.place_at, 0 if self.kind == "entry" else 1, self.id)
 
 
 def in_line_entries(s: Session, *, lock: bool = False) -> list[QueueEntry]:
     query = (select(QueueEntry).where(QueueEntry.status.in_(IN_LINE))
-             .order_by(QueueEntry.priority.desc(), QueueEntry.joined_at, QueueEntry.id))
+             .order_by(QueueEntry.priority.desc(), QueueEntry.place_at, QueueEntry.id))
     if lock:
         query = query.with_for_update(skip_locked=True)
     return list(s.scalars(query))
@@ -87,7 +87,7 @@ def pending_callbacks(s: Session, now: datetime, *, lock: bool = False) -> list[
 
 def service_order(s: Session, now: datetime, *, lock: bool = False) -> list[Item]:
     """Everything waiting, in the order agents serve it."""
-    items = [Item("entry", e.id, e.priority, e.joined_at, e.skill, e.district, e.locale)
+    items = [Item("entry", e.id, e.priority, e.place_at, e.skill, e.district, e.locale)
              for e in in_line_entries(s, lock=lock)]
     items += [Item("callback", c.id, c.priority, c.original_joined_at, c.skill, None, c.locale)
               for c in pending_callbacks(s, now, lock=lock)]
@@ -102,32 +102,32 @@ def active_entry(s: Session, call: Call | None) -> QueueEntry | None:
                     .order_by(QueueEntry.id.desc()).limit(1))
 
 
-def _ahead_counts(entry_id: Any = None, priority: Any = None, joined: Any = None) -> tuple[Any, Any]:
-    """COUNT subqueries in ``Item.order`` terms (priority desc, join time, entries before
+def _ahead_counts(entry_id: Any = None, priority: Any = None, placed: Any = None) -> tuple[Any, Any]:
+    """COUNT subqueries in ``Item.order`` terms (priority desc, place in line, entries before
     call-backs at the same instant, id): callers in line and due call-backs served first. The
     entry's values are bind parameters (``ahead_params``) unless column expressions are given
     (the entry row of an enclosing SELECT), so the statement is built once either way."""
     entry_id = bindparam("entry_id") if entry_id is None else entry_id
     priority = bindparam("priority") if priority is None else priority
-    joined = bindparam("joined") if joined is None else joined
+    placed = bindparam("placed") if placed is None else placed
     now = bindparam("now")
     other = aliased(QueueEntry)
     entries_ahead = select(func.count()).select_from(other).where(
         other.status.in_(IN_LINE), other.id != entry_id,
         or_(other.priority > priority,
             and_(other.priority == priority,
-                 or_(other.joined_at < joined,
-                     and_(other.joined_at == joined, other.id < entry_id)))))
+                 or_(other.place_at < placed,
+                     and_(other.place_at == placed, other.id < entry_id)))))
     callbacks_ahead = select(func.count()).select_from(CallbackRequest).where(
         CallbackRequest.status == CallbackStatus.PENDING,
         or_(CallbackRequest.due_at.is_(None), CallbackRequest.due_at <= now),
         or_(CallbackRequest.priority > priority,
-            and_(CallbackRequest.priority == priority, CallbackRequest.original_joined_at < joined)))
+            and_(CallbackRequest.priority == priority, CallbackRequest.original_joined_at < placed)))
     return entries_ahead.scalar_subquery(), callbacks_ahead.scalar_subquery()
 
 
-def ahead_params(entry: QueueEntry, joined: datetime, now: datetime) -> dict[str, Any]:
-    return {"entry_id": entry.id, "priority": entry.priority, "joined": joined, "now": now}
+def ahead_params(entry: QueueEntry, now: datetime) -> dict[str, Any]:
+    return {"entry_id": entry.id, "priority": entry.priority, "placed": entry.place_at, "now": now}
 
 
 @functools.cache
@@ -139,7 +139,7 @@ def effective_position(s: Session, entry: QueueEntry, now: datetime) -> int:
     """1 = next. Counts everyone served before ``entry`` — including pending call-backs and
     higher-priority callers Twilio's FIFO numbers do not put ahead (H5). One SELECT of two
     COUNTs, so a reassurance costs the same with 1,000 in line."""
-    row = s.execute(_position_query(), ahead_params(entry, entry.joined_at, now)).one()
+    row = s.execute(_position_query(), ahead_params(entry, now)).one()
     return 1 + (row[0] or 0) + (row[1] or 0)
 
 
@@ -184,23 +184,21 @@ def _snapshot(values: Any) -> LineSnapshot:
                         logged_in=values[1] or 0, due_back=values[2] or 0)
 
 
-def line_snapshot(s: Session, settings: Settings, entry: QueueEntry | None, joined: datetime | None,
-                  now: datetime) -> LineSnapshot:
-    """Position of ``entry`` (joined at ``joined``) and the agents' counts, in one SELECT (H3)."""
+def line_snapshot(s: Session, settings: Settings, entry: QueueEntry | None, now: datetime) -> LineSnapshot:
+    """Position of ``entry`` (by its place in line) and the agents' counts, in one SELECT (H3)."""
     params = anyone_free_params(settings, now)
-    with_entry = entry is not None and joined is not None
-    if with_entry:
-        params.update(ahead_params(entry, joined, now))  # type: ignore[arg-type]
+    with_entry = entry is not None
+    if entry is not None:
+        params.update(ahead_params(entry, now))
     return _snapshot(s.execute(_snapshot_query(with_entry), params).one())
 
 
 @functools.cache
 def line_columns() -> list[Any]:
     """The line snapshot as columns of the SELECT that reads the call and its latest queue entry
-    (``ivr.calls.find_call_with_entry``): the position counted from the entry row as stored (its
-    join time), with the agents' counts — the wait loop's read and the call's in one statement.
+    (``ivr.calls.find_call_with_entry``): the position counted from the entry row's place in line, with the agents' counts — the wait loop's read and the call's in one statement.
     Bind parameters: ``line_params``."""
-    return [*_agent_counts(), *_ahead_counts(QueueEntry.id, QueueEntry.priority, QueueEntry.joined_at)]
+    return [*_agent_counts(), *_ahead_counts(QueueEntry.id, QueueEntry.priority, QueueEntry.place_at)]
 
 
 def line_params(settings: Settings, now: datetime) -> dict[str, Any]:
@@ -269,7 +267,7 @@ def join(s: Session, settings: Settings, call: Call, *, skill: str | None, prior
     caller = call.caller
     entry = QueueEntry(call=call, queue_name=settings.queue.name, skill=skill,
                        district=caller.district if caller else None, locale=call.locale,
-                       priority=priority, joined_at=now, status=status)
+                       priority=priority, joined_at=now, place_at=now, status=status)
     s.add(entry)
     s.flush()
     publish(s, CallQueued(call_sid=call.call_sid, callback=status == QueueStatus.CALLBACK))
