@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from . import learned_store
 from .confirmed import Confirmed
 from .index import Encoder, GramIndex, align, grams
 from .learned import LearnedLayer
@@ -62,7 +63,11 @@ class _Group:
 class Matcher(Suggesting):
     """Matches utterances against a loaded ``Library`` (see the module docstring)."""
 
-    def __init__(self, library: Library, settings: MatchSettings | None = None):
+    def __init__(self, library: Library, settings: MatchSettings | None = None, learned: LearnedLayer | None = None,
+                 train: bool = True):
+        """``learned``: the learned layer to use (e.g. the previous library's, while this one's
+        trains in the background); without one, ``train`` loads the shipped or cached model or
+        trains it now, and ``train=False`` leaves the aligner alone."""
         self.library = library
         self.settings = settings or MatchSettings()
         self.entries: list[Entry] = list(library.entries)
@@ -79,8 +84,10 @@ class Matcher(Suggesting):
             self._by_situation.setdefault((e.locale, e.kind, e.situation), []).append(i)
         self._build()
         st = self.settings
-        self.learned = LearnedLayer.build(library, self.tokens, st.learned_cache, st.learned_min_examples,
-                                          st.learned_vectors) if st.learned else None
+        if learned is None and train and st.learned:
+            learned = learned_store.build(library, self.tokens, st.learned_cache, st.learned_min_examples,
+                                          st.learned_vectors)
+        self.learned = learned if st.learned else None
         self._releases = Releases(self.tokens)
         self._confirmed = Confirmed(library)
         #: entry index → whether its own text would be flagged (such an entry is never suggested)
@@ -167,8 +174,9 @@ class Matcher(Suggesting):
         qgrams = grams(code)
         flags = [(s, a, b, self.entries[i]) for s, _n, a, b, i in self._flag_spans(loc, code, qgrams, exclude)]
         flags = [(s, *self._widen(norm, a, b), e) for s, a, b, e in flags]
-        flags += [(100.0, a, b, self._representative(loc, sit)) for a, b, sit in self._confirmed.windows(loc, text, norm)
-                  if not any(a < fb and fa < b for _, fa, fb, _ in flags)]
+        flags += [(100.0, a, b, rep) for a, b, sit in self._confirmed.windows(loc, text, norm)
+                  if not any(a < fb and fa < b for _, fa, fb, _ in flags)
+                  and (rep := self._representative(loc, sit)) is not None]
         if self.learned is not None and loc in self.learned.agent:
             flags += self._learned_flags(loc, text, norm, code, qgrams, flags)
         out = []
@@ -207,12 +215,16 @@ class Matcher(Suggesting):
             if any(s >= self.settings.phrase_min_score and min(b, sb) - max(a, sa) >= (b - a) / 2
                    for s, sa, sb in approved):
                 continue
-            out.append((100.0 * p, a, b, self._representative(loc, sit)))
+            rep = self._representative(loc, sit)
+            if rep is not None:
+                out.append((100.0 * p, a, b, rep))
         return out
 
-    def _representative(self, loc: str, situation: str) -> Entry:
-        """The first forbidden entry of a situation: what a learned flag names as ``forbidden``."""
-        return self.entries[self._by_situation[(loc, "forbidden", situation)][0]]
+    def _representative(self, loc: str, situation: str) -> Entry | None:
+        """The first forbidden entry of a situation: what a learned flag names as ``forbidden``
+        (None when the library has none: a model trained on an earlier library may know it)."""
+        found = self._by_situation.get((loc, "forbidden", situation))
+        return self.entries[found[0]] if found else None
 
     def situations_flagged(self, loc: str, code: str, qgrams: set[str]) -> dict[str, float]:
         best: dict[str, float] = {}
