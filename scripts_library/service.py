@@ -16,24 +16,32 @@ values used for ``{company}``/``{department}`` when a caller passes no context.
 
 from __future__ import annotations
 
+import logging
 import shutil
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from . import learned_store
 from .choices import ChoiceIndex
+from .learned import LearnedLayer
 from .loader import DEFAULT_DIR, LibraryError, library_files, load_library
 from .locales import canonical_locale
 from .matcher import Matcher
-from .model import RULE_IDS
+from .model import RULE_IDS, Library
 from .placeholders import fill
+from .retrain import Retrainer, Status
 from .settings import MatchSettings
 
+log = logging.getLogger(__name__)
 _lock = threading.Lock()
 _matchers: dict[tuple[str, MatchSettings], tuple[Matcher, ChoiceIndex]] = {}
 _settings = MatchSettings()
 _context_defaults: dict[str, dict[str, str]] = {}
+_background = False
+_retrainer = Retrainer()
+_untrained_logged: set[str] = set()
 
 
 def configure(settings: Any | None = None, context_defaults: Mapping[str, Mapping[str, str]] | None = None) -> None:
@@ -47,6 +55,7 @@ def configure(settings: Any | None = None, context_defaults: Mapping[str, Mappin
             return  # every app of a process configures the same: keep the loaded library
         _settings, _context_defaults = new_settings, new_defaults
         _matchers.clear()
+        _retrainer.cancel_all()  # models of the dropped matchers could not be installed
 
 
 def current_settings() -> MatchSettings:
@@ -58,7 +67,17 @@ def _resolve(library_dir: str | Path | None) -> Path:
     return Path(chosen).resolve() if chosen else DEFAULT_DIR
 
 
-def _load(library_dir: str | Path | None) -> tuple[Matcher, ChoiceIndex]:
+def learn_in_background(on: bool = True) -> bool:
+    """The web app's mode: a library without a trained model (after a save, or a stale cache)
+    is served at once by the aligner with the previous model, if any, while its model trains
+    in a background thread (``retrain``) — never inside a request. Off (the command line):
+    the first call trains. Returns the previous mode."""
+    global _background
+    previous, _background = _background, on
+    return previous
+
+
+def _load(library_dir: str | Path | None, previous: LearnedLayer | None = None) -> tuple[Matcher, ChoiceIndex]:
     path = _resolve(library_dir)
     key = (str(path), _settings)
     found = _matchers.get(key)
@@ -70,9 +89,48 @@ def _load(library_dir: str | Path | None) -> tuple[Matcher, ChoiceIndex]:
             lib, problems = load_library(path)
             if problems:
                 raise LibraryError(problems)
-            found = (Matcher(lib, _settings), ChoiceIndex(lib, _settings.phrase_min_score))
+            found = (_matcher(key, lib, previous), ChoiceIndex(lib, _settings.phrase_min_score))
             _matchers[key] = found
     return found
+
+
+def _matcher(key: tuple[str, MatchSettings], lib: Library, previous: LearnedLayer | None) -> Matcher:
+    """The matcher of a loaded library; in the background mode it never trains here."""
+    st = key[1]
+    if not (_background and st.learned):
+        return Matcher(lib, st)
+    layer = learned_store.cached(lib, st.learned_cache, st.learned_min_examples, st.learned_vectors)
+    if layer is not None:
+        return Matcher(lib, st, learned=layer)
+    served = Matcher(lib, st, learned=previous, train=False)
+    if key[0] not in _untrained_logged:
+        _untrained_logged.add(key[0])
+        log.warning("library %s: no trained model for this content yet; serving %s while it trains in the "
+                    "background", key[0], "the previous model" if previous else "the aligner alone")
+
+    def work(cancelled: Callable[[], bool]) -> Matcher:
+        layer = learned_store.build(lib, served.tokens, st.learned_cache, st.learned_min_examples,
+                                    st.learned_vectors, cancelled)
+        return Matcher(lib, st, learned=layer)
+
+    def done(trained: object) -> None:
+        with _lock:
+            current = _matchers.get(key)
+            if current is not None and current[0] is served and isinstance(trained, Matcher):
+                _matchers[key] = (trained, current[1])
+
+    _retrainer.submit(key[0], work, done)
+    return served
+
+
+def learning(library_dir: str | Path | None = None) -> Status:
+    """Whether the library's learned layer is ready or since when it is retraining."""
+    return _retrainer.status(str(_resolve(library_dir)))
+
+
+def wait_for_learning(library_dir: str | Path | None = None, timeout: float | None = None) -> bool:
+    """Block until the library's model is trained (False on timeout)."""
+    return _retrainer.wait(str(_resolve(library_dir)), timeout)
 
 
 def get_matcher(library_dir: str | Path | None = None) -> Matcher:
@@ -84,9 +142,8 @@ def reload(library_dir: str | Path | None = None) -> Matcher:
     """Forget the cached matcher (after the library files were edited) and load it again."""
     path = str(_resolve(library_dir))
     with _lock:
-        for key in [k for k in _matchers if k[0] == path]:
-            del _matchers[key]
-    return get_matcher(library_dir)
+        old = [_matchers.pop(k) for k in [k for k in _matchers if k[0] == path]]
+    return _load(library_dir, old[0][0].learned if old else None)[0]
 
 
 def _context(locale: str, context: Mapping[str, Any] | None) -> dict[str, Any]:
