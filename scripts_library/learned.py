@@ -76,13 +76,13 @@ class LinearModel:
 
     def probabilities(self, feature_lists: Sequence[Sequence[str]], vectors: np.ndarray | None = None) -> np.ndarray:
         """One row of label probabilities per feature list (and its text's word vector)."""
-        index = self.index
+        get = self.index.get
         cols: list[int] = []
         starts: list[int] = []
         scale = np.zeros(len(feature_lists))
         for r, feats in enumerate(feature_lists):
             starts.append(len(cols))
-            cols += [index[f] for f in feats if f in index]
+            cols += [i for f in feats if (i := get(f)) is not None]
             if feats and len(cols) > starts[-1]:
                 scale[r] = 1.0 / np.sqrt(len(feats))
         z = np.tile(self.bias, (len(feature_lists), 1))
@@ -135,7 +135,16 @@ class LearnedLayer:
         """The word vector of each text (None without a word-vector table)."""
         if self.vectors is None:
             return None
-        return np.array([self.vectors.vector(t, locale) for t in texts], np.float32).reshape(len(texts), -1)
+        table = self.vectors
+        rows = [table.words(t, locale) for t in texts]
+        out = np.zeros((len(texts), table.dims), np.float32)
+        filled = [i for i, r in enumerate(rows) if r]
+        if filled:  # WordVectors.vector for every text at once: one gather, one segmented sum
+            starts = np.cumsum([0] + [len(rows[i]) for i in filled[:-1]])
+            sums = np.add.reduceat(table.vectors[[x for i in filled for x in rows[i]]], starts, axis=0)
+            norms = np.sqrt((sums * sums).sum(axis=1, keepdims=True))
+            out[filled] = np.divide(sums, norms, out=sums.copy(), where=norms > 0)
+        return out
 
     @classmethod
     def _train(cls, lib: Library, tokenize: Tokenize, min_examples: int,

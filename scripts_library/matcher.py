@@ -80,6 +80,7 @@ class Matcher(Suggesting):
         self._negations = frozenset(_NEGATIONS_ZH + self._code(_NEGATIONS_EN, "en"))
         self._sorry = self._code("不好意思")
         self._by_situation: dict[tuple[str, str, str], list[int]] = {}
+        self._alternatives: dict[tuple[str, str, str], tuple[list[Entry], list[str], list[str]]] = {}
         for i, e in enumerate(self.entries):
             self._by_situation.setdefault((e.locale, e.kind, e.situation), []).append(i)
         self._build()
@@ -186,12 +187,13 @@ class Matcher(Suggesting):
             start, end = norm.span(a, b)
             while end < len(text) and text[end] in ZH_FILLERS:
                 end += 1
-            alts = self.library.alternatives_of(entry)
+            alts, ids, texts = self._alternatives_of(entry)
             out.append({
                 "start": start, "end": end, "situation": entry.situation, "forbidden": entry.text,
-                "score": round(score, 1), "alternatives": [fill(x.text, loc, context) for x in alts],
+                "score": round(score, 1),
+                "alternatives": [fill(x.text, loc, context) for x in alts] if context else list(texts),
                 "entry_id": entry.id, "matched": text[start:end],
-                "alternative_ids": [x.id for x in alts], "rules": list(entry.rules),
+                "alternative_ids": list(ids), "rules": list(entry.rules),
             })
         return sorted(out, key=lambda f: (f["start"], f["end"]))
 
@@ -219,6 +221,17 @@ class Matcher(Suggesting):
             if rep is not None:
                 out.append((100.0 * p, a, b, rep))
         return out
+
+    def _alternatives_of(self, entry: Entry) -> tuple[list[Entry], list[str], list[str]]:
+        """``Library.alternatives_of`` with their ids and texts filled with the default values,
+        kept per entry (a situation's approved replies are a scan of the whole library)."""
+        key = (entry.locale, entry.id if entry.alternatives else "", entry.situation)  # default: per situation
+        found = self._alternatives.get(key)
+        if found is None:
+            alts = (self.library.alternatives_of(entry) if entry.alternatives else
+                    [self.entries[i] for i in self._by_situation.get((entry.locale, "approved", entry.situation), ())])
+            found = self._alternatives[key] = (alts, [x.id for x in alts], [fill(x.text, x.locale) for x in alts])
+        return found
 
     def _representative(self, loc: str, situation: str) -> Entry | None:
         """The first forbidden entry of a situation: what a learned flag names as ``forbidden``
