@@ -81,16 +81,19 @@ def shipped_key(path: Path = SHIPPED) -> str | None:
 
 def cached(lib: Library, cache: bool = True, min_examples: int = 100, use_vectors: bool = True) -> LearnedLayer | None:
     """The trained layer of this library without training: the shipped model when its key is
-    this library's, else the cache beside the library; None when neither exists."""
+    this library's, else the cache beside the library; None when neither exists, or when
+    ``cache`` is off (``learned_cache: false``: always train)."""
+    if not cache:
+        return None
     key = model_key(lib, min_examples, use_vectors)
     vectors = shipped() if use_vectors else None
-    candidates = [SHIPPED] + ([p] if cache and (p := cache_path(lib, key)) is not None else [])
-    for path in candidates:
-        if path.is_file():
-            try:
-                return load(path, vectors, key)
-            except (OSError, ValueError, KeyError):
-                continue  # another library's, stale or broken: next
+    for path in (SHIPPED, cache_path(lib, key)):
+        if path is None or not path.is_file():
+            continue
+        try:
+            return load(path, vectors, key)
+        except (OSError, ValueError, KeyError):
+            continue  # another library's, stale or broken: next
     return None
 
 
