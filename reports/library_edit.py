@@ -7,7 +7,9 @@ shipped library (``library.dir`` empty) is read-only: set ``library.dir`` and th
 copy on the next start. An entry is edited in both locales at once (its locale twins, which lint
 requires). Each save is made on a copy of the directory first and linted there; a save that adds a
 lint problem is refused with the problems, otherwise the changed files replace the originals, the
-matcher is reloaded, and the edit is kept (``LibraryEdit``) and audited.
+matcher is reloaded — the aligner sees the new entries at once, the learned layer retrains in a
+background thread while the previous model keeps serving (``scripts_library.retrain``) — and the
+edit is kept (``LibraryEdit``) and audited.
 """
 
 from __future__ import annotations
@@ -83,6 +85,12 @@ def entries(settings: Settings) -> list[dict[str, Any]]:
         item = out.setdefault(e.id, {"id": e.id, "situation": e.situation, "kind": e.kind, "texts": {}})
         item["texts"][e.locale] = e.text
     return list(out.values())
+
+
+def learning(settings: Settings) -> Any:
+    """The learned layer's state for the library page: ``state`` ready | retraining | failed,
+    ``since`` (UTC). A save puts the new entries in place at once; the model retrains after it."""
+    return _service().learning(library_dir(settings))
 
 
 def current(settings: Settings, entry_id: str) -> dict[str, dict[str, Any]]:

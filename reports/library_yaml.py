@@ -12,6 +12,9 @@ from typing import Any
 import yaml
 
 META = ("file", "file_situation", "file_locale")
+#: libyaml's parser when PyYAML was built with it: the save path reads every library file, and
+#: the pure-Python parser needs about 0.4 s for the 280 kB of tuning examples alone
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 ORDER = ("id", "locale", "situation", "kind", "text", "variants", "key_phrases", "cues", "alternatives", "rules",
          "note")
 
@@ -22,7 +25,7 @@ def _files(directory: Path) -> list[Path]:
 
 def _load(path: Path) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)  # noqa: S506 - a safe loader
     except (yaml.YAMLError, OSError, UnicodeDecodeError):
         return None
 

@@ -51,7 +51,8 @@ def library_page():
     return render_template("reports/library.html", entries=library_edit.entries(cfg),
                            editable=library_edit.library_dir(cfg) is not None,
                            history=library_edit.history(session(), limit=50),
-                           candidates=library_review.pending(session()))
+                           candidates=library_review.pending(session()),
+                           learning=library_edit.learning(cfg))
 
 
 def _lines(name: str) -> list[str]:

@@ -107,6 +107,7 @@ def init_app(app: Flask) -> None:
         defaults = {"zh-CN": {"company": company.name, "department": company.department},
                     "en": {"company": company.name_en, "department": company.department_en}}
     service.configure(library, defaults, app=app)  # on the app: app.extensions["scripts_library"]
+    service.learn_in_background(app=app)  # a request never waits for the learned layer to train
     try:
         if library is not None and library.dir:
             service.ensure_library(library.dir)

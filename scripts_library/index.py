@@ -80,6 +80,8 @@ class GramIndex:
         self._stop = frozenset(x for x, p in postings.items() if len(p) > cap)
         self._postings = {x: tuple(p) for x, p in postings.items() if x not in self._stop}
         self._sizes = [max(1, len(g - self._stop)) for g in pattern_grams]
+        #: grams a pattern must share when it is the smaller side (ceil(min(a, b)·s) = min(ceil(a·s), ceil(b·s)))
+        self._needs = [math.ceil(size * min_share) for size in self._sizes]
 
     def candidates(self, query: str, qgrams: set[str] | None = None, limit: int | None = None) -> list[int]:
         """Patterns sharing at least ``min_share`` of the smaller gram set with ``query``
@@ -93,8 +95,8 @@ class GramIndex:
             if p:
                 counts.update(p)
         qsize = max(1, len(keys) if self.unigrams else len(qg - self._stop))
-        sizes, share = self._sizes, self.min_share
-        found = [(c, pid) for pid, c in counts.items() if c >= math.ceil(min(sizes[pid], qsize) * share)]
+        needs, qneed = self._needs, math.ceil(qsize * self.min_share)
+        found = [(c, pid) for pid, c in counts.items() if c >= qneed or c >= needs[pid]]
         limit = self.limit if limit is None else limit
         if len(found) > limit:
             found = heapq.nlargest(limit, found, key=lambda t: (t[0], -t[1]))

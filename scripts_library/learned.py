@@ -16,26 +16,22 @@ seen as «¬token»), so «I'll transfer you» and «I can't transfer you» look
 them, ``VECTOR_WEIGHT`` × the sentence's static word vector (``wordvec.py``), so wordings that
 share no n-gram with the training sentences but mean the same land near them.
 
-Training is deterministic (fixed seed for augmentation, full-batch L-BFGS from a zero start),
-so the same library gives the same model and the same flags. The trained weights are cached
-beside the library in ``.learned-<hash>.npz`` (hash of the library files, this code's version
-and the training settings); numpy alone runs the model, scipy is imported only to train.
+Training is deterministic (fixed seed for augmentation, full-batch L-BFGS from a zero start,
+``learned_fit``), so the same library gives the same model and the same flags. Where a trained
+model is kept (shipped for the default library, cached beside any other) is ``learned_store``.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
-import tempfile
 from collections.abc import Callable, Sequence
-from pathlib import Path
 
 import numpy as np
+from scipy import sparse
 
 from .learned_data import NONE, agent_sentences, caller_sentences
+from .learned_fit import Design, fit
 from .model import Library
-from .wordvec import WordVectors, shipped
+from .wordvec import WordVectors
 
 #: bump when features or training change: old caches are then ignored
 VERSION = "2"
@@ -44,7 +40,7 @@ VECTOR_WEIGHT = 3.0
 SEED = 20
 _NEG_EN = frozenset({"not", "no", "never", "nobody", "nothing", "none", "nowhere", "neither"})
 _NEG_ZH = frozenset("不没别无未")
-_L2 = 1e-4
+L2 = 1e-4
 
 Tokenize = Callable[[str, str], list[str]]
 
@@ -80,13 +76,13 @@ class LinearModel:
 
     def probabilities(self, feature_lists: Sequence[Sequence[str]], vectors: np.ndarray | None = None) -> np.ndarray:
         """One row of label probabilities per feature list (and its text's word vector)."""
-        index = self.index
+        get = self.index.get
         cols: list[int] = []
         starts: list[int] = []
         scale = np.zeros(len(feature_lists))
         for r, feats in enumerate(feature_lists):
             starts.append(len(cols))
-            cols += [index[f] for f in feats if f in index]
+            cols += [i for f in feats if (i := get(f)) is not None]
             if feats and len(cols) > starts[-1]:
                 scale[r] = 1.0 / np.sqrt(len(feats))
         z = np.tile(self.bias, (len(feature_lists), 1))
@@ -100,11 +96,10 @@ class LinearModel:
         return z / z.sum(axis=1, keepdims=True)
 
 
-def train(rows: list[tuple[list[str], str, float]], labels: list[str], vectors: np.ndarray | None = None) -> LinearModel:
+def train(rows: list[tuple[list[str], str, float]], labels: list[str], vectors: np.ndarray | None = None,
+          cancelled: Callable[[], bool] | None = None) -> LinearModel:
     """Fit weights on (features, label, weight) rows (and one word vector per row):
-    weighted cross-entropy, L2, L-BFGS."""
-    from scipy import sparse
-
+    weighted cross-entropy, L2, L-BFGS (``learned_fit``)."""
     vocab = sorted({f for feats, _, _ in rows for f in feats})
     index = {f: i for i, f in enumerate(vocab)}
     data, cols, ptr = [], [], [0]
@@ -113,74 +108,18 @@ def train(rows: list[tuple[list[str], str, float]], labels: list[str], vectors: 
         data += [1.0 / np.sqrt(len(feats))] * len(feats)
         ptr.append(len(cols))
     x = sparse.csr_matrix((data, cols, ptr), shape=(len(rows), len(vocab)))
-    if vectors is not None:
-        x = sparse.hstack([x, sparse.csr_matrix(VECTOR_WEIGHT * vectors)]).tocsr()
+    design = Design(x, None if vectors is None else VECTOR_WEIGHT * vectors.astype(np.float64))
     label_at = {lab: i for i, lab in enumerate(labels)}
     y = np.array([label_at[lab] for _, lab, _ in rows])
     counts = np.bincount(y, minlength=len(labels)).astype(float)
     balance = np.sqrt(counts.sum() / np.maximum(counts, 1.0) / len(labels))
     w = np.array([wt for _, _, wt in rows]) * balance[y]
     w /= w.sum()
-    onehot = np.zeros((len(rows), len(labels)))
-    onehot[np.arange(len(rows)), y] = 1.0
-    f, c = x.shape[1], len(labels)
-
-    def loss(theta: np.ndarray) -> tuple[float, np.ndarray]:
-        wt, b = theta[: f * c].reshape(f, c), theta[f * c :]
-        z = x @ wt + b
-        z -= z.max(axis=1, keepdims=True)
-        logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
-        value = -(w * (onehot * logp).sum(axis=1)).sum() + 0.5 * _L2 * (wt * wt).sum()
-        g = (np.exp(logp) - onehot) * w[:, None]
-        grad = np.concatenate([(x.T @ g + _L2 * wt).ravel(), g.sum(axis=0)])
-        return value, grad
-
-    theta = lbfgs(loss, np.zeros(f * c + c))
+    f, c = design.width, len(labels)
+    theta = fit(design, y, w, c, L2, cancelled)
     w_all = theta[: f * c].reshape(f, c).astype(np.float32)
     dense = w_all[len(vocab) :] if vectors is not None else None
     return LinearModel(vocab, w_all[: len(vocab)], theta[f * c :], labels, dense)
-
-
-def _dot(a: np.ndarray, b: np.ndarray) -> float:
-    """Inner product without BLAS (whose threads stall on a busy machine for vectors this size)."""
-    return float(np.multiply(a, b).sum())
-
-
-def lbfgs(fun: Callable[[np.ndarray], tuple[float, np.ndarray]], x: np.ndarray, iterations: int = 150,
-          memory: int = 8, tol: float = 1e-6) -> np.ndarray:
-    """Minimise a smooth convex ``fun`` (value, gradient) by limited-memory BFGS with Armijo
-    backtracking: plain numpy, deterministic (no randomness, fixed iteration order)."""
-    value, grad = fun(x)
-    history: list[tuple[np.ndarray, np.ndarray, float]] = []
-    for _ in range(iterations):
-        q = grad.copy()
-        alphas = []
-        for s, y, rho in reversed(history):
-            a = rho * _dot(s, q)
-            alphas.append(a)
-            q -= a * y
-        if history:
-            s, y, _ = history[-1]
-            q *= _dot(s, y) / _dot(y, y)
-        for (s, y, rho), a in zip(history, reversed(alphas), strict=True):
-            q += s * (a - rho * _dot(y, q))
-        step, slope = 1.0, -_dot(grad, q)
-        if slope >= 0:
-            q, slope, history = grad.copy(), -_dot(grad, grad), []
-        while True:
-            new_x = x - step * q
-            new_value, new_grad = fun(new_x)
-            if new_value <= value + 1e-4 * step * slope or step < 1e-10:
-                break
-            step *= 0.5
-        s, y = new_x - x, new_grad - grad
-        if _dot(s, y) > 1e-12:
-            history = [*history[-(memory - 1):], (s, y, 1.0 / _dot(s, y))]
-        x, grad, done = new_x, new_grad, abs(value - new_value) < tol * max(1.0, abs(value))
-        value = new_value
-        if done or np.abs(grad).max() < tol:
-            break
-    return x
 
 
 class LearnedLayer:
@@ -196,31 +135,20 @@ class LearnedLayer:
         """The word vector of each text (None without a word-vector table)."""
         if self.vectors is None:
             return None
-        return np.array([self.vectors.vector(t, locale) for t in texts], np.float32).reshape(len(texts), -1)
-
-    @classmethod
-    def build(cls, lib: Library, tokenize: Tokenize, cache: bool = True, min_examples: int = 100,
-              use_vectors: bool = True) -> LearnedLayer:
-        """Load the cached models of this library or train (and cache) them. A locale with
-        fewer than ``min_examples`` clean sentences (caller side: sentences) gets no model:
-        a handful of texts teaches nothing but to flag everything."""
-        vectors = shipped() if use_vectors else None
-        table = vectors.digest if vectors is not None else "-"
-        key = hashlib.sha256(f"{lib.digest}|{VERSION}|{SEED}|{_L2}|{min_examples}|{table}".encode()).hexdigest()[:16]
-        path = Path(lib.root) / f".learned-{key}.npz" if cache and lib.root and lib.digest else None
-        if path is not None and path.is_file():
-            try:
-                return cls._load(path, vectors)
-            except (OSError, ValueError, KeyError):
-                pass  # a broken cache is rebuilt
-        layer = cls._train(lib, tokenize, min_examples, vectors)
-        if path is not None:
-            layer._save(path)
-        return layer
+        table = self.vectors
+        rows = [table.words(t, locale) for t in texts]
+        out = np.zeros((len(texts), table.dims), np.float32)
+        filled = [i for i, r in enumerate(rows) if r]
+        if filled:  # WordVectors.vector for every text at once: one gather, one segmented sum
+            starts = np.cumsum([0] + [len(rows[i]) for i in filled[:-1]])
+            sums = np.add.reduceat(table.vectors[[x for i in filled for x in rows[i]]], starts, axis=0)
+            norms = np.sqrt((sums * sums).sum(axis=1, keepdims=True))
+            out[filled] = np.divide(sums, norms, out=sums.copy(), where=norms > 0)
+        return out
 
     @classmethod
     def _train(cls, lib: Library, tokenize: Tokenize, min_examples: int,
-               vectors: WordVectors | None = None) -> LearnedLayer:
+               vectors: WordVectors | None = None, cancelled: Callable[[], bool] | None = None) -> LearnedLayer:
         layer = cls({}, {}, vectors)
         agent_rows = agent_sentences(lib, SEED)
         caller_rows = caller_sentences(lib, SEED)
@@ -229,11 +157,13 @@ class LearnedLayer:
             texts, rows = layer._rows(agent_rows, loc, tokenize)
             present = {lab for _, lab, _ in rows}
             if sum(lab == NONE for _, lab, _ in rows) >= min_examples and len(present) > 1:
-                layer.agent[loc] = train(rows, [NONE, *[s for s in sits if s in present]], layer.vector_rows(texts, loc))
+                layer.agent[loc] = train(rows, [NONE, *[s for s in sits if s in present]],
+                                         layer.vector_rows(texts, loc), cancelled)
             texts, rows = layer._rows(caller_rows, loc, tokenize)
             present = {lab for _, lab, _ in rows}
             if len(rows) >= min_examples and len(present) > 1:
-                layer.caller[loc] = train(rows, sorted(present, key=lambda s: int(s[1:])), layer.vector_rows(texts, loc))
+                layer.caller[loc] = train(rows, sorted(present, key=lambda s: int(s[1:])),
+                                          layer.vector_rows(texts, loc), cancelled)
         return layer
 
     @staticmethod
@@ -247,36 +177,3 @@ class LearnedLayer:
                 texts.append(t)
                 rows.append((feats, lab, w))
         return texts, rows
-
-    def _save(self, path: Path) -> None:
-        arrays: dict[str, np.ndarray] = {}
-        meta = {}
-        for role, models in (("agent", self.agent), ("caller", self.caller)):
-            for loc, m in models.items():
-                name = f"{role}|{loc}"
-                arrays[f"{name}|w"], arrays[f"{name}|b"] = m.weights, m.bias
-                if m.dense is not None:
-                    arrays[f"{name}|d"] = m.dense
-                meta[name] = {"vocab": m.vocab, "labels": m.labels}
-        arrays["meta"] = np.frombuffer(json.dumps(meta, ensure_ascii=False).encode(), dtype=np.uint8)
-        try:
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".learned-", suffix=".tmp")
-            with os.fdopen(fd, "wb") as fh:
-                np.savez(fh, **arrays)
-            os.replace(tmp, path)
-            for old in path.parent.glob(".learned-*.npz"):
-                if old != path:  # the model of an earlier version of the library
-                    old.unlink(missing_ok=True)
-        except OSError:
-            return  # a read-only library directory is trained again at the next start
-
-    @classmethod
-    def _load(cls, path: Path, vectors: WordVectors | None = None) -> LearnedLayer:
-        with np.load(path) as z:
-            meta = json.loads(z["meta"].tobytes().decode())
-            roles: dict[str, dict[str, LinearModel]] = {"agent": {}, "caller": {}}
-            for name, m in meta.items():
-                role, loc = name.split("|")
-                dense = z[f"{name}|d"] if f"{name}|d" in z.files else None
-                roles[role][loc] = LinearModel(m["vocab"], z[f"{name}|w"], z[f"{name}|b"], m["labels"], dense)
-        return cls(roles["agent"], roles["caller"], vectors)

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from . import learned_store
 from .confirmed import Confirmed
 from .index import Encoder, GramIndex, align, grams
 from .learned import LearnedLayer
@@ -62,7 +63,11 @@ class _Group:
 class Matcher(Suggesting):
     """Matches utterances against a loaded ``Library`` (see the module docstring)."""
 
-    def __init__(self, library: Library, settings: MatchSettings | None = None):
+    def __init__(self, library: Library, settings: MatchSettings | None = None, learned: LearnedLayer | None = None,
+                 train: bool = True):
+        """``learned``: the learned layer to use (e.g. the previous library's, while this one's
+        trains in the background); without one, ``train`` loads the shipped or cached model or
+        trains it now, and ``train=False`` leaves the aligner alone."""
         self.library = library
         self.settings = settings or MatchSettings()
         self.entries: list[Entry] = list(library.entries)
@@ -75,12 +80,15 @@ class Matcher(Suggesting):
         self._negations = frozenset(_NEGATIONS_ZH + self._code(_NEGATIONS_EN, "en"))
         self._sorry = self._code("不好意思")
         self._by_situation: dict[tuple[str, str, str], list[int]] = {}
+        self._alternatives: dict[tuple[str, str, str], tuple[list[Entry], list[str], list[str]]] = {}
         for i, e in enumerate(self.entries):
             self._by_situation.setdefault((e.locale, e.kind, e.situation), []).append(i)
         self._build()
         st = self.settings
-        self.learned = LearnedLayer.build(library, self.tokens, st.learned_cache, st.learned_min_examples,
-                                          st.learned_vectors) if st.learned else None
+        if learned is None and train and st.learned:
+            learned = learned_store.build(library, self.tokens, st.learned_cache, st.learned_min_examples,
+                                          st.learned_vectors)
+        self.learned = learned if st.learned else None
         self._releases = Releases(self.tokens)
         self._confirmed = Confirmed(library)
         #: entry index → whether its own text would be flagged (such an entry is never suggested)
@@ -167,8 +175,9 @@ class Matcher(Suggesting):
         qgrams = grams(code)
         flags = [(s, a, b, self.entries[i]) for s, _n, a, b, i in self._flag_spans(loc, code, qgrams, exclude)]
         flags = [(s, *self._widen(norm, a, b), e) for s, a, b, e in flags]
-        flags += [(100.0, a, b, self._representative(loc, sit)) for a, b, sit in self._confirmed.windows(loc, text, norm)
-                  if not any(a < fb and fa < b for _, fa, fb, _ in flags)]
+        flags += [(100.0, a, b, rep) for a, b, sit in self._confirmed.windows(loc, text, norm)
+                  if not any(a < fb and fa < b for _, fa, fb, _ in flags)
+                  and (rep := self._representative(loc, sit)) is not None]
         if self.learned is not None and loc in self.learned.agent:
             flags += self._learned_flags(loc, text, norm, code, qgrams, flags)
         out = []
@@ -178,12 +187,13 @@ class Matcher(Suggesting):
             start, end = norm.span(a, b)
             while end < len(text) and text[end] in ZH_FILLERS:
                 end += 1
-            alts = self.library.alternatives_of(entry)
+            alts, ids, texts = self._alternatives_of(entry)
             out.append({
                 "start": start, "end": end, "situation": entry.situation, "forbidden": entry.text,
-                "score": round(score, 1), "alternatives": [fill(x.text, loc, context) for x in alts],
+                "score": round(score, 1),
+                "alternatives": [fill(x.text, loc, context) for x in alts] if context else list(texts),
                 "entry_id": entry.id, "matched": text[start:end],
-                "alternative_ids": [x.id for x in alts], "rules": list(entry.rules),
+                "alternative_ids": list(ids), "rules": list(entry.rules),
             })
         return sorted(out, key=lambda f: (f["start"], f["end"]))
 
@@ -207,12 +217,27 @@ class Matcher(Suggesting):
             if any(s >= self.settings.phrase_min_score and min(b, sb) - max(a, sa) >= (b - a) / 2
                    for s, sa, sb in approved):
                 continue
-            out.append((100.0 * p, a, b, self._representative(loc, sit)))
+            rep = self._representative(loc, sit)
+            if rep is not None:
+                out.append((100.0 * p, a, b, rep))
         return out
 
-    def _representative(self, loc: str, situation: str) -> Entry:
-        """The first forbidden entry of a situation: what a learned flag names as ``forbidden``."""
-        return self.entries[self._by_situation[(loc, "forbidden", situation)][0]]
+    def _alternatives_of(self, entry: Entry) -> tuple[list[Entry], list[str], list[str]]:
+        """``Library.alternatives_of`` with their ids and texts filled with the default values,
+        kept per entry (a situation's approved replies are a scan of the whole library)."""
+        key = (entry.locale, entry.id if entry.alternatives else "", entry.situation)  # default: per situation
+        found = self._alternatives.get(key)
+        if found is None:
+            alts = (self.library.alternatives_of(entry) if entry.alternatives else
+                    [self.entries[i] for i in self._by_situation.get((entry.locale, "approved", entry.situation), ())])
+            found = self._alternatives[key] = (alts, [x.id for x in alts], [fill(x.text, x.locale) for x in alts])
+        return found
+
+    def _representative(self, loc: str, situation: str) -> Entry | None:
+        """The first forbidden entry of a situation: what a learned flag names as ``forbidden``
+        (None when the library has none: a model trained on an earlier library may know it)."""
+        found = self._by_situation.get((loc, "forbidden", situation))
+        return self.entries[found[0]] if found else None
 
     def situations_flagged(self, loc: str, code: str, qgrams: set[str]) -> dict[str, float]:
         best: dict[str, float] = {}

@@ -33,6 +33,8 @@ DEFAULTS: dict[str, dict[str, str]] = {
 
 def fill(text: str, locale: str, context: Mapping[str, Any] | None = None) -> str:
     """Replace every ``{name}`` by ``context[name]`` or the locale's default."""
+    if "{" not in text:
+        return text  # most library texts: no placeholder (a check fills hundreds of alternatives)
     defaults = DEFAULTS.get(locale, DEFAULTS["en"])
     ctx = context or {}
 

@@ -19,29 +19,39 @@ Loading is the slow part (parsing, indexing, the learned layer), so apps that re
 unchanged files with the same settings are handed the same read-only matcher: a load is keyed
 by the directory, the settings and every file's size and modification time, and kept only as
 long as an app holds it.
+
+In the web app (``learn_in_background``) a library whose trained model is not at hand (after a
+save, or a stale cache) is served at once by the aligner, with the previous model if there was
+one, while one background worker (``retrain``) trains it — never inside a request; the trained
+matcher then replaces the served one. On the command line the first call trains.
 """
 
 from __future__ import annotations
 
+import logging
 import shutil
 import threading
 import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app, has_app_context
 
+from . import learned_store
 from .choices import ChoiceIndex
+from .learned import LearnedLayer
 from .loader import DEFAULT_DIR, LibraryError, library_files, load_library
 from .locales import canonical_locale
 from .matcher import Matcher
-from .model import RULE_IDS
+from .model import RULE_IDS, Library
 from .placeholders import fill
+from .retrain import Retrainer, Status
 from .settings import MatchSettings
 
 EXTENSION = "scripts_library"
+log = logging.getLogger(__name__)
 
 
 @dataclass(eq=False)
@@ -60,11 +70,14 @@ class LibraryState:
     context_defaults: dict[str, dict[str, str]] = field(default_factory=dict)
     loaded: dict[str, Loaded] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    background: bool = False  # the web app: train missing models in the background worker
 
 
 _STANDALONE = LibraryState()  # outside any app: the shipped defaults, never reconfigured
 _SHARED: weakref.WeakValueDictionary[tuple[Any, ...], Loaded] = weakref.WeakValueDictionary()
 _SHARED_LOCK = threading.Lock()
+_RETRAINER = Retrainer()  # one training thread for the process: one library at a time, the newest wins
+_UNTRAINED_LOGGED: set[str] = set()
 
 
 def state_of(app: Flask | None = None) -> LibraryState:
@@ -97,6 +110,15 @@ def configure(settings: Any | None = None, context_defaults: Mapping[str, Mappin
         state.loaded.clear()
 
 
+def learn_in_background(on: bool = True, app: Flask | None = None) -> bool:
+    """The web app's mode for ``app`` (default: the current app): a library without a trained
+    model is served at once while the model trains in the background. Off (the command line):
+    the first call trains. Returns the previous mode."""
+    state = state_of(app)
+    previous, state.background = state.background, on
+    return previous
+
+
 def current_settings() -> MatchSettings:
     return state_of().settings
 
@@ -114,20 +136,56 @@ def _stamp(path: Path) -> tuple[tuple[str, int, int], ...]:
     return tuple(stamps)
 
 
-def _load_shared(path: Path, settings: MatchSettings) -> Loaded:
-    key = (str(path), settings, _stamp(path))
+def _load_shared(path: Path, settings: MatchSettings, background: bool,
+                 previous: LearnedLayer | None = None) -> Loaded:
+    key = (str(path), settings, background, _stamp(path))
     with _SHARED_LOCK:
         found = _SHARED.get(key)
         if found is None:
             lib, problems = load_library(path)
             if problems:
                 raise LibraryError(problems)
-            found = Loaded(Matcher(lib, settings), ChoiceIndex(lib, settings.phrase_min_score))
-            _SHARED[key] = found
+            matcher, train = _matcher(str(path), lib, settings, background, previous)
+            found = _SHARED[key] = Loaded(matcher, ChoiceIndex(lib, settings.phrase_min_score))
+            if train is not None:
+                _train_in_background(found, str(path), train)
     return found
 
 
-def _load(library_dir: str | Path | None) -> Loaded:
+def _matcher(name: str, lib: Library, st: MatchSettings, background: bool,
+             previous: LearnedLayer | None) -> tuple[Matcher, Callable[[Callable[[], bool]], Matcher] | None]:
+    """The matcher of a loaded library, and in the background mode, when its model is not at
+    hand, the training to run in the background (it never trains here then)."""
+    if not (background and st.learned):
+        return Matcher(lib, st), None
+    layer = learned_store.cached(lib, st.learned_cache, st.learned_min_examples, st.learned_vectors)
+    if layer is not None:
+        return Matcher(lib, st, learned=layer), None
+    served = Matcher(lib, st, learned=previous, train=False)
+    if name not in _UNTRAINED_LOGGED:
+        _UNTRAINED_LOGGED.add(name)
+        log.warning("library %s: no trained model for this content yet; serving %s while it trains in the "
+                    "background", name, "the previous model" if previous else "the aligner alone")
+
+    def work(cancelled: Callable[[], bool]) -> Matcher:
+        layer = learned_store.build(lib, served.tokens, st.learned_cache, st.learned_min_examples,
+                                    st.learned_vectors, cancelled)
+        return Matcher(lib, st, learned=layer)
+
+    return served, work
+
+
+def _train_in_background(loaded: Loaded, name: str, work: Callable[[Callable[[], bool]], Matcher]) -> None:
+    served = loaded.matcher
+
+    def done(trained: object) -> None:
+        if loaded.matcher is served and isinstance(trained, Matcher):
+            loaded.matcher = trained  # every app holding this load gets the trained model
+
+    _RETRAINER.submit(name, work, done)
+
+
+def _load(library_dir: str | Path | None, previous: LearnedLayer | None = None) -> Loaded:
     state = state_of()
     path = _resolve(state, library_dir)
     found = state.loaded.get(str(path))
@@ -136,8 +194,18 @@ def _load(library_dir: str | Path | None) -> Loaded:
     with state.lock:
         found = state.loaded.get(str(path))
         if found is None:
-            found = state.loaded[str(path)] = _load_shared(path, state.settings)
+            found = state.loaded[str(path)] = _load_shared(path, state.settings, state.background, previous)
     return found
+
+
+def learning(library_dir: str | Path | None = None) -> Status:
+    """Whether the library's learned layer is ready or since when it is retraining."""
+    return _RETRAINER.status(str(_resolve(state_of(), library_dir)))
+
+
+def wait_for_learning(library_dir: str | Path | None = None, timeout: float | None = None) -> bool:
+    """Block until the library's model is trained (False on timeout)."""
+    return _RETRAINER.wait(str(_resolve(state_of(), library_dir)), timeout)
 
 
 def get_matcher(library_dir: str | Path | None = None) -> Matcher:
@@ -149,8 +217,8 @@ def reload(library_dir: str | Path | None = None) -> Matcher:
     """Forget the current app's matcher (after the library files were edited) and load it again."""
     state = state_of()
     with state.lock:
-        state.loaded.pop(str(_resolve(state, library_dir)), None)
-    return get_matcher(library_dir)
+        old = state.loaded.pop(str(_resolve(state, library_dir)), None)
+    return _load(library_dir, old.matcher.learned if old is not None else None).matcher
 
 
 def _context(locale: str, context: Mapping[str, Any] | None) -> dict[str, Any]:

@@ -22,7 +22,7 @@ class MatchSettings:
     ``learned_vectors``: the learned layer also reads each sentence's static word vector
     (``wordvec.py``), not only its n-grams.
     ``learned_min_examples``: a locale needs this many clean training sentences for a model.
-    ``learned_cache``: keep the trained model in ``.learned-<hash>.pkl`` beside the library.
+    ``learned_cache``: keep the trained model in ``.learned-<key>.npz`` beside the library.
     ``max_text_chars``: longer texts are refused by the API (400) and the CLI (exit 2).
     """
 

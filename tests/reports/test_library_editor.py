@@ -17,10 +17,6 @@ from scripts_library import service
 from scripts_library.lint import lint
 from scripts_library.loader import DEFAULT_DIR
 
-# every save retrains the library's learned layer (about 20 s of CPU with the shipped tuning
-# examples), several times per test: more than the default two minutes on a loaded machine
-pytestmark = pytest.mark.timeout(420)
-
 S1_ZH = "zh-CN/s1_busy_line.yaml"
 
 

@@ -15,10 +15,6 @@ from scripts_library import service
 from scripts_library.models import LibraryCandidate
 from tests.reports.conftest import login
 
-# every save retrains the library's learned layer (about 20 s of CPU with the shipped tuning
-# examples), several times per test: more than the default two minutes on a loaded machine
-pytestmark = pytest.mark.timeout(420)
-
 MISSED_EN = "My shift ends in five minutes, so whatever."
 FLAGGED_ZH = "我是新来的客服小张,很高兴为您服务"
 
@@ -41,6 +37,7 @@ def examples(library: Path) -> list[dict]:
     return yaml.safe_load((library / "examples.yaml").read_text(encoding="utf-8"))["examples"]
 
 
+@pytest.mark.timeout(300)  # waits for one retraining in the background: 10–20 s of CPU, more on a busy machine
 def test_a_missed_sentence_is_accepted_into_the_tuning_examples_and_retrains(lead_client, library, db):
     client, token = lead_client
     assert service.check(MISSED_EN, "en", library_dir=library) == []
@@ -54,9 +51,18 @@ def test_a_missed_sentence_is_accepted_into_the_tuning_examples_and_retrains(lea
 
     assert client.post(f"/console/library/candidates/{cid}/accept", data={"csrf_token": token}).status_code == 302
     assert {"locale": "en", "flag": "S1", "confirmed": True, "text": MISSED_EN} in examples(library)
+    # the save returned at once: the new example applies now, the previous model serves while
+    # the learned layer retrains in the background, and the library page says so
     matcher = service.get_matcher(library)
-    assert matcher.learned is not before  # reloaded and retrained on the new example
     assert [f["situation"] for f in matcher.check(MISSED_EN, "en")] == ["S1"]
+    assert matcher.learned is before
+    page = client.get("/console/library").get_data(as_text=True)
+    assert 'data-learning="retraining"' in page and "重新训练中,开始于" in page
+    assert service.wait_for_learning(library, timeout=280)
+    retrained = service.get_matcher(library)
+    assert retrained.learned is not before  # retrained on the new example
+    assert [f["situation"] for f in retrained.check(MISSED_EN, "en")] == ["S1"]
+    assert 'data-learning="ready"' in client.get("/console/library").get_data(as_text=True)
     db.expire_all()
     assert db.get(LibraryCandidate, cid).status == "accepted"
     assert db.scalar(select(AuditLog).where(AuditLog.action == "library_candidate_accepted")) is not None
