@@ -7,8 +7,12 @@ folds' examples and scores the held-out fold with ``library_eval.evaluate``. The
 are summed: recall, false-flag rate and top-3 per locale and per situation, for every
 ``learned_min_prob`` asked for (one training per fold serves them all).
 
-    python bench/library_cv.py [--min-prob 0.8,0.85,0.9] [--folds 5] [--only 0] [--table wordvec.npz]
-                               [--vector-weight 3] [--situations]
+    python bench/library_cv.py [--min-prob 0.85,0.9,0.95] [--folds 5] [--only 0] [--table wordvec.npz]
+                               [--distill WORK [--prior 0.5]] [--mean-only] [--vector-weight 3]
+                               [--score-files examples.yaml,examples_more.yaml] [--situations]
+
+``--distill`` needs the build-time packages (``requirements-wordvec.txt``) unless every sentence's
+encoder output is already cached in WORK.
 """
 
 from __future__ import annotations
@@ -64,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--distill", default=None, metavar="WORK",
                     help="fit a distilled word-vector table per fold (wordvec_distill; encoder cache in WORK)")
     ap.add_argument("--prior", type=float, default=None, help="wordvec_distill.PRIOR")
-    ap.add_argument("--pool-max", action="store_true", help="word vectors: mean and max pooling")
+    ap.add_argument("--mean-only", action="store_true", help="word vectors: the mean alone, without the maximum")
     ap.add_argument("--vector-weight", type=float, default=None)
     ap.add_argument("--situations", action="store_true", help="print the per-situation table")
     ap.add_argument("--score-files", default=None,
@@ -79,8 +83,9 @@ def main(argv: list[str] | None = None) -> int:
         wordvec_distill.PRIOR = args.prior
     if args.vector_weight is not None:
         learned.VECTOR_WEIGHT = args.vector_weight
-    if args.table or args.pool_max:
-        table = wordvec.WordVectors(Path(args.table or wordvec.TABLE), pool_max=args.pool_max)
+    pool_max = not args.mean_only
+    if args.table or args.mean_only:
+        table = wordvec.WordVectors(Path(args.table or wordvec.TABLE), pool_max=pool_max)
         wordvec.shipped.cache_clear()
         learned.shipped = lambda: table
     scored = set(args.score_files.split(",")) if args.score_files else None
@@ -95,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = MatchSettings(learned_cache=False, learned_vectors=not args.no_vectors)
         fold_lib = replace(lib, examples=train, digest="")
         if args.distill:
-            distilled(fold_lib, Path(args.distill), args.pool_max)
+            distilled(fold_lib, Path(args.distill), pool_max)
         matcher = Matcher(fold_lib, settings)
         t1 = time.process_time()
         for p in probs:

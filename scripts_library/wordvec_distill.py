@@ -34,8 +34,13 @@ from .placeholders import fill
 from .wordvec_build import BATCH, DIMS, OUT, vocabulary
 
 #: how strongly a word stays at its word-alone vector (per sentence it appears in, the fit counts 1)
-PRIOR = 2.0
+PRIOR = 0.5
 _EN_WORD = re.compile(r"[a-z]+")
+
+
+def set_prior(value: float) -> None:
+    global PRIOR
+    PRIOR = value
 
 
 def _key(locale: str, text: str) -> str:
@@ -157,7 +162,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--work", default=str(Path(tempfile.gettempdir()) / "wordvec"))
     ap.add_argument("--out", default=str(OUT))
+    ap.add_argument("--prior", type=float, default=PRIOR, help="pull towards the word-alone vectors")
     args = ap.parse_args(argv)
+    set_prior(args.prior)
     lib, problems = load_library()
     if problems:
         print(problems[0], file=sys.stderr)
