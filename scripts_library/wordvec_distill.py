@@ -29,8 +29,10 @@ from pathlib import Path
 
 import numpy as np
 
+from .loader import load_library
 from .model import Library
 from .placeholders import fill
+from .wordvec import WordVectors
 from .wordvec_build import BATCH, DIMS, OUT, vocabulary
 
 #: how strongly a word stays at its word-alone vector (per sentence it appears in, the fit counts 1)
@@ -94,8 +96,6 @@ def fit(rows_of: list[list[int]], targets: np.ndarray, prior: np.ndarray) -> np.
 
 def segment(text: str, locale: str, table: dict[str, int]) -> list[int]:
     """The table rows of a text's words (the run-time ``WordVectors.words`` split)."""
-    from .wordvec import WordVectors
-
     probe = WordVectors.__new__(WordVectors)
     probe.rows = {locale: table}
     return probe.words(text, locale)
@@ -157,8 +157,6 @@ def library_sentences(lib: Library) -> list[tuple[str, str]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from .loader import load_library
-
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--work", default=str(Path(tempfile.gettempdir()) / "wordvec"))
     ap.add_argument("--out", default=str(OUT))
