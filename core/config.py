@@ -261,7 +261,7 @@ class LibrarySettings(_Section):
     suggest_min_score: float = Field(40, ge=0, le=100)
     max_text_chars: int = Field(5000, ge=1)
     learned: bool = True  # the learned layer beside the key phrases (docs/library.md)
-    learned_min_prob: float = Field(0.9, gt=0, le=1)  # a clause window at this probability is flagged
+    learned_min_prob: float = Field(0.95, gt=0, le=1)  # a clause window at this probability is flagged
     learned_min_examples: int = Field(100, ge=1)  # clean training sentences a locale needs for a model
     learned_cache: bool = True  # keep the trained model beside the library (.learned-<hash>.npz)
     learned_vectors: bool = True  # the learned layer also reads static word vectors (scripts_library/wordvec.npz)

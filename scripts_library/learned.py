@@ -34,7 +34,7 @@ from .model import Library
 from .wordvec import WordVectors
 
 #: bump when features or training change: old caches are then ignored
-VERSION = "2"
+VERSION = "3"
 #: how much the word vector (unit length) counts beside the n-grams (chosen by cross-validation)
 VECTOR_WEIGHT = 3.0
 SEED = 20

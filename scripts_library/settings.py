@@ -34,7 +34,7 @@ class MatchSettings:
     max_text_chars: int = 5000
     default_k: int = 3
     learned: bool = True
-    learned_min_prob: float = 0.9
+    learned_min_prob: float = 0.95
     learned_cache: bool = True
     learned_vectors: bool = True
     learned_min_examples: int = 100

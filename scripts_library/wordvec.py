@@ -1,10 +1,11 @@
 """Static word vectors: what a sentence means, in words the library never listed.
 
-``wordvec.npz`` (built by ``wordvec_build``) holds, per locale, the most frequent words with a
+``wordvec.npz`` (built by ``wordvec_distill``) holds, per locale, the most frequent words with a
 128-dimensional vector each, distilled from the multilingual sentence encoder
-multilingual-e5-small (each word embedded alone, reduced by PCA, int8). A text's vector is
-the frequency-weighted mean of its words' vectors — «I only started last week» lands near
-«I'm new here» although they share no word. Chinese text is split into words by forward
+multilingual-e5-small (each word embedded alone, then fitted so that a sentence's mean comes
+close to what the encoder makes of the whole sentence; PCA, int8). A text's vector is the
+frequency-weighted mean of its words' vectors followed by their elementwise maximum — «I only
+started last week» lands near «I'm new here» although they share no word. Chinese text is split into words by forward
 maximum matching against the table's words (single characters are words too).
 """
 
@@ -20,6 +21,9 @@ import numpy as np
 from .normalize import is_cjk, to_simplified
 
 TABLE = Path(__file__).resolve().parent / "wordvec.npz"
+#: a text's vector is its words' mean *and* their elementwise maximum (chosen by cross-validation:
+#: the maximum keeps the one telling word a long sentence's mean dilutes)
+POOL_MAX = True
 _EN_WORD = re.compile(r"[a-z]+")
 _MAX_ZH_WORD = 4
 
@@ -27,7 +31,7 @@ _MAX_ZH_WORD = 4
 class WordVectors:
     """The table, per locale: word → row, and the vector of a text (see the module docstring)."""
 
-    def __init__(self, path: Path = TABLE):
+    def __init__(self, path: Path = TABLE, pool_max: bool = False):
         self.digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
         with np.load(path) as z:
             words = [str(w) for w in z["words"]]
@@ -43,6 +47,10 @@ class WordVectors:
             self.rows.setdefault(loc, {})[word] = i
             weights[i] = np.log(2.0 + r)  # rarer words say more (a Zipf weight)
         self.vectors = vectors * weights[:, None]
+        self.unit = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
+        self.pool_max = pool_max
+        #: the length of a text's vector
+        self.size = self.dims * (2 if pool_max else 1)
 
     def words(self, text: str, locale: str) -> list[int]:
         """Rows of the known words of ``text``."""
@@ -69,19 +77,25 @@ class WordVectors:
         return out
 
     def vector(self, text: str, locale: str) -> np.ndarray:
-        """Unit-length mean vector of the text's words (zeros when none is known)."""
+        """Unit-length mean vector of the text's words (zeros when none is known); with
+        ``pool_max``, followed by the unit-length elementwise maximum of its words' vectors."""
         rows = self.words(text, locale)
         if not rows:
-            return np.zeros(self.dims, np.float32)
+            return np.zeros(self.size, np.float32)
         v = self.vectors[rows].sum(axis=0)
         norm = float(np.sqrt((v * v).sum()))
-        return v / norm if norm else v
+        v = v / norm if norm else v
+        if not self.pool_max:
+            return v
+        m = self.unit[rows].max(axis=0)
+        norm = float(np.sqrt((m * m).sum()))
+        return np.concatenate([v, m / norm if norm else m])
 
 
 @lru_cache(maxsize=1)
 def shipped() -> WordVectors | None:
     """The shipped table, or None when it is missing (the learned layer then uses n-grams alone)."""
     try:
-        return WordVectors(TABLE)
+        return WordVectors(TABLE, pool_max=POOL_MAX)
     except (OSError, KeyError, ValueError):
         return None

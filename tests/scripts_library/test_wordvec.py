@@ -31,7 +31,10 @@ def test_chinese_is_split_into_the_longest_known_words():
 def test_a_text_without_known_words_has_a_zero_vector_and_others_unit_length():
     wv = shipped()
     assert not wv.vector("12345 !!!", "en").any()
-    assert abs(float(np.linalg.norm(wv.vector("I only started last week", "en"))) - 1.0) < 1e-5
+    v = wv.vector("I only started last week", "en")
+    assert v.shape == (wv.size,) and wv.size == 2 * wv.dims  # the mean, then the maximum
+    for half in (v[: wv.dims], v[wv.dims :]):
+        assert abs(float(np.linalg.norm(half)) - 1.0) < 1e-5
 
 
 def test_paraphrases_sharing_no_word_are_closer_than_unrelated_sentences():
@@ -49,5 +52,5 @@ def test_the_models_use_the_vectors_and_cache_their_weights(library, tmp_path):
     for role in ("agent", "caller"):
         for loc in ("zh-CN", "en"):
             a, b = getattr(first.learned, role)[loc], getattr(again.learned, role)[loc]
-            assert a.dense is not None and a.dense.shape == (shipped().dims, len(a.labels))
+            assert a.dense is not None and a.dense.shape == (shipped().size, len(a.labels))
             assert np.array_equal(a.dense, b.dense)
