@@ -122,6 +122,12 @@ def train(rows: list[tuple[list[str], str, float]], labels: list[str], vectors: 
     return LinearModel(vocab, w_all[: len(vocab)], theta[f * c :], labels, dense)
 
 
+def _unit_rows(rows: np.ndarray) -> np.ndarray:
+    """Each row scaled to unit length (rows of zeros stay zeros)."""
+    norms = np.sqrt((rows * rows).sum(axis=1, keepdims=True))
+    return np.divide(rows, norms, out=rows.copy(), where=norms > 0)
+
+
 class LearnedLayer:
     """The agent and caller models of every locale of one library."""
 
@@ -137,13 +143,14 @@ class LearnedLayer:
             return None
         table = self.vectors
         rows = [table.words(t, locale) for t in texts]
-        out = np.zeros((len(texts), table.dims), np.float32)
+        out = np.zeros((len(texts), table.size), np.float32)
         filled = [i for i, r in enumerate(rows) if r]
-        if filled:  # WordVectors.vector for every text at once: one gather, one segmented sum
+        if filled:  # WordVectors.vector for every text at once: one gather, one segmented sum (and max)
             starts = np.cumsum([0] + [len(rows[i]) for i in filled[:-1]])
-            sums = np.add.reduceat(table.vectors[[x for i in filled for x in rows[i]]], starts, axis=0)
-            norms = np.sqrt((sums * sums).sum(axis=1, keepdims=True))
-            out[filled] = np.divide(sums, norms, out=sums.copy(), where=norms > 0)
+            words = [x for i in filled for x in rows[i]]
+            out[filled, :table.dims] = _unit_rows(np.add.reduceat(table.vectors[words], starts, axis=0))
+            if table.pool_max:
+                out[filled, table.dims:] = _unit_rows(np.maximum.reduceat(table.unit[words], starts, axis=0))
         return out
 
     @classmethod

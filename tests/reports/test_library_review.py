@@ -38,35 +38,36 @@ def examples(library: Path) -> list[dict]:
 
 
 @pytest.mark.timeout(300)  # waits for one retraining in the background: 10–20 s of CPU, more on a busy machine
-def test_a_missed_sentence_is_accepted_into_the_tuning_examples_and_retrains(lead_client, library, db):
+def test_a_missed_sentence_is_accepted_into_the_tuning_examples_and_retrains(app, lead_client, library, db):
     client, token = lead_client
-    assert service.check(MISSED_EN, "en", library_dir=library) == []
-    before = service.get_matcher(library).learned
-    response = propose(client, token, kind="missed", text=MISSED_EN, locale="en", label="S1")
-    assert response.status_code == 201, response.get_json()
-    cid = response.get_json()["id"]
-    assert propose(client, token, kind="missed", text=MISSED_EN, locale="en", label="S1").get_json()["id"] == cid
-    page = client.get("/console/library").get_data(as_text=True)
-    assert f'data-candidate="{cid}"' in page and MISSED_EN in page
+    with app.app_context():  # the library as this app has it (each app keeps its own)
+        assert service.check(MISSED_EN, "en", library_dir=library) == []
+        before = service.get_matcher(library).learned
+        response = propose(client, token, kind="missed", text=MISSED_EN, locale="en", label="S1")
+        assert response.status_code == 201, response.get_json()
+        cid = response.get_json()["id"]
+        assert propose(client, token, kind="missed", text=MISSED_EN, locale="en", label="S1").get_json()["id"] == cid
+        page = client.get("/console/library").get_data(as_text=True)
+        assert f'data-candidate="{cid}"' in page and MISSED_EN in page
 
-    assert client.post(f"/console/library/candidates/{cid}/accept", data={"csrf_token": token}).status_code == 302
-    assert {"locale": "en", "flag": "S1", "confirmed": True, "text": MISSED_EN} in examples(library)
-    # the save returned at once: the new example applies now, the previous model serves while
-    # the learned layer retrains in the background, and the library page says so
-    matcher = service.get_matcher(library)
-    assert [f["situation"] for f in matcher.check(MISSED_EN, "en")] == ["S1"]
-    assert matcher.learned is before
-    page = client.get("/console/library").get_data(as_text=True)
-    assert 'data-learning="retraining"' in page and "重新训练中,开始于" in page
-    assert service.wait_for_learning(library, timeout=280)
-    retrained = service.get_matcher(library)
-    assert retrained.learned is not before  # retrained on the new example
-    assert [f["situation"] for f in retrained.check(MISSED_EN, "en")] == ["S1"]
-    assert 'data-learning="ready"' in client.get("/console/library").get_data(as_text=True)
-    db.expire_all()
-    assert db.get(LibraryCandidate, cid).status == "accepted"
-    assert db.scalar(select(AuditLog).where(AuditLog.action == "library_candidate_accepted")) is not None
-    assert f'data-candidate="{cid}"' not in client.get("/console/library").get_data(as_text=True)
+        assert client.post(f"/console/library/candidates/{cid}/accept", data={"csrf_token": token}).status_code == 302
+        assert {"locale": "en", "flag": "S1", "confirmed": True, "text": MISSED_EN} in examples(library)
+        # the save returned at once: the new example applies now, the previous model serves while
+        # the learned layer retrains in the background, and the library page says so
+        matcher = service.get_matcher(library)
+        assert [f["situation"] for f in matcher.check(MISSED_EN, "en")] == ["S1"]
+        assert matcher.learned is before
+        page = client.get("/console/library").get_data(as_text=True)
+        assert 'data-learning="retraining"' in page and "重新训练中,开始于" in page
+        assert service.wait_for_learning(library, timeout=280)
+        retrained = service.get_matcher(library)
+        assert retrained.learned is not before  # retrained on the new example
+        assert [f["situation"] for f in retrained.check(MISSED_EN, "en")] == ["S1"]
+        assert 'data-learning="ready"' in client.get("/console/library").get_data(as_text=True)
+        db.expire_all()
+        assert db.get(LibraryCandidate, cid).status == "accepted"
+        assert db.scalar(select(AuditLog).where(AuditLog.action == "library_candidate_accepted")) is not None
+        assert f'data-candidate="{cid}"' not in client.get("/console/library").get_data(as_text=True)
 
 
 def test_an_agent_marks_a_flag_wrong_and_a_dismissed_candidate_changes_nothing(client, make_user, lead, library, db):

@@ -10,6 +10,7 @@ import threading
 
 import numpy as np
 import pytest
+from flask import Flask
 
 from scripts_library import learned_store, service
 from scripts_library.learned import LearnedLayer
@@ -78,12 +79,12 @@ def test_a_model_is_only_used_for_its_own_key(tmp_path):
 
 @pytest.fixture
 def background():
-    """The web app's mode, on a tiny library's settings; the defaults come back afterwards."""
-    was = service.learn_in_background(True)
-    service.configure({"learned_min_examples": 3, "learned_vectors": False}, None)
-    yield
-    service.configure(None, None)
-    service.learn_in_background(was)
+    """The web app's mode, on a tiny library's settings, in an app of its own."""
+    app = Flask("library-in-the-background")
+    with app.app_context():
+        service.learn_in_background(True, app=app)
+        service.configure({"learned_min_examples": 3, "learned_vectors": False}, None, app=app)
+        yield
 
 
 def test_a_library_without_its_model_is_served_at_once_and_trains_in_the_background(tmp_path, background, caplog):
