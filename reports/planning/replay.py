@@ -8,8 +8,15 @@ time from the replayed day's local midnight (so opening hours, waits and timesta
 of that day). Simulated agents ``replay-agent-N`` answer after ``planning.replay_agent_answer_s``;
 the staffing plan signs them in and out at each interval boundary (an agent on a call signs off
 when the call and its wrap-up end). Between events the clock moves in steps of
-``planning.replay_step_s`` while anyone is on the line, running the periodic dispatch job as
-``python app.py`` would; when the line is empty it jumps to the next caller.
+``planning.replay_step_s`` while anyone is waiting (in line, for a call-back, or an agent
+signing off), running the periodic dispatch job as ``python app.py`` would, but only when it
+can do something (an agent may be free: ``replay_agents``); when nobody is waiting it jumps
+from event to event until someone is.
+
+Replay-only savings that change nothing measured: no live transcription of the agents' calls
+(transcripts are not part of service level or abandonment; ``<Start><Transcription>`` is
+skipped by the replay's simulator), and no learned layer of the library (the replay never
+checks what an agent says).
 
 Run it in its own process (the CLI does; the lead's page starts the CLI): the app's clock
 (``core.clock``) is process-wide.
@@ -41,12 +48,13 @@ from ivr.routing import dispatch_due
 from reports import data, kpis
 from reports.planning.arrivals import Arrival
 from reports.planning.days import interval_s, intervals_per_day
+from reports.planning.replay_agents import AgentBoard
 
 AGENT_PREFIX = "replay-agent-"
 PUBLIC_URL = "https://replay.hotline.invalid"
 DRAIN_S = 4 * 3600  # after the last caller: at most this long for the line and call-backs to empty
-CALLBACK_PRESS_TRIES = 600
-IDLE_JOB_EVERY = 6  # steps between dispatch jobs while nobody is in line  # seconds a caller keeps trying to press 1 for a call-back
+CALLBACK_PRESS_TRIES = 600  # seconds a caller keeps trying to press 1 for a call-back
+CALLBACK_JOB_EVERY = 6  # steps between looks for due call-backs while nobody is in line
 
 
 @dataclass(frozen=True)
@@ -94,6 +102,7 @@ def replay_settings(base: Settings, scenario: Scenario, workdir: Path) -> dict[s
     dumped["queue"] = {**dumped["queue"], "max_size": 5000}
     dumped["scheduler"] = {**dumped["scheduler"], "enabled": False}
     dumped["ops"] = {**dumped["ops"], "log_format": "text"}
+    dumped["library"] = {**dumped["library"], "learned": False}  # agents' speech is never checked
     return _deep_merge(dumped, scenario.overrides())
 
 
@@ -110,6 +119,7 @@ def run(base: Settings, start: datetime, arrivals: list[Arrival], scenario: Scen
     previous_clock = clock._source  # restored afterwards: the replay's clock is the virtual one
     app = create_app(overrides=replay_settings(base, scenario, workdir), environ={})
     _throwaway_pragmas(app.extensions["db_engine"])
+    _no_live_transcription(app.extensions["simulator"])
     try:
         player = _Player(app, start, arrivals, scenario, seed)
         player.play()
@@ -131,6 +141,16 @@ def _throwaway_pragmas(engine: Any) -> None:
         cursor.close()
 
     engine.dispose()
+
+
+def _skip_transcription(_sim: Any, _leg: Any, _el: Any, _url: str | None) -> Any:
+    """``<Start>``/``<Stop>`` ``<Transcription>`` in a replay: no transcript, no callbacks."""
+    return None
+    yield  # pragma: no cover - a verb is a generator
+
+
+def _no_live_transcription(sim: Any) -> None:
+    sim.verbs = {**sim.verbs, "Start": _skip_transcription, "Stop": _skip_transcription}
 
 
 def _stop(app: Any) -> None:
@@ -160,6 +180,10 @@ class _Player:
         self.agent_ids = self._make_agents(max(scenario.staffing, default=0))
         self.sids: list[str] = []
         self.steps = 0
+        self.wanted = 0  # agents the staffing plan wants on the phones now
+        routing = self.settings.routing
+        self.board = AgentBoard(self.sim, routing.wrap_up_s,
+                                max(routing.agent_answer_timeout_s, self.settings.callbacks.ring_timeout_s))
 
     # -- set-up ---------------------------------------------------------------------------
     def _make_agents(self, count: int) -> list[int]:
@@ -197,35 +221,58 @@ class _Player:
                 next_arrival += 1
         self._drain(end_of_day + DRAIN_S)
 
-    def _busy(self) -> bool:
+    def _calls_live(self) -> bool:
         legs = self.sim.legs
         self.active = [sid for sid in self.active if not legs[sid].ended]
-        return bool(self.active) or bool(self.signing_off) or self._callbacks_pending()
+        return bool(self.active)
 
-    def _callbacks_pending(self) -> bool:
+    def _callbacks(self) -> tuple[bool, bool]:
+        """(is a call-back still to be made or under way, is one due now)."""
         with session_scope(self.app) as s:
-            return s.scalar(select(CallbackRequest.id).where(CallbackRequest.status.in_(
-                (CallbackStatus.PENDING, CallbackStatus.DIALING, CallbackStatus.CONNECTED))).limit(1)) is not None
+            rows = s.execute(select(CallbackRequest.status, CallbackRequest.due_at).where(CallbackRequest.status.in_(
+                (CallbackStatus.PENDING, CallbackStatus.DIALING, CallbackStatus.CONNECTED)))).all()
+        now = clock.utcnow()
+        due = any(status == CallbackStatus.PENDING and (due_at is None or due_at <= now) for status, due_at in rows)
+        return bool(rows), due
 
-    def _move_to(self, target: float) -> None:
+    def _quiet(self) -> bool:
+        """Nobody waiting: not in line, not for a call-back, no agent signing off."""
+        return not (self._line_waiting() or self.signing_off or self._callbacks()[0])
+
+    def _move_to(self, target: float, until_idle: bool = False) -> None:
+        """Run the day up to ``target`` (offset s): tick while someone waits, else jump from
+        event to event until someone does. ``until_idle``: stop early once nothing is left."""
         while self.offset < target - 1e-6:
-            if self._busy():
+            if not self._quiet():
                 self.sim.advance(min(self.step, target - self.offset))
                 self._periodic()
-            else:
-                self.sim.advance(target - self.offset)
+                continue
+            if until_idle and not self._calls_live():
+                return
+            if self.sim.run_until(self._line_waiting, max_seconds=target - self.offset):
+                continue
+            if until_idle and self.sim.clock.next_due() is None:
+                return
+            self.sim.advance(target - self.offset)
 
     def _drain(self, limit: float) -> None:
-        while self.offset < limit and self._busy():
-            self.sim.advance(self.step)
-            self._periodic()
+        self._move_to(limit, until_idle=True)
         self.sim.run_until_idle(max_seconds=600)
 
+    def _signed_in(self) -> list[int]:
+        """Agent numbers on the phones now (not those signing off)."""
+        off = self.signing_off
+        return [n + 1 for n, user_id in enumerate(self.agent_ids[:self.wanted]) if user_id not in off]
+
     def _periodic(self) -> None:
-        """The dispatch job: every step while callers are in line, else every
-        ``IDLE_JOB_EVERY`` steps (due call-backs, offers whose status never came)."""
+        """The dispatch job, when it can do something: an agent may be free and someone is in
+        line, or (every ``CALLBACK_JOB_EVERY`` steps) a call-back is due; or an offer's status
+        never came (never in the simulator)."""
         self.steps += 1
-        if self._line_waiting() or self.steps % IDLE_JOB_EVERY == 0:
+        free = self.board.may_be_free(self._signed_in())
+        callbacks_turn = self.steps % CALLBACK_JOB_EVERY == 0
+        if (free and (self._line_waiting() or (callbacks_turn and self._callbacks()[1]))) \
+                or self.board.offer_may_be_stale():
             with self.app.app_context():
                 dispatch_due(self.app)
         self._sign_off_finished()
@@ -269,6 +316,7 @@ class _Player:
         self.sim.schedule(arrival.callback_after_s or 0.0, attempt, "replay callback press")
 
     def _staff(self, wanted: int) -> None:
+        self.wanted = wanted
         changed = []
         with session_scope(self.app) as s:
             for position, user_id in enumerate(self.agent_ids):
@@ -290,9 +338,13 @@ class _Player:
         if not self.signing_off:
             return
 
+        done = [user_id for user_id in self.signing_off
+                if self.board.may_be_free([self.agent_ids.index(user_id) + 1])]
+        if not done:
+            return
         wrap = timedelta(seconds=self.settings.routing.wrap_up_s)
         with session_scope(self.app) as s:
-            for user_id in list(self.signing_off):
+            for user_id in done:
                 user = s.get(User, user_id)
                 assert user is not None
                 ended = user.presence == Presence.WRAP_UP and user.presence_since + wrap <= clock.utcnow()
