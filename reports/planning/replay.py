@@ -35,10 +35,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from core import clock
-from core.config import Settings, _deep_merge
+from core.config import Settings
 from core.db import session_scope
 from core.models import Call, CallbackRequest, CallbackStatus, Presence, User
 from core.presence import announce, set_presence
@@ -46,12 +46,12 @@ from core.telephony.simulator import Behaviour, CallerScript
 from core.users import create_user
 from ivr.routing import dispatch_due
 from reports import data, kpis
+from reports.planning import replay_app
 from reports.planning.arrivals import Arrival
 from reports.planning.days import interval_s, intervals_per_day
 from reports.planning.replay_agents import AgentBoard
 
 AGENT_PREFIX = "replay-agent-"
-PUBLIC_URL = "https://replay.hotline.invalid"
 DRAIN_S = 4 * 3600  # after the last caller: at most this long for the line and call-backs to empty
 CALLBACK_PRESS_TRIES = 600  # seconds a caller keeps trying to press 1 for a call-back
 CALLBACK_JOB_EVERY = 6  # steps between looks for due call-backs while nobody is in line
@@ -92,20 +92,6 @@ class ReplayResult:
     settings: Settings | None = None
 
 
-def replay_settings(base: Settings, scenario: Scenario, workdir: Path) -> dict[str, Any]:
-    dumped = base.model_dump(mode="json")
-    dumped["server"] = {**dumped["server"], "public_url": PUBLIC_URL, "data_dir": str(workdir / "data"),
-                        "secret_key": "replay"}
-    dumped["database"] = {"url": f"sqlite:///{workdir / 'replay.db'}"}
-    dumped["telephony"] = {**dumped["telephony"], "mode": "simulator", "simulator_clock": "manual",
-                           "account_sid": None, "auth_token": None, "simulator_calls_per_second": 1000}
-    dumped["queue"] = {**dumped["queue"], "max_size": 5000}
-    dumped["scheduler"] = {**dumped["scheduler"], "enabled": False}
-    dumped["ops"] = {**dumped["ops"], "log_format": "text"}
-    dumped["library"] = {**dumped["library"], "learned": False}  # agents' speech is never checked
-    return _deep_merge(dumped, scenario.overrides())
-
-
 def run(base: Settings, start: datetime, arrivals: list[Arrival], scenario: Scenario, seed: int = 1,
         workdir: Path | None = None) -> ReplayResult:
     """Replay ``arrivals`` (offsets from ``start``, naive UTC local midnight) under ``scenario``."""
@@ -117,49 +103,18 @@ def run(base: Settings, start: datetime, arrivals: list[Arrival], scenario: Scen
     logging.getLogger().setLevel(logging.WARNING)
     started = time.perf_counter()
     previous_clock = clock._source  # restored afterwards: the replay's clock is the virtual one
-    app = create_app(overrides=replay_settings(base, scenario, workdir), environ={})
-    _throwaway_pragmas(app.extensions["db_engine"])
-    _no_live_transcription(app.extensions["simulator"])
+    app = create_app(overrides=replay_app.replay_settings(base, scenario.overrides(), workdir), environ={})
+    replay_app.throwaway_pragmas(app.extensions["db_engine"])
+    replay_app.no_live_transcription(app.extensions["simulator"])
     try:
         player = _Player(app, start, arrivals, scenario, seed)
         player.play()
         result = player.result()
     finally:
-        _stop(app)
+        replay_app.stop(app)
         clock._source = previous_clock
     result.wall_s = time.perf_counter() - started
     return result
-
-
-def _throwaway_pragmas(engine: Any) -> None:
-    """The replay database is thrown away: no fsync, journal in memory (several times faster)."""
-    @event.listens_for(engine, "connect")
-    def _fast(dbapi_connection: Any, _record: Any) -> None:
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA synchronous=OFF")
-        cursor.execute("PRAGMA temp_store=MEMORY")
-        cursor.close()
-
-    engine.dispose()
-
-
-def _skip_transcription(_sim: Any, _leg: Any, _el: Any, _url: str | None) -> Any:
-    """``<Start>``/``<Stop>`` ``<Transcription>`` in a replay: no transcript, no callbacks."""
-    return None
-    yield  # pragma: no cover - a verb is a generator
-
-
-def _no_live_transcription(sim: Any) -> None:
-    sim.verbs = {**sim.verbs, "Start": _skip_transcription, "Stop": _skip_transcription}
-
-
-def _stop(app: Any) -> None:
-    sim = app.extensions.get("simulator")
-    if sim is not None:
-        sim.stop()
-    for stop in app.extensions.get("hotline_stoppers", []):
-        stop()
-    app.extensions["db_engine"].dispose()
 
 
 class _Player:
