@@ -69,6 +69,10 @@ def run(settings, callers, staff, seed, workdir=None):
     return result, time.perf_counter() - wall0, cpu_s() - cpu0
 
 
+def load_average() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
 def figures(settings, rows):
     from reports import kpis
 
@@ -95,6 +99,7 @@ def main() -> int:
     from reports.planning.days import day_start
 
     logging.disable(logging.WARNING)
+    load_before = load_average()
     settings = load_settings({}, {"hours": {"open": "00:00-24:00"}})
     rows = {}
     keep = Path(tempfile.mkdtemp(prefix="hotline-replay-bench-"))
@@ -115,7 +120,9 @@ def main() -> int:
               f"{1000 * cpu / calls:11.0f} {rss:11.0f} {pct(k['service_level'])} {pct(k['abandonment_rate'])}")
     calls, _agents, result, wall, cpu, _rss, staff, rates = rows["day"]
     print(f"\ngoal: a {calls}-call day in under {GOAL_S:.0f} s: {'met' if wall < GOAL_S else 'NOT met'} "
-          f"({wall:.0f} s wall, {cpu:.0f} s CPU; load average {open('/proc/loadavg').read().split()[0]})")
+          f"({wall:.0f} s wall, {cpu:.0f} s CPU; load average {load_before} before, {load_average()} after)")
+    print(f"projected CPU for a 2,000-call day at this run's CPU per call: {2000 * cpu / calls:.0f} s "
+          f"(the wall time on an idle core is about the CPU time)")
     print("requests by webhook:", result.requests_by_path)
 
     print("\nper half hour: replay against Erlang A (same calls, agents, patience)")

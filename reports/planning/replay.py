@@ -8,8 +8,15 @@ time from the replayed day's local midnight (so opening hours, waits and timesta
 of that day). Simulated agents ``replay-agent-N`` answer after ``planning.replay_agent_answer_s``;
 the staffing plan signs them in and out at each interval boundary (an agent on a call signs off
 when the call and its wrap-up end). Between events the clock moves in steps of
-``planning.replay_step_s`` while anyone is on the line, running the periodic dispatch job as
-``python app.py`` would; when the line is empty it jumps to the next caller.
+``planning.replay_step_s`` while anyone is waiting (in line, for a call-back, or an agent
+signing off), running the periodic dispatch job as ``python app.py`` would, but only when it
+can do something (an agent may be free: ``replay_agents``); when nobody is waiting it jumps
+from event to event until someone is.
+
+Replay-only savings that change nothing measured: no live transcription of the agents' calls
+(transcripts are not part of service level or abandonment; ``<Start><Transcription>`` is
+skipped by the replay's simulator), and no learned layer of the library (the replay never
+checks what an agent says).
 
 The replay's app has its own clock (``core.clock``, on the app), so the app that started it
 keeps its time; it still runs in its own process (the CLI does; the lead's page starts the CLI)
@@ -29,10 +36,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from core import clock
-from core.config import Settings, _deep_merge
+from core.config import Settings
 from core.db import session_scope
 from core.models import Call, CallbackRequest, CallbackStatus, Presence, User
 from core.presence import announce, set_presence
@@ -40,14 +47,15 @@ from core.telephony.simulator import Behaviour, CallerScript
 from core.users import create_user
 from ivr.routing import dispatch_due
 from reports import data, kpis
+from reports.planning import replay_app
 from reports.planning.arrivals import Arrival
 from reports.planning.days import interval_s, intervals_per_day
+from reports.planning.replay_agents import AgentBoard
 
 AGENT_PREFIX = "replay-agent-"
-PUBLIC_URL = "https://replay.hotline.invalid"
 DRAIN_S = 4 * 3600  # after the last caller: at most this long for the line and call-backs to empty
-CALLBACK_PRESS_TRIES = 600
-IDLE_JOB_EVERY = 6  # steps between dispatch jobs while nobody is in line  # seconds a caller keeps trying to press 1 for a call-back
+CALLBACK_PRESS_TRIES = 600  # seconds a caller keeps trying to press 1 for a call-back
+CALLBACK_JOB_EVERY = 6  # steps between looks for due call-backs while nobody is in line
 
 
 @dataclass(frozen=True)
@@ -85,19 +93,6 @@ class ReplayResult:
     settings: Settings | None = None
 
 
-def replay_settings(base: Settings, scenario: Scenario, workdir: Path) -> dict[str, Any]:
-    dumped = base.model_dump(mode="json")
-    dumped["server"] = {**dumped["server"], "public_url": PUBLIC_URL, "data_dir": str(workdir / "data"),
-                        "secret_key": "replay"}
-    dumped["database"] = {"url": f"sqlite:///{workdir / 'replay.db'}"}
-    dumped["telephony"] = {**dumped["telephony"], "mode": "simulator", "simulator_clock": "manual",
-                           "account_sid": None, "auth_token": None, "simulator_calls_per_second": 1000}
-    dumped["queue"] = {**dumped["queue"], "max_size": 5000}
-    dumped["scheduler"] = {**dumped["scheduler"], "enabled": False}
-    dumped["ops"] = {**dumped["ops"], "log_format": "text"}
-    return _deep_merge(dumped, scenario.overrides())
-
-
 def run(base: Settings, start: datetime, arrivals: list[Arrival], scenario: Scenario, seed: int = 1,
         workdir: Path | None = None) -> ReplayResult:
     """Replay ``arrivals`` (offsets from ``start``, naive UTC local midnight) under ``scenario``."""
@@ -108,37 +103,17 @@ def run(base: Settings, start: datetime, arrivals: list[Arrival], scenario: Scen
 
     logging.getLogger().setLevel(logging.WARNING)
     started = time.perf_counter()
-    app = create_app(overrides=replay_settings(base, scenario, workdir), environ={})
-    _throwaway_pragmas(app.extensions["db_engine"])
+    app = create_app(overrides=replay_app.replay_settings(base, scenario.overrides(), workdir), environ={})
+    replay_app.throwaway_pragmas(app.extensions["db_engine"])
+    replay_app.no_live_transcription(app.extensions["simulator"])
     try:
         player = _Player(app, start, arrivals, scenario, seed)
         player.play()
         result = player.result()
     finally:
-        _stop(app)
+        replay_app.stop(app)
     result.wall_s = time.perf_counter() - started
     return result
-
-
-def _throwaway_pragmas(engine: Any) -> None:
-    """The replay database is thrown away: no fsync, journal in memory (several times faster)."""
-    @event.listens_for(engine, "connect")
-    def _fast(dbapi_connection: Any, _record: Any) -> None:
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA synchronous=OFF")
-        cursor.execute("PRAGMA temp_store=MEMORY")
-        cursor.close()
-
-    engine.dispose()
-
-
-def _stop(app: Any) -> None:
-    sim = app.extensions.get("simulator")
-    if sim is not None:
-        sim.stop()
-    for stop in app.extensions.get("hotline_stoppers", []):
-        stop()
-    app.extensions["db_engine"].dispose()
 
 
 class _Player:
@@ -159,6 +134,10 @@ class _Player:
         self.agent_ids = self._make_agents(max(scenario.staffing, default=0))
         self.sids: list[str] = []
         self.steps = 0
+        self.wanted = 0  # agents the staffing plan wants on the phones now
+        routing = self.settings.routing
+        self.board = AgentBoard(self.sim, routing.wrap_up_s,
+                                max(routing.agent_answer_timeout_s, self.settings.callbacks.ring_timeout_s))
 
     # -- set-up ---------------------------------------------------------------------------
     def _make_agents(self, count: int) -> list[int]:
@@ -196,35 +175,58 @@ class _Player:
                 next_arrival += 1
         self._drain(end_of_day + DRAIN_S)
 
-    def _busy(self) -> bool:
+    def _calls_live(self) -> bool:
         legs = self.sim.legs
         self.active = [sid for sid in self.active if not legs[sid].ended]
-        return bool(self.active) or bool(self.signing_off) or self._callbacks_pending()
+        return bool(self.active)
 
-    def _callbacks_pending(self) -> bool:
+    def _callbacks(self) -> tuple[bool, bool]:
+        """(is a call-back still to be made or under way, is one due now)."""
         with session_scope(self.app) as s:
-            return s.scalar(select(CallbackRequest.id).where(CallbackRequest.status.in_(
-                (CallbackStatus.PENDING, CallbackStatus.DIALING, CallbackStatus.CONNECTED))).limit(1)) is not None
+            rows = s.execute(select(CallbackRequest.status, CallbackRequest.due_at).where(CallbackRequest.status.in_(
+                (CallbackStatus.PENDING, CallbackStatus.DIALING, CallbackStatus.CONNECTED)))).all()
+        now = clock.utcnow(self.app)
+        due = any(status == CallbackStatus.PENDING and (due_at is None or due_at <= now) for status, due_at in rows)
+        return bool(rows), due
 
-    def _move_to(self, target: float) -> None:
+    def _quiet(self) -> bool:
+        """Nobody waiting: not in line, not for a call-back, no agent signing off."""
+        return not (self._line_waiting() or self.signing_off or self._callbacks()[0])
+
+    def _move_to(self, target: float, until_idle: bool = False) -> None:
+        """Run the day up to ``target`` (offset s): tick while someone waits, else jump from
+        event to event until someone does. ``until_idle``: stop early once nothing is left."""
         while self.offset < target - 1e-6:
-            if self._busy():
+            if not self._quiet():
                 self.sim.advance(min(self.step, target - self.offset))
                 self._periodic()
-            else:
-                self.sim.advance(target - self.offset)
+                continue
+            if until_idle and not self._calls_live():
+                return
+            if self.sim.run_until(self._line_waiting, max_seconds=target - self.offset):
+                continue
+            if until_idle and self.sim.clock.next_due() is None:
+                return
+            self.sim.advance(target - self.offset)
 
     def _drain(self, limit: float) -> None:
-        while self.offset < limit and self._busy():
-            self.sim.advance(self.step)
-            self._periodic()
+        self._move_to(limit, until_idle=True)
         self.sim.run_until_idle(max_seconds=600)
 
+    def _signed_in(self) -> list[int]:
+        """Agent numbers on the phones now (not those signing off)."""
+        off = self.signing_off
+        return [n + 1 for n, user_id in enumerate(self.agent_ids[:self.wanted]) if user_id not in off]
+
     def _periodic(self) -> None:
-        """The dispatch job: every step while callers are in line, else every
-        ``IDLE_JOB_EVERY`` steps (due call-backs, offers whose status never came)."""
+        """The dispatch job, when it can do something: an agent may be free and someone is in
+        line, or (every ``CALLBACK_JOB_EVERY`` steps) a call-back is due; or an offer's status
+        never came (never in the simulator)."""
         self.steps += 1
-        if self._line_waiting() or self.steps % IDLE_JOB_EVERY == 0:
+        free = self.board.may_be_free(self._signed_in())
+        callbacks_turn = self.steps % CALLBACK_JOB_EVERY == 0
+        if (free and (self._line_waiting() or (callbacks_turn and self._callbacks()[1]))) \
+                or self.board.offer_may_be_stale():
             with self.app.app_context():
                 dispatch_due(self.app)
         self._sign_off_finished()
@@ -268,6 +270,7 @@ class _Player:
         self.sim.schedule(arrival.callback_after_s or 0.0, attempt, "replay callback press")
 
     def _staff(self, wanted: int) -> None:
+        self.wanted = wanted
         changed = []
         with session_scope(self.app) as s:
             for position, user_id in enumerate(self.agent_ids):
@@ -289,9 +292,13 @@ class _Player:
         if not self.signing_off:
             return
 
+        done = [user_id for user_id in self.signing_off
+                if self.board.may_be_free([self.agent_ids.index(user_id) + 1])]
+        if not done:
+            return
         wrap = timedelta(seconds=self.settings.routing.wrap_up_s)
         with session_scope(self.app) as s:
-            for user_id in list(self.signing_off):
+            for user_id in done:
                 user = s.get(User, user_id)
                 assert user is not None
                 ended = user.presence == Presence.WRAP_UP and user.presence_since + wrap <= clock.utcnow(self.app)
