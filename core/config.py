@@ -192,7 +192,6 @@ class RoutingSettings(_Section):
     gather_timeout_s: int = Field(5, ge=1, le=60)
     emergency_priority: int = Field(10, ge=1)  # H5: urgent callers are served first
     speech_min_score: float = Field(70, ge=0, le=100)  # spoken menu answers below this reprompt
-    handoff_retries: int = Field(5, ge=0, le=30)  # no longer used; kept so older config files still load
 
 
 class CallbackSettings(_Section):
@@ -539,6 +538,7 @@ RETIRED_SETTINGS: dict[str, str] = {
     "hours.service_day_hours": "removed: the service day is hours.open",
     "queue.hold_audio_url": "removed: use queue.hold_audio_file (the app serves it and knows its length)",
     "followup.survey_every_months": "removed: survey campaigns are started by a lead, not on a timer",
+    "routing.handoff_retries": "removed: the caller is brought into the agent's conference as soon as the agent answers",
 }
 
 

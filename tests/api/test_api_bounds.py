@@ -18,16 +18,18 @@ MAX_BODY = 16 * 1024  # room for the ≈7 KB deep objects below
 #: route family → JSON-body operations (method, path); ids that do not exist are fine: the
 #: body is refused before the route looks anything up
 JSON_ROUTES: dict[str, list[tuple[str, str]]] = {
-    "ivr": [("POST", "/api/agents/me/presence"), ("POST", "/api/calls/CA1/control")],
+    "ivr": [("POST", "/api/agents/me/presence"), ("POST", "/api/calls/CA1/control"),
+            ("POST", "/api/calls/CA1/recording")],
     "cases": [("POST", "/api/cases"), ("PATCH", "/api/cases/C20260101-0001")],
     "library": [("POST", "/api/check"), ("POST", "/api/suggest")],
     "campaigns": [("POST", "/api/campaigns"), ("POST", "/api/dnc"),
-                  ("POST", "/api/campaigns/attempts/1/disposition")],
+                  ("POST", "/api/campaigns/attempts/1/disposition"), ("POST", "/api/campaigns/1/contacts/1/skip")],
 }
 #: route family → (method, path, JSON body or None, the field the error must name)
 EMPTY: dict[str, list[tuple[str, str, Any, str]]] = {
     "ivr": [("POST", "/api/agents/me/presence", {"state": ""}, "state"),
-            ("POST", "/api/calls/CA1/control", {"action": ""}, "action")],
+            ("POST", "/api/calls/CA1/control", {"action": ""}, "action"),
+            ("POST", "/api/calls/CA1/recording", {"action": ""}, "action")],
     "cases": [("POST", "/api/cases", {"kind": "", "description": "x"}, "kind"),
               ("POST", "/api/cases", {"kind": "inquiry", "description": "   "}, "description"),
               ("GET", "/api/cases?phone=", None, "phone"), ("GET", "/api/cases?status=", None, "status"),
@@ -35,7 +37,8 @@ EMPTY: dict[str, list[tuple[str, str, Any, str]]] = {
     "library": [("POST", "/api/check", {"text": "你好", "kinds": []}, "kinds"),
                 ("POST", "/api/suggest", {"text": "你好", "kinds": []}, "kinds")],
     "campaigns": [("POST", "/api/campaigns", {"name": ""}, "name"), ("POST", "/api/dnc", {"phone": ""}, "phone"),
-                  ("POST", "/api/campaigns/attempts/1/disposition", {"code": ""}, "code")],
+                  ("POST", "/api/campaigns/attempts/1/disposition", {"code": ""}, "code"),
+                  ("POST", "/api/campaigns/1/contacts/1/skip", {"reason": ""}, "reason")],
     "reports": [("GET", "/api/reports/summary?to=", None, "to"),
                 ("GET", "/api/reports/summary?from=&to=2026-01-01", None, "from")],
 }
@@ -115,6 +118,7 @@ def test_every_json_operation_and_query_parameter_is_covered(client: Any, lead: 
         for method, operation in item.items():
             if "application/json" in operation.get("requestBody", {}).get("content", {}):
                 sample = path.replace("{ref}", "C20260101-0001").replace("{attempt_id}", "1").replace("{call_sid}", "CA1")
+                sample = sample.replace("{campaign_id}", "1").replace("{contact_id}", "1")
                 assert (method.upper(), sample) in listed, f"add {method.upper()} {path} to JSON_ROUTES"
             for parameter in operation.get("parameters", []):
                 if parameter["in"] != "query":

@@ -148,10 +148,10 @@ def test_retention_deletes_old_recordings_at_twilio(app, sim, db, desk, caller):
     assert rec.status == "deleted" and rec.deleted_at is not None
     lead = desk("lena", role="lead")
     assert lead.client.get(f"/console/recordings/{rec.recording_sid}.wav").status_code == 404
-    assert purge_expired(app, utcnow()) == 0  # idempotent
+    assert purge_expired(app, utcnow(app)) == 0  # idempotent
     rec.deleted_at, rec.status = None, "completed"  # a crash after Twilio's delete, before the mark
     db.commit()
-    assert purge_expired(app, utcnow()) == 1  # Twilio's 404 counts as deleted
+    assert purge_expired(app, utcnow(app)) == 1  # Twilio's 404 counts as deleted
 
 
 def test_status_webhook_is_signed_bounded_and_keeps_the_final_status(app, db, twilio_post, client):
