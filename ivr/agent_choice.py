@@ -76,7 +76,10 @@ def preferred(app: Flask, s: Session, agents: list[User], now: datetime) -> list
 
 def suitable(agent: User, item: Item) -> bool:
     """Skills by menu option (empty = all; emergencies go to anyone, H5), district (H6; empty =
-    all), locale. Manager call-backs (H11) go to team leads only, never to an ordinary agent."""
+    all), locale. Manager call-backs (H11) go to team leads only, never to an ordinary agent. A
+    caller kept for one agent (a preview call) goes to that agent only."""
+    if item.agent_id is not None and item.kind == "entry":
+        return bool(agent.endpoint) and agent.id == item.agent_id  # kept for the agent who dialed it
     if item.skill == MANAGER_SKILL:
         return bool(agent.endpoint) and agent.role in MANAGER_ROLES
     skill_ok = (not agent.skills or item.skill is None or item.skill == "emergency"

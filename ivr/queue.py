@@ -59,6 +59,7 @@ class Item:
     skill: str | None
     district: str | None
     locale: str | None
+    agent_id: int | None = None  # kept for this agent (a preview call the agent dialed)
 
     @property
     def order(self) -> tuple[int, datetime, int, int]:
@@ -87,7 +88,7 @@ def pending_callbacks(s: Session, now: datetime, *, lock: bool = False) -> list[
 
 def service_order(s: Session, now: datetime, *, lock: bool = False) -> list[Item]:
     """Everything waiting, in the order agents serve it."""
-    items = [Item("entry", e.id, e.priority, e.place_at, e.skill, e.district, e.locale)
+    items = [Item("entry", e.id, e.priority, e.place_at, e.skill, e.district, e.locale, e.agent_id)
              for e in in_line_entries(s, lock=lock)]
     items += [Item("callback", c.id, c.priority, c.original_joined_at, c.skill, None, c.locale)
               for c in pending_callbacks(s, now, lock=lock)]
@@ -262,12 +263,13 @@ def free_agents(s: Session) -> int:
 
 
 def join(s: Session, settings: Settings, call: Call, *, skill: str | None, priority: int,
-         now: datetime, status: str = QueueStatus.WAITING) -> QueueEntry:
-    """Put the caller in line (H5: ``priority`` > 0 is served first)."""
+         now: datetime, status: str = QueueStatus.WAITING, for_agent: int | None = None) -> QueueEntry:
+    """Put the caller in line (H5: ``priority`` > 0 is served first); ``for_agent``: only that
+    agent is offered the caller (the agent who dialed a preview call), until their leg fails."""
     caller = call.caller
     entry = QueueEntry(call=call, queue_name=settings.queue.name, skill=skill,
                        district=caller.district if caller else None, locale=call.locale,
-                       priority=priority, joined_at=now, place_at=now, status=status)
+                       priority=priority, joined_at=now, place_at=now, status=status, agent_id=for_agent)
     s.add(entry)
     s.flush()
     publish(s, CallQueued(call_sid=call.call_sid, callback=status == QueueStatus.CALLBACK))

@@ -132,7 +132,8 @@ def answer():
 
 def _to_agent(run: Run) -> VoiceResponse:
     """Agent-assisted: the contact joins the main line with a case preview; routing connects the
-    next available agent (ivr.routing), who sees the preview on the call card."""
+    next available agent (ivr.routing), who sees the preview on the call card — in preview mode
+    the agent who clicked Dial."""
     settings = run.settings
     call = _call_row(run)
     if run.campaign.dial_mode == DialMode.PREDICTIVE and _free_agents(run.s, settings) <= _waiting(run.s):
@@ -140,8 +141,9 @@ def _to_agent(run: Run) -> VoiceResponse:
         run.finish("abandoned")
         return hangup_twiml(settings, run.locale, [run.text("outbound_abandon")])
     # Just below emergencies (H5): we called them, they should not wait behind the whole line.
+    preview_agent = run.attempt.agent_id if run.campaign.dial_mode == DialMode.PREVIEW else None
     ivr_queue.join(run.s, settings, call, skill=None, priority=max(1, settings.routing.emergency_priority - 1),
-                   now=utcnow())
+                   now=utcnow(), for_agent=preview_agent)  # preview: the agent who clicked Dial takes it
     run.finish("connected")
     return enqueue_twiml(settings, run.locale, [run.text("agent_connect")],
                          wait_url=absolute_url(settings, "/ivr/queue/wait"),

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
+
 from core.db import session_scope
-from core.models import Presence
+from core.models import Call, Presence
 from core.telephony.simulator import Behaviour
 from scheduler.models import Contact
 
@@ -86,6 +88,25 @@ def test_preview_the_agent_sees_the_contact_and_clicks_to_dial(app, sim, client,
     assert attempt.agent_id == agent_id and attempt.result == "connected"
     with session_scope(app) as s:
         assert s.get(Contact, shown["id"]).status == "completed"
+
+
+def test_a_preview_call_goes_to_the_agent_who_dialed_it(app, sim, client, make_campaign, agent):
+    """Another agent free longer (first by longest idle) does not take the contact bob dialed."""
+    sim.set_behaviour(NUMBERS[0], Behaviour(answer="human", answer_after_s=2, talk_s=20))
+    alice_id, _ = agent("alice")
+    sim.advance(30)  # alice has been free the longest
+    bob_id, token = agent("bob")
+    headers = {"Authorization": f"Bearer {token}"}
+    cid = make_campaign(NUMBERS[:1], dial_mode="preview")
+    run_with_routing(app, sim, 5)  # the campaign starts; nothing is dialed until bob clicks
+    shown = client.get(f"/api/campaigns/{cid}/preview", headers=headers).get_json()["contact"]
+    assert client.post(f"/api/campaigns/{cid}/contacts/{shown['id']}/dial", headers=headers).status_code == 201
+    run_with_routing(app, sim, 15)
+    [attempt] = attempts(app, cid)
+    assert attempt.agent_id == bob_id and attempt.result == "connected"
+    with session_scope(app) as s:
+        call = s.scalar(select(Call).where(Call.call_sid == attempt.call_sid))
+        assert call is not None and call.agent_id == bob_id, (call.agent_id if call else None, alice_id)
 
 
 def test_live_figures_show_agents_rates_and_warnings(app, client, make_user, make_campaign, agent):
