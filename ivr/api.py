@@ -135,9 +135,9 @@ def get_queue():
     callbacks = {c.id: c for c in queue.pending_callbacks(s, now)}
     for position, item in enumerate(queue.service_order(s, now), start=1):
         row: dict[str, Any] = {"position": position, "priority": item.priority,
-                               "wait_s": round(max(0.0, (now - item.joined_at).total_seconds()), 1),
+                               "wait_s": round(max(0.0, (now - item.place_at).total_seconds()), 1),
                                "menu_option": item.skill, "locale": item.locale,
-                               "joined_at": _iso(item.joined_at)}
+                               "joined_at": _iso(item.place_at)}
         if item.kind == "entry":
             entry = entries[item.id]
             row.update(call_sid=entry.call.call_sid, status=entry.status, callback=False,

@@ -48,7 +48,7 @@ class TickReport:
     finished: list[int] = field(default_factory=list)
     followups: dict[str, int] = field(default_factory=dict)
     dispatched: int = 0
-    emailed: int = 0
+    hooks: dict[str, int] = field(default_factory=dict)  # what each tick hook did (by its name)
 
 
 def _settings(app: Flask) -> Settings:
@@ -79,7 +79,7 @@ def tick(app: Flask, *, holder: str | None = None, horizon_s: float = 0.0,
             active = active or any(report.followups.values())
         if dispatch:
             report.dispatched = _routing_dispatch(app)
-        report.emailed = run_tick_hooks(app)
+        report.hooks = run_tick_hooks(app)
         # Dialing comes last: with a look-ahead it ends before the next tick is due (no overrun).
         if active:
             report.dialed = dial_due(app, holder=holder, horizon_s=horizon_s, sleep=sleep, began=began)
@@ -108,14 +108,16 @@ def add_tick_hook(app: Flask, hook: TickHook) -> None:
 
 
 @in_app_context
-def run_tick_hooks(app: Flask) -> int:
-    """Run the registered tick hooks; one failing hook never stops the dialer or the others."""
-    done = 0
+def run_tick_hooks(app: Flask) -> dict[str, int]:
+    """Run the registered tick hooks; one failing hook never stops the dialer or the others.
+    Returns what each did (its count), by the hook's name."""
+    done: dict[str, int] = {}
     for hook in app.extensions.get("scheduler_tick_hooks", []):
+        name = getattr(hook, "__name__", repr(hook))
         try:
-            done += int(hook(app, utcnow()))
+            done[name] = done.get(name, 0) + int(hook(app, utcnow()))
         except Exception:  # noqa: BLE001 - a hook's problem must not stop the dialer
-            log.exception("scheduler tick hook %s failed", getattr(hook, "__name__", hook))
+            log.exception("scheduler tick hook %s failed", name)
     return done
 
 

@@ -139,10 +139,10 @@ def test_retention_deletes_old_recordings_at_twilio(app, sim, db, desk, caller):
     assert sim.run_until(lambda: sim.call(sid)["status"] == "completed", max_seconds=120)
     sim.run_until_idle(max_seconds=60)
     rec = _recording(db, sid)
-    assert tick(app, followups=False, dispatch=False).emailed == 0  # 90 days have not passed
+    assert tick(app, followups=False, dispatch=False).hooks["purge_expired"] == 0  # 90 days have not passed
     assert not sim.recordings[rec.recording_sid].get("deleted")
     sim.advance(91 * 86400)
-    assert tick(app, followups=False, dispatch=False).emailed == 1  # the tick hooks' count
+    assert tick(app, followups=False, dispatch=False).hooks["purge_expired"] == 1
     assert sim.recordings[rec.recording_sid]["deleted"]
     rec = _recording(db, sid)
     assert rec.status == "deleted" and rec.deleted_at is not None

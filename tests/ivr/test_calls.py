@@ -196,7 +196,7 @@ def test_callback_accepted_keeps_place_and_is_placed_when_an_agent_frees(app, si
     with session_scope(app) as s:
         request = s.scalar(select(CallbackRequest).where(CallbackRequest.phone == CALLERS[2]))
         assert request.status == CallbackStatus.PENDING
-        assert request.original_joined_at == entry.joined_at  # keeps its place in line
+        assert request.original_joined_at == entry.place_at  # keeps its place in line
     assert call_row(app, leaver).queue_result == "leave"
 
     # Order: the first caller, then the call-back (it joined before `later`), then `later`.
@@ -256,7 +256,7 @@ def test_abandoned_caller_is_recorded_with_a_recovery_callback_case(app, sim, pl
     with session_scope(app) as s:
         request = s.scalar(select(CallbackRequest).where(CallbackRequest.phone == CALLERS[0]))
         assert request is not None and request.reason == "abandoned"
-        assert request.original_joined_at == entry.joined_at
+        assert request.original_joined_at == entry.place_at
         case = s.get(Case, request.case_id)
         assert case.kind == CaseKind.RECOVERY and case.contact_number == CALLERS[0]
 

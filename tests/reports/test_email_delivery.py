@@ -123,4 +123,4 @@ def test_the_scheduler_tick_sends_what_is_due(app, seeded, smtp):
     clock.follow(lambda: 0.0, start=local(8, 1, day=DAY.replace(day=21)), app=app)
     with app.app_context():  # as the scheduler's job runs it: on the app's clock
         report = tick(app)
-    assert report.emailed == 1 and "每日汇总 2026-11-20" in smtp.messages[0]["Subject"]
+    assert report.hooks["deliver_due"] == 1 and "每日汇总 2026-11-20" in smtp.messages[0]["Subject"]
