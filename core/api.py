@@ -21,7 +21,16 @@ from flask import Flask, current_app, g, jsonify, render_template_string, reques
 from flask_openapi3 import APIBlueprint, Info, OpenAPI, SecurityScheme
 from flask_openapi3.request import _validate_request
 from flask_openapi3.utils import parse_parameters
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, RootModel, ValidationError
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    RootModel,
+    ValidationError,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from core import disclosure
@@ -60,13 +69,42 @@ class Error(BaseModel):
     error: str
 
 
-class Body(BaseModel):
+NUL_ERROR = "nul_character"
+
+
+def _status_of(exc: ValidationError) -> int:
+    """400 when the request does not match the schema; 422 when it does and only the rule that
+    no text holds a NUL character (which the schema cannot state) refuses it."""
+    return 422 if all(err["type"] == NUL_ERROR for err in exc.errors()) else 400
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, list | tuple):
+        return any(_has_nul(v) for v in value)
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    return False
+
+
+class _NoNul(BaseModel):
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        """No text may hold a NUL character (a database cannot store it; no person types it)."""
+        if _has_nul(value):
+            raise PydanticCustomError(NUL_ERROR, "must not contain NUL characters")
+        return value
+
+
+class Body(_NoNul):
     """A JSON request body: JSON types are taken as they are (``"5"`` is not a number)."""
 
     model_config = ConfigDict(strict=True, extra="ignore")
 
 
-class Query(BaseModel):
+class Query(_NoNul):
     """Query-string parameters: text converted to the declared types."""
 
     model_config = ConfigDict(extra="ignore")
@@ -109,8 +147,9 @@ def reply(model: type[BaseModel], data: Any, status: int = 200, headers: dict[st
 
 
 def responses(ok: dict[int, Any], *errors: int) -> dict[int, Any]:
-    """``ok`` (status → reply model) plus the JSON error for 400, 401 and each of ``errors``."""
-    return {**ok, **dict.fromkeys(sorted({400, 401, *errors}), Error)}
+    """``ok`` (status → reply model) plus the JSON error for 400, 401, 422 (every operation
+    refuses text holding a NUL character) and each of ``errors``."""
+    return {**ok, **dict.fromkeys(sorted({400, 401, 422, *errors}), Error)}
 
 
 def api_blueprint(name: str, import_name: str, url_prefix: str = "/api", **kwargs: Any) -> APIBlueprint:
@@ -175,12 +214,12 @@ def _validate_query(model: type[BaseModel]) -> BaseModel:
     try:
         return model.model_validate(values)
     except ValidationError as exc:
-        raise ApiError(describe(exc)) from None
+        raise ApiError(describe(exc), _status_of(exc)) from None
 
 
 def _validation_error(exc: ValidationError) -> Any:
     response = jsonify(error=describe(exc))
-    response.status_code = 400
+    response.status_code = _status_of(exc)
     return response
 
 

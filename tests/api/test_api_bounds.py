@@ -126,3 +126,16 @@ def test_every_json_operation_and_query_parameter_is_covered(client: Any, lead: 
                 url = path.replace("{campaign_id}", "1") + f"?{parameter['name']}="
                 response = client.open(url, method=method, headers=lead)
                 assert _error(response, 400).startswith(f"{parameter['name']}:"), url
+
+
+def test_text_with_a_nul_character_is_a_422_naming_the_field(app: Any, client: Any, lead: dict[str, str]) -> None:
+    """A NUL in any text field is refused before it reaches the database (PostgreSQL cannot store
+    it): 422 (the request matches the schema; a rule refuses it) naming the field, nothing written."""
+    before = _written(app)
+    for path, body, field in (("/api/campaigns", {"name": "a\u0000b"}, "name"),
+                              ("/api/cases", {"kind": "inquiry", "description": "漏水\u0000"}, "description"),
+                              ("/api/check", {"text": "\u0000"}, "text")):
+        response = client.post(path, json=body, headers=lead)
+        assert _error(response, 422).startswith(f"{field}:"), (path, response.get_json())
+        assert "NUL" in response.get_json()["error"]
+    assert _written(app) == before
