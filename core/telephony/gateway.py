@@ -127,11 +127,6 @@ class TelephonyGateway:
             self._queue_sids[name] = self._call(functools.partial(self.client.queues.create, **kwargs)).sid
         return self._queue_sids[name]
 
-    def dequeue_member(self, queue_name: str, call_sid: str, url: str) -> None:
-        """Take ``call_sid`` out of the queue and run the TwiML at ``url`` on its call."""
-        sid = self.queue_sid(queue_name)
-        self._call(lambda: self.client.queues(sid).members(call_sid).update(url=url, method="POST"))
-
     def queue_members(self, queue_name: str) -> list[tuple[str, int, int]]:
         """(call_sid, position, wait_time) of each member, in queue order."""
         sid = self.queue_sid(queue_name)
