@@ -148,6 +148,28 @@ class TelephonyGateway:
         """Change a participant (by CallSid or label): ``hold``/``hold_url``, ``muted``, ``coaching``…"""
         self._call(lambda: self.client.conferences(conference_sid).participants(participant).update(**changes))
 
+    def add_participant(self, conference: str, to: str, *, label: str, status_callback: str | None = None,
+                        status_events: Iterable[str] = ("initiated", "ringing", "answered", "completed"),
+                        **options: Any) -> str:
+        """Dial ``to`` into a conference (its SID, or its friendly name); the new leg's CallSid.
+
+        ``options`` are the Participants resource's own (``muted``, ``coaching``,
+        ``call_sid_to_coach``, ``beep``, ``early_media``, ``end_conference_on_exit``,
+        ``start_conference_on_enter``, ``timeout``, ``conference_status_callback``…). Like
+        ``place_call``, only 429 is retried: Twilio may already have dialed.
+        """
+        kwargs: dict[str, Any] = {"from_": self.caller_id, "to": to, "label": label, **options}
+        if status_callback:
+            kwargs.update(status_callback=status_callback, status_callback_method="POST",
+                          status_callback_event=list(status_events))
+        participant = self._call(lambda: self.client.conferences(conference).participants.create(**kwargs),
+                                 retry_5xx=False)
+        return participant.call_sid
+
+    def remove_participant(self, conference_sid: str, participant: str) -> None:
+        """Take a participant (by CallSid or label) out of the conference: its leg hangs up."""
+        self._call(lambda: self.client.conferences(conference_sid).participants(participant).delete())
+
     # -- retries -----------------------------------------------------------------------------
     def _call(self, request: Callable[[], T], retry_5xx: bool = True) -> T:
         attempt = 0

@@ -7,6 +7,7 @@ import pytest
 from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
+from core.telephony.gateway import TelephonyGateway
 from core.telephony.simulator import Behaviour, CallerScript, Simulator
 
 from .conftest import CALLER, HOTLINE, PUBLIC, Hooks, twiml, verbs
@@ -204,3 +205,18 @@ def test_redirecting_a_participant_takes_it_out(sim: Simulator, hooks: Hooks, tw
     assert verbs(sim.timeline(agent), "say")[-1]["text"] == "somewhere else"
     assert hooks.hits("/agent-after") == []  # redirected away: no Dial action
     assert set(sim.conference(ROOM)["participants"]) == {caller}
+
+
+def test_the_gateway_adds_and_removes_a_participant(sim: Simulator, hooks: Hooks, twilio: Client) -> None:
+    conference_hooks(hooks)
+    caller, agent = meet(sim, twilio)
+    gateway = TelephonyGateway(twilio, HOTLINE, sleep=lambda s: None)
+    sim.set_behaviour(LEAD, Behaviour(answer="human", answer_after_s=1))
+    lead = gateway.add_participant(ROOM, LEAD, label="lead", muted=True,
+                                   status_callback=f"{PUBLIC}/status")
+    sim.advance(5)
+    assert sim.hears(lead) == {caller, agent} and sim.hears(caller) == {agent}
+    gateway.remove_participant(sim.call(caller)["conference_sid"], "lead")
+    sim.advance(1)
+    assert sim.call(lead)["status"] == "completed"
+    assert sim.hears(caller) == {agent}
