@@ -1,29 +1,16 @@
 // Preview dialing (CSP: no inline scripts): shows the next due contact of the chosen preview
 // campaign through the preview API; "Dial" places the call for the signed-in agent, "Skip" passes
 // on the contact with a reason (the page's JSON routes, scheduler/preview_page.py). The number
-// arrives masked for agents (the server decides).
+// arrives masked for agents (the server decides). An ES module: JSON calls go through the web
+// shell's `api` helper (CSRF header, errors as JSON).
+import { api } from "/console/shell/js/api.js";
+
 (function () {
   const root = document.querySelector("[data-preview]");
   if (!root) return;
   const base = root.dataset.preview;
-  const csrf = document.querySelector('meta[name="csrf-token"]')?.content || "";
   const $ = id => document.getElementById(id);
   let current = null;
-
-  async function call(path, body) {
-    const options = {method: body === undefined ? "GET" : "POST", credentials: "same-origin",
-                     headers: {"X-Requested-With": "fetch", "Accept": "application/json"}};
-    if (body !== undefined) {
-      options.headers["Content-Type"] = "application/json";
-      options.headers["X-CSRFToken"] = csrf;
-      options.body = JSON.stringify(body);
-    }
-    const response = await fetch(path, options);
-    let data = {};
-    try { data = await response.json(); } catch (e) { data = {}; }
-    if (!response.ok) throw new Error(data.error || response.statusText);
-    return data;
-  }
 
   function cell(text) { const td = document.createElement("td"); td.textContent = text ?? "—"; return td; }
 
@@ -51,7 +38,7 @@
 
   async function load() {
     try {
-      show((await call(`${base}/${campaign()}/preview.json`)).contact);
+      show((await api(`${base}/${campaign()}/preview.json`)).contact);
     } catch (e) {
       show(null);
       $("pv-result").textContent = e.message;
@@ -63,7 +50,7 @@
     if (!current) return;
     $("pv-dial").disabled = true;
     try {
-      const placed = await call(`${base}/${campaign()}/contacts/${current.id}/dial`, {});
+      const placed = await api(`${base}/${campaign()}/contacts/${current.id}/dial`, {});
       $("pv-result").textContent = `${document.documentElement.lang === "en" ? "Dialing" : "正在拨打"} ${current.name || current.phone} (#${placed.attempt_id})`;
       $("pv-result").dataset.attempt = placed.attempt_id;
       show(null);
@@ -76,7 +63,7 @@
   $("pv-skip").addEventListener("click", async () => {
     if (!current) return;
     try {
-      const skipped = await call(`${base}/${campaign()}/contacts/${current.id}/skip`,
+      const skipped = await api(`${base}/${campaign()}/contacts/${current.id}/skip`,
                                  {reason: $("pv-reason").value, note: $("pv-note-in").value});
       $("pv-result").textContent = skipped.why;
       $("pv-note-in").value = "";

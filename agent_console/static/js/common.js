@@ -3,31 +3,8 @@ export const config = JSON.parse(document.getElementById("console-config")?.text
 export const lang = config.lang || document.documentElement.lang || "zh-CN";
 export const tr = (zh, en) => (lang === "en" ? en : zh);
 
-const csrf = document.querySelector('meta[name="csrf-token"]')?.content || "";
-
-export async function api(path, body, opts = {}) {
-  const options = {
-    method: opts.method || (body === undefined ? "GET" : "POST"),
-    headers: { "X-Requested-With": "fetch", Accept: "application/json" },
-    credentials: "same-origin",
-    signal: opts.signal,
-  };
-  if (body !== undefined) {
-    options.headers["Content-Type"] = "application/json";
-    options.headers["X-CSRFToken"] = csrf;
-    options.body = JSON.stringify(body);
-  }
-  const response = await fetch(path, options);
-  let data = {};
-  try { data = await response.json(); } catch (e) { data = {}; }
-  if (!response.ok) {
-    const error = new Error(data.error || response.statusText);
-    error.status = response.status;
-    error.data = data;
-    throw error;
-  }
-  return data;
-}
+// JSON calls with the CSRF token: the web shell's one helper.
+export { api } from "/console/shell/js/api.js";
 
 // Server time: the page computes timers from the server's clock, not the browser's.
 let offsetMs = 0;
