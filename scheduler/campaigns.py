@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from core.config import Settings
 from core.db import utcnow
 from core.models import AuditLog
+from ivr.prompts import LOCALES
 from scheduler import campaign_fields as fields
 from scheduler import campaign_options, preflight
 from scheduler import script as scripts
@@ -59,8 +60,8 @@ def create_campaign(s: Session, settings: Settings, data: dict[str, Any],
         raise CampaignError(str(exc)) from None
     mode = options.pop("mode")
     locale = fields.text(data, "locale", 10) or settings.company.default_locale
-    if locale not in scripts.LOCALES:
-        raise CampaignError(f"locale: must be one of {', '.join(scripts.LOCALES)}")
+    if locale not in LOCALES:
+        raise CampaignError(f"locale: must be one of {', '.join(LOCALES)}")
     tz = fields.text(data, "timezone", 64) or settings.hours.timezone
     window = fields.text(data, "window", 16)
     weekdays = fields.weekdays(data, tz, window)

@@ -31,11 +31,11 @@ from core.config import Settings
 from core.db import utcnow
 from core.models import AuditLog, Case, CaseKind, CaseStatus
 from scheduler import followup_callbacks, followup_records
-from scheduler import script as scripts
+from scheduler.script_answers import SCALE
 
 FIELDS = ("status", "department", "work_order", "work_order_at", "resolution", "satisfaction", "note")
 WORK_ORDER_STEPS = ("dispatched", "returned")
-SATISFACTION = ("satisfied", "dissatisfied", *scripts.SCALE)
+SATISFACTION = ("satisfied", "dissatisfied", *SCALE)
 MAX_RESOLUTION = 2000
 
 

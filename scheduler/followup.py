@@ -39,7 +39,6 @@ from core.cases import open_case
 from core.config import Settings
 from core.db import in_app_context, session_scope, utcnow
 from core.models import Case, CaseKind, CaseStatus
-from scheduler import script as scripts
 from scheduler.followup_callbacks import schedule_complaint_callbacks, schedule_repair_satisfaction_callbacks
 from scheduler.followup_records import (
     alert,
@@ -50,11 +49,12 @@ from scheduler.followup_records import (
     set_outcome,
 )
 from scheduler.models import Attempt, Campaign, Contact, ContactStatus, Purpose
+from scheduler.script_answers import SCALE
 
 log = logging.getLogger(__name__)
 
 OPEN_STATUSES = (CaseStatus.OPEN, CaseStatus.DISPATCHED)
-SCALE_POINTS = {answer: 5 - i for i, answer in enumerate(scripts.SCALE)}  # 很满意 5 … 很不满意 1
+SCALE_POINTS = {answer: 5 - i for i, answer in enumerate(SCALE)}  # 很满意 5 … 很不满意 1
 
 
 # -- settling a finished call-back --------------------------------------------------------------

@@ -18,8 +18,9 @@ from core.config import Settings
 from core.db import utcnow
 from core.events import AlertRaised, emit
 from core.models import Case
-from scheduler import script as scripts
 from scheduler.models import Campaign, CampaignStatus, FollowUp, Mode, Purpose
+from scheduler.script import DEFAULT_SCRIPTS
+from scheduler.script_answers import SCALE
 
 SYSTEM_CAMPAIGNS: dict[str, tuple[str, str]] = {
     "H16": (Purpose.REPAIR_SATISFACTION.value, "报修满意度回访 Repair satisfaction call-backs (H16)"),
@@ -35,7 +36,7 @@ def system_campaign(s: Session, settings: Settings, rule: str) -> Campaign:
     purpose, name = SYSTEM_CAMPAIGNS[rule]
     cfg = settings.campaigns
     campaign = Campaign(name=name, purpose=purpose, mode=Mode.AUTOMATED, status=CampaignStatus.RUNNING,
-                        locale=settings.company.default_locale, script=scripts.DEFAULT_SCRIPTS[purpose],
+                        locale=settings.company.default_locale, script=DEFAULT_SCRIPTS[purpose],
                         context={}, timezone=settings.hours.timezone, calls_per_second=cfg.calls_per_second,
                         max_concurrent=cfg.max_concurrent, max_attempts=cfg.max_attempts,
                         retry_backoff_s=cfg.retry_backoff_s, retry_backoff_factor=cfg.retry_backoff_factor,
@@ -95,7 +96,7 @@ def record_callback_result(s: Session, settings: Settings, case: Case, result: s
             satisfied = True
         elif label in ("dissatisfied", "no"):
             satisfied = False
-        elif label in scripts.SCALE:
+        elif label in SCALE:
             satisfied = label in settings.followup.satisfied_answers
         else:
             satisfied = None  # unreachable, no answer…

@@ -31,11 +31,11 @@ from core.twiml import absolute_url, empty, hangup, twiml_response
 from core.webhooks import arg_int, form_text, safe_webhook
 from ivr import queue as ivr_queue
 from scheduler import engine, followup
-from scheduler import script as scripts
 from scheduler.dnc import add_dnc
 from scheduler.models import Attempt, DialMode, Mode
 from scheduler.outbound_script import Run, enqueue_twiml, hangup_twiml, voicemail_twiml
 from scheduler.script import Step
+from scheduler.script_answers import interpret
 
 log = logging.getLogger(__name__)
 
@@ -179,7 +179,7 @@ def gather_input():
         response = _opt_out(run)
         run.s.commit()
         return twiml_response(response)
-    answer = scripts.interpret(step.kind, form_text("Digits", 10), form_text("SpeechResult"), run.locale)
+    answer = interpret(step.kind, form_text("Digits", 10), form_text("SpeechResult"), run.locale)
     if answer is None:
         response = _no_answer(run, index, _int_arg("tries"))
     else:

@@ -13,11 +13,14 @@ from core.config import Settings
 from core.db import session
 from core.models import Case
 from core.twiml import say, say_and_hangup, says
+from ivr.prompts import locale_of
 from scheduler import engine
 from scheduler import script as scripts
 from scheduler.case_values import case_values
 from scheduler.models import Attempt, Campaign, Contact
 from scheduler.script import Step
+from scheduler.script_answers import hint_for, speech_hints
+from scheduler.script_wording import text
 
 # -- pure TwiML builders -------------------------------------------------------------------------
 
@@ -61,7 +64,7 @@ class Run:
         self.attempt = attempt
         self.contact: Contact = attempt.contact
         self.campaign: Campaign = attempt.campaign
-        self.locale = scripts.locale_of(self.contact.locale or self.campaign.locale, settings)
+        self.locale = locale_of(self.contact.locale or self.campaign.locale, settings)
         self.steps: list[Step] = scripts.parse_script(self.campaign.script, self.campaign.purpose)
         self.s = session()
 
@@ -82,7 +85,7 @@ class Run:
         return ctx
 
     def text(self, prompt_id: str, custom: str | None = None) -> str:
-        return scripts.text(self.settings, prompt_id, self.locale, custom, **self.context())
+        return text(self.settings, prompt_id, self.locale, custom, **self.context())
 
     def url(self, kind: str, **params: Any) -> str:
         return engine.outbound_url(self.settings, kind, attempt=self.attempt.id, **params)
@@ -97,13 +100,13 @@ class Run:
         for i in range(index, len(self.steps)):
             step = self.steps[i]
             if step.kind in scripts.QUESTION_KINDS:
-                hint = self.text(scripts.hint_for(step.kind, step.id))
+                hint = self.text(hint_for(step.kind, step.id))
                 if self.campaign.optout_key and i == self.first_question():
                     hint += self.text("outbound_optout_hint")
                 return question_twiml(
                     self.settings, self.locale, lines, self.text(step.id, step.text), hint,
                     action=self.url("input", step=i), no_input_url=self.url("noinput", step=i, tries=tries),
-                    hints=scripts.speech_hints(step.kind), timeout=self.settings.routing.gather_timeout_s)
+                    hints=speech_hints(step.kind), timeout=self.settings.routing.gather_timeout_s)
             lines.append(self.text(step.id, step.text))
             if step.kind == "close":
                 break

@@ -23,6 +23,7 @@ from core.models import Case
 from scheduler import script as scripts
 from scheduler.case_values import case_values
 from scheduler.models import Campaign, Contact, ContactStatus
+from scheduler.script_wording import needed_values
 
 ALWAYS_FILLED = {"title"}  # the dialer's own fallback wording
 
@@ -42,7 +43,7 @@ def unfilled_values(s: Session, settings: Settings, campaign: Campaign) -> dict[
     stock text (``contacts``: how many of those still to call lack it)."""
     steps = scripts.parse_script(campaign.script, campaign.purpose)
     extra = ["voicemail"] if campaign.machine_detection else []
-    needed = scripts.needed_values(settings, steps, campaign.locale, extra)
+    needed = needed_values(settings, steps, campaign.locale, extra)
     open_names = {name: ids for name, ids in needed.items() if name not in campaign_values(campaign)}
     if not open_names:
         return {}
@@ -73,7 +74,7 @@ def contact_unfilled(s: Session, settings: Settings, campaign: Campaign, contact
     """The placeholders this one contact's call would read as stock text (follow-up call-backs)."""
     steps = scripts.parse_script(campaign.script, campaign.purpose)
     extra = ["voicemail"] if campaign.machine_detection else []
-    needed = scripts.needed_values(settings, steps, contact.locale or campaign.locale, extra)
+    needed = needed_values(settings, steps, contact.locale or campaign.locale, extra)
     given = campaign_values(campaign) | {k for k, v in (contact.context or {}).items() if str(v).strip()}
     if contact.case_id is not None:
         given |= _case_names(s, settings, campaign, {contact.case_id}).get(contact.case_id, set())

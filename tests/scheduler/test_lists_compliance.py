@@ -12,8 +12,7 @@ from sqlalchemy import select
 from core.db import session_scope, utcnow
 from core.telephony.simulator import Behaviour
 from scheduler import contacts as contacts_svc
-from scheduler import dnc
-from scheduler import script as scripts
+from scheduler import dnc, script_wording
 from scheduler.campaigns import CampaignError
 from scheduler.models import Campaign, DncNumber
 
@@ -43,7 +42,7 @@ def test_answering_machine_is_retried_instead_of_a_voicemail_when_asked(app, sim
     run(40, step=1)
     [attempt] = attempts(app, cid)
     assert attempt.result == "machine"
-    assert scripts.text(app.config["HOTLINE"], "voicemail", "zh-CN", agent_id="1024") not in said(sim, attempt.call_sid)
+    assert script_wording.text(app.config["HOTLINE"], "voicemail", "zh-CN", agent_id="1024") not in said(sim, attempt.call_sid)
     [contact] = contacts(app, cid)
     assert contact.status == "pending" and contact.result == "machine" and contact.next_attempt_at is not None
 
@@ -55,8 +54,8 @@ def test_opt_out_key_puts_the_number_on_the_do_not_call_list_at_once(app, sim, m
     [attempt] = attempts(app, cid)
     lines = said(sim, attempt.call_sid)
     settings = app.config["HOTLINE"]
-    assert any(scripts.text(settings, "outbound_optout_hint", "zh-CN") in line for line in lines)
-    assert scripts.text(settings, "outbound_optout_done", "zh-CN") in lines
+    assert any(script_wording.text(settings, "outbound_optout_hint", "zh-CN") in line for line in lines)
+    assert script_wording.text(settings, "outbound_optout_done", "zh-CN") in lines
     with session_scope(app) as s:
         row = s.scalar(select(DncNumber).where(DncNumber.phone == NUMBERS[0]))
         assert row is not None and row.source == "opt_out_key" and row.campaign_id is None

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from core.telephony.simulator import Behaviour
-from scheduler import script as scripts
+from scheduler import script_wording
 
 from .conftest import NUMBERS, attempts, contacts, run_with_routing, said
 
@@ -28,7 +28,7 @@ def test_predictive_dials_ahead_and_plays_the_abandon_message(app, sim, make_cam
     results = sorted(a.result or "" for a in rows)
     assert results == ["abandoned", "connected"], results
     [abandoned] = [a for a in rows if a.result == "abandoned"]
-    assert scripts.text(app.config["HOTLINE"], "outbound_abandon", "zh-CN") in said(sim, abandoned.call_sid)
+    assert script_wording.text(app.config["HOTLINE"], "outbound_abandon", "zh-CN") in said(sim, abandoned.call_sid)
     [contact] = [c for c in contacts(app, cid) if c.id == abandoned.contact_id]
     assert contact.status == "pending" and contact.result == "abandoned" and contact.next_attempt_at
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from core.db import session_scope
 from core.models import Call, Case, QueueEntry
 from core.telephony.simulator import Behaviour
-from scheduler import script as scripts
+from scheduler import script_answers, script_wording
 from scheduler.models import Attempt
 from tests.twiml import parse, verbs
 
@@ -36,7 +36,7 @@ def test_h20_order_identify_convenient_answer_close(app, sim, make_campaign, run
                 "请问您对这个问题是否已经清楚了?",
                 "如果日后有任何问题,欢迎随时致电服务部,我的工号是1024,再见!"]
     hint = "是请按1,不是请按2。"
-    assert lines[1] == hint + scripts.text(app.config["HOTLINE"], "outbound_optout_hint", "zh-CN")  # once, first
+    assert lines[1] == hint + script_wording.text(app.config["HOTLINE"], "outbound_optout_hint", "zh-CN")  # once, first
     spoken = [line for line in lines if not line.endswith(("请按2。", "请按9。"))]  # keypad hints
     assert spoken == expected
     [contact] = contacts(app, cid)
@@ -64,7 +64,7 @@ def test_not_convenient_is_called_again_another_time(app, sim, make_campaign, ru
     run(60, step=1)
     [attempt] = attempts(app, cid)
     assert attempt.result == "reschedule"
-    assert said(sim, attempt.call_sid)[-1] == scripts.DEFAULTS["zh-CN"]["outbound_retry_later"]
+    assert said(sim, attempt.call_sid)[-1] == script_wording.DEFAULTS["zh-CN"]["outbound_retry_later"]
     [contact] = contacts(app, cid)
     assert contact.status == "pending" and "not convenient" in contact.reason
     sim.set_behaviour(number, Behaviour(answer="human", answer_after_s=2, press=["1", "1", "1"]))
@@ -107,7 +107,7 @@ def test_silence_is_asked_twice_then_retried_later(app, sim, make_campaign, run)
     run(90, step=1)
     [attempt] = attempts(app, cid)
     lines = said(sim, attempt.call_sid)
-    assert lines.count("您好,请问是机主吗?") == 2 and scripts.DEFAULTS["zh-CN"]["no_input"] in lines
+    assert lines.count("您好,请问是机主吗?") == 2 and script_wording.DEFAULTS["zh-CN"]["no_input"] in lines
     assert attempt.result == "no_response"
     [contact] = contacts(app, cid)
     assert contact.status == "pending" and contact.next_attempt_at is not None
@@ -154,4 +154,4 @@ def test_status_callback_for_another_call_sid_is_ignored(app, sim, make_campaign
     ("5", "", "scale", "很不满意"), ("", "嗯嗯嗯啊", "scale", None), ("9", "", "verify", None),
 ])
 def test_interpret_answers(digits, speech, kind, expected):
-    assert scripts.interpret(kind, digits, speech) == expected
+    assert script_answers.interpret(kind, digits, speech) == expected
