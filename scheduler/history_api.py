@@ -18,7 +18,8 @@ from core.api import ApiError, Body, PathParams, Reply, api_auth, current_user, 
 from core.db import session, utcnow
 from core.disclosure import phone_for, with_phones
 from scheduler import campaign_progress, history
-from scheduler.api import CampaignId, _campaign, _settings, bp
+from scheduler.api import _campaign, _settings, bp
+from scheduler.campaign_api_models import CampaignId
 from scheduler.models import Attempt
 
 

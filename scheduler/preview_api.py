@@ -20,7 +20,8 @@ from core.api import ApiError, Body, Reply, api_auth, current_user, reply, respo
 from core.db import session
 from core.disclosure import with_phones
 from scheduler import preview
-from scheduler.api import CampaignId, _campaign, _settings, bp
+from scheduler.api import _campaign, _settings, bp
+from scheduler.campaign_api_models import CampaignId
 from scheduler.history_api import AttemptReply, ContactId
 
 
