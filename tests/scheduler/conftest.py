@@ -38,6 +38,13 @@ def csv_of(numbers: list[str], **columns: list[str] | str) -> str:
 
 
 @pytest.fixture
+def lead(make_user: Callable[..., Any]) -> dict[str, str]:
+    """The API header of a team lead (``lead1``)."""
+    _user, token = make_user("lead1", role="lead")
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
 def make_campaign(app: Any) -> Callable[..., int]:
     """make_campaign(numbers, start=True, csv_columns={...}, **campaign fields) → campaign id."""
 

@@ -13,12 +13,6 @@ from .conftest import NUMBERS, csv_of
 
 
 @pytest.fixture
-def lead(make_user):
-    _user, token = make_user("lead1", role="lead")
-    return {"Authorization": f"Bearer {token}"}
-
-
-@pytest.fixture
 def agent(make_user):
     _user, token = make_user("agent1", role="agent")
     return {"Authorization": f"Bearer {token}"}

@@ -39,12 +39,6 @@ def run(app, sim):
     return runner
 
 
-@pytest.fixture
-def lead(make_user):
-    _user, token = make_user("lead1", role="lead")
-    return {"Authorization": f"Bearer {token}"}
-
-
 def ref_of(app, case_id):
     return get_case(app, case_id).ref
 

@@ -29,12 +29,6 @@ MIXED = (
 
 
 @pytest.fixture
-def lead(make_user):
-    _user, token = make_user("lead1", role="lead")
-    return {"Authorization": f"Bearer {token}"}
-
-
-@pytest.fixture
 def campaign_id(app):
     with session_scope(app) as s:
         return svc.create_campaign(s, app.config["HOTLINE"], {"name": "csv test"}).id

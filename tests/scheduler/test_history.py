@@ -15,7 +15,7 @@ from scheduler import contacts as contacts_svc
 from scheduler.models import Attempt
 
 from .conftest import NUMBERS, attempts
-from .test_api_cli import agent, lead  # noqa: F401  (fixtures)
+from .test_api_cli import agent  # noqa: F401  (fixture)
 
 
 @pytest.fixture
