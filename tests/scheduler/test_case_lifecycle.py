@@ -13,30 +13,15 @@ from sqlalchemy import select
 from core.db import session_scope, utcnow
 from core.models import AuditLog
 from core.telephony.simulator import Behaviour
-from scheduler import engine
 from scheduler.models import Attempt, Contact
 from tests.console.helpers import login
 
+from . import test_followup
 from .test_followup import PHONE, get_case, new_case, until_local
 
-
-@pytest.fixture
-def app_overrides():
-    return {"hours": {"open": "09:30-17:50", "timezone": "Asia/Shanghai"}}
-
-
-@pytest.fixture
-def run(app, sim):
-    def runner(seconds, step=1.0):
-        elapsed = 0.0
-        while elapsed < seconds - 1e-9:
-            now_step = min(step, seconds - elapsed)
-            sim.advance(now_step)
-            elapsed += now_step
-            engine.tick(app, dispatch=False)
-        assert not sim.errors, sim.errors
-
-    return runner
+# The follow-up tests' office hours and clock runner (with the follow-up rules ticking).
+app_overrides = test_followup.app_overrides
+run = test_followup.run
 
 
 def ref_of(app, case_id):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, timedelta
 
 import pytest
@@ -25,17 +26,9 @@ def app_overrides():
 
 
 @pytest.fixture
-def run(app, sim):
-    def runner(seconds, step=1.0):
-        elapsed = 0.0
-        while elapsed < seconds - 1e-9:
-            now_step = min(step, seconds - elapsed)
-            sim.advance(now_step)
-            elapsed += now_step
-            engine.tick(app, dispatch=False)
-        assert not sim.errors, sim.errors
-
-    return runner
+def run(run):
+    """The package's ``run(seconds, step)``, with the follow-up rules ticking too."""
+    return functools.partial(run, followups=True)
 
 
 def case_agent(s):
