@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from core.db import session, utcnow
+from core.models import User
 from core.web.auth import current_console_user, login_required
 from core.web.i18n import t
 from reports import handover, incidents
@@ -46,45 +50,43 @@ def _find_log(key: str) -> HandoverLog | None:
     return session().scalar(select(HandoverLog).where(HandoverLog.shift_key == key[:60]))
 
 
-@bp.post("/handover/<key>/submit")
-@login_required()
-def handover_submit(key: str):
+def _handover_step(key: str, step: Callable[[Session, HandoverLog, User], None], done: str):
+    """Submit or acknowledge the handover log ``key`` as the signed-in user: 404 without the log,
+    400 (nothing saved) when ``step`` refuses, else saved and back to the log with ``done``."""
     log = _find_log(key)
     if log is None:
         return bad_request(t("没有这份交接记录", "No such handover log"), 404)
     user = current_console_user()
     assert user is not None
-    notes = {}
-    for item in log.items:
-        notes[item.id] = request.form.get(f"note-{item.id}", "")
     s = session()
     try:
-        handover.submit(s, log, user, request.form.get("notes", ""), notes, utcnow())
+        step(s, log, user)
     except handover.HandoverError as exc:
         s.rollback()
         return bad_request(str(exc))
     s.commit()
-    flash(t("交接记录已提交,等待接班人确认。", "Handover submitted; waiting for the incoming shift."))
+    flash(done)
     return redirect(url_for("reports.handover_log_page", key=key))
+
+
+@bp.post("/handover/<key>/submit")
+@login_required()
+def handover_submit(key: str):
+    def submit(s: Session, log: HandoverLog, user: User) -> None:
+        notes = {item.id: request.form.get(f"note-{item.id}", "") for item in log.items}
+        handover.submit(s, log, user, request.form.get("notes", ""), notes, utcnow())
+
+    return _handover_step(key, submit, t("交接记录已提交,等待接班人确认。",
+                                         "Handover submitted; waiting for the incoming shift."))
 
 
 @bp.post("/handover/<key>/acknowledge")
 @login_required()
 def handover_acknowledge(key: str):
-    log = _find_log(key)
-    if log is None:
-        return bad_request(t("没有这份交接记录", "No such handover log"), 404)
-    user = current_console_user()
-    assert user is not None
-    s = session()
-    try:
+    def acknowledge(s: Session, log: HandoverLog, user: User) -> None:
         handover.acknowledge(s, log, user, request.form.get("note", ""), utcnow())
-    except handover.HandoverError as exc:
-        s.rollback()
-        return bad_request(str(exc))
-    s.commit()
-    flash(t("已确认接班。", "Handover acknowledged."))
-    return redirect(url_for("reports.handover_log_page", key=key))
+
+    return _handover_step(key, acknowledge, t("已确认接班。", "Handover acknowledged."))
 
 
 # -- major incidents (H26) -----------------------------------------------------------------------
