@@ -127,23 +127,23 @@ def quality_mine():
     return render_template("quality/mine.html", reviews=reviews, checkers=_names({r.checked_by_id for r in reviews}))
 
 
-def _range() -> tuple[Any, int | None]:
+def _reviews(s: Any) -> tuple[Any, list[QaReview]]:
+    """The period of ``?from=&to=`` and its reviews (one agent's with ``?agent=<user id>``)."""
     p = period_from_args(settings(), request.args.get("from"), request.args.get("to"), utcnow())
     raw = (request.args.get("agent") or "").strip()
     if raw and not raw.isdigit():
         raise PeriodError("agent: a user id")
-    return p, int(raw) if raw else None
+    return p, figures.reviews_between(s, p.first, p.last, int(raw) if raw else None)
 
 
 @bp.get("/quality/report")
 @login_required(LEADS)
 def quality_report():
+    s = session()
     try:
-        p, agent_id = _range()
+        p, reviews = _reviews(s)
     except PeriodError as exc:
         return bad_request(str(exc))
-    s = session()
-    reviews = figures.reviews_between(s, p.first, p.last, agent_id)
     return render_template("quality/report.html", agents=figures.by_agent(s, reviews), items=figures.by_item(reviews),
                            codes=sc.ITEMS, query={"from": p.first.isoformat(), "to": p.last.isoformat()},
                            total=len(reviews), csv_tables=CSV_TABLES)
@@ -154,12 +154,11 @@ def quality_report():
 def quality_report_csv(name: str):
     if name not in CSV_TABLES:
         return bad_request(f"no table {name[:40]!r} (use {', '.join(CSV_TABLES)})", 404)
+    s = session()
     try:
-        p, agent_id = _range()
+        p, reviews = _reviews(s)
     except PeriodError as exc:
         return bad_request(str(exc))
-    s = session()
-    reviews = figures.reviews_between(s, p.first, p.last, agent_id)
     header, rows = csv_table(s, name, reviews)
     return csv_response(f"hotline-quality-{name}-{p.first}-{p.last}.csv", header, rows)
 
