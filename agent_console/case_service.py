@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from agent_console.desk import iso
 from core.cases import KINDS, CaseError, open_case
+from core.clock import parse_instant
 from core.config import Settings
 from core.db import utcnow
 from core.disclosure import phone_for
@@ -70,13 +71,10 @@ def parse_deadline(value: Any, settings: Settings, now: datetime) -> datetime:
     if not isinstance(value, str):
         raise FieldError("reply_due_at", "must be an ISO 8601 date-time", "应为日期时间")
     try:
-        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        utc = parse_instant(value, ZoneInfo(settings.hours.timezone))
     except ValueError:
         raise FieldError("reply_due_at", "must be an ISO 8601 date-time such as 2026-11-25T17:00",
                          "应为日期时间,例如 2026-11-25T17:00") from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=ZoneInfo(settings.hours.timezone))
-    utc = parsed.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
     if utc <= now:
         raise FieldError("reply_due_at", "must be in the future", "应晚于现在")
     if utc > now + timedelta(days=366):

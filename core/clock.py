@@ -98,3 +98,12 @@ def local_label(when_utc: datetime, zone: tzinfo, seconds: bool = False) -> str:
     """A stored (naive UTC) time as people in ``zone`` read it: ``2026-12-01 08:13 CST``."""
     local = when_utc.replace(tzinfo=UTC).astimezone(zone)
     return local.strftime("%Y-%m-%d %H:%M:%S %Z" if seconds else "%Y-%m-%d %H:%M %Z")
+
+
+def parse_instant(text: str, zone: tzinfo) -> datetime:
+    """ISO 8601 text (``Z`` allowed) as naive UTC, the way times are stored; a time without an
+    offset is read in ``zone``. ``ValueError`` when the text is not a date-time."""
+    moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=zone)
+    return moment.astimezone(UTC).replace(tzinfo=None)

@@ -10,6 +10,7 @@ from typing import Any
 
 from apscheduler.triggers.cron import CronTrigger
 
+from core.clock import parse_instant
 from scheduler import campaign_options
 from scheduler import script as scripts
 from scheduler.windows import WindowError, parse_window, zone
@@ -65,13 +66,11 @@ def parse_start(value: Any, tz: str) -> datetime | None:
         return None
     if not isinstance(value, str):
         raise CampaignError("start_at: must be an ISO 8601 date-time such as 2026-11-25T09:30")
+    where = zone(tz)
     try:
-        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        return parse_instant(value, where)
     except ValueError:
         raise CampaignError("start_at: must be an ISO 8601 date-time such as 2026-11-25T09:30") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=zone(tz))
-    return moment.astimezone(UTC).replace(tzinfo=None)
 
 
 def cron_trigger(expr: str, tz: str) -> CronTrigger:

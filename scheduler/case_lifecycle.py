@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.clock import parse_instant
 from core.config import Settings
 from core.db import utcnow
 from core.models import AuditLog, Case, CaseKind, CaseStatus
@@ -58,12 +59,9 @@ def _when(value: Any, settings: Settings, now: datetime) -> datetime:
     if not isinstance(value, str):
         raise LifecycleError("work_order_at: must be an ISO 8601 date-time")
     try:
-        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        moment = parse_instant(value, ZoneInfo(settings.hours.timezone))
     except ValueError:
         raise LifecycleError("work_order_at: must be an ISO 8601 date-time such as 2026-11-25T17:00") from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=ZoneInfo(settings.hours.timezone))
-    moment = parsed.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
     if moment > now:
         raise LifecycleError("work_order_at: must not be in the future")
     return moment

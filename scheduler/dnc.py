@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
+from core.clock import parse_instant
 from core.config import Settings
 from core.db import utcnow
 from core.phone import to_e164
@@ -54,11 +55,9 @@ def _expiry(value: Any) -> datetime | None:
     if value in (None, ""):
         return None
     try:
-        moment = datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
+        moment = parse_instant(str(value), UTC)  # no offset: UTC
     except ValueError:
         raise DncError("expires_at: an ISO 8601 date-time such as 2027-06-30T00:00Z") from None
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC).replace(tzinfo=None)
     if moment <= utcnow():
         raise DncError("expires_at: must be in the future")
     return moment

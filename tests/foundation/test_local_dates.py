@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
 
 from core import clock
 from core.cases import open_case
@@ -26,3 +29,13 @@ def test_numbering_restarts_on_the_local_day(app):
         with session_scope(app) as s:
             refs.append(open_case(s, settings, kind="repair").ref)
     assert refs == ["C20261130-0001", "C20261201-0001", "C20261201-0002"]
+
+
+def test_an_iso_time_without_an_offset_is_read_in_the_zone_and_stored_as_utc():
+    shanghai = ZoneInfo("Asia/Shanghai")
+    assert clock.parse_instant(" 2026-11-25T09:30 ", shanghai) == datetime(2026, 11, 25, 1, 30)
+    assert clock.parse_instant("2026-11-25T09:30Z", shanghai) == datetime(2026, 11, 25, 9, 30)
+    assert clock.parse_instant("2026-11-25T09:30+01:00", shanghai) == datetime(2026, 11, 25, 8, 30)
+    assert clock.parse_instant("2026-11-25", shanghai) == datetime(2026, 11, 24, 16, 0)
+    with pytest.raises(ValueError):
+        clock.parse_instant("25/11/2026 09:30", shanghai)
