@@ -29,14 +29,18 @@ def test_migrations_on_postgresql():
         database.drop()
 
 
+DROP_HANDOFF = "ivr_0004_offer_handoff"
+
+
 def _offer_columns(engine) -> set[str]:
     return {c["name"] for c in inspect(engine).get_columns("ivr_offers")}
 
 
 def _offers_round_trip(engine) -> None:
-    """ivr_0004 drops the unused hand-off counter; its downgrade brings it back (0 for existing
+    """DROP_HANDOFF drops the unused hand-off counter; its downgrade brings it back (0 for existing
     offers) and upgrading again drops it, with the offers kept throughout."""
     from alembic import command
+    from alembic.script import ScriptDirectory
     from sqlalchemy import text
 
     core_db.migrate(engine)
@@ -52,9 +56,10 @@ def _offers_round_trip(engine) -> None:
         session.flush()
         session.add(Offer(id=7, agent_id=alice.id, status="done"))
     cfg = core_db.alembic_config(engine.url.render_as_string(hide_password=False))
+    before = ScriptDirectory.from_config(cfg).get_revision(DROP_HANDOFF).down_revision
     with engine.begin() as connection:
         cfg.attributes["connection"] = connection
-        command.downgrade(cfg, "ivr_0003")
+        command.downgrade(cfg, before)  # this one migration back
     assert "handoff_tries" in _offer_columns(engine)
     with engine.connect() as connection:
         assert connection.execute(text("SELECT id, handoff_tries FROM ivr_offers")).all() == [(7, 0)]

@@ -1,6 +1,6 @@
 """ivr: drop ivr_offers.handoff_tries (no setting or code has read it since hand-off retries went)
 
-Revision ID: ivr_0004
+Revision ID: ivr_0004_offer_handoff
 Revises: ivr_0003
 Create Date: 2026-12-01
 """
@@ -8,7 +8,7 @@ Create Date: 2026-12-01
 import sqlalchemy as sa
 from alembic import op
 
-revision = "ivr_0004"
+revision = "ivr_0004_offer_handoff"
 down_revision = "ivr_0003"
 branch_labels = None
 depends_on = None
