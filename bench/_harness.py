@@ -1,5 +1,6 @@
 """Shared harness of the operations benchmarks: a throw-away PostgreSQL database, a
-prepared Hotline configuration, gunicorn processes on loopback ports, and percentile maths.
+prepared Hotline configuration, an in-process app on the simulator (and stopping one), gunicorn
+processes on loopback ports, and percentile maths.
 
 Loopback only: every server binds 127.0.0.1 on a free port; every loop is bounded in time
 and count; the throw-away database is dropped at the end, whatever happens.
@@ -112,6 +113,24 @@ def add_busy_agents(config: Path, count: int = 1) -> None:
                                      endpoint=f"client:bench{i}")
             user.presence = Presence.BUSY
     stop_app(app)
+
+
+def simulator_app(data_dir: Path, database_url: str, clock: str = "manual", **sections: dict[str, Any]) -> Any:
+    """Hotline in this process on the simulator (``clock``: ``manual`` or ``realtime``), its data
+    in ``data_dir``, public at https://hotline.bench, 1,000 simulated calls a second allowed and
+    no scheduler thread; each of ``sections`` (``hours={...}``) adds to the settings of that name.
+    Stop it with ``stop_app``."""
+    from app import create_app
+
+    overrides: dict[str, dict[str, Any]] = {
+        "server": {"public_url": "https://hotline.bench", "data_dir": str(data_dir), "secret_key": "bench"},
+        "database": {"url": database_url},
+        "telephony": {"mode": "simulator", "simulator_clock": clock, "simulator_calls_per_second": 1000},
+        "scheduler": {"enabled": False},
+    }
+    for name, values in sections.items():
+        overrides[name] = {**overrides.get(name, {}), **values}
+    return create_app(overrides=overrides, environ={})
 
 
 def stop_app(app: Any) -> None:

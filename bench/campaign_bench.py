@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import select  # noqa: E402
 
-from app import create_app  # noqa: E402
+from bench._harness import simulator_app, stop_app  # noqa: E402
 from core.db import session_scope  # noqa: E402
 from core.phone import to_e164  # noqa: E402
 from core.telephony.gateway import get_gateway  # noqa: E402
@@ -45,14 +45,9 @@ from scheduler.models import Contact  # noqa: E402
 
 
 def make_app(tmp: Path, name: str, clock_mode: str, cps: float, campaigns: dict | None = None):
-    return create_app(environ={}, overrides={
-        "server": {"public_url": "https://hotline.bench", "data_dir": str(tmp / name), "secret_key": "bench"},
-        "database": {"url": f"sqlite:///{tmp / name}.db"},
-        "telephony": {"mode": "simulator", "simulator_clock": clock_mode, "simulator_calls_per_second": 1000},
-        "hours": {"open": "00:00-24:00"},
-        "scheduler": {"enabled": False, "tick_s": 1.0},
-        "campaigns": {"calls_per_second": max(cps, 1.0), "max_csv_rows": 200_000, **(campaigns or {})},
-    })
+    return simulator_app(tmp / name, f"sqlite:///{tmp / name}.db", clock_mode, hours={"open": "00:00-24:00"},
+                         scheduler={"tick_s": 1.0},
+                         campaigns={"calls_per_second": max(cps, 1.0), "max_csv_rows": 200_000, **(campaigns or {})})
 
 
 def numbers(count: int, offset: int = 0) -> list[str]:
@@ -186,8 +181,7 @@ def bench_real(tmp: Path, cps: float, seconds: float, latency: float) -> dict[st
         naive_loop(app, cps, seconds, time.sleep, time.monotonic, 600_000)
         return {"ours": ours, "baseline": {**pacing([c["created_at"] for c in sim.creates], cps), "skipped": 0}}
     finally:
-        sim.stop()
-        app.extensions["db_engine"].dispose()
+        stop_app(app)
 
 
 def line(label: str, cps: float, r: dict[str, float]) -> str:
@@ -237,7 +231,7 @@ def main() -> int:
         app = make_app(tmp, "virtual", "manual", args.cps)
         sched = bench_schedule(app, args.contacts, args.cps)
         virtual = bench_virtual(app, args.cps, args.virtual_minutes * 60, args.latency)
-        app.extensions["db_engine"].dispose()
+        stop_app(app)
         real = bench_real(tmp, args.real_cps, args.real_seconds, args.latency)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"campaign benchmark (SQLite, calls.create latency {args.latency * 1000:.0f} ms)")

@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from bench._harness import stop_app
 from core.db import session_scope, utcnow
 from core.models import Presence, User
 from core.presence import announce, set_presence
@@ -127,8 +128,7 @@ def run_mode(make_app: Any, tmp: Path, mode: str, agents: int, contacts: int, mi
                 "idle_pct": 100.0 * idle / staffed if staffed else 0.0,
                 "per_agent_hour": connected / agents / (minutes / 60)}
     finally:
-        sim.stop()
-        app.extensions["db_engine"].dispose()
+        stop_app(app)
 
 
 def report(results: dict[str, dict[str, float]], agents: int, minutes: float, answer_rate: float,

@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench._harness import percentile, stop_app, throwaway_database  # noqa: E402
+from bench._harness import percentile, simulator_app, stop_app, throwaway_database  # noqa: E402
 
 TIE_S = 0.05  # events this close are simultaneous on the virtual clock
 POSITION = re.compile(r"第\s*(\d+)\s*位|number (\d+)")
@@ -73,22 +73,14 @@ class Outcome:
 
 def run(callers: int, minutes: float, database_url: str, tmp: Path, leave_every: int, max_wall_s: float,
         seed: int = 7) -> Outcome:
-    from app import create_app
     from core.db import session_scope
     from core.presence import set_presence
     from core.telephony.simulator import CallerScript
     from core.users import create_user
 
-    app = create_app(overrides={
-        "server": {"public_url": "https://hotline.bench", "data_dir": str(tmp / "data"), "secret_key": "bench"},
-        "database": {"url": database_url},
-        "telephony": {"mode": "simulator", "simulator_clock": "manual", "simulator_calls_per_second": 1000},
-        "hours": {"open": "00:00-24:00"},
-        # Hang-ups free their place (no recovery call-back, which would keep it: H9).
-        "queue": {"max_size": 5000, "short_abandon_s": 10**6},
-        "scheduler": {"enabled": False},
-        "ops": {"log_format": "text"},
-    }, environ={})
+    app = simulator_app(tmp / "data", database_url, hours={"open": "00:00-24:00"},
+                        # Hang-ups free their place (no recovery call-back, which would keep it: H9).
+                        queue={"max_size": 5000, "short_abandon_s": 10**6}, ops={"log_format": "text"})
     import logging
 
     logging.getLogger().setLevel(logging.WARNING)

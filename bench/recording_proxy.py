@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from app import create_app  # noqa: E402
+from bench._harness import simulator_app, stop_app  # noqa: E402
 from core.db import session_scope  # noqa: E402
 from core.models import Call  # noqa: E402
 from core.users import create_user  # noqa: E402
@@ -44,10 +44,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         public = "https://hotline.example.com"
-        app = create_app(overrides={"server": {"public_url": public, "data_dir": tmp, "secret_key": "bench"},
-                                    "database": {"url": f"sqlite:///{tmp}/bench.db"},
-                                    "telephony": {"mode": "simulator", "simulator_clock": "manual"},
-                                    "scheduler": {"enabled": False}}, environ={})
+        app = simulator_app(Path(tmp), f"sqlite:///{tmp}/bench.db", server={"public_url": public})
         sim = app.extensions["simulator"]
         sid = "RE" + "d" * 32
         with sim.lock:  # a finished dual-channel recording, as the simulator keeps one
@@ -68,8 +65,7 @@ def main() -> None:
                                                       base_url=public), args.plays)
         proxied = _timed(lambda: web.get(f"/console/recordings/{sid}.wav"), args.plays)
         size = len(web.get(f"/console/recordings/{sid}.wav").data)
-        sim.stop()
-        app.extensions["db_engine"].dispose()
+        stop_app(app)
     base, proxy = statistics.median(direct), statistics.median(proxied)
     print(f"{args.plays} plays of a {args.seconds:.0f}-s dual-channel WAV ({size / 1e6:.2f} MB)")
     print(f"baseline (simulator media, basic auth): median {base:.1f} ms, p90 {sorted(direct)[int(0.9 * len(direct))]:.1f} ms")

@@ -27,15 +27,12 @@ CALL = ["simulate", "call", "--from", "+8613812345678", "--press", "1", "--agent
 
 
 def make_app(directory: Path, users: int):
-    from app import create_app
+    from bench._harness import simulator_app
     from core.db import session_scope
     from core.models import Role
     from core.users import create_user
 
-    app = create_app(overrides={"server": {"data_dir": str(directory / "data")},
-                                "database": {"url": f"sqlite:///{directory / 'hotline.db'}"},
-                                "telephony": {"mode": "simulator", "simulator_clock": "manual"},
-                                "scheduler": {"enabled": False}}, environ={})
+    app = simulator_app(directory / "data", f"sqlite:///{directory / 'hotline.db'}")
     with session_scope(app) as s:
         for n in range(users):
             create_user(s, f"agent{n}", Role.AGENT, "password123")
