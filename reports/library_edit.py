@@ -52,6 +52,10 @@ class LibraryEditError(ValueError):
         self.message = message
         self.problems = problems or []
 
+    def reason(self) -> str:
+        """The message and the lint problems, on one line."""
+        return "; ".join([self.message, *self.problems])
+
 
 @dataclass(frozen=True)
 class Draft:

@@ -12,7 +12,7 @@ from core.web.i18n import t
 from reports import audit, csvout, library_edit, library_review
 from reports.library_edit import LOCALES, Draft, LibraryEditError
 from reports.periods import PeriodError
-from reports.web import LEADS, bad_request, bp, settings
+from reports.web import LEADS, bad_request, bp, saved, settings
 
 KINDS = ("approved", "forbidden", "prompt")
 _SPLIT = re.compile(r"[\s,,]+")
@@ -145,14 +145,6 @@ def library_retire(entry_id: str):
 @bp.post("/library/restore/<int:edit_id>")
 @login_required(LEADS)
 def library_restore(edit_id: int):
-    user = current_console_user()
-    assert user is not None
-    s = session()
-    try:
-        edit = library_edit.restore(s, settings(), user, edit_id)
-    except LibraryEditError as exc:
-        s.rollback()
-        return bad_request(exc.message + ("; " + "; ".join(exc.problems) if exc.problems else ""))
-    s.commit()
-    flash(t("条目已恢复。", "Entry restored."))
-    return redirect(url_for("reports.library_entry", entry_id=edit.entry_id))
+    return saved(lambda s, user: library_edit.restore(s, settings(), user, edit_id), LibraryEditError,
+                 t("条目已恢复。", "Entry restored."),
+                 lambda edit: url_for("reports.library_entry", entry_id=edit.entry_id), LibraryEditError.reason)

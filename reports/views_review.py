@@ -3,7 +3,7 @@ console (JSON), accept or dismiss it on the library page (leads)."""
 
 from __future__ import annotations
 
-from flask import flash, jsonify, redirect, request, url_for
+from flask import jsonify, request, url_for
 
 from agent_console.models import Utterance
 from agent_console.transcripts import locale_of
@@ -12,7 +12,7 @@ from core.web.auth import current_console_user, login_required
 from core.web.i18n import t
 from reports import library_review
 from reports.library_edit import LibraryEditError
-from reports.web import LEADS, bad_request, bp, settings
+from reports.web import LEADS, bp, saved, settings
 from scripts_library.models import MISSED
 
 
@@ -51,33 +51,20 @@ def library_candidate_new():
     return jsonify(id=cand.id, status=cand.status, label=cand.label), 201
 
 
+def _to_library_page(_result: object) -> str:
+    return url_for("reports.library_page")
+
+
 @bp.post("/library/candidates/<int:candidate_id>/accept")
 @login_required(LEADS)
 def library_candidate_accept(candidate_id: int):
-    user = current_console_user()
-    assert user is not None
-    s = session()
-    try:
-        library_review.accept(s, settings(), user, candidate_id)
-    except LibraryEditError as exc:
-        s.rollback()
-        return bad_request(exc.message + ("; " + "; ".join(exc.problems) if exc.problems else ""))
-    s.commit()
-    flash(t("已加入调优样例,模型已重新训练。", "Added to the tuning examples; the model was retrained."))
-    return redirect(url_for("reports.library_page"))
+    return saved(lambda s, user: library_review.accept(s, settings(), user, candidate_id), LibraryEditError,
+                 t("已加入调优样例,模型已重新训练。", "Added to the tuning examples; the model was retrained."),
+                 _to_library_page, LibraryEditError.reason)
 
 
 @bp.post("/library/candidates/<int:candidate_id>/dismiss")
 @login_required(LEADS)
 def library_candidate_dismiss(candidate_id: int):
-    user = current_console_user()
-    assert user is not None
-    s = session()
-    try:
-        library_review.dismiss(s, user, candidate_id)
-    except LibraryEditError as exc:
-        s.rollback()
-        return bad_request(exc.message)
-    s.commit()
-    flash(t("已驳回。", "Dismissed."))
-    return redirect(url_for("reports.library_page"))
+    return saved(lambda s, user: library_review.dismiss(s, user, candidate_id), LibraryEditError,
+                 t("已驳回。", "Dismissed."), _to_library_page, LibraryEditError.reason)

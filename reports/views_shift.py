@@ -15,7 +15,7 @@ from core.web.i18n import t
 from reports import handover, incidents
 from reports.models import HandoverLog, MajorIncident
 from reports.periods import find_shift, handover_shift, next_shift, shift_instance
-from reports.web import LEADS, bad_request, bp, settings
+from reports.web import LEADS, bad_request, bp, saved, settings
 
 
 def _log_page(key: str | None):
@@ -56,17 +56,8 @@ def _handover_step(key: str, step: Callable[[Session, HandoverLog, User], None],
     log = _find_log(key)
     if log is None:
         return bad_request(t("没有这份交接记录", "No such handover log"), 404)
-    user = current_console_user()
-    assert user is not None
-    s = session()
-    try:
-        step(s, log, user)
-    except handover.HandoverError as exc:
-        s.rollback()
-        return bad_request(str(exc))
-    s.commit()
-    flash(done)
-    return redirect(url_for("reports.handover_log_page", key=key))
+    return saved(lambda s, user: step(s, log, user), handover.HandoverError, done,
+                 lambda _result: url_for("reports.handover_log_page", key=key))
 
 
 @bp.post("/handover/<key>/submit")

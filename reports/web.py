@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, current_app, flash, redirect, render_template
+from sqlalchemy.orm import Session
 
 from agent_console.lookups import option_label
 from core.config import Settings
+from core.db import session
+from core.models import User
+from core.web.auth import current_console_user
 from core.web.i18n import current_lang, t
 
 bp = Blueprint("reports", __name__, url_prefix="/console", template_folder="templates",
@@ -23,6 +28,24 @@ def settings() -> Settings:
 def bad_request(message: str, status: int = 400) -> Any:
     """Bad input on a page: the console's error page with the reason, never a 500."""
     return render_template("console/error.html", status=status, message=message), status
+
+
+def saved(step: Callable[[Session, User], Any], refused: type[Exception], done: str,
+          then: Callable[[Any], str], reason: Callable[[Any], str] = str) -> Any:
+    """A form's change made by the signed-in user, ``step(session, user)``: when it raises
+    ``refused``, the error page (400) with ``reason(error)`` and nothing saved; else saved,
+    ``done`` flashed and a redirect to ``then(what the step returned)``."""
+    user = current_console_user()
+    assert user is not None
+    s = session()
+    try:
+        result = step(s, user)
+    except refused as exc:
+        s.rollback()
+        return bad_request(reason(exc))
+    s.commit()
+    flash(done)
+    return redirect(then(result))
 
 
 def pct(value: float | None, digits: int = 1) -> str:
