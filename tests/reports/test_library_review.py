@@ -13,20 +13,16 @@ from sqlalchemy import select
 from core.models import AuditLog
 from scripts_library import service
 from scripts_library.models import LibraryCandidate
+from tests.reports import test_library_editor
 from tests.reports.conftest import login
 
 MISSED_EN = "My shift ends in five minutes, so whatever."
 FLAGGED_ZH = "我是新来的客服小张,很高兴为您服务"
 
 
-@pytest.fixture
-def app_overrides(tmp_path):
-    return {"library": {"dir": str(tmp_path / "library")}}
-
-
-@pytest.fixture
-def library(app) -> Path:
-    return Path(app.config["HOTLINE"].library.dir)
+# The editor tests' app with a library directory of its own, and that directory.
+app_overrides = test_library_editor.app_overrides
+library = test_library_editor.library
 
 
 def propose(client, token, **body):
