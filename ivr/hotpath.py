@@ -45,14 +45,15 @@ Action = Callable[[Flask], None]
 @functools.cache
 def _wait_read() -> Select:
     """The call by CallSid (absent: NULLs), its latest queue entry, the entry's active offer and
-    the line's counts, in one row — built once, then only its parameters change."""
+    the line's counts, in one row — built once, then only its parameters change (the status
+    lists are plain bind parameters, not an expanding IN that is rendered again every time)."""
     calls, entries, offers = Call.__table__, QueueEntry.__table__, Offer.__table__
     latest = entries.alias("latest")
     newest_entry = (select(latest.c.id).where(latest.c.call_id == calls.c.id)
                     .order_by(latest.c.id.desc()).limit(1).scalar_subquery())
     candidate = offers.alias("candidate")
     active_offer = (select(candidate.c.id).where(candidate.c.queue_entry_id == entries.c.id,
-                                                 candidate.c.status.in_(ACTIVE_OFFER_STATUSES))
+                                                 candidate.c.status.in_([literal(s) for s in ACTIVE_OFFER_STATUSES]))
                     .order_by(candidate.c.id.desc()).limit(1).scalar_subquery())
     one = select(literal(1).label("one")).subquery()
     return (select(calls.c.id.label("call_id"), calls.c.locale, calls.c.purpose,

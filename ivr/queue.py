@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Exists, Select, and_, bindparam, func, or_, select
+from sqlalchemy import Exists, Select, and_, bindparam, func, literal, or_, select
 from sqlalchemy.orm import Session, object_session
 
 from core.cases import open_case
@@ -116,7 +116,7 @@ def _ahead_counts(entry_id: Any = None, priority: Any = None, placed: Any = None
     other = QueueEntry.__table__.alias("other").c
     callbacks = CallbackRequest.__table__.c
     entries_ahead = select(func.count()).select_from(other.id.table).where(
-        other.status.in_(IN_LINE), other.id != entry_id,
+        other.status.in_([literal(status) for status in IN_LINE]), other.id != entry_id,  # not an expanding IN
         or_(other.priority > priority,
             and_(other.priority == priority,
                  or_(other.place_at < placed,
