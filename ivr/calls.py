@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, and_, bindparam, event, false, insert, literal, or_, select, union_all
@@ -120,10 +121,16 @@ def events_insert(s: Session) -> LastWrite | None:
     if not pending:
         return None
     s.flush()
+    return timeline_insert([(call.id, kind, detail, at) for call, kind, detail, at in pending])
+
+
+def timeline_insert(rows: list[tuple[int, str, dict[str, Any], datetime]]) -> LastWrite:
+    """Timeline events ``(call id, kind, detail, at)`` as one INSERT and its values (the caller's
+    Core path, ``ivr.hotpath``, runs it on its connection; sessions run it before they commit)."""
     params: dict[str, Any] = {}
-    for i, (call, kind, detail, at) in enumerate(pending):
-        params.update({f"ev_call_id_{i}": call.id, f"ev_at_{i}": at, f"ev_kind_{i}": kind, f"ev_detail_{i}": detail})
-    return LastWrite(_events_insert_query(len(pending)), params)
+    for i, (call_id, kind, detail, at) in enumerate(rows):
+        params.update({f"ev_call_id_{i}": call_id, f"ev_at_{i}": at, f"ev_kind_{i}": kind, f"ev_detail_{i}": detail})
+    return LastWrite(_events_insert_query(len(rows)), params)
 
 
 @functools.lru_cache(maxsize=32)

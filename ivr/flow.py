@@ -34,7 +34,7 @@ from core.telephony.gateway import GatewayError, get_gateway
 from core.twiml import absolute_url
 from ivr import hours, prompts, queue, routing, twiml
 from ivr.calls import add_event
-from ivr.models import Offer, OfferStatus
+from ivr.models import Offer
 
 #: H13: the menu keys, as the library's ``menu`` prompt reads them: 0 is urgent (H5),
 #: 9 switches language (zh-CN ↔ en).
@@ -58,8 +58,6 @@ class Step:
     entry_loaded: bool = False
     #: read with the call: is an agent free (or due back from wrap-up)? None = not known
     anyone_free: bool | None = None
-    #: read with the call (wait loop): the line as the stored entry sees it, the agents' counts
-    line: queue.LineSnapshot | None = None
 
     def url(self, path: str, **params: object) -> str:
         return absolute_url(self.settings, path, **params)
@@ -221,70 +219,7 @@ def no_agents_choice(step: Step, digits: str, option: str) -> VoiceResponse:
     return to_voicemail(step, [step.text("leave_message")], reason="no_agents")
 
 
-# -- the wait loop (H3, H9) -------------------------------------------------------
-
-def wait(step: Step, *, twilio_position: int, queue_time: float, avg_queue_time: float,
-         hold_url: str | None, hold_s: float | None) -> VoiceResponse:
-    """One waitUrl document: position and expected wait in the caller's language, the call-back
-    offer, then hold audio / pause so the next reassurance comes within ``reassure_every_s``.
-
-    The line and the agents are read with the call (``Step.line``, one SELECT) before anything
-    is changed, so the entry's update and the timeline event are written together at the commit.
-    The first fetch starts the caller's wait at Twilio's enqueue (``QueueTime``); their place in
-    line (``place_at``, what the position counts) stays where the menu choice put it."""
-    s, settings = step.s, step.settings
-    entry = step.active_entry()
-    if entry is not None and entry.status not in queue.IN_LINE:
-        entry = None
-    joined_at = queue.enqueued_at(entry, step.now, queue_time) if entry is not None else None
-    line = step.line  # read with the call
-    if line is None:
-        line = queue.line_snapshot(s, settings, entry, step.now)
-    if entry is not None and joined_at is not None:
-        entry.joined_at = joined_at
-    position = line.position if entry else max(1, twilio_position)
-    ringing = entry is not None and entry.status == queue.QueueStatus.OFFERED  # an agent's phone rings for them
-    expected = 0.0 if ringing else queue.expected_wait_s(settings, position, line.free_agents,
-                                                          line.logged_in)
-    minutes = queue.announced_minutes(expected)
-    # H9: offer a call-back — not to a customer we are calling back already, nor when connecting now.
-    offer_callback = settings.queue.callback_offer and minutes > 0 and not (
-        step.call is not None and step.call.purpose == "callback")
-    key = "connecting_now" if minutes == 0 else "reassurance" if offer_callback else "reassurance_plain"
-    lines = [prompts.minutes_in_words(step.text(key, position=position, wait_minutes=minutes), step.locale, minutes)]
-    if offer_callback and not prompts.offers_callback(lines[0]):
-        lines.append(step.text("callback_offer"))  # H9 (the library's reassurance may include it)
-    text = "".join(lines) if step.locale == "zh-CN" else " ".join(lines)
-    if entry is not None:
-        queue.record_announcement(entry, expected)
-        step.event("reassured", position=position, wait_minutes=minutes, queue_time_s=round(queue_time),
-                   prompt=key, locale=step.locale, text=text)
-        _place_reserved_agent(step, entry)
-    plan = queue.wait_plan(settings, queue.speech_seconds(settings, text, step.locale),
-                           hold_s if hold_url else None)
-    step.anyone_free = line.anyone_free
-    step.dispatch_after()  # a free agent (or one back from wrap-up) takes the next caller
-    return twiml.wait_loop(settings, step.locale, text, action=step.url("/ivr/queue/option"),
-                           input_timeout=plan.input_timeout_s, pause_s=plan.pause_s,
-                           play_url=hold_url, play_loops=plan.play_loops,
-                           hints=", ".join(prompts.CALLBACK_PHRASES[step.locale]),
-                           listen=offer_callback)
-
-
-def _place_reserved_agent(step: Step, entry: QueueEntry) -> None:
-    """A call-back customer is now in line: ring the agent reserved for them. An agent who
-    answered before the caller reached the line: bring the caller over now (``ivr.bridge``)."""
-    if entry.status != QueueStatus.OFFERED:
-        return
-    offer = routing.active_offer_for_entry(step.s, entry)
-    if offer is not None and offer.status == OfferStatus.RINGING and offer.agent_call_sid is None:
-        offer.agent_call_sid = "placing"  # once: the real CallSid replaces it
-        offer_id = offer.id
-        step.after.append(lambda app: routing.place(app, offer_id))
-    elif offer is not None and offer.status == OfferStatus.ANSWERED:
-        step.after.append(partial(bring_caller, caller_sid=entry.call.call_sid, agent_sid=offer.agent_call_sid,
-                                  url=step.url("/ivr/queue/handoff", offer=offer.id)))
-
+# -- the wait loop (H3, H9): ``ivr.hotpath`` (without the ORM) ------------------------------
 
 def bring_caller(app: Flask, *, caller_sid: str, agent_sid: str | None, url: str) -> None:
     """Take the caller out of the line into the agent's room (``url``: ``bridge.handoff``); if

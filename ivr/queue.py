@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Exists, Select, and_, bindparam, func, or_, select
-from sqlalchemy.orm import Session, aliased, object_session
+from sqlalchemy import Exists, Select, and_, bindparam, func, literal, or_, select
+from sqlalchemy.orm import Session, object_session
 
 from core.cases import open_case
 from core.config import Settings
@@ -107,24 +107,27 @@ def _ahead_counts(entry_id: Any = None, priority: Any = None, placed: Any = None
     """COUNT subqueries in ``Item.order`` terms (priority desc, place in line, entries before
     call-backs at the same instant, id): callers in line and due call-backs served first. The
     entry's values are bind parameters (``ahead_params``) unless column expressions are given
-    (the entry row of an enclosing SELECT), so the statement is built once either way."""
+    (the entry row of an enclosing SELECT), so the statement is built once either way. Core
+    tables, not ORM entities: the caller's path runs them on a plain connection too."""
     entry_id = bindparam("entry_id") if entry_id is None else entry_id
     priority = bindparam("priority") if priority is None else priority
     placed = bindparam("placed") if placed is None else placed
     now = bindparam("now")
-    other = aliased(QueueEntry)
-    entries_ahead = select(func.count()).select_from(other).where(
-        other.status.in_(IN_LINE), other.id != entry_id,
+    other = QueueEntry.__table__.alias("other").c
+    callbacks = CallbackRequest.__table__.c
+    entries_ahead = select(func.count()).select_from(other.id.table).where(
+        other.status.in_([literal(status) for status in IN_LINE]), other.id != entry_id,  # not an expanding IN
         or_(other.priority > priority,
             and_(other.priority == priority,
                  or_(other.place_at < placed,
                      and_(other.place_at == placed, other.id < entry_id)))))
-    callbacks_ahead = select(func.count()).select_from(CallbackRequest).where(
-        CallbackRequest.status == CallbackStatus.PENDING,
-        or_(CallbackRequest.due_at.is_(None), CallbackRequest.due_at <= now),
-        or_(CallbackRequest.priority > priority,
-            and_(CallbackRequest.priority == priority, CallbackRequest.original_joined_at < placed)))
-    return entries_ahead.scalar_subquery(), callbacks_ahead.scalar_subquery()
+    callbacks_ahead = select(func.count()).select_from(callbacks.id.table).where(
+        callbacks.status == CallbackStatus.PENDING,
+        or_(callbacks.due_at.is_(None), callbacks.due_at <= now),
+        or_(callbacks.priority > priority,
+            and_(callbacks.priority == priority, callbacks.original_joined_at < placed)))
+    return (entries_ahead.scalar_subquery().label("entries_ahead"),
+            callbacks_ahead.scalar_subquery().label("callbacks_ahead"))
 
 
 def ahead_params(entry: QueueEntry, now: datetime) -> dict[str, Any]:
@@ -158,48 +161,35 @@ class LineSnapshot:
         return self.free_agents + self.due_back > 0
 
 
-def _agent_count(*conditions: Any) -> Any:
-    return (select(func.count()).select_from(User)
-            .where(User.active.is_(True), User.endpoint.is_not(None), *conditions).scalar_subquery())
+def _agent_count(label: str, *conditions: Any) -> Any:
+    users = User.__table__.c
+    return (select(func.count()).select_from(users.id.table)
+            .where(users.active.is_(True), users.endpoint.is_not(None), *conditions).scalar_subquery().label(label))
 
 
 def _agent_counts() -> list[Any]:
     """Agents available, signed in, and in wrap-up past ``wrap_up_over`` (a bind parameter)."""
-    return [_agent_count(User.presence == Presence.AVAILABLE),
-            _agent_count(User.presence != Presence.OFFLINE),
-            _agent_count(User.presence == Presence.WRAP_UP, User.presence_since <= bindparam("wrap_up_over"))]
-
-
-@functools.cache
-def _snapshot_query(with_entry: bool) -> Select:
-    """The line snapshot's SELECT, built once per shape (values are bind parameters)."""
-    columns = _agent_counts()
-    if with_entry:
-        columns += _ahead_counts()
-    return select(*columns)
+    users = User.__table__.c
+    return [_agent_count("available", users.presence == Presence.AVAILABLE),
+            _agent_count("signed_in", users.presence != Presence.OFFLINE),
+            _agent_count("due_back", users.presence == Presence.WRAP_UP,
+                         users.presence_since <= bindparam("wrap_up_over"))]
 
 
 def _snapshot(values: Any) -> LineSnapshot:
-    """A snapshot from (available, signed in, due back[, entries ahead, call-backs ahead])."""
+    """A snapshot from (available, signed in, due back, entries ahead, call-backs ahead)."""
     return LineSnapshot(position=1 + sum(value or 0 for value in values[3:]), free_agents=values[0] or 0,
                         logged_in=values[1] or 0, due_back=values[2] or 0)
 
 
-def line_snapshot(s: Session, settings: Settings, entry: QueueEntry | None, now: datetime) -> LineSnapshot:
-    """Position of ``entry`` (by its place in line) and the agents' counts, in one SELECT (H3)."""
-    params = anyone_free_params(settings, now)
-    with_entry = entry is not None
-    if entry is not None:
-        params.update(ahead_params(entry, now))
-    return _snapshot(s.execute(_snapshot_query(with_entry), params).one())
-
-
 @functools.cache
 def line_columns() -> list[Any]:
-    """The line snapshot as columns of the SELECT that reads the call and its latest queue entry
-    (``ivr.calls.find_call_with_entry``): the position counted from the entry row's place in line, with the agents' counts — the wait loop's read and the call's in one statement.
-    Bind parameters: ``line_params``."""
-    return [*_agent_counts(), *_ahead_counts(QueueEntry.id, QueueEntry.priority, QueueEntry.place_at)]
+    """The line snapshot as labelled columns of the SELECT that reads the call and its latest
+    queue entry (``ivr.hotpath``): the position counted from the entry row's place in line (the
+    ``queue_entries`` table, unaliased), with the agents' counts — the wait loop's read and the
+    call's in one statement. Bind parameters: ``line_params``."""
+    entry = QueueEntry.__table__.c
+    return [*_agent_counts(), *_ahead_counts(entry.id, entry.priority, entry.place_at)]
 
 
 def line_params(settings: Settings, now: datetime) -> dict[str, Any]:
@@ -233,7 +223,7 @@ def anyone_free_params(settings: Settings, now: datetime) -> dict[str, Any]:
 @functools.cache
 def _line_and_agents_query() -> Select:
     in_line = select(func.count()).select_from(QueueEntry).where(QueueEntry.status.in_(IN_LINE))
-    return select(in_line.scalar_subquery(), _agent_count(User.presence != Presence.OFFLINE),
+    return select(in_line.scalar_subquery(), _agent_count("signed_in", User.__table__.c.presence != Presence.OFFLINE),
                   anyone_free_column())
 
 
@@ -284,18 +274,14 @@ def record_announcement(entry: QueueEntry, wait_s: float) -> None:
         entry.first_announced_wait_s = wait_s
 
 
-def enqueued_at(entry: QueueEntry, now: datetime, queue_time: float) -> datetime:
+def enqueued_at(entry: Any, now: datetime, queue_time: float) -> datetime:
     """When Twilio enqueued the caller (its ``QueueTime`` semantics), not the menu choice before
     the transfer line: the API, the wait loop and the reports then count the same wait. Taken
-    on the first waitUrl fetch, before any reassurance; later fetches keep it."""
+    on the first waitUrl fetch, before any reassurance; later fetches keep it. ``entry``: a
+    ``QueueEntry`` or a row with its ``joined_at`` and ``reassurances``."""
     if entry.reassurances:
         return entry.joined_at
     return max(entry.joined_at, now - timedelta(seconds=max(0.0, queue_time)))
-
-
-def mark_enqueued(entry: QueueEntry, now: datetime, queue_time: float) -> None:
-    """Start the caller's wait when Twilio enqueued them (see ``enqueued_at``)."""
-    entry.joined_at = enqueued_at(entry, now, queue_time)
 
 
 def end_entry(entry: QueueEntry, status: str, now: datetime) -> None:

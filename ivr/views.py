@@ -15,7 +15,7 @@ from flask import Blueprint, Flask, current_app, g, request, send_file
 from sqlalchemy.orm import Session
 from twilio.twiml.voice_response import VoiceResponse
 
-from core.db import session, utcnow
+from core.db import engine_of, session, utcnow
 from core.ops import defer
 from core.ops.caller_context import remember_locale
 from core.ops.fallback import answer_stands
@@ -30,29 +30,22 @@ from core.webhooks import (
     form_text,
     safe_webhook,
 )
-from ivr import bridge, bridge_control, callback_flow, calls, flow, prompts, queue, twiml
+from ivr import bridge, bridge_control, callback_flow, calls, flow, hotpath, prompts, queue, twiml
 from ivr.calls import FINAL_STATUSES
 
 bp = Blueprint("ivr", __name__, url_prefix="/ivr")
 media = Blueprint("ivr_media", __name__, url_prefix="/media")
 
 
-def _step(purpose: str = "caller", known_only: bool = False, with_entry: bool = False,
-          with_line: bool = False) -> flow.Step:
+def _step(purpose: str = "caller", known_only: bool = False, with_entry: bool = False) -> flow.Step:
     """The webhook's call, read in one SELECT: created on first sight (``known_only=False``),
-    with its latest queue entry when the step needs it (``with_entry``), and the line as that
-    entry sees it (``with_line``: its position and the agents' counts, what the wait loop tells)."""
+    with its latest queue entry when the step needs it (``with_entry``)."""
     settings = current_app.config["HOTLINE"]
     s: Session = session()
-    call, entry, anyone_free, line = None, None, None, None
+    call, entry, anyone_free = None, None, None
     now = utcnow()
     sid = form_text("CallSid", 64)
-    if sid and with_line:
-        call, entry, values = calls.find_call_with_entry(s, sid, queue.line_columns, queue.line_params(settings, now),
-                                                         with_caller=False)  # the wait loop does not need them
-        line = queue.line_from_columns(values) if values is not None else None
-        anyone_free = line.anyone_free if line is not None else None
-    elif sid and with_entry:
+    if sid and with_entry:
         call, entry, values = calls.find_call_with_entry(s, sid, queue.anyone_free_columns,
                                                          queue.anyone_free_params(settings, now))
         anyone_free = bool(values[0]) if values is not None else None
@@ -63,21 +56,26 @@ def _step(purpose: str = "caller", known_only: bool = False, with_entry: bool = 
         call.locale = locale  # the language the caller hears, recorded from the first webhook
     g.ivr_locale = locale  # an apology or the outage fallback speaks it too
     return flow.Step(s=s, settings=settings, call=call, locale=locale, now=now, entry=entry,
-                     entry_loaded=with_entry or with_line, anyone_free=anyone_free, line=line)
+                     entry_loaded=with_entry, anyone_free=anyone_free)
 
 
 def _finish(step: flow.Step, response: VoiceResponse | None = None):
     """Commit, then answer. Once the commit stored what the TwiML tells the caller (their
-    place in line, a message…), the answer stands. Work that follows the commit (dispatch,
-    placing calls, ending legs: Twilio REST requests) runs after the response, in order, on the
-    app's deferred-work pool (``core.ops.defer``); a failure there is logged and the periodic
-    dispatch picks up what is left."""
+    place in line, a message…), the answer stands (``_answer``)."""
     step.s.commit()
     locale = step.call.locale if step.call is not None and step.call.locale else step.locale
+    return _answer(locale, step.after, response)
+
+
+def _answer(locale: str, after: list[Callable[[Flask], None]], response: VoiceResponse | None):
+    """The webhook's answer, once its transaction is committed. Work that follows the commit
+    (dispatch, placing calls, ending legs: Twilio REST requests) runs after the response, in
+    order, on the app's deferred-work pool (``core.ops.defer``); a failure there is logged and
+    the periodic dispatch picks up what is left."""
     remember_locale(request.form, locale)
     answer_stands()
-    if step.after:
-        defer(current_app._get_current_object(), functools.partial(run_follow_up, actions=list(step.after)))  # type: ignore[attr-defined]
+    if after:
+        defer(current_app._get_current_object(), functools.partial(run_follow_up, actions=list(after)))  # type: ignore[attr-defined]
     return twiml_response(response if response is not None else twiml.empty())
 
 
@@ -148,16 +146,20 @@ def no_agents():
 @bp.post("/queue/wait")
 @safe
 def queue_wait():
-    """waitUrl of the main line. Unknown CallSids get a sensible reassurance too."""
-    step = _step(known_only=True, with_line=True)
-    settings = step.settings
+    """waitUrl of the main line: one transaction on a plain connection, no ORM session
+    (``ivr.hotpath``). Unknown CallSids get a sensible reassurance too."""
+    settings = current_app.config["HOTLINE"]
+    now = utcnow()
     hold = queue.hold_audio_path(settings)
     hold_s = queue.wav_seconds(hold) if hold else None
-    response = flow.wait(step, twilio_position=form_int("QueuePosition", 1, 1, 100_000),
-                         queue_time=form_int("QueueTime", 0, 0, 10**7),
-                         avg_queue_time=form_int("AvgQueueTime", 0, 0, 10**7),
-                         hold_url=absolute_url(settings, "/media/hold.wav") if hold_s else None, hold_s=hold_s)
-    return _finish(step, response)
+    with engine_of().begin() as conn:  # committed at the end of the block, rolled back on error
+        read = hotpath.read_wait(conn, settings, form_text("CallSid", 64), now)
+        g.ivr_locale = read.locale  # an apology or the outage fallback speaks it too
+        response, after = hotpath.answer_wait(
+            conn, settings, read, now, twilio_position=form_int("QueuePosition", 1, 1, 100_000),
+            queue_time=form_int("QueueTime", 0, 0, 10**7),
+            hold_url=absolute_url(settings, "/media/hold.wav") if hold_s else None, hold_s=hold_s)
+    return _answer(read.locale, after, response)
 
 
 @bp.post("/queue/option")

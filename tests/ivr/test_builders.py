@@ -187,3 +187,24 @@ def test_expected_wait_is_position_times_handle_time_per_agent(settings):
     assert queue.expected_wait_s(settings, 3, free_agents=0, staffed_agents=2) == 270
     assert queue.expected_wait_s(settings, 3, free_agents=3, staffed_agents=3) == 0
     assert queue.announced_minutes(0) == 0 and queue.announced_minutes(1) == 1 and queue.announced_minutes(61) == 2
+
+
+def test_twiml_answers_are_written_as_twilio_writes_them(settings):
+    """``core.twiml.to_xml`` writes the characters ``str(VoiceResponse)`` does (ElementTree's
+    escaping of text and attributes, sorted attributes, empty verbs), for every builder's shape."""
+    from core.twiml import to_xml
+
+    odd = 'A & B <"quoted"> line\nnext\ttab 您好 ☎'
+    documents = [
+        twiml.menu(settings, "zh-CN", [odd], odd, action="https://h/ivr/menu?tries=0&x=\"1\"",
+                   no_input_url="https://h/ivr/menu?tries=0&silent=1", hints=odd),
+        twiml.wait_loop(settings, "en", odd, action="https://h/ivr/queue/option", input_timeout=5, pause_s=7,
+                        play_url="https://h/media/hold.wav", play_loops=2, hints=odd, listen=True),
+        twiml.wait_loop(settings, "zh-CN", odd, action="a", input_timeout=0, pause_s=0, listen=False),
+        twiml.enqueue(settings, "en", [odd], "hotline", wait_url="https://h/w?a=1&b=2", action="d"),
+        twiml.voicemail(settings, "en", [odd, ""], action="v", max_length=120, transcribe_callback="t"),
+        twiml.empty(), twiml.leave(), twiml.say_and_hangup(settings, "en", [odd]),
+    ]
+    for document in documents:
+        assert to_xml(document) == str(document)
+        assert parse(to_xml(document)) is not None
