@@ -114,17 +114,18 @@ def api_hangup():
 @bp.post("/api/control")
 @login_required()
 def api_control():
-    """Hold / resume the caller, mute / unmute the agent on the agent's current call (audited);
-    Twilio is asked right after the answer (``ivr.bridge_control``)."""
-    action = _text(_body(), "action", 10) or ""
+    """Hold / resume the caller, mute / unmute the agent, keypad digits to the caller on the agent's
+    current call (audited); Twilio is asked right after the answer (``ivr.bridge_control``)."""
+    data = _body()
+    action = _text(data, "action", 10) or ""
     s, user = session(), _me()
     _leg, call, _ringing = lookups.current_conversation(s, user)
     if call is None:
         return _err(t("通话:没有进行中的电话", "call: you are not on a call"), 409)
     try:
-        control = plan_control(s, current_app.config["HOTLINE"], user, call.call_sid, action)
+        control = plan_control(s, current_app.config["HOTLINE"], user, call.call_sid, action, data.get("digits"))
     except ControlRefused as exc:
-        return _err(exc.message, exc.status)
+        return _err(exc.message, exc.status, **({"field": "digits"} if exc.message.startswith("digits") else {}))
     s.commit()
     defer(current_app._get_current_object(), partial(apply_control, control=control))  # type: ignore[attr-defined]
     return jsonify(action=control.action, call_sid=control.call_sid)

@@ -104,9 +104,12 @@ class CallReply(Reply):
 
 
 class ControlIn(Body):
-    """``hold``/``resume`` the caller, ``mute``/``unmute`` the agent, ``hangup`` (ends the call)."""
+    """``hold``/``resume`` the caller, ``mute``/``unmute`` the agent, ``hangup`` (ends the call),
+    ``digits``: keypad tones played down the caller's leg (``digits``: 1–32 of 0-9 * # w; 422 else)."""
 
-    action: Literal["hold", "resume", "mute", "unmute", "hangup"]
+    action: Literal["hold", "resume", "mute", "unmute", "hangup", "digits"]
+    digits: str | None = Field(default=None, description="with action digits: 0-9 * # and w (a half-second "
+                                                         "pause), at most 32")
 
 
 class ControlReply(Reply):
@@ -202,11 +205,13 @@ def get_call(path: CallPath):
 @bp.post("/calls/<call_sid>/control", responses=responses({200: ControlReply}, 403, 404, 409))
 @api_auth()
 def post_call_control(path: CallPath, body: ControlIn):
-    """Hold / resume the caller, mute / unmute the agent, or hang up a call connected to an
-    agent — the agent on the call or a lead; audited. Twilio is asked right after this answer."""
+    """Hold / resume the caller, mute / unmute the agent, send keypad digits to the caller's leg,
+    or hang up a call connected to an agent — the agent on the call or a lead; audited. Twilio is
+    asked right after this answer."""
     s = session()
     try:
-        control = plan_control(s, current_app.config["HOTLINE"], current_user(), path.call_sid, body.action)
+        control = plan_control(s, current_app.config["HOTLINE"], current_user(), path.call_sid, body.action,
+                               body.digits)
     except ControlRefused as exc:
         raise ApiError(exc.message, exc.status) from None
     s.commit()

@@ -105,6 +105,7 @@ function renderCall(call) {
   $("call-ended").hidden = !call.ended;
   $("hangup-btn").disabled = call.ended;
   for (const id of ["hold-btn", "mute-btn"]) $(id).disabled = call.ended || call.ringing;
+  document.querySelectorAll("#keypad button").forEach((b) => { b.disabled = call.ended || call.ringing; });
   if (call.call_sid !== controlledCall) { controlledCall = call.call_sid; setToggle("hold-btn", false); setToggle("mute-btn", false); }
   const form = $("caller-form");
   if (document.activeElement?.form !== form) {
@@ -293,6 +294,25 @@ function init() {
       if (out) setToggle(id, !active);
     });
   }
+  // Keypad: each key (or the typed string) is played as tones down the caller's leg.
+  const sendDigits = async (digits) => {
+    const out = await act("/console/api/control", { action: "digits", digits });
+    if (out) message("card-message", `${tr("已发送按键", "Sent keys")} ${digits}`);
+  };
+  // Keys pressed in quick succession go as one string (one announcement: a second one sent while
+  // the first plays would cut it short).
+  let pressed = "";
+  let pressTimer = null;
+  document.querySelectorAll("[data-digit]").forEach((key) => key.addEventListener("click", () => {
+    pressed += key.dataset.digit;
+    clearTimeout(pressTimer);
+    pressTimer = setTimeout(() => { const keys = pressed; pressed = ""; sendDigits(keys); }, 700);
+  }));
+  $("keypad-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const input = $("keypad-digits");
+    if (input.value) { await sendDigits(input.value); input.value = ""; }
+  });
   $("manager-btn").addEventListener("click", async () => {
     const out = await act("/console/api/manager");
     if (!out) return;
