@@ -149,7 +149,11 @@ def api_disposition():
     try:
         set_disposition(s, app.config["HOTLINE"], user, call_sid, data.get("code"), data.get("note") or None, app)
     except DispositionRefused as exc:
-        return _err(exc.message, exc.status, field=exc.field)
+        wording = {403: t("通话:不是您的电话", "call: not your call"),
+                   409: t("通话:通话结束后才能选择结果", "call: choose the result once the call is over"),
+                   422: t("结果:请从列表中选择(备注不超过200字)", "result: choose one from the list (note: at most "
+                                                                  "200 characters)")}
+        return _err(wording.get(exc.status, exc.message), exc.status, field=exc.field)
     s.commit()
     return jsonify(desk.desk_state(s, app.config["HOTLINE"], user))
 
