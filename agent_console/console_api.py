@@ -21,6 +21,7 @@ from core.telephony.gateway import GatewayError, get_gateway
 from core.web.auth import LEAD_ROLES, audit, current_console_user, login_required
 from core.web.i18n import current_lang, t
 from ivr.bridge_control import ControlRefused, apply_control, plan_control
+from ivr.wrapup import DispositionRefused, awaiting_disposition, set_disposition
 
 SELF_STATES = (Presence.AVAILABLE, Presence.BUSY, Presence.WRAP_UP, Presence.AWAY)
 
@@ -61,6 +62,10 @@ def api_presence():
         return _err(t("状态:应为 available、busy、wrap_up 或 away", "state: must be one of available, busy, "
                       "wrap_up, away"))
     s, user = session(), _me()
+    waiting = awaiting_disposition(s, current_app.config["HOTLINE"], user) if state == Presence.AVAILABLE else None
+    if waiting is not None:
+        return _err(t("状态:请先为上一通电话选择话后结果", "state: choose a wrap-up result for your last call first"),
+                    409, field="disposition")
     changed = set_presence(s, user, state)
     s.commit()
     if changed:
@@ -114,20 +119,43 @@ def api_hangup():
 @bp.post("/api/control")
 @login_required()
 def api_control():
-    """Hold / resume the caller, mute / unmute the agent on the agent's current call (audited);
-    Twilio is asked right after the answer (``ivr.bridge_control``)."""
-    action = _text(_body(), "action", 10) or ""
+    """Hold / resume the caller, mute / unmute the agent, keypad digits to the caller on the agent's
+    current call (audited); Twilio is asked right after the answer (``ivr.bridge_control``)."""
+    data = _body()
+    action = _text(data, "action", 10) or ""
     s, user = session(), _me()
     _leg, call, _ringing = lookups.current_conversation(s, user)
     if call is None:
         return _err(t("通话:没有进行中的电话", "call: you are not on a call"), 409)
     try:
-        control = plan_control(s, current_app.config["HOTLINE"], user, call.call_sid, action)
+        control = plan_control(s, current_app.config["HOTLINE"], user, call.call_sid, action, data.get("digits"))
     except ControlRefused as exc:
-        return _err(exc.message, exc.status)
+        return _err(exc.message, exc.status, **({"field": "digits"} if exc.message.startswith("digits") else {}))
     s.commit()
     defer(current_app._get_current_object(), partial(apply_control, control=control))  # type: ignore[attr-defined]
     return jsonify(action=control.action, call_sid=control.call_sid)
+
+
+@bp.post("/api/disposition")
+@login_required()
+def api_disposition():
+    """The card's wrap-up: a disposition code (and note) for the agent's finished call."""
+    data = _body()
+    call_sid = _text(data, "call_sid", 64)
+    if not call_sid:
+        return _err("call_sid: required", field="call_sid")
+    s, user = session(), _me()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    try:
+        set_disposition(s, app.config["HOTLINE"], user, call_sid, data.get("code"), data.get("note") or None, app)
+    except DispositionRefused as exc:
+        wording = {403: t("通话:不是您的电话", "call: not your call"),
+                   409: t("通话:通话结束后才能选择结果", "call: choose the result once the call is over"),
+                   422: t("结果:请从列表中选择(备注不超过200字)", "result: choose one from the list (note: at most "
+                                                                  "200 characters)")}
+        return _err(wording.get(exc.status, exc.message), exc.status, field=exc.field)
+    s.commit()
+    return jsonify(desk.desk_state(s, app.config["HOTLINE"], user))
 
 
 @bp.post("/api/speak")

@@ -17,6 +17,7 @@ from core.config import Settings
 from core.db import session_scope, utcnow
 from core.models import Call, Caller, Case, CaseStatus, Presence, QueueEntry, QueueStatus, User
 from core.phone import mask
+from ivr import wrapup
 
 FINAL = {"completed", "busy", "failed", "no-answer", "canceled"}
 OPEN_CASE = (CaseStatus.OPEN, CaseStatus.DISPATCHED)
@@ -56,7 +57,10 @@ def caller_card(s: Session, caller: Caller | None, exclude_call_id: int | None,
                             "menu_label": {lang: lookups.option_label(settings, c.menu_option, lang)
                                            for lang in ("zh-CN", "en")} if settings else {},
                             "wait_s": c.wait_s, "duration_s": c.duration_s, "status": c.status,
-                            "agent": c.agent.display_name if c.agent else None} for c in previous],
+                            "agent": c.agent.display_name if c.agent else None,
+                            "disposition": {lang: wrapup.label(settings, c.disposition, lang)
+                                            for lang in ("zh-CN", "en")} if settings and c.disposition else None}
+                           for c in previous],
         "open_cases": [{"id": k.id, "ref": k.ref, "kind": k.kind, "status": k.status,
                         "description": (k.description or "")[:120], "department": k.department,
                         "reply_due_at": iso(k.reply_due_at),
@@ -81,6 +85,11 @@ def call_card(s: Session, settings: Settings, user: User, leg: Call | None, call
         "started_at": iso(call.started_at), "answered_at": iso(lookups.answered_at(s, call, leg)),
         "ended_at": iso(call.ended_at), "caller": caller_card(s, call.caller, call.id, settings),
         "title_text": caller_title(call.caller, locale),
+        # wrap-up: the codes offered for this call, the one given (or None), whether one is required
+        "dispositions": [{"code": d.code, "label": {"zh-CN": d.zh_CN, "en": d.en}}
+                         for d in wrapup.offered(settings, call)],
+        "disposition": wrapup.disposition_json(settings, call),
+        "disposition_required": settings.wrapup.require_disposition,
     }
     card["caller"]["title_text"] = card["title_text"]
     return card
@@ -89,6 +98,8 @@ def call_card(s: Session, settings: Settings, user: User, leg: Call | None, call
 def desk_state(s: Session, settings: Settings, user: User) -> dict[str, Any]:
     """Everything the agent's page shows, as data."""
     leg, call, ringing = lookups.current_conversation(s, user)
+    if call is None:  # a call still waiting for its required disposition stays on the desk
+        call = wrapup.awaiting_disposition(s, settings, user)
     wrap_ends = None
     if user.presence == Presence.WRAP_UP:
         wrap_ends = iso(user.presence_since + timedelta(seconds=settings.routing.wrap_up_s))

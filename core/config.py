@@ -228,6 +228,14 @@ class FollowUpSettings(_Section):
 
 
 class CampaignSettings(_Section):
+    @model_validator(mode="before")
+    @classmethod
+    def _moved(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "dispositions" in data:
+            raise ValueError("campaigns.dispositions moved to wrapup.dispositions (one list for every call; "
+                             "mark a code for campaign calls only with use: campaigns)")
+        return data
+
     calls_per_second: float = Field(1.0, gt=0)  # Twilio's default account limit
     max_concurrent: int = Field(5, ge=1)
     max_attempts: int = Field(3, ge=1)
@@ -236,10 +244,6 @@ class CampaignSettings(_Section):
     retry_backoff_factor: float = Field(2.0, ge=1, le=10)  # each further retry waits this much longer
     ring_timeout_s: int = Field(30, ge=5, le=600)  # let the contact's phone ring this long
     max_csv_rows: int = Field(100_000, ge=1)  # contacts per upload
-    # An agent's wrap-up codes for a campaign call; do_not_call also puts the number on the DNC list.
-    dispositions: list[str] = Field(default_factory=lambda: [
-        "resolved", "callback_requested", "not_interested", "wrong_number", "do_not_call", "voicemail_left",
-        "no_answer", "other"], min_length=1)
     # Predictive dialing: abandoned calls (answered, no agent free) at most this share of the
     # day's answered calls (the common regulatory figure is 3 %); at the cap it dials progressively.
     abandon_cap: float = Field(0.03, ge=0, le=1)
@@ -385,6 +389,60 @@ class EmergencyNumber(_Section):
     number: str
 
 
+class Disposition(_Section):
+    """One wrap-up code: its label in each language and the calls it is offered for
+    (``all``; ``calls``: inbound calls and call-backs; ``campaigns``: campaign calls)."""
+
+    code: str = Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")
+    zh_CN: str = Field(alias="zh-CN", min_length=1, max_length=40)
+    en: str = Field(min_length=1, max_length=40)
+    use: Literal["all", "calls", "campaigns"] = "all"
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    def label(self, locale: str) -> str:
+        return self.zh_CN if locale == "zh-CN" else self.en
+
+
+def _d(code: str, zh: str, en: str, use: str = "all") -> Disposition:
+    return Disposition.model_validate({"code": code, "zh-CN": zh, "en": en, "use": use})
+
+
+def _default_dispositions() -> list[Disposition]:
+    return [_d("resolved", "已解决", "Resolved"), _d("case_opened", "已登记工单", "Case opened", "calls"),
+            _d("callback_promised", "已承诺回电", "Call-back promised", "calls"),
+            _d("transferred", "已转接", "Transferred", "calls"), _d("complaint", "投诉", "Complaint", "calls"),
+            _d("wrong_number", "打错电话", "Wrong number"),
+            _d("callback_requested", "客户要求回电", "Call-back requested", "campaigns"),
+            _d("not_interested", "不感兴趣", "Not interested", "campaigns"),
+            _d("do_not_call", "勿再致电", "Do not call", "campaigns"),
+            _d("voicemail_left", "已留言", "Voicemail left", "campaigns"),
+            _d("no_answer", "无人接听", "No answer", "campaigns"), _d("other", "其他", "Other")]
+
+
+class WrapUpSettings(_Section):
+    """The disposition codes of an agent's wrap-up: one list for inbound calls, call-backs and
+    campaign calls (``do_not_call`` on a campaign call also adds the number to the DNC list)."""
+
+    dispositions: list[Disposition] = Field(default_factory=_default_dispositions, min_length=1)
+    # true: after a call the agent cannot become available (by hand, or when routing.wrap_up_s
+    # is over) until the call has a disposition
+    require_disposition: bool = False
+
+    @field_validator("dispositions")
+    @classmethod
+    def _unique(cls, value: list[Disposition]) -> list[Disposition]:
+        codes = [d.code for d in value]
+        twice = sorted({c for c in codes if codes.count(c) > 1})
+        if twice:
+            raise ValueError(f"codes listed twice: {', '.join(twice)}")
+        return value
+
+    def codes_for(self, kind: Literal["calls", "campaigns"]) -> list[Disposition]:
+        """The codes offered for an inbound call / call-back (``calls``) or a campaign call."""
+        return [d for d in self.dispositions if d.use in ("all", kind)]
+
+
 class Settings(_Section):
     server: ServerSettings = ServerSettings()
     database: DatabaseSettings = DatabaseSettings()
@@ -410,6 +468,7 @@ class Settings(_Section):
     planning: PlanningSettings = PlanningSettings()
     quality: QualitySettings = QualitySettings()
     recording: RecordingSettings = RecordingSettings()
+    wrapup: WrapUpSettings = WrapUpSettings()
     # H5: emergency list kept at the front desk, read to urgent callers when configured.
     emergency_numbers: list[EmergencyNumber] = Field(default_factory=lambda: [
         EmergencyNumber(label="火警 Fire", number="119"),

@@ -140,10 +140,16 @@ class Call(Base):
     queue_result: Mapped[str | None] = mapped_column(String(30))
     answered_by: Mapped[str | None] = mapped_column(String(30))  # AMD result on outbound legs
     conference_sid: Mapped[str | None] = mapped_column(String(64))  # the bridge (a conference)
+    # the agent's wrap-up: a code of ``wrapup.dispositions``, an optional note, who and when
+    disposition: Mapped[str | None] = mapped_column(String(40), index=True)
+    disposition_note: Mapped[str | None] = mapped_column(String(200))
+    disposition_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    disposition_at: Mapped[datetime | None] = mapped_column(DateTime)
     extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     caller: Mapped[Caller | None] = relationship(back_populates="calls")
-    agent: Mapped[User | None] = relationship()
+    agent: Mapped[User | None] = relationship(foreign_keys=[agent_id])
+    disposition_by: Mapped[User | None] = relationship(foreign_keys=[disposition_by_id])
     events: Mapped[list[CallEvent]] = relationship(
         back_populates="call", order_by="CallEvent.id", cascade="all, delete-orphan")
 

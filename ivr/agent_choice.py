@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from core.config import Settings
 from core.models import Presence, Role, User
 from core.presence import set_presence
+from ivr import wrapup
 from ivr.models import Offer
 from ivr.queue import Item
 
@@ -92,11 +93,14 @@ def suitable(agent: User, item: Item) -> bool:
 # -- presence housekeeping --------------------------------------------------------------------
 
 def end_wrap_ups(s: Session, settings: Settings, now: datetime) -> list[int]:
-    """Agents in wrap-up longer than ``routing.wrap_up_s`` become available."""
+    """Agents in wrap-up longer than ``routing.wrap_up_s`` become available (not one whose last
+    call still needs its disposition: ``wrapup.require_disposition``)."""
     limit = now - timedelta(seconds=settings.routing.wrap_up_s)
     ended = []
     for agent in s.scalars(select(User).where(User.presence == Presence.WRAP_UP,
                                               User.presence_since <= limit, User.active.is_(True))):
+        if wrapup.awaiting_disposition(s, settings, agent) is not None:
+            continue
         set_presence(s, agent, Presence.AVAILABLE)
         ended.append(agent.id)
     return ended

@@ -1,5 +1,6 @@
 """The caller's path in the API: ``GET /api/queue``, ``POST /api/agents/me/presence``,
-``GET /api/calls/<call_sid>`` (bearer tokens, typed models, JSON errors)."""
+``GET /api/calls/<call_sid>``, its controls and its wrap-up disposition (bearer tokens, typed
+models, JSON errors)."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ from core.presence import PresenceError, announce, set_presence
 from ivr import queue
 from ivr.bridge_control import ControlRefused, apply_control, plan_control
 from ivr.calls import find_call
+from ivr.wrapup import DispositionRefused, awaiting_disposition, disposition_json, set_disposition
 
 bp = api_blueprint("ivr_api", __name__)
 
@@ -88,9 +90,25 @@ class ParticipantEvent(Reply):
     reason: str | None = None
 
 
+class DispositionReply(Reply):
+    """The agent's wrap-up code (``label`` per language), note, who gave it and when."""
+
+    code: str
+    label: dict[str, str | None]
+    note: str | None = None
+    by: str | None = None
+    at: str | None = None
+
+
+class DispositionIn(Body):
+    code: str = Field(min_length=1, max_length=40, description="a code of wrapup.dispositions offered for the call")
+    note: str | None = Field(default=None, description="at most 200 characters")
+
+
 class CallReply(Reply):
     """A call and its timeline (each event: ``at``, ``kind`` and what it carries); a bridged
-    call's room: ``conference_sid`` and its ``participants`` events in order."""
+    call's room: ``conference_sid`` and its ``participants`` events in order; the agent's
+    wrap-up ``disposition`` (or null)."""
 
     call_sid: str
     direction: str | None = None
@@ -100,13 +118,17 @@ class CallReply(Reply):
     agent: CallAgent | None = None
     conference_sid: str | None = None
     participants: list[ParticipantEvent] = []
+    disposition: DispositionReply | None = None
     timeline: list[dict[str, Any]]
 
 
 class ControlIn(Body):
-    """``hold``/``resume`` the caller, ``mute``/``unmute`` the agent, ``hangup`` (ends the call)."""
+    """``hold``/``resume`` the caller, ``mute``/``unmute`` the agent, ``hangup`` (ends the call),
+    ``digits``: keypad tones played down the caller's leg (``digits``: 1–32 of 0-9 * # w; 422 else)."""
 
-    action: Literal["hold", "resume", "mute", "unmute", "hangup"]
+    action: Literal["hold", "resume", "mute", "unmute", "hangup", "digits"]
+    digits: str | None = Field(default=None, description="with action digits: 0-9 * # and w (a half-second "
+                                                         "pause), at most 32")
 
 
 class ControlReply(Reply):
@@ -154,7 +176,7 @@ def get_queue():
     return reply(QueueReply, {"queue": rows, "size": len(rows)})
 
 
-@bp.post("/agents/me/presence", responses=responses({200: PresenceReply}, 404, 413))
+@bp.post("/agents/me/presence", responses=responses({200: PresenceReply}, 404, 409, 413))
 @api_auth()
 def post_presence(body: PresenceIn):
     """Set the signed-in agent's presence (routing reacts at once)."""
@@ -162,6 +184,9 @@ def post_presence(body: PresenceIn):
     user = s.get(User, current_user().id)
     if user is None:
         raise ApiError("user not found", 404)
+    waiting = awaiting_disposition(s, current_app.config["HOTLINE"], user) if body.state == "available" else None
+    if waiting is not None:
+        raise ApiError(f"state: give call {waiting.call_sid} a disposition first (wrapup.require_disposition)", 409)
     try:
         changed = set_presence(s, user, body.state)
     except PresenceError as exc:
@@ -185,6 +210,7 @@ def call_json(call: Call, viewer: User | None = None) -> dict[str, Any]:
         "agent": {"name": agent.name, "agent_code": agent.agent_code} if agent else None,
         "conference_sid": call.conference_sid,
         "participants": [{"at": _iso(e.at), **(e.detail or {})} for e in call.events if e.kind == "conference"],
+        "disposition": disposition_json(current_app.config["HOTLINE"], call),
         "timeline": [{"at": _iso(e.at), "kind": e.kind, **(e.detail or {})} for e in call.events],
     }
 
@@ -202,11 +228,13 @@ def get_call(path: CallPath):
 @bp.post("/calls/<call_sid>/control", responses=responses({200: ControlReply}, 403, 404, 409))
 @api_auth()
 def post_call_control(path: CallPath, body: ControlIn):
-    """Hold / resume the caller, mute / unmute the agent, or hang up a call connected to an
-    agent — the agent on the call or a lead; audited. Twilio is asked right after this answer."""
+    """Hold / resume the caller, mute / unmute the agent, send keypad digits to the caller's leg,
+    or hang up a call connected to an agent — the agent on the call or a lead; audited. Twilio is
+    asked right after this answer."""
     s = session()
     try:
-        control = plan_control(s, current_app.config["HOTLINE"], current_user(), path.call_sid, body.action)
+        control = plan_control(s, current_app.config["HOTLINE"], current_user(), path.call_sid, body.action,
+                               body.digits)
     except ControlRefused as exc:
         raise ApiError(exc.message, exc.status) from None
     s.commit()
@@ -214,3 +242,20 @@ def post_call_control(path: CallPath, body: ControlIn):
     return reply(ControlReply, {"call_sid": control.call_sid, "action": control.action,
                                 "conference_sid": control.conference_sid})
 
+
+
+@bp.post("/calls/<call_sid>/disposition", responses=responses({200: DispositionReply}, 403, 404, 409))
+@api_auth()
+def post_call_disposition(path: CallPath, body: DispositionIn):
+    """The agent's wrap-up of a finished call: a code of ``wrapup.dispositions`` offered for it
+    (campaign calls: the codes for campaigns) and an optional note — the agent who took the call
+    or a lead; giving it again replaces it. 422: a code not offered, naming ``code``; 409: the
+    call is still live or never reached an agent."""
+    s = session()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    try:
+        call = set_disposition(s, app.config["HOTLINE"], current_user(), path.call_sid, body.code, body.note, app)
+    except DispositionRefused as exc:
+        raise ApiError(exc.message, exc.status) from None
+    s.commit()
+    return reply(DispositionReply, disposition_json(app.config["HOTLINE"], call))

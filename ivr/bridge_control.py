@@ -1,5 +1,5 @@
 """The agent's controls on a bridged call: hold / resume the caller, mute / unmute the agent,
-hang up. Each is checked (only the agent on the call or a lead/admin; the call must be live in
+send keypad digits (DTMF) to the caller's leg, hang up. Each is checked (only the agent on the call or a lead/admin; the call must be live in
 its room), audited and noted on the call's timeline in the caller's transaction; the Twilio
 REST request (the Participants resource, or ending the room) runs after the commit
 (``core.ops.defer``).
@@ -7,11 +7,19 @@ REST request (the Participants resource, or ending the room) runs after the comm
 Hold: the caller's participant gets ``hold`` with ``holdUrl`` = ``/ivr/conference/hold``,
 whose TwiML (``hold_twiml``) says the library's hold line and plays hold audio sized so the
 line comes again within ``queue.reassure_every_s`` (H3 keeps its promise while on hold).
+
+Digits: Twilio forwards no DTMF between conference participants; the documented way is an
+announcement to one participant (the Participants resource's ``announceUrl``, whose TwiML may
+hold ``<Play digits>``). The caller's participant gets ``announceUrl`` =
+``/ivr/conference/digits?d=…`` and its leg plays the tones (``w`` = half a second's pause);
+nobody else hears them.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from flask import Flask
 from sqlalchemy.orm import Session
@@ -26,8 +34,11 @@ from ivr import prompts, queue, twiml
 from ivr.bridge import room_name
 from ivr.calls import FINAL_STATUSES, add_event, find_call
 
-ACTIONS = ("hold", "resume", "mute", "unmute", "hangup")
+ACTIONS = ("hold", "resume", "mute", "unmute", "hangup", "digits")
 HOLD_PATH = "/ivr/conference/hold"
+DIGITS_PATH = "/ivr/conference/digits"
+MAX_DIGITS = 32  # keypad presses in one request (an extension, a PIN, a menu path)
+DIGITS_PATTERN = rf"^[0-9*#w]{{1,{MAX_DIGITS}}}$"
 
 
 class ControlRefused(Exception):
@@ -44,12 +55,25 @@ class Control:
     conference_sid: str
     action: str
     hold_url: str
+    announce_url: str = ""  # digits: the TwiML that plays them to the caller's leg
 
 
-def plan_control(s: Session, settings: Settings, user: User, call_sid: str, action: str) -> Control:
+def valid_digits(digits: object) -> str | None:
+    """``digits`` when they are keypad presses Twilio can play (0-9 * # and w), else None."""
+    return digits if isinstance(digits, str) and re.fullmatch(DIGITS_PATTERN, digits) else None
+
+
+def plan_control(s: Session, settings: Settings, user: User, call_sid: str, action: str,
+                 digits: object = None) -> Control:
     """Check and note ``action`` on ``call_sid`` (commit, then ``apply_control``)."""
     if action not in ACTIONS:
         raise ControlRefused(f"action: one of {', '.join(ACTIONS)}", 400)
+    announce_url = ""
+    if action == "digits":
+        keys = valid_digits(digits)
+        if keys is None:
+            raise ControlRefused(f"digits: 1 to {MAX_DIGITS} of 0-9 * # w", 422)
+        announce_url = absolute_url(settings, DIGITS_PATH) + "?" + urlencode({"d": keys})
     call = find_call(s, call_sid)
     if call is None:
         raise ControlRefused(f"call_sid: no call {call_sid!r}", 404)
@@ -57,9 +81,10 @@ def plan_control(s: Session, settings: Settings, user: User, call_sid: str, acti
         raise ControlRefused("call_sid: only the agent on the call or a lead may control it", 403)
     if call.status in FINAL_STATUSES or not call.conference_sid:
         raise ControlRefused("call_sid: the call is not connected to an agent now", 409)
-    audit(s, user.id, f"call_{action}", target=call.call_sid, conference_sid=call.conference_sid)
-    add_event(s, call, "control", action=action, by=user.name)
-    return Control(call.call_sid, call.conference_sid, action, absolute_url(settings, HOLD_PATH))
+    more = {"digits": len(valid_digits(digits) or "")} if action == "digits" else {}  # how many, not which
+    audit(s, user.id, f"call_{action}", target=call.call_sid, conference_sid=call.conference_sid, **more)
+    add_event(s, call, "control", action=action, by=user.name, **more)
+    return Control(call.call_sid, call.conference_sid, action, absolute_url(settings, HOLD_PATH), announce_url)
 
 
 def apply_control(app: Flask, control: Control) -> None:
@@ -73,10 +98,22 @@ def apply_control(app: Flask, control: Control) -> None:
             hold = control.action == "hold"
             changes = {"hold": hold, "hold_url": control.hold_url, "hold_method": "POST"} if hold else {"hold": False}
             gateway.update_participant(control.conference_sid, "caller", **changes)
+        elif control.action == "digits":
+            gateway.update_participant(control.conference_sid, "caller", announce_url=control.announce_url,
+                                       announce_method="POST")
         else:
             gateway.update_participant(control.conference_sid, "agent", muted=control.action == "mute")
     except GatewayError as exc:
         app.logger.warning("call %s: %s failed: %s", control.call_sid, control.action, exc)
+
+
+def digits_twiml(digits: str) -> VoiceResponse:
+    """The announcement that sends keypad tones down the caller's leg (empty if not digits)."""
+    response = VoiceResponse()
+    keys = valid_digits(digits)
+    if keys:
+        response.play(digits=keys)
+    return response
 
 
 def hold_twiml(settings: Settings, locale: str, hold_url: str | None, hold_s: float | None) -> VoiceResponse:

@@ -249,6 +249,14 @@ def conference_hold():
     return _finish(step, bridge_control.hold_twiml(settings, step.locale, hold_url, hold_s))
 
 
+@bp.post("/conference/digits")
+@safe
+def conference_digits():
+    """announceUrl of the agent's keypad: ``<Play digits>`` to the caller's leg (``d`` = the keys)."""
+    step = _step(known_only=True)
+    return _finish(step, bridge_control.digits_twiml(arg_text("d", bridge_control.MAX_DIGITS)))
+
+
 # -- call-backs ---------------------------------------------------------------------------------
 
 @bp.post("/callback/confirm")

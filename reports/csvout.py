@@ -58,6 +58,8 @@ TABLES: dict[str, tuple[str, str, Table]] = {
                               "asa_s", "aht_s"))),
     "case-types": ("按案件类型", "Cases by type", lambda r: _dict_rows(
         r["by_case_type"], ("kind", "cases", "open", "overdue", "escalated"))),
+    "dispositions": ("话后结果", "Wrap-up results", lambda r: _dict_rows(
+        r["by_disposition"], ("code", "label_zh", "label_en", "calls", "campaign_calls"))),
     "trend": ("与上一周期对比", "Against the previous period", lambda r: _dict_rows(
         r["trend"]["rows"], ("metric", "current", "previous", "change"))),
     "wait-accuracy": ("预计等待准确度", "Announced vs actual wait",

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.alerts import Alert
@@ -52,6 +52,15 @@ def _outcome(call: Call, entries: Sequence[QueueEntry]) -> tuple[str, float | No
         return kpis.WAITING, None
     last = entries[-1]
     return kpis.OTHER, seconds(last.ended_at, last.joined_at)
+
+
+def disposition_counts(s: Session, start: datetime, end: datetime) -> list[tuple[str | None, str, int]]:
+    """(disposition code or None, purpose, calls) of the calls an agent took, started in [start, end)."""
+    rows = s.execute(select(Call.disposition, Call.purpose, func.count()).where(
+        Call.started_at >= start, Call.started_at < end, Call.answered_at.is_not(None),
+        Call.agent_id.is_not(None), Call.purpose.in_((*CUSTOMER_PURPOSES, "campaign")))
+        .group_by(Call.disposition, Call.purpose)).all()
+    return [(code, purpose, int(n)) for code, purpose, n in rows]
 
 
 def call_rows(s: Session, start: datetime, end: datetime) -> list[kpis.CallRow]:

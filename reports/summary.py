@@ -203,7 +203,24 @@ def summary(s: Session, settings: Settings, p: Period, now: datetime) -> dict[st
                                     lambda c: c.kind, "kind"),
         "by_menu_option": menu_rows(settings, rows),
         "by_case_type": case_type_rows(cases, as_of),
+        "by_disposition": disposition_rows(s, settings, p),
     }
+
+
+def disposition_rows(s: Session, settings: Settings, p: Period) -> list[dict[str, Any]]:
+    """The agents' wrap-up codes of the calls they took (in the configured order; codes no
+    longer configured after them; calls without one last, as ``-``): calls, and of those
+    campaign calls."""
+    counts: dict[str, list[int]] = {}
+    for code, purpose, n in data.disposition_counts(s, p.start, p.end):
+        pair = counts.setdefault(code or UNKNOWN, [0, 0])
+        pair[0] += n
+        pair[1] += n if purpose == "campaign" else 0
+    order = [d.code for d in settings.wrapup.dispositions]
+    keys = sorted(counts, key=lambda k: (k == UNKNOWN, order.index(k) if k in order else len(order), k))
+    labels = {d.code: d for d in settings.wrapup.dispositions}
+    return [{"code": k, "label_zh": labels[k].zh_CN if k in labels else k, "label_en": labels[k].en if k in labels else k,
+             "calls": counts[k][0], "campaign_calls": counts[k][1]} for k in keys]
 
 
 def menu_rows(settings: Settings, rows: list[kpis.CallRow]) -> list[dict[str, Any]]:

@@ -19,12 +19,14 @@ from core import db
 from core.api import register_api
 from core.ops.health import add_health_check
 from core.ops.metrics import add_metrics
+from ivr.wrapup import on_disposition
 from scheduler import (
     api,
     cli,
     console,
     dnc_api,  # noqa: F401  (adds its routes to api.bp)
     health,
+    history,
     history_api,  # noqa: F401  (adds its routes to api.bp)
     outbound,
     preview_api,  # noqa: F401  (adds its routes to api.bp)
@@ -50,6 +52,7 @@ def init_app(app: Flask) -> None:
     add_health_check(app, "scheduler", health.lease_check)
     add_metrics(app, health.lease_metrics)
     add_tick_hook(app, purge_expired)  # recording.retention_days: old recordings deleted at Twilio
+    on_disposition(app, history.copy_call_disposition)  # a campaign call's wrap-up is its attempt's
 
 
 def start_background(app: Flask) -> None:

@@ -1,7 +1,7 @@
 """Per-contact attempt history and dispositions, contact search, and the attempts CSV.
 
 Every attempt keeps its time, status, duration, AMD result (``answered_by``), CallSid, the agent
-who took it and the disposition code of that agent's wrap-up (``campaigns.dispositions``). The
+who took it and the disposition code of that agent's wrap-up (``wrapup.dispositions``). The
 code ``do_not_call`` also puts the number on the do-not-call list at once.
 """
 
@@ -96,8 +96,8 @@ def attempts_csv(s: Session, campaign: Campaign, show_phone: Callable[[str], str
 
 def record_disposition(s: Session, settings: Settings, attempt: Attempt, code: Any, user_id: int | None,
                        note: Any = None) -> Attempt:
-    """The agent's wrap-up for a campaign call: a code from ``campaigns.dispositions``."""
-    allowed = settings.campaigns.dispositions
+    """The agent's wrap-up for a campaign call: a code ``wrapup.dispositions`` offers campaigns."""
+    allowed = [d.code for d in settings.wrapup.codes_for("campaigns")]
     if not isinstance(code, str) or code not in allowed:
         raise HistoryError(f"code: must be one of {', '.join(allowed)}")
     if note is not None and (not isinstance(note, str) or len(note) > 200):
@@ -111,3 +111,11 @@ def record_disposition(s: Session, settings: Settings, attempt: Attempt, code: A
         add_dnc(s, settings, attempt.number, f"asked on a campaign call (attempt {attempt.id})", user_id,
                 source="disposition")
     return attempt
+
+
+def copy_call_disposition(s: Session, settings: Settings, call: Any, user: User) -> None:
+    """A campaign call's disposition given on the call card (``ivr.wrapup``) is its attempt's
+    too: one wrap-up, one list (``do_not_call`` adds the number to the DNC list)."""
+    attempt = s.scalar(select(Attempt).where(Attempt.call_sid == call.call_sid)) if call.call_sid else None
+    if attempt is not None and attempt.disposition != call.disposition:
+        record_disposition(s, settings, attempt, call.disposition, user.id, call.disposition_note)

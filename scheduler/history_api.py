@@ -32,7 +32,7 @@ class AttemptId(PathParams):
 
 
 class DispositionInput(Body):
-    code: str = Field(min_length=1, description="one of campaigns.dispositions")
+    code: str = Field(min_length=1, description="a wrapup.dispositions code for campaigns")
     note: str | None = Field(default=None, max_length=200)
 
 
@@ -89,7 +89,7 @@ def attempts_csv(path: CampaignId):
 @api_auth()
 def disposition(path: AttemptId, body: DispositionInput):
     """The agent's wrap-up code for a campaign call (do_not_call adds the number to the DNC list).
-    422: a code not in campaigns.dispositions."""
+    422: a code wrapup.dispositions does not offer campaign calls."""
     s = session()
     attempt = s.get(Attempt, path.attempt_id)
     if attempt is None:

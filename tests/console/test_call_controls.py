@@ -37,3 +37,24 @@ def test_hold_mute_and_resume_from_the_console(app, sim, desk, caller, db):
     assert actions == ["call_hold", "call_resume", "call_mute", "call_unmute"]
     sim.hangup(sid)
     sim.run_until_idle(120)
+
+
+def test_keypad_sends_tones_to_the_caller_from_the_card(app, sim, desk, caller, db):
+    alice = desk("alice")
+    alice.post("/console/api/presence", {"state": "available"})
+    sid = caller("+8613812345679")
+    state = connect(sim, alice)
+    leg = state["call"]["leg_sid"]
+    sim.advance(3)
+    assert alice.post("/console/api/control", {"action": "digits", "digits": "5"}).status_code == 200
+    sim.advance(2)  # (an announcement arriving while another plays replaces it: the page batches keys)
+    assert alice.post("/console/api/control", {"action": "digits", "digits": "0#"}).status_code == 200
+    bad = alice.post("/console/api/control", {"action": "digits", "digits": "5x"})
+    assert bad.status_code == 422 and bad.get_json()["field"] == "digits"
+    sim.advance(5)
+    played = [e["digits"] for e in sim.timeline(sid) if e["verb"] == "play" and e.get("digits")]
+    assert played == ["5", "0#"]
+    assert not any(e.get("digits") for e in sim.timeline(leg) if e["verb"] == "play")
+    assert sim.hears(sid) == {leg}
+    sim.hangup(sid)
+    sim.run_until_idle(120)

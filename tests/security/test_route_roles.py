@@ -67,7 +67,8 @@ ADMIN_ONLY = {"web.sign_out_everywhere"}
 
 #: any signed-in user (console session or bearer token); what they see is their own or masked
 SIGNED_IN = {
-    "ivr_api.post_presence", "ivr_api.get_call", "ivr_api.get_queue", "ivr_api.post_call_control", "scheduler_api.list_campaigns",
+    "ivr_api.post_presence", "ivr_api.get_call", "ivr_api.get_queue", "ivr_api.post_call_control", "ivr_api.post_call_disposition",
+    "console.api_disposition", "scheduler_api.list_campaigns",
     "scheduler_api.get_campaign", "scheduler_api.list_contacts", "scheduler_api.dnc_list",
     "scheduler_api.rates", "console_api_cases.list_cases", "console_api_cases.create_case",
     "library_api.check_view", "library_api.suggest_view", "reports_api.summary_view",

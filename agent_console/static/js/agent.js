@@ -105,7 +105,9 @@ function renderCall(call) {
   $("call-ended").hidden = !call.ended;
   $("hangup-btn").disabled = call.ended;
   for (const id of ["hold-btn", "mute-btn"]) $(id).disabled = call.ended || call.ringing;
+  document.querySelectorAll("#keypad button").forEach((b) => { b.disabled = call.ended || call.ringing; });
   if (call.call_sid !== controlledCall) { controlledCall = call.call_sid; setToggle("hold-btn", false); setToggle("mute-btn", false); }
+  renderWrapUp(call);
   const form = $("caller-form");
   if (document.activeElement?.form !== form) {
     form.surname.value = c.surname || "";
@@ -114,12 +116,41 @@ function renderCall(call) {
   }
   $("previous-calls").innerHTML = c.previous_calls.length ? c.previous_calls.map((p) =>
     `<li>${esc(localTime(p.started_at))} · ${esc((p.menu_label || {})[config.lang] || p.menu_option || "—")} · ${tr("等待", "waited")} ${Math.round(p.wait_s || 0)}${tr("秒", "s")}
-     · ${tr("时长", "talk")} ${mmss(p.duration_s || 0)}${p.agent ? ` · ${esc(p.agent)}` : ""}</li>`).join("")
+     · ${tr("时长", "talk")} ${mmss(p.duration_s || 0)}${p.agent ? ` · ${esc(p.agent)}` : ""}${p.disposition ? ` · <span data-disposition>${esc(p.disposition[config.lang])}</span>` : ""}</li>`).join("")
     : `<li class="muted">${tr("首次来电", "First call")}</li>`;
   $("open-cases").innerHTML = c.open_cases.length ? c.open_cases.map((k) =>
     `<li class="${k.overdue ? "overdue" : ""}"><strong>${esc(k.ref)}</strong> ${esc(kindLabel(k.kind))} — ${esc(k.description)}
      <span class="muted">${tr("期限", "due")} ${esc(localTime(k.reply_due_at))}${k.overdue ? ` · ${tr("已逾期", "overdue")}` : ""}</span></li>`).join("")
     : `<li class="muted">${tr("无", "None")}</li>`;
+}
+
+// Wrap-up: once the call is over, the disposition codes offered for it (radio buttons: arrow keys
+// move between them); the one given is checked. Drawn again only when the call or its result changes.
+let wrapUpDrawn = "";
+function renderWrapUp(call) {
+  const form = $("wrapup-form");
+  form.hidden = !call.ended;
+  $("wrapup-required").hidden = !call.disposition_required;
+  const given = call.disposition ? call.disposition.code : "";
+  const key = `${call.call_sid}|${given}`;
+  if (key === wrapUpDrawn) return;
+  wrapUpDrawn = key;
+  const legend = $("wrapup-codes").querySelector("legend").outerHTML;
+  $("wrapup-codes").innerHTML = legend + (call.dispositions || []).map((d) =>
+    `<label class="check"><input type="radio" name="code" value="${esc(d.code)}"${d.code === given ? " checked" : ""}> ${esc(d.label[config.lang] || d.code)}</label>`).join("");
+  $("wrapup-note").value = call.disposition ? call.disposition.note || "" : "";
+  message("wrapup-message", call.disposition ? `${tr("已保存", "Saved")}: ${call.disposition.label[config.lang]}` : "");
+}
+
+function initWrapUp() {
+  $("wrapup-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const form = event.target;
+    const code = form.querySelector("input[name=code]:checked");
+    if (!code) { message("wrapup-message", tr("请选择一个结果", "Choose a result"), true); return; }
+    await act("/console/api/disposition", { call_sid: desk?.call?.call_sid, code: code.value, note: form.note.value },
+      "wrapup-message");
+  });
 }
 
 // H7: the call timer turns amber at calls.target_s and red at calls.max_s (from settings).
@@ -293,6 +324,25 @@ function init() {
       if (out) setToggle(id, !active);
     });
   }
+  // Keypad: each key (or the typed string) is played as tones down the caller's leg.
+  const sendDigits = async (digits) => {
+    const out = await act("/console/api/control", { action: "digits", digits });
+    if (out) message("card-message", `${tr("已发送按键", "Sent keys")} ${digits}`);
+  };
+  // Keys pressed in quick succession go as one string (one announcement: a second one sent while
+  // the first plays would cut it short).
+  let pressed = "";
+  let pressTimer = null;
+  document.querySelectorAll("[data-digit]").forEach((key) => key.addEventListener("click", () => {
+    pressed += key.dataset.digit;
+    clearTimeout(pressTimer);
+    pressTimer = setTimeout(() => { const keys = pressed; pressed = ""; sendDigits(keys); }, 700);
+  }));
+  $("keypad-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const input = $("keypad-digits");
+    if (input.value) { await sendDigits(input.value); input.value = ""; }
+  });
   $("manager-btn").addEventListener("click", async () => {
     const out = await act("/console/api/manager");
     if (!out) return;
@@ -318,6 +368,7 @@ function init() {
   });
   initReply();
   initCaseForm();
+  initWrapUp();
   initRing();
   initShortcuts();
   initRecording();

@@ -14,6 +14,21 @@ function editCaller() {
   return true;
 }
 
+function openKeypad() {
+  const box = $("keypad");
+  if (!box || box.offsetParent === null) return false;
+  box.open = true;
+  $("keypad-digits")?.focus();
+  return true;
+}
+
+function focusWrapUp() {
+  const codes = $("wrapup-codes");
+  if (!codes || codes.offsetParent === null) return false;
+  (codes.querySelector("input:checked") || codes.querySelector("input"))?.focus();
+  return true;
+}
+
 function focusOn(id) {
   return () => { const el = $(id); if (!el) return false; el.focus(); return true; };
 }
@@ -30,6 +45,8 @@ export const SHORTCUTS = [
   { keys: "Alt+H", code: "KeyH", target: "hangup-btn", zh: "挂断", en: "Hang up", run: press("hangup-btn") },
   { keys: "Alt+O", code: "KeyO", target: "hold-btn", zh: "保持 / 恢复通话(来电人听到等候提示)", en: "Hold / resume the caller (they hear the hold line)", run: press("hold-btn") },
   { keys: "Alt+U", code: "KeyU", target: "mute-btn", zh: "静音 / 取消静音(来电人听不到您)", en: "Mute / unmute yourself", run: press("mute-btn") },
+  { keys: "Alt+N", code: "KeyN", target: "keypad", zh: "拨号键盘(向来电方发送按键音)", en: "Keypad: send tones to the caller", run: openKeypad },
+  { keys: "Alt+W", code: "KeyW", target: "wrapup-codes", zh: "话后结果(选择后保存)", en: "Wrap-up result: pick one, then save", run: focusWrapUp },
   { keys: "Alt+M", code: "KeyM", target: "manager-btn", zh: "转管理人员(或登记管理人员回电)", en: "Manager: transfer to a lead or open a call-back", run: press("manager-btn") },
   { keys: "Alt+P", code: "KeyP", target: "recording-btn", zh: "暂停 / 恢复录音(记入审计)", en: "Pause / resume the recording (audited)", run: press("recording-btn") },
   { keys: "Alt+E", code: "KeyE", target: "caller-edit", zh: "修改来电人信息(贵姓、称谓、城区)", en: "Edit the caller's surname, title and district", run: editCaller },

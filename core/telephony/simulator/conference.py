@@ -20,7 +20,8 @@ URL (once per URL) to the events it names — ``start end`` when it names none; 
 of ``HOLD_MUSIC_URL`` every ``HOLD_MUSIC_S``; a hold/wait document in which no time passes
 is requested again after 1 s; a party's ``talk_s`` and ``utterances`` start when it is first
 in a started conference with someone else; the Dial ``action`` after a conference gets
-``DialCallStatus=completed`` and ``DialCallDuration`` (the time in the conference).
+``DialCallStatus=completed`` and ``DialCallDuration`` (the time in the conference); an announcement that arrives while another
+is still fetched or played to the same participant replaces it.
 """
 
 from __future__ import annotations
