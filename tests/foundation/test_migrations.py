@@ -29,7 +29,7 @@ def test_migrations_on_postgresql():
         database.drop()
 
 
-DROP_HANDOFF = "ivr_0004_offer_handoff"
+DROP_HANDOFF = "ivr_0005_offer_handoff"
 
 
 def _offer_columns(engine) -> set[str]:

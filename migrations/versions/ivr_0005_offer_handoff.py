@@ -1,15 +1,15 @@
 """ivr: drop ivr_offers.handoff_tries (no setting or code has read it since hand-off retries went)
 
-Revision ID: ivr_0004_offer_handoff
-Revises: ivr_0003
+Revision ID: ivr_0005_offer_handoff
+Revises: ivr_0004_disposition
 Create Date: 2026-12-01
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "ivr_0004_offer_handoff"
-down_revision = "ivr_0003"
+revision = "ivr_0005_offer_handoff"
+down_revision = "ivr_0004_disposition"
 branch_labels = None
 depends_on = None
 
