@@ -196,9 +196,9 @@ def apply(app: Flask, supervision: Supervision) -> None:
         _note(app, sup.call_sid, FAILED, mode=sup.mode, error=str(exc)[:200], code=exc.code)
 
 
-def _note(app: Flask, call_sid: str, kind: str, **detail: Any) -> None:
+def _note(app: Flask, caller_sid: str, kind: str, **detail: Any) -> None:
     with session_scope(app) as s:
-        call = find_call(s, call_sid)
+        call = find_call(s, caller_sid)
         if call is None:
             return
         s.add(CallEvent(call=call, kind=kind, detail=detail))

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 
 from core.models import AuditLog
+from core.ops import drain
 from tests.console.conftest import Desk, connect
 from tests.console.helpers import csrf_token, post_json
 
@@ -108,6 +109,22 @@ def test_the_caller_hanging_up_ends_the_leads_leg(app, sim, desk, caller):
     sim.advance(5)
     assert sim.call(lead)["status"] == "completed"
     assert supervise(lena, sid, "listen").status_code == 409  # the agent is no longer on a call
+    sim.run_until_idle(120)
+
+
+def test_leaving_while_the_leads_phone_rings_hangs_it_up(app, sim, desk, caller):
+    alice, lena, sid, agent = on_call(sim, desk, caller)
+    assert supervise(lena, sid, "listen").status_code == 200
+    assert drain(app)  # the Participants request has been made: the lead's leg rings
+    state = supervision(lena, alice)
+    assert state["connecting"] and state["lead_leg"]
+    assert supervise(lena, sid, "whisper").status_code == 409  # still ringing
+    assert supervise(lena, sid, "leave").status_code == 200
+    sim.advance(5)
+    assert sim.call(state["lead_leg"])["status"] in ("completed", "canceled")
+    assert lead_leg(sim, sid) is None and sim.hears(sid) == {agent}
+    assert not supervision(lena, alice)["connecting"]
+    sim.hangup(sid)
     sim.run_until_idle(120)
 
 
