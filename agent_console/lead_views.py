@@ -78,7 +78,7 @@ def api_lead_supervise(call_sid: str):
     lead_user = current_console_user()
     assert lead_user is not None
     try:
-        plan = supervise.plan(s, lead_user, call_sid[:64], mode[:20])
+        plan = supervise.plan(s, current_app.config["HOTLINE"], lead_user, call_sid[:64], mode[:20])
     except supervise.SuperviseRefused as exc:
         return jsonify(error=exc.message), exc.status
     s.commit()

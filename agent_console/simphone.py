@@ -39,22 +39,18 @@ def register_endpoint(app: Flask, user: User) -> bool:
 def answering(app: Flask, endpoint: str) -> Iterator[None]:
     """Calls to ``endpoint`` placed inside the block are picked up at once (simulator only):
     a lead's click on Listen is the answer, like a softphone accepting the call it asked for.
-    The endpoint rings for manual answering again afterwards."""
+    Only for the console's phone (an endpoint answered by hand); it rings for manual answering
+    again afterwards."""
     sim = simulator(app)
-    if sim is None or not endpoint:
+    before = sim.behaviours.get(endpoint) if sim is not None and endpoint else None
+    if sim is None or before is None or before.answer != "manual":  # not the console's phone: it answers as it does
         yield
         return
-    with sim.lock:
-        before = sim.behaviours.get(endpoint)
     sim.set_behaviour(endpoint, Behaviour(answer="human", answer_after_s=ANSWER_AFTER_S, max_call_s=3600.0))
     try:
         yield
     finally:
-        with sim.lock:
-            if before is None:
-                sim.behaviours.pop(endpoint, None)
-            else:
-                sim.behaviours[endpoint] = before
+        sim.set_behaviour(endpoint, before)
 
 
 def answer(app: Flask, leg_sid: str) -> bool:

@@ -26,15 +26,19 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from agent_console import simphone
+from core.config import Settings
 from core.db import session_scope
 from core.events import ParticipantChanged, publish
 from core.models import Call, CallEvent, User
 from core.telephony.gateway import GatewayError, get_gateway
+from core.twiml import absolute_url
 from core.web.auth import LEAD_ROLES, audit
 from ivr.bridge import SUPERVISOR_LABEL
 from ivr.calls import FINAL_STATUSES, add_event, find_call
 
 MODES = ("listen", "whisper", "barge", "leave")
+STATUS_PATH = "/ivr/supervise/status"
+UNANSWERED = frozenset({"no-answer", "busy", "failed", "canceled"})
 REQUEST, LEG, FAILED = "supervise", "supervise_leg", "supervise_failed"
 
 
@@ -55,6 +59,7 @@ class Supervision:
     endpoint: str | None = None
     agent_leg: str | None = None
     lead_leg: str | None = None
+    status_url: str | None = None  # the lead's leg's status callback (an unanswered phone)
 
 
 # -- the room, read from the call's participant events ----------------------------------------
@@ -134,7 +139,7 @@ def _live_call(s: Session, call_sid: str) -> tuple[Call, str]:
     return call, agent[0]
 
 
-def plan(s: Session, lead: User, call_sid: str, mode: str) -> Supervision:
+def plan(s: Session, settings: Settings, lead: User, call_sid: str, mode: str) -> Supervision:
     """Check and note ``mode`` on ``call_sid`` for ``lead`` (commit, then ``apply``)."""
     if mode not in MODES:
         raise SuperviseRefused(f"mode: one of {', '.join(MODES)}", 422)
@@ -164,7 +169,8 @@ def plan(s: Session, lead: User, call_sid: str, mode: str) -> Supervision:
     add_event(s, call, REQUEST, mode=mode, by=lead.display_name or lead.name, lead_id=lead.id)
     publish(s, ParticipantChanged(call_sid=call.call_sid, agent_id=call.agent_id))
     return Supervision(call.call_sid, conference_sid, mode, action, endpoint=lead.endpoint, agent_leg=agent_leg,
-                       lead_leg=state.get("lead_leg"))
+                       lead_leg=state.get("lead_leg"),
+                       status_url=absolute_url(settings, STATUS_PATH, call=call.call_sid))
 
 
 def options(mode: str, agent_leg: str | None) -> dict[str, Any]:
@@ -182,6 +188,7 @@ def apply(app: Flask, supervision: Supervision) -> None:
         if sup.action == "add":
             with simphone.answering(app, sup.endpoint or ""):  # simulator: the click answers
                 leg = gateway.add_participant(sup.conference_sid, sup.endpoint or "", label=SUPERVISOR_LABEL,
+                                              status_callback=sup.status_url, status_events=("completed",),
                                               beep=False, end_conference_on_exit=False,
                                               **options(sup.mode, sup.agent_leg))
             _note(app, sup.call_sid, LEG, call_sid=leg)
@@ -194,6 +201,19 @@ def apply(app: Flask, supervision: Supervision) -> None:
     except GatewayError as exc:
         app.logger.warning("call %s: supervise %s failed: %s", sup.call_sid, sup.mode, exc)
         _note(app, sup.call_sid, FAILED, mode=sup.mode, error=str(exc)[:200], code=exc.code)
+
+
+def leg_status(s: Session, caller_sid: str, leg_sid: str, status: str) -> bool:
+    """Status callback of a lead's leg: a phone that never answered (no-answer, busy, failed,
+    canceled) ends "connecting" with the reason on the page. True when noted."""
+    if status not in UNANSWERED:
+        return False
+    call = find_call(s, caller_sid)
+    if call is None or not any(e.kind == LEG and (e.detail or {}).get("call_sid") == leg_sid for e in call.events):
+        return False
+    s.add(CallEvent(call=call, kind=FAILED, detail={"error": f"your phone: {status}", "call_sid": leg_sid}))
+    publish(s, ParticipantChanged(call_sid=call.call_sid, agent_id=call.agent_id))
+    return True
 
 
 def _note(app: Flask, caller_sid: str, kind: str, **detail: Any) -> None:

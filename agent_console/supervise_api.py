@@ -57,7 +57,7 @@ def post_call_supervise(path: CallPath, body: SuperviseIn):
     on the call, another lead supervises it, or the lead is not in it (leave)."""
     s = session()
     try:
-        plan = supervise.plan(s, current_user(), path.call_sid, body.mode)
+        plan = supervise.plan(s, current_app.config["HOTLINE"], current_user(), path.call_sid, body.mode)
     except supervise.SuperviseRefused as exc:
         raise ApiError(exc.message, exc.status) from None
     s.commit()

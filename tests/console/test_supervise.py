@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from core.models import AuditLog
 from core.ops import drain
+from core.telephony.simulator import Behaviour
 from tests.console.conftest import Desk, connect
 from tests.console.helpers import csrf_token, post_json
 
@@ -124,6 +125,22 @@ def test_leaving_while_the_leads_phone_rings_hangs_it_up(app, sim, desk, caller)
     assert sim.call(state["lead_leg"])["status"] in ("completed", "canceled")
     assert lead_leg(sim, sid) is None and sim.hears(sid) == {agent}
     assert not supervision(lena, alice)["connecting"]
+    sim.hangup(sid)
+    sim.run_until_idle(120)
+
+
+def test_a_lead_phone_that_never_answers_is_shown_and_can_be_tried_again(app, sim, desk, caller):
+    alice, lena, sid, agent = on_call(sim, desk, caller)
+    sim.set_behaviour("client:lena", Behaviour(answer="no-answer"))  # a real phone, not picked up
+    assert supervise(lena, sid, "listen").status_code == 200
+    sim.advance(70)  # Twilio's ring timeout
+    state = supervision(lena, alice)
+    assert not state["connecting"] and state["mode"] is None and "no-answer" in state["error"]
+    assert lead_leg(sim, sid) is None and sim.hears(sid) == {agent}
+    sim.set_behaviour("client:lena", Behaviour(answer="human", answer_after_s=1))
+    assert supervise(lena, sid, "listen").status_code == 200  # dialed again
+    sim.advance(5)
+    assert supervision(lena, alice)["mode"] == "listen"
     sim.hangup(sid)
     sim.run_until_idle(120)
 
