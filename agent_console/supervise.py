@@ -147,6 +147,8 @@ def plan(s: Session, settings: Settings, lead: User, call_sid: str, mode: str) -
         raise SuperviseRefused("mode: only a team lead or an admin supervises calls", 403)
     call, agent_leg = _live_call(s, call_sid)
     state = state_of(call) or {}
+    if not state and _labelled(in_room(call), SUPERVISOR_LABEL) is not None:  # e.g. a lead taking a transfer
+        raise SuperviseRefused("call_sid: a lead is already in this call", 409)
     busy = bool(state.get("mode") or state.get("connecting"))
     if busy and state.get("lead_id") != lead.id:
         raise SuperviseRefused(f"call_sid: {state.get('lead')} is supervising this call", 409)

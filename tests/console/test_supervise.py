@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from core.models import AuditLog
 from core.ops import drain
+from core.telephony.gateway import get_gateway
 from core.telephony.simulator import Behaviour
 from tests.console.conftest import Desk, connect
 from tests.console.helpers import csrf_token, post_json
@@ -141,6 +142,17 @@ def test_a_lead_phone_that_never_answers_is_shown_and_can_be_tried_again(app, si
     assert supervise(lena, sid, "listen").status_code == 200  # dialed again
     sim.advance(5)
     assert supervision(lena, alice)["mode"] == "listen"
+    sim.hangup(sid)
+    sim.run_until_idle(120)
+
+
+def test_a_lead_already_in_the_call_another_way_is_not_joined_twice(app, sim, desk, caller):
+    alice, lena, sid, agent = on_call(sim, desk, caller)
+    sim.set_behaviour("client:max", Behaviour(answer="human", answer_after_s=1))
+    get_gateway(app).add_participant(sim.call(sid)["conference_sid"], "client:max", label="lead")  # a transfer
+    sim.advance(5)
+    refused = supervise(lena, sid, "listen")
+    assert refused.status_code == 409 and "already" in refused.get_json()["error"]
     sim.hangup(sid)
     sim.run_until_idle(120)
 
