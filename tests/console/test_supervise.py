@@ -8,6 +8,8 @@ from typing import Any
 
 from sqlalchemy import select
 
+from agent_console import notifier
+from core.events import ParticipantChanged
 from core.models import AuditLog
 from core.ops import drain
 from core.telephony.gateway import get_gateway
@@ -199,3 +201,8 @@ def test_the_api_supervises_with_a_bearer_token(app, sim, desk, caller, client):
     assert sim.call(leg)["status"] == "completed" and sim.call(sid)["status"] == "in-progress"
     sim.hangup(sid)
     sim.run_until_idle(120)
+
+
+def test_a_lead_joining_marks_the_agents_desk_and_the_leads_view():
+    dirty = notifier.dirty_of([ParticipantChanged(call_sid="CA1", agent_id=7)])
+    assert dirty.users == {7} and dirty.calls == {"CA1"} and dirty.agents and not dirty.queue
