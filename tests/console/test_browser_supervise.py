@@ -81,6 +81,7 @@ def test_the_lead_listens_whispers_barges_and_leaves(live, browser):
     live.sim.speak(leg, "请先问城区")
     assert "请先问城区" in _heard(live, agent_leg) and "请先问城区" not in _heard(live, sid)
     screenshot(lead, "lead-supervise-whisper")
+    screenshot(agent, "agent-being-coached")
 
     lead.click("[data-supervise-call] [data-supervise=barge]")
     wait_real(lambda: live.sim.hears(sid) == {agent_leg, leg})
