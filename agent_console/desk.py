@@ -12,7 +12,7 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from agent_console import lookups
+from agent_console import lookups, supervise
 from core.config import Settings
 from core.db import session_scope, utcnow
 from core.models import Call, Caller, Case, CaseStatus, Presence, QueueEntry, QueueStatus, User
@@ -90,6 +90,9 @@ def call_card(s: Session, settings: Settings, user: User, leg: Call | None, call
                          for d in wrapup.offered(settings, call)],
         "disposition": wrapup.disposition_json(settings, call),
         "disposition_required": settings.wrapup.require_disposition,
+        # whisper: the lead coaches this agent; barge: the lead joined the call (listening is silent)
+        "supervised": None if leg is not None and leg.purpose == "transfer" else supervise.agent_sees(
+            supervise.state_of(call)),
     }
     card["caller"]["title_text"] = card["title_text"]
     return card

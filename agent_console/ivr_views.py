@@ -1,5 +1,5 @@
 """The console's Twilio webhooks (under ``/ivr/``, so the app's guard has already checked the
-signature): real-time transcription events and the manager transfer. Bad or missing fields
+signature): real-time transcription events, the manager transfer and a lead's supervision leg. Bad or missing fields
 are answered 200 ``<Response/>`` with nothing stored (Twilio retries errors) — never a 500.
 """
 
@@ -10,7 +10,7 @@ import logging
 from flask import Blueprint, current_app, request
 from sqlalchemy.exc import IntegrityError
 
-from agent_console import lookups, transcripts, transfer
+from agent_console import lookups, supervise, transcripts, transfer
 from core.db import session, utcnow
 from core.events import publish, status_event
 from core.models import Call, CallEvent, Presence, User
@@ -55,6 +55,17 @@ def transcription():
     except IntegrityError:  # the same event twice at once (a retry): stored once
         s.rollback()
         return _empty()
+    return _empty()
+
+
+@bp.post("/supervise/status")
+@quiet
+def supervise_status():
+    """Status callback of a lead's supervision leg: a phone that never answered is shown."""
+    s = session()
+    if supervise.leg_status(s, (request.args.get("call") or "")[:64], form_text("CallSid", 64),
+                            form_text("CallStatus", 20)):
+        s.commit()
     return _empty()
 
 

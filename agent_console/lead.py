@@ -12,7 +12,7 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from agent_console import lookups
+from agent_console import lookups, supervise
 from agent_console.desk import iso
 from core.config import Settings
 from core.db import session_scope, utcnow
@@ -75,7 +75,8 @@ def agents_snapshot(s: Session, settings: Settings) -> dict[str, Any]:
                        "caller": mask(call.caller.phone if call.caller else None),
                        "answered_at": iso(answered), "talk_s": round(talk) if talk is not None else None,
                        "over_target": bool(talk and talk >= settings.calls.target_s),
-                       "over_max": bool(talk and talk >= settings.calls.max_s)}
+                       "over_max": bool(talk and talk >= settings.calls.max_s),
+                       "supervision": supervise.state_of(call)}
         out.append({"id": user.id, "name": user.name, "display_name": user.display_name or user.name,
                     "agent_code": user.agent_code, "role": user.role, "presence": user.presence,
                     "since": iso(user.presence_since), "calls_handled": user.calls_handled or 0,

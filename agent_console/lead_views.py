@@ -1,15 +1,18 @@
-"""Team-lead live view endpoints: state, setting an agent's state, alerts."""
+"""Team-lead live view endpoints: state, setting an agent's state, alerts, supervising a call."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import current_app, jsonify, request
 
-from agent_console import alerts, lead
+from agent_console import alerts, lead, supervise
 from agent_console.blueprint import bp
 from core.alerts import Alert, alert_dict
 from core.db import session
 from core.events import Notice, publish
 from core.models import User
+from core.ops import defer
 from core.presence import PresenceError, announce
 from core.web.auth import LEAD_ROLES, current_console_user, login_required
 from core.web.i18n import t
@@ -61,3 +64,23 @@ def api_lead_ack(alert_id: int):
     publish(s, Notice(topic="alert_ack", payload={"id": alert.id}, roles=tuple(LEAD_ROLES)))
     s.commit()
     return jsonify(id=alert.id, acknowledged=True)
+
+
+@bp.post("/api/lead/calls/<call_sid>/supervise")
+@login_required(LEADS)
+def api_lead_supervise(call_sid: str):
+    """Listen, whisper, barge or leave an agent's call (audited); Twilio is asked after the answer."""
+    data = request.get_json(silent=True)
+    mode = data.get("mode") if isinstance(data, dict) else None
+    if not isinstance(mode, str) or not mode:
+        return jsonify(error="mode: required (listen, whisper, barge or leave)"), 400
+    s = session()
+    lead_user = current_console_user()
+    assert lead_user is not None
+    try:
+        plan = supervise.plan(s, current_app.config["HOTLINE"], lead_user, call_sid[:64], mode[:20])
+    except supervise.SuperviseRefused as exc:
+        return jsonify(error=exc.message), exc.status
+    s.commit()
+    defer(current_app._get_current_object(), partial(supervise.apply, supervision=plan))  # type: ignore[attr-defined]
+    return jsonify(call_sid=plan.call_sid, mode=plan.mode, action=plan.action)

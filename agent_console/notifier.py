@@ -26,6 +26,7 @@ from core.events import (
     CallQueued,
     CallRinging,
     Event,
+    ParticipantChanged,
     PresenceChanged,
 )
 from core.web.auth import LEAD_ROLES
@@ -57,6 +58,11 @@ def dirty_of(batch: list[Event]) -> Dirty:
     for item in batch:
         if isinstance(item, PresenceChanged):
             dirty.users.add(item.user_id)
+            dirty.agents = True
+        elif isinstance(item, ParticipantChanged):  # a lead supervising: the agent's card, the leads' view
+            if item.agent_id:
+                dirty.users.add(int(item.agent_id))
+            dirty.calls.add(item.call_sid)
             dirty.agents = True
         elif isinstance(item, CALL_EVENTS):
             agent_id = getattr(item, "agent_id", None)

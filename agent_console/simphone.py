@@ -9,12 +9,16 @@ from a browser. With real Twilio none of this applies: agents answer on their ph
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 from flask import Flask
 
 from core.models import User
 from core.telephony.simulator import Behaviour
+
+ANSWER_AFTER_S = 1.0  # a lead's supervision leg, answered by the console (simulator mode)
 
 
 def simulator(app: Flask) -> Any | None:
@@ -29,6 +33,24 @@ def register_endpoint(app: Flask, user: User) -> bool:
 
     sim.set_behaviour(user.endpoint, Behaviour(answer="manual", max_call_s=3600.0))
     return True
+
+
+@contextlib.contextmanager
+def answering(app: Flask, endpoint: str) -> Iterator[None]:
+    """Calls to ``endpoint`` placed inside the block are picked up at once (simulator only):
+    a lead's click on Listen is the answer, like a softphone accepting the call it asked for.
+    Only for the console's phone (an endpoint answered by hand); it rings for manual answering
+    again afterwards."""
+    sim = simulator(app)
+    before = sim.behaviours.get(endpoint) if sim is not None and endpoint else None
+    if sim is None or before is None or before.answer != "manual":  # not the console's phone: it answers as it does
+        yield
+        return
+    sim.set_behaviour(endpoint, Behaviour(answer="human", answer_after_s=ANSWER_AFTER_S, max_call_s=3600.0))
+    try:
+        yield
+    finally:
+        sim.set_behaviour(endpoint, before)
 
 
 def answer(app: Flask, leg_sid: str) -> bool:

@@ -103,6 +103,16 @@ class CallEnded(Event):
 
 
 @dataclass(frozen=True)
+class ParticipantChanged(Event):
+    """Someone besides the caller and the agent joined, changed or left a call's room (a lead
+    listening, coaching or barged in), or a lead asked to: the agent's desk and the leads' view."""
+
+    kind: ClassVar[str] = "participant_changed"
+    call_sid: str
+    agent_id: int | None = None
+
+
+@dataclass(frozen=True)
 class PresenceChanged(Event):
     kind: ClassVar[str] = "presence_changed"
     user_id: int

@@ -18,7 +18,7 @@ from functools import partial
 from flask import Flask
 from twilio.twiml.voice_response import VoiceResponse
 
-from core.events import CallAnswered, publish
+from core.events import CallAnswered, ParticipantChanged, publish
 from core.models import CallbackStatus, Presence, QueueStatus
 from core.telephony.gateway import GatewayError, get_gateway
 from ivr import bridge_twiml, prompts, queue, recording, routing, twiml
@@ -27,6 +27,7 @@ from ivr.flow import Step, bring_caller, caller_hung_up, find_offer, rejoin
 from ivr.models import Offer, OfferStatus
 
 ROOM_PREFIX = "call-"
+SUPERVISOR_LABEL = "lead"  # the participant label of a lead listening, coaching or barged in
 
 
 def room_name(caller_call_sid: str) -> str:
@@ -214,9 +215,10 @@ def caller_status(step: Step, status: str) -> None:
 # -- conference events -------------------------------------------------------------------------
 
 def conference_event(step: Step, *, conference_sid: str, event: str, label: str, participant: str,
-                     muted: str, hold: str, sequence: int, reason: str) -> None:
+                     muted: str, hold: str, sequence: int, reason: str, coaching: str = "") -> None:
     """Keep the conference SID on the call and note the event on its timeline; a participant
-    joining the room of a call that has ended (the caller hung up on the way) ends the room."""
+    joining the room of a call that has ended (the caller hung up on the way) ends the room.
+    A lead's participant (label ``lead``: listening, coaching, barged in) changes the pages."""
     call = step.call
     if call is None or not event:
         return
@@ -227,4 +229,6 @@ def conference_event(step: Step, *, conference_sid: str, event: str, label: str,
         step.after.append(partial(end_room, room=room_name(call.call_sid)))
     step.event("conference", event=event, label=label or None, call_sid=participant or None,
                muted=muted == "true" if muted else None, hold=hold == "true" if hold else None,
-               sequence=sequence, reason=reason or None)
+               coaching=coaching == "true" if coaching else None, sequence=sequence, reason=reason or None)
+    if label == SUPERVISOR_LABEL:
+        publish(step.s, ParticipantChanged(call_sid=call.call_sid, agent_id=call.agent_id))

@@ -17,8 +17,9 @@ from twilio.twiml.voice_response import Dial, Start, VoiceResponse
 from core.config import Settings
 from core.twiml import says
 
-#: the conference events the app records on the call's timeline
-CONFERENCE_EVENTS = "start end join leave mute hold"
+#: the conference events the app records on the call's timeline (``modify``: a lead's coaching
+#: starts or stops, see ``agent_console.supervise``)
+CONFERENCE_EVENTS = "start end join leave mute hold modify"
 
 
 def _conference(room: str, label: str, *, dial_action: str, status_url: str, start_on_enter: bool,

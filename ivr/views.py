@@ -233,7 +233,7 @@ def conference_status():
                             event=form_text("StatusCallbackEvent", 40), label=form_text("ParticipantLabel", 40),
                             participant=form_text("CallSid", 64), muted=form_text("Muted", 5),
                             hold=form_text("Hold", 5), sequence=form_int("SequenceNumber", 0, 0, 10**9),
-                            reason=form_text("ReasonConferenceEnded", 60))
+                            reason=form_text("ReasonConferenceEnded", 60), coaching=form_text("Coaching", 5))
     return _finish(step)
 
 

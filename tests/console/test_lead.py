@@ -69,9 +69,10 @@ def test_long_calls_alert_and_leads_acknowledge(app, sim, desk, caller, db):
     assert lin.post("/console/api/lead/alerts/999/ack").status_code == 404
 
 
-def test_lead_page_is_honest_about_listening_in(desk):
+def test_lead_page_explains_listen_whisper_and_barge(desk):
     lin = desk("lin", role="lead")
     page = lin.client.get("/console/lead").get_data(as_text=True)
-    assert "会议" in page and "实时转写" in page
+    assert all(word in page for word in ("监听", "密语", "强插", "退出", "实时转写"))
     lin.client.get("/console/lang/en")
-    assert "conference" in lin.client.get("/console/lead").get_data(as_text=True)
+    page = lin.client.get("/console/lead").get_data(as_text=True)
+    assert "Whisper (only the agent hears you)" in page and "the call goes on" in page

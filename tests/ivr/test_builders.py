@@ -67,7 +67,7 @@ def test_agent_leg_whispers_transcribes_and_joins_the_call_room(settings):
     assert room.text == "call-CA1" and room.get("participantLabel") == "agent"
     assert (room.get("startConferenceOnEnter"), room.get("endConferenceOnExit")) == ("true", "false")
     assert room.get("statusCallback") == "https://h/cs"
-    assert room.get("statusCallbackEvent") == "start end join leave mute hold"
+    assert room.get("statusCallbackEvent") == "start end join leave mute hold modify"
     assert first(root, "Dial").get("action") == "https://h/dd"
 
 

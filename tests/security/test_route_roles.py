@@ -42,6 +42,8 @@ LEAD_ONLY: dict[str, set[str] | None] = {
                      "scheduler_api.dnc_add"], None),
     **dict.fromkeys(["console.api_lead_set_presence", "console.api_lead_ack", "console.api_lead_state",
                      "console.api_reveal", "console.lead"], None),
+    # a lead listens to, coaches or barges in on an agent's call (audited)
+    **dict.fromkeys(["console.api_lead_supervise", "console_api_supervise.post_call_supervise"], None),
     **dict.fromkeys(["reports.audit_page", "reports.audit_csv", "reports.incidents_page",
                      "reports.incident_record", "reports.incident_page", "reports.incident_report",
                      "reports.library_page", "reports.library_entry", "reports.library_retire",

@@ -103,6 +103,13 @@ function renderCall(call) {
   $("apology").hidden = !call.apology;
   field("apology", call.apology || "");
   $("call-ended").hidden = !call.ended;
+  // The lead coaching (whisper: only you hear them) or barged in (everyone hears them).
+  const supervised = call.ended ? null : call.supervised;
+  const sb = $("supervised-badge");
+  sb.hidden = !supervised;
+  sb.dataset.supervised = supervised || "";
+  sb.textContent = supervised === "whisper" ? tr("班长正在辅导您(只有您听得到)", "Your lead is coaching you (only you hear them)")
+    : supervised === "barge" ? tr("班长已加入通话", "Your lead has joined the call") : "";
   $("hangup-btn").disabled = call.ended;
   for (const id of ["hold-btn", "mute-btn"]) $(id).disabled = call.ended || call.ringing;
   document.querySelectorAll("#keypad button").forEach((b) => { b.disabled = call.ended || call.ringing; });

@@ -1,4 +1,5 @@
-// The team lead's live view: queue, agents (set their state), alerts (acknowledge), transcript.
+// The team lead's live view: queue, agents (set their state; listen, whisper, barge, leave),
+// alerts (acknowledge), transcript. The supervision mode shown comes from the server.
 import { api, config, esc, live, localTime, marked, mmss, now, presenceLabel, roleLabel, syncClock, tr } from "./common.js";
 
 const $ = (id) => document.getElementById(id);
@@ -20,6 +21,56 @@ function renderQueue(q) {
     || `<tr><td colspan="5" class="muted">${tr("无人排队", "Nobody waiting")}</td></tr>`;
 }
 
+const MODES = ["listen", "whisper", "barge", "leave"];
+const modeLabel = (m) => ({
+  listen: tr("监听", "Listen"), whisper: tr("密语", "Whisper"), barge: tr("强插", "Barge"), leave: tr("退出", "Leave"),
+}[m] || m);
+const modeState = (sv) => (!sv ? "" : sv.mode || (sv.connecting ? "connecting" : ""));
+
+function stateText(sv) {
+  if (!sv) return "";
+  const who = sv.lead ? `${esc(sv.lead)}: ` : "";
+  if (sv.mode === "listen") return who + tr("正在监听(双方都听不到您)", "listening (nobody hears you)");
+  if (sv.mode === "whisper") return who + tr("正在密语(只有坐席听得到)", "whispering (only the agent hears)");
+  if (sv.mode === "barge") return who + tr("已强插(所有人都听得到)", "barged in (everyone hears)");
+  if (sv.connecting) return who + tr("正在呼叫您的电话…", "calling your phone…");
+  return sv.error ? `${tr("失败", "Failed")}: ${esc(sv.error)}` : "";
+}
+
+function superviseHtml(a) {
+  const c = a.call;
+  if (!c || c.ringing) return "—";
+  const sv = c.supervision;
+  const active = modeState(sv);
+  const mine = sv && sv.lead_id === config.user?.id;
+  return `<div class="supervise" data-supervise-call="${esc(c.call_sid)}" data-supervision="${active}">
+    ${MODES.map((m) => `<button type="button" class="small" data-supervise="${m}" data-call="${esc(c.call_sid)}"
+      data-call-id="${c.call_id}" aria-pressed="${String(active === m && mine)}"
+      ${m === "leave" && !(active && mine) ? "disabled" : ""}>${modeLabel(m)}</button>`).join("")}
+    <span class="small muted supervise-state">${stateText(sv)}</span></div>`;
+}
+
+function showSupervision() {
+  const el = $("supervise-status");
+  const row = agents.find((a) => a.call && a.call.call_id === watching);
+  const sv = row ? row.call.supervision : null;
+  el.dataset.supervision = modeState(sv);
+  el.innerHTML = row && sv ? `${esc(row.display_name)} · ${stateText(sv)}` : "";
+}
+
+async function superviseClick(button) {
+  const callId = Number(button.dataset.callId);
+  if (watching !== callId) watch(callId);  // the transcript beside the controls
+  button.disabled = true;
+  try {
+    await api(`/console/api/lead/calls/${button.dataset.call}/supervise`, { mode: button.dataset.supervise });
+  } catch (error) {
+    $("supervise-status").textContent = error.message;
+  } finally {
+    button.disabled = false;
+  }
+}
+
 function renderAgents(data) {
   syncClock(data.now);
   agents = data.agents;
@@ -31,12 +82,14 @@ function renderAgents(data) {
     return `<tr data-agent="${esc(a.name)}"><td>${esc(a.display_name)} <span class="muted small" data-role="${esc(a.role)}">${esc(roleLabel(a.role))}</span></td>
       <td>${esc(a.agent_code || "")}</td>
       <td><span class="badge ${a.presence}" data-state="${a.presence}">${presenceLabel(a.presence)}</span></td><td>${call}</td>
+      <td>${superviseHtml(a)}</td>
       <td><form class="inline-form" data-set-presence="${a.id}">
         <label class="visually-hidden" for="state-${a.id}">${tr("状态", "State")}</label>
         <select id="state-${a.id}" name="state">${["available", "busy", "wrap_up", "away"].map((s) =>
           `<option value="${s}" ${s === a.presence ? "selected" : ""}>${presenceLabel(s)}</option>`).join("")}</select>
         <button type="submit" class="small">${tr("设置", "Set")}</button></form></td></tr>`;
   }).join("");
+  showSupervision();
   tick();
 }
 
@@ -110,6 +163,7 @@ async function watch(callId) {
   seen.clear();
   $("transcript").innerHTML = "";
   $("listen-call").textContent = `${tr("通话", "Call")} #${callId}`;
+  showSupervision();
   const data = await api(`/console/api/calls/${callId}/transcript`);
   data.utterances.forEach(addUtterance);
 }
@@ -129,6 +183,8 @@ document.addEventListener("click", async (event) => {
     document.querySelector(`[data-alert="${ack.dataset.ack}"]`)?.remove();
     countAlerts();
   }
+  const sup = event.target.closest("[data-supervise]");
+  if (sup) { superviseClick(sup); return; }
   const w = event.target.closest("[data-watch]");
   if (w) watch(Number(w.dataset.watch));
   markReview(event);
