@@ -22,6 +22,7 @@ from agent_console import (  # noqa: F401  (modules attach their routes to bp)
     recordings,
     sim_views,
     simphone,
+    transfer_api,
     views,
 )
 from agent_console.blueprint import bp
@@ -40,6 +41,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(ivr_views.bp)
     register_api(app, cases_api.bp)
     register_api(app, recordings.api_bp)
+    register_api(app, transfer_api.api_bp)
     live.init_app(app)
     simphone.init_app(app)
     set_home(app, "console.home")

@@ -28,6 +28,9 @@ from ivr.calls import FINAL_STATUSES, add_event, find_call
 
 ACTIONS = ("hold", "resume", "mute", "unmute", "hangup")
 HOLD_PATH = "/ivr/conference/hold"
+#: the library lines a caller on hold may hear (``?line=`` of the hold URL): the hold line, and
+#: "please hold, I am putting you through…" while a transfer's target is dialed
+HOLD_LINES = ("manager_hold", "manager_transfer")
 
 
 class ControlRefused(Exception):
@@ -79,10 +82,12 @@ def apply_control(app: Flask, control: Control) -> None:
         app.logger.warning("call %s: %s failed: %s", control.call_sid, control.action, exc)
 
 
-def hold_twiml(settings: Settings, locale: str, hold_url: str | None, hold_s: float | None) -> VoiceResponse:
-    """What a caller on hold hears, looped by Twilio: the library's hold line, then hold audio
-    and/or a pause so the line comes again within ``queue.reassure_every_s`` (H3)."""
-    text = prompts.text(settings, "manager_hold", locale)
+def hold_twiml(settings: Settings, locale: str, hold_url: str | None, hold_s: float | None,
+               line: str = "manager_hold") -> VoiceResponse:
+    """What a caller on hold hears, looped by Twilio: the library's hold line (``line``, one of
+    ``HOLD_LINES``), then hold audio and/or a pause so the line comes again within
+    ``queue.reassure_every_s`` (H3)."""
+    text = prompts.text(settings, line if line in HOLD_LINES else "manager_hold", locale)
     plan = queue.wait_plan(settings, queue.speech_seconds(settings, text, locale), hold_s if hold_url else None)
     return twiml.wait_loop(settings, locale, text, action=hold_url or "", input_timeout=plan.input_timeout_s,
                            pause_s=plan.pause_s + plan.input_timeout_s, play_url=hold_url,

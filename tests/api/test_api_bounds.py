@@ -19,7 +19,7 @@ MAX_BODY = 16 * 1024  # room for the ≈7 KB deep objects below
 #: body is refused before the route looks anything up
 JSON_ROUTES: dict[str, list[tuple[str, str]]] = {
     "ivr": [("POST", "/api/agents/me/presence"), ("POST", "/api/calls/CA1/control"),
-            ("POST", "/api/calls/CA1/recording")],
+            ("POST", "/api/calls/CA1/recording"), ("POST", "/api/calls/CA1/transfer")],
     "cases": [("POST", "/api/cases"), ("PATCH", "/api/cases/C20260101-0001")],
     "library": [("POST", "/api/check"), ("POST", "/api/suggest")],
     "campaigns": [("POST", "/api/campaigns"), ("POST", "/api/dnc"),
@@ -29,7 +29,9 @@ JSON_ROUTES: dict[str, list[tuple[str, str]]] = {
 EMPTY: dict[str, list[tuple[str, str, Any, str]]] = {
     "ivr": [("POST", "/api/agents/me/presence", {"state": ""}, "state"),
             ("POST", "/api/calls/CA1/control", {"action": ""}, "action"),
-            ("POST", "/api/calls/CA1/recording", {"action": ""}, "action")],
+            ("POST", "/api/calls/CA1/recording", {"action": ""}, "action"),
+            ("POST", "/api/calls/CA1/transfer", {"action": ""}, "action"),
+            ("POST", "/api/calls/CA1/transfer", {"mode": "warm", "to": ""}, "to")],
     "cases": [("POST", "/api/cases", {"kind": "", "description": "x"}, "kind"),
               ("POST", "/api/cases", {"kind": "inquiry", "description": "   "}, "description"),
               ("GET", "/api/cases?phone=", None, "phone"), ("GET", "/api/cases?status=", None, "status"),
