@@ -29,11 +29,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from agent_console.transfer import available_lead, manager_callback
+from agent_console.transfer_view import transfer_of
 from core.config import Settings
 from core.db import utcnow
+from core.events import CallAnswered, publish
 from core.models import Call, Presence, Role, User
 from core.presence import set_presence
 from core.twiml import absolute_url
@@ -80,13 +82,15 @@ class Plan:
                 "case_ref": self.case_ref}
 
 
-def current(call: Call) -> dict[str, Any] | None:
-    transfer = (call.extra or {}).get("transfer")
-    return dict(transfer) if isinstance(transfer, dict) else None
+current = transfer_of  # the call's transfer (a copy: change it, then ``save_transfer``)
 
 
 def save_transfer(call: Call, transfer: dict[str, Any]) -> None:
+    """Keep the transfer on the call; the desks of everyone on it redraw after the commit."""
     call.extra = {**(call.extra or {}), "transfer": transfer}  # a new dict: the JSON column sees the change
+    s = object_session(call)
+    if s is not None:  # who is on the call changed: the agent's, the target's and the leads' pages
+        publish(s, CallAnswered(call_sid=call.call_sid, agent_id=call.agent_id))
 
 
 def presence_change(s: Session, plan: Plan, user: User | None, state: str) -> None:

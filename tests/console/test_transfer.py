@@ -49,6 +49,8 @@ def test_warm_transfer_to_the_lead_three_way_then_the_lead_keeps_the_call(app, s
     sid = caller("+8613812345678")
     agent_leg = connect(sim, alice)["call"]["leg_sid"]
     lin.post("/console/api/presence", {"state": "available"})
+    picker = [target["to"] for target in alice.state()["call"]["transfer"]["targets"]]
+    assert picker[0] == "lead" and "skill:complaint" in picker
 
     started = alice.post("/console/api/transfer", {"mode": "warm", "to": "lead"})
     assert started.status_code == 200, started.get_json()
@@ -80,7 +82,9 @@ def test_warm_transfer_to_the_lead_three_way_then_the_lead_keeps_the_call(app, s
         assert s.get(User, alice.user_id).presence == Presence.WRAP_UP
         assert s.get(User, lin.user_id).presence == Presence.BUSY
     card = lin.state()["call"]
-    assert card["call_sid"] == sid and card["caller"]["phone"] == "138****5678"
+    assert card["call_sid"] == sid and card["caller"]["phone"] == "138****5678" and not card["ended"]
+    assert card["transfer"]["state"] == "done"
+    assert alice.state()["call"]["ended"]  # the first agent's card shows the call over for them
     assert _kinds(app, sid) == ["transfer_started", "transfer_answered", "transfer_three_way",
                                 "transfer_completed"]
     actions = db.scalars(select(AuditLog.action).where(AuditLog.target == sid).order_by(AuditLog.id)).all()

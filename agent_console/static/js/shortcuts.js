@@ -18,6 +18,14 @@ function focusOn(id) {
   return () => { const el = $(id); if (!el) return false; el.focus(); return true; };
 }
 
+function openTransfer() {
+  const details = $("transfer");
+  if (!details || details.hidden || details.offsetParent === null) return false;
+  details.open = true;
+  $("transfer-to")?.focus();
+  return true;
+}
+
 function saveCase() {
   const form = $("case-form");
   if (!form) return false;
@@ -30,6 +38,7 @@ export const SHORTCUTS = [
   { keys: "Alt+H", code: "KeyH", target: "hangup-btn", zh: "挂断", en: "Hang up", run: press("hangup-btn") },
   { keys: "Alt+O", code: "KeyO", target: "hold-btn", zh: "保持 / 恢复通话(来电人听到等候提示)", en: "Hold / resume the caller (they hear the hold line)", run: press("hold-btn") },
   { keys: "Alt+U", code: "KeyU", target: "mute-btn", zh: "静音 / 取消静音(来电人听不到您)", en: "Mute / unmute yourself", run: press("mute-btn") },
+  { keys: "Alt+T", code: "KeyT", target: "transfer", zh: "转接:热转接(先咨询,再三方)或冷转接,转给同事、班长或队列", en: "Transfer: warm (consult, then three-way) or cold, to an agent, the lead or a queue", run: openTransfer },
   { keys: "Alt+M", code: "KeyM", target: "manager-btn", zh: "转管理人员(或登记管理人员回电)", en: "Manager: transfer to a lead or open a call-back", run: press("manager-btn") },
   { keys: "Alt+P", code: "KeyP", target: "recording-btn", zh: "暂停 / 恢复录音(记入审计)", en: "Pause / resume the recording (audited)", run: press("recording-btn") },
   { keys: "Alt+E", code: "KeyE", target: "caller-edit", zh: "修改来电人信息(贵姓、称谓、城区)", en: "Edit the caller's surname, title and district", run: editCaller },
