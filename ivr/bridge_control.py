@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from twilio.twiml.voice_response import VoiceResponse
 
 from core.config import Settings
-from core.models import Role, User
+from core.models import Call, Role, User
 from core.telephony.gateway import GatewayError, get_gateway
 from core.twiml import absolute_url
 from core.web.auth import audit
@@ -47,6 +47,7 @@ class Control:
     conference_sid: str
     action: str
     hold_url: str
+    agent: str = "agent"  # the participant muted / unmuted (a label or CallSid)
 
 
 def plan_control(s: Session, settings: Settings, user: User, call_sid: str, action: str) -> Control:
@@ -62,7 +63,17 @@ def plan_control(s: Session, settings: Settings, user: User, call_sid: str, acti
         raise ControlRefused("call_sid: the call is not connected to an agent now", 409)
     audit(s, user.id, f"call_{action}", target=call.call_sid, conference_sid=call.conference_sid)
     add_event(s, call, "control", action=action, by=user.name)
-    return Control(call.call_sid, call.conference_sid, action, absolute_url(settings, HOLD_PATH))
+    return Control(call.call_sid, call.conference_sid, action, absolute_url(settings, HOLD_PATH),
+                   owner_participant(call))
+
+
+def owner_participant(call: Call) -> str:
+    """The participant of whoever has the call now: the answering agent's (label ``agent``), or
+    after a transfer the target's leg (``Call.extra["transfer"]``, kept by the console)."""
+    transfer = (call.extra or {}).get("transfer")
+    if isinstance(transfer, dict) and transfer.get("state") == "done" and transfer.get("leg"):
+        return str(transfer["leg"])
+    return "agent"
 
 
 def apply_control(app: Flask, control: Control) -> None:
@@ -77,7 +88,7 @@ def apply_control(app: Flask, control: Control) -> None:
             changes = {"hold": hold, "hold_url": control.hold_url, "hold_method": "POST"} if hold else {"hold": False}
             gateway.update_participant(control.conference_sid, "caller", **changes)
         else:
-            gateway.update_participant(control.conference_sid, "agent", muted=control.action == "mute")
+            gateway.update_participant(control.conference_sid, control.agent, muted=control.action == "mute")
     except GatewayError as exc:
         app.logger.warning("call %s: %s failed: %s", control.call_sid, control.action, exc)
 

@@ -63,6 +63,7 @@ def test_available_lead_gets_a_warm_transfer(app, sim, desk, caller, db):
     assert lin.post("/console/api/answer", {"leg_sid": ring["ringing_leg"]}).status_code == 200
     assert sim.run_until(lambda: bool(lin.state()["call"]["answered_at"]), max_seconds=30)
     sim.advance(2)
+    assert sim.hears(sid) == {ring["ringing_leg"]}  # off hold, talking with the lead (the agent left)
     with session_scope(app) as s:
         assert s.get(User, alice.user_id).presence == Presence.WRAP_UP  # the agent's leg is free
         assert s.get(User, lin.user_id).presence == Presence.BUSY

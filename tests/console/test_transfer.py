@@ -76,6 +76,12 @@ def test_warm_transfer_to_the_lead_three_way_then_the_lead_keeps_the_call(app, s
     assert sim.call(agent_leg)["ended"]  # the first agent left the room…
     sim.advance(60)
     assert not sim.call(sid)["ended"] and sim.hears(sid) == {lead_leg}  # …the call goes on with the lead
+    assert lin.post("/console/api/control", {"action": "mute"}).status_code == 200  # the lead's own participant
+    sim.advance(2)
+    assert sim.hears(sid) == set() and sim.hears(lead_leg) == {sid}
+    assert lin.post("/console/api/control", {"action": "unmute"}).status_code == 200
+    sim.advance(2)
+    assert sim.hears(sid) == {lead_leg}
     with session_scope(app) as s:
         call = s.scalar(select(Call).where(Call.call_sid == sid))
         assert call is not None and call.agent_id == lin.user_id
@@ -88,7 +94,8 @@ def test_warm_transfer_to_the_lead_three_way_then_the_lead_keeps_the_call(app, s
     assert _kinds(app, sid) == ["transfer_started", "transfer_answered", "transfer_three_way",
                                 "transfer_completed"]
     actions = db.scalars(select(AuditLog.action).where(AuditLog.target == sid).order_by(AuditLog.id)).all()
-    assert actions == ["manager_transfer", "call_transfer_join", "call_transfer_complete"]
+    assert actions == ["manager_transfer", "call_transfer_join", "call_transfer_complete", "call_mute",
+                       "call_unmute"]
 
     sim.hangup(sid)  # the caller hangs up: the room ends, the lead's leg too; the lead wraps up
     sim.run_until_idle(120)
@@ -116,6 +123,31 @@ def test_cancel_during_the_consult_brings_the_caller_back_to_the_agent(app, sim,
     assert _kinds(app, sid)[-1] == "transfer_cancelled"
     sim.hangup(sid)
     sim.run_until_idle(120)
+
+
+def test_cold_transfer_to_an_agent_leaves_at_once_and_the_agent_takes_the_caller(app, sim, desk, caller, db):
+    alice = desk("alice")
+    bob = desk("bob")
+    alice.post("/console/api/presence", {"state": "available"})
+    sid = caller("+8613812345678")
+    agent_leg = connect(sim, alice)["call"]["leg_sid"]
+    bob.post("/console/api/presence", {"state": "available"})
+    out = alice.post("/console/api/transfer", {"mode": "cold", "to": f"agent:{bob.user_id}"})
+    assert out.status_code == 200 and out.get_json()["state"] == "dialing"
+    sim.advance(2)
+    assert sim.call(agent_leg)["ended"] and not sim.call(sid)["ended"]  # the agent left at once
+    assert _presence(app, alice.user_id) == Presence.WRAP_UP and sim.hears(sid) == set()
+    bob_leg = _answer(sim, bob)
+    sim.advance(2)
+    assert sim.hears(sid) == {bob_leg} and sim.hears(bob_leg) == {sid}  # off hold, with bob
+    with session_scope(app) as s:
+        call = s.scalar(select(Call).where(Call.call_sid == sid))
+        assert call is not None and call.agent_id == bob.user_id
+    assert _kinds(app, sid) == ["transfer_started", "transfer_completed"]
+    bob.post("/console/api/hangup")  # the one who has the call hangs up: the room ends
+    sim.run_until_idle(120)
+    assert sim.call(sid)["ended"]
+    assert _presence(app, bob.user_id) == Presence.WRAP_UP
 
 
 def test_lead_not_answering_the_consult_opens_a_callback_and_the_caller_is_back(app, sim, desk, caller, db):
