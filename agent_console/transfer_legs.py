@@ -83,9 +83,12 @@ def leg_status(s: Session, settings: Settings, *, caller_sid: str, number: int, 
         fail(s, settings, caller, transfer, plan, f"{target.name} did not answer ({status})")
     elif state in ("consult", "three_way") and status in FINAL_STATUSES:
         presence_change(s, plan, target, Presence.WRAP_UP)  # the target hung up before the hand-over
-        add_event(s, caller, "transfer_cancelled", to=transfer.get("to"), by=target.name, why="target hung up")
+        over = caller.status in FINAL_STATUSES  # …or the caller did, and the room ended
+        add_event(s, caller, "transfer_cancelled", to=transfer.get("to"), by=target.name,
+                  why="the call ended" if over else "target hung up")
         transfer.update(state="cancelled", held=False)
-        plan.add("unhold")
+        if not over:
+            plan.add("unhold")
     elif state == "done" and status in FINAL_STATUSES and previous not in FINAL_STATUSES:
         if target.presence == Presence.BUSY:
             presence_change(s, plan, target, Presence.WRAP_UP)
@@ -117,7 +120,9 @@ def fail(s: Session, settings: Settings, caller: Call, transfer: dict[str, Any],
     if transfer.get("kind") == "lead":
         case = manager_callback(s, settings, caller, transfer.get("by"), why[:80])
         plan.outcome, plan.case_ref = "callback", case.ref
-    if transfer.get("mode") == "warm":
+    if caller.status in FINAL_STATUSES:
+        pass  # the caller hung up meanwhile: nobody to bring back (the lead's case stays: H11)
+    elif transfer.get("mode") == "warm":
         plan.add("unhold")
     elif transfer.get("kind") == "lead":
         plan.add("redirect", url=absolute_url(settings, UNAVAILABLE_PATH))

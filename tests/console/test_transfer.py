@@ -150,6 +150,27 @@ def test_cold_transfer_to_an_agent_leaves_at_once_and_the_agent_takes_the_caller
     assert _presence(app, bob.user_id) == Presence.WRAP_UP
 
 
+def test_the_caller_hanging_up_during_the_consult_ends_it_for_both(app, sim, desk, caller, db):
+    alice = desk("alice")
+    lin = desk("lin", role="lead")
+    alice.post("/console/api/presence", {"state": "available"})
+    sid = caller("+8613812345678")
+    agent_leg = connect(sim, alice)["call"]["leg_sid"]
+    lin.post("/console/api/presence", {"state": "available"})
+    assert alice.post("/console/api/transfer", {"mode": "warm", "to": "lead"}).status_code == 200
+    lead_leg = _answer(sim, lin)
+    sim.hangup(sid)
+    sim.run_until_idle(120)
+    assert sim.call(agent_leg)["ended"] and sim.call(lead_leg)["ended"]
+    assert _presence(app, alice.user_id) == Presence.WRAP_UP
+    assert _presence(app, lin.user_id) == Presence.WRAP_UP
+    with session_scope(app) as s:
+        call = s.scalar(select(Call).where(Call.call_sid == sid))
+        assert call is not None
+        assert [e.detail.get("why") for e in call.events if e.kind == "transfer_cancelled"] == ["the call ended"]
+    assert db.scalar(select(Case).where(Case.kind == CaseKind.MANAGER_CALLBACK)) is None
+
+
 def test_lead_not_answering_the_consult_opens_a_callback_and_the_caller_is_back(app, sim, desk, caller, db):
     alice = desk("alice")
     lin = desk("lin", role="lead")
