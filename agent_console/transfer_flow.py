@@ -5,8 +5,9 @@ is kept on the caller's call (``Call.extra["transfer"]``) and each step on its t
 (``transfer_*`` events) and in the audit log:
 
 - **warm** to an agent or the lead: the caller is put on hold (the hold line and audio, H3), the
-  target is dialed into the same room (Participants create, label ``lead`` or
-  ``agent-<id>`` — labels are unique in a conference) and the two talk; ``join`` takes the
+  target is dialed into the same room (Participants create, label ``lead-<id>`` or
+  ``agent-<id>``: a label must be unique among a conference's participants, and a lead may
+  be listening in already) and the two talk; ``join`` takes the
   caller off hold (three-way); ``complete`` hands the call over: the target owns it, the first
   agent's participant is removed and the agent goes to wrap-up; ``cancel`` hangs up the
   target's leg and takes the caller off hold, back with the agent.
@@ -168,7 +169,7 @@ def start(s: Session, settings: Settings, user: User, call_sid: str, mode: str, 
         return plan.add("redirect", url=absolute_url(settings, QUEUE_PATH, skill=skill))
     assert target is not None
     presence_change(s, plan, target, Presence.BUSY)  # reserved: routing offers them nothing else meanwhile
-    label = "lead" if kind == "lead" else f"agent-{target.id}"
+    label = f"{'lead' if kind == 'lead' else 'agent'}-{target.id}"  # unique in the room (Twilio 16025/16026)
     record.update(target_id=target.id, target=target.display_name or target.name, label=label, state="dialing",
                   held=True)
     line = "manager_transfer" if kind == "lead" and mode == "cold" else "manager_hold"

@@ -93,6 +93,11 @@ def test_warm_transfer_to_the_lead_three_way_then_the_lead_keeps_the_call(app, s
     assert alice.state()["call"]["ended"]  # the first agent's card shows the call over for them
     assert _kinds(app, sid) == ["transfer_started", "transfer_answered", "transfer_three_way",
                                 "transfer_completed"]
+    with session_scope(app) as s:
+        call = s.scalar(select(Call).where(Call.call_sid == sid))
+        joined = {e.detail.get("label") for e in call.events
+                  if e.kind == "conference" and e.detail.get("event") == "participant-join"}
+        assert joined == {"caller", "agent", f"lead-{lin.user_id}"}  # one label per participant
     actions = db.scalars(select(AuditLog.action).where(AuditLog.target == sid).order_by(AuditLog.id)).all()
     assert actions == ["manager_transfer", "call_transfer_join", "call_transfer_complete", "call_mute",
                        "call_unmute"]
