@@ -4,7 +4,9 @@
 the leg is a ``Call`` with ``purpose="transfer"`` whose ``parent_call_sid`` is the caller's call,
 owned by the target (so the target's desk rings and shows the call card: caller, history,
 transcript and the agent's notes, all kept on the caller's call). Answered: a warm transfer
-consults, a cold one is complete (the caller comes off hold). Not answered in time, busy or
+consults, a cold one is complete (the caller comes off hold); either way the target's leg is
+transcribed from then on (started by REST: the leg runs no TwiML of ours), so the live
+transcript and the checks of the agent's phrasing go on with the target. Not answered in time, busy or
 failed: H11's fallback (``fail``). Ended after the hand-over: the target wraps up and the room
 ends (the caller hears the closing). ``apply`` makes a plan's REST requests after the commit.
 """
@@ -36,6 +38,8 @@ from core.telephony.gateway import GatewayError, get_gateway
 from core.twiml import absolute_url
 from ivr.bridge import end_room, room_name
 from ivr.calls import FINAL_STATUSES, add_event
+
+TRANSCRIPTION_PATH = "/ivr/transcription"
 
 
 def _leg_row(s: Session, caller: Call, sid: str, target_id: int, status: str, to: str | None,
@@ -78,6 +82,9 @@ def leg_status(s: Session, settings: Settings, *, caller_sid: str, number: int, 
         plan.add("hangup", call_sid=sid)  # cancelled before it was answered: stop the ringing
     elif state == "dialing" and status == "in-progress":
         _answered(s, caller, transfer, plan, target)
+        locale = caller.locale if caller.locale in settings.voices else settings.company.default_locale
+        plan.add("transcribe", call_sid=sid, url=absolute_url(settings, TRANSCRIPTION_PATH),
+                 language=settings.voices[locale].gather_language)  # the live transcript goes on with the target
     elif state == "dialing" and status in FINAL_STATUSES:
         presence_change(s, plan, target, Presence.AWAY)  # like an agent who missed a call
         fail(s, settings, caller, transfer, plan, f"{target.name} did not answer ({status})")
@@ -166,6 +173,8 @@ def _request(app: Flask, gateway: Any, plan: Plan, name: str, args: dict[str, An
         gateway.end_call(args["call_sid"])
     elif name == "redirect":
         gateway.redirect_call(plan.call_sid, args["url"])
+    elif name == "transcribe":
+        gateway.start_transcription(args["call_sid"], args["url"], language_code=args["language"])
     elif name == "end_room":
         end_room(app, room_name(plan.call_sid))
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from agent_console.models import Utterance
 from core.db import session_scope
 from core.models import AuditLog, Call, Case, CaseKind, Presence, QueueEntry, QueueStatus, User
 from ivr import queue
@@ -149,6 +150,14 @@ def test_cold_transfer_to_an_agent_leaves_at_once_and_the_agent_takes_the_caller
         call = s.scalar(select(Call).where(Call.call_sid == sid))
         assert call is not None and call.agent_id == bob.user_id
     assert _kinds(app, sid) == ["transfer_started", "transfer_completed"]
+    # the live transcript goes on with bob (his leg is transcribed once he answers)
+    assert bob.post("/console/api/speak", {"text": "您好,我是1008号客服,请问有什么可以帮您?"}).status_code == 200
+    sim.advance(3)
+    with session_scope(app) as s:
+        call = s.scalar(select(Call).where(Call.call_sid == sid))
+        said = s.scalars(select(Utterance).where(Utterance.conversation_call_id == call.id,
+                                                 Utterance.agent_id == bob.user_id, Utterance.final.is_(True))).all()
+        assert [(u.speaker, u.text) for u in said] == [("agent", "您好,我是1008号客服,请问有什么可以帮您?")]
     bob.post("/console/api/hangup")  # the one who has the call hangs up: the room ends
     sim.run_until_idle(120)
     assert sim.call(sid)["ended"]
