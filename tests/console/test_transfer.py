@@ -11,6 +11,7 @@ from sqlalchemy import select
 from agent_console.models import Utterance
 from core.db import session_scope
 from core.models import AuditLog, Call, Case, CaseKind, Presence, QueueEntry, QueueStatus, User
+from core.presence import set_presence
 from ivr import queue
 from tests.console.conftest import Desk, connect
 
@@ -252,5 +253,25 @@ def test_only_the_agent_on_the_call_or_a_lead_transfers_and_bad_targets_are_422(
     out = _api(alice, sid, {"mode": "warm", "to": "lead"})
     assert out.status_code == 200 and out.get_json()["outcome"] == "callback" and out.get_json()["case_ref"]
     assert db.scalar(select(AuditLog).where(AuditLog.action.like("%transfer%"))) is None
+    sim.hangup(sid)
+    sim.run_until_idle(120)
+
+
+def test_dialing_the_lead_failing_is_no_dead_end_either(app, sim, desk, caller, db, make_user):
+    """Twilio refuses to dial the lead (an endpoint it cannot call): the caller is taken off
+    hold, back with the agent, and a manager call-back case is opened (H11)."""
+    alice = desk("alice")
+    alice.post("/console/api/presence", {"state": "available"})
+    sid = caller("+8613812345678")
+    agent_leg = connect(sim, alice)["call"]["leg_sid"]
+    lead, _token = make_user("lin", role="lead", endpoint="client:no such phone")
+    with session_scope(app) as s:
+        set_presence(s, s.get(User, lead.id), Presence.AVAILABLE)
+    assert alice.post("/console/api/transfer", {"mode": "warm", "to": "lead"}).status_code == 200
+    sim.advance(3)
+    case = db.scalar(select(Case).where(Case.kind == CaseKind.MANAGER_CALLBACK))
+    assert case is not None and "transfer failed" in case.description
+    assert sim.hears(sid) == {agent_leg} and sim.hears(agent_leg) == {sid}
+    assert _kinds(app, sid) == ["transfer_started", "transfer_failed"]
     sim.hangup(sid)
     sim.run_until_idle(120)
