@@ -41,7 +41,7 @@ def test_no_lead_available_opens_a_manager_callback(app, sim, desk, caller, db):
     assert db.scalar(select(AuditLog).where(AuditLog.action == "manager_callback")).user_id == alice.user_id
 
 
-def test_available_lead_gets_a_warm_transfer(app, sim, desk, caller, db):
+def test_available_lead_gets_the_call_by_a_cold_transfer(app, sim, desk, caller, db):
     alice = desk("alice")
     lin = desk("lin", role="lead")
     alice.post("/console/api/presence", {"state": "available"})
