@@ -23,6 +23,7 @@ from agent_console import (  # noqa: F401  (modules attach their routes to bp)
     sim_views,
     simphone,
     supervise_api,
+    transfer_api,
     views,
 )
 from agent_console.blueprint import bp
@@ -42,6 +43,7 @@ def init_app(app: Flask) -> None:
     register_api(app, cases_api.bp)
     register_api(app, recordings.api_bp)
     register_api(app, supervise_api.bp)
+    register_api(app, transfer_api.api_bp)
     live.init_app(app)
     simphone.init_app(app)
     set_home(app, "console.home")

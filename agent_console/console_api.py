@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import current_app, jsonify, request
 
-from agent_console import case_service, desk, guidance, lookups, simphone, transcripts, transfer
+from agent_console import case_service, desk, guidance, lookups, simphone, transcripts, transfer, transfer_api
 from agent_console.blueprint import bp
 from core.db import session
 from core.models import Call, Caller, Case, Presence, User
@@ -205,7 +205,7 @@ def api_transcript(call_id: int):
 def api_manager():
     """H11: one click — a lead now, or a manager call-back case. Never a dead end."""
     try:
-        outcome = transfer.request_manager(current_app._get_current_object(), _me().id)
+        outcome = transfer_api.request_manager(current_app._get_current_object(), _me().id)
     except transfer.TransferError:
         return _err(t("通话:工作台上没有电话", "call: there is no call on your desk"), 409)
     return jsonify(outcome.as_dict())

@@ -12,7 +12,7 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from agent_console import lookups, supervise
+from agent_console import lookups, supervise, transfer_view
 from core.config import Settings
 from core.db import session_scope, utcnow
 from core.models import Call, Caller, Case, CaseStatus, Presence, QueueEntry, QueueStatus, User
@@ -68,6 +68,11 @@ def caller_card(s: Session, caller: Caller | None, exclude_call_id: int | None,
     }
 
 
+def _left(leg: Call | None, call: Call) -> bool:
+    """The user's own leg ended while the caller's call goes on (handed over by a transfer)."""
+    return leg is not None and leg.call_sid != call.call_sid and leg.status in FINAL
+
+
 def call_card(s: Session, settings: Settings, user: User, leg: Call | None, call: Call,
               ringing: bool) -> dict[str, Any]:
     """The live call card for ``call`` (the caller's call), seen by ``user``."""
@@ -76,7 +81,7 @@ def call_card(s: Session, settings: Settings, user: User, leg: Call | None, call
     over = wait_s is not None and wait_s > settings.answer.threshold_s  # H2: three rings
     card = {
         "call_id": call.id, "call_sid": call.call_sid, "leg_sid": leg.call_sid if leg else None,
-        "ringing": ringing, "status": call.status, "ended": call.status in FINAL or call.ended_at is not None,
+        "ringing": ringing, "status": call.status, "ended": call.status in FINAL or call.ended_at is not None or _left(leg, call),
         "purpose": call.purpose, "locale": locale, "menu_option": call.menu_option,
         "menu_label": {lang: lookups.option_label(settings, call.menu_option, lang) for lang in ("zh-CN", "en")},
         "priority": call.priority, "wait_s": round(wait_s) if wait_s is not None else None,
@@ -95,6 +100,8 @@ def call_card(s: Session, settings: Settings, user: User, leg: Call | None, call
             supervise.state_of(call)),
     }
     card["caller"]["title_text"] = card["title_text"]
+    if not card["ended"] and not ringing:
+        card["transfer"] = transfer_view.card(s, settings, user, call)
     return card
 
 

@@ -1,11 +1,10 @@
-"""Manager request (H11): never a dead end.
+"""Manager request (H11): never a dead end — the pieces every transfer to the lead uses.
 
-One click on the call card: when a team lead is available the caller's call is redirected
-(gateway REST) to ``/ivr/transfer/manager``: «请您稍等并不要挂断电话» and a ``<Dial>`` to the
-lead's endpoint; the lead's console rings with the call card and the live transcript (the
-agent's notes travel with the call). If the lead does not answer — or no lead is available,
-or the redirect fails — a ``manager_callback`` case and a ``CallbackRequest(reason="manager")``
-are opened instead. Every step is audited.
+The transfer itself happens on the call's conference (``transfer_flow``, ``transfer_legs``):
+the agent's one click (``transfer_api.request_manager``) is a cold transfer to the available
+lead. When no lead is free, the lead does not answer or dialing fails, ``manager_callback``
+opens a ``manager_callback`` case and a ``CallbackRequest(reason="manager")`` instead; the
+caller hears ``fallback_twiml`` when the agent is no longer there. Every step is audited.
 """
 
 from __future__ import annotations
@@ -13,16 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from twilio.twiml.voice_response import Dial, Start, VoiceResponse
+from twilio.twiml.voice_response import VoiceResponse
 
-from agent_console import lookups
 from agent_console.desk import caller_title
 from core.cases import open_case
 from core.config import Settings
-from core.db import session_scope, utcnow
+from core.db import utcnow
 from core.events import CallQueued, publish
 from core.models import (
     AuditLog,
@@ -36,9 +33,7 @@ from core.models import (
     Role,
     User,
 )
-from core.presence import announce, set_presence
-from core.telephony.gateway import GatewayError, get_gateway
-from core.twiml import absolute_url, say
+from core.twiml import say
 from ivr import prompts
 from scripts_library.service import get_matcher
 
@@ -102,67 +97,6 @@ def manager_callback(s: Session, settings: Settings, call: Call, agent_id: int |
 
 def lookups_title(call: Call) -> str | None:
     return caller_title(call.caller, call.locale or "zh-CN")
-
-
-def request_manager(app: Flask, user_id: int) -> Outcome:
-    """The agent's one click: transfer to an available lead now, else a manager call-back."""
-    settings: Settings = app.config["HOTLINE"]
-    with session_scope(app) as s:
-        user = s.get(User, user_id)
-        assert user is not None
-        leg, call, ringing = lookups.current_conversation(s, user)
-        if call is None:
-            raise TransferError("call: there is no call on your desk")
-        locale = call.locale or settings.company.default_locale
-        live = call.ended_at is None and call.status not in lookups.FINAL and not ringing
-        lead = available_lead(s, exclude=user.id) if live else None
-        if lead is None:
-            case = manager_callback(s, settings, call, user.id, "no lead available" if live else "after the call")
-            return Outcome("callback", case_ref=case.ref, say=s7_line(locale, transfer=False))
-        set_presence(s, lead, Presence.BUSY)  # reserved: routing offers them nothing else meanwhile
-        s.add(CallEvent(call=call, kind="manager_transfer", detail={"lead": lead.name, "agent": user.name}))
-        s.add(AuditLog(user_id=user.id, action="manager_transfer", target=call.call_sid,
-                       detail={"lead": lead.name}))
-        call_sid, lead_id, lead_name = call.call_sid, lead.id, lead.display_name or lead.name
-    announce(app, lead_id, Presence.BUSY)
-    try:
-        get_gateway(app).redirect_call(call_sid, absolute_url(settings, "/ivr/transfer/manager", lead=lead_id,
-                                                              agent=user_id))
-    except GatewayError as exc:
-        with session_scope(app) as s:
-            lead = s.get(User, lead_id)
-            if lead is not None and lead.presence == Presence.BUSY:
-                set_presence(s, lead, Presence.AVAILABLE)
-            call = lookups.call_by_sid(s, call_sid)
-            assert call is not None
-            case = manager_callback(s, settings, call, user_id, f"transfer failed: {exc}"[:80])
-            ref = case.ref
-        announce(app, lead_id, Presence.AVAILABLE)
-        return Outcome("callback", case_ref=ref, say=s7_line(locale, transfer=False))
-    return Outcome("transfer", lead=lead_name, say=s7_line(locale, transfer=True))
-
-
-# -- the caller's call during the transfer (TwiML, pure) ----------------------------------------
-
-def transfer_twiml(settings: Settings, locale: str, endpoint: str, *, action: str, status: str,
-                   transcription: str, timeout_s: int) -> VoiceResponse:
-    """«请您稍等并不要挂断电话», the live transcript for the lead, then ring the lead."""
-    response = VoiceResponse()
-    say(response, prompts.text(settings, "manager_hold", locale), settings, locale)
-    start = Start()
-    start.transcription(status_callback_url=transcription, track="both_tracks",
-                        language_code=settings.voices[locale].gather_language)
-    response.append(start)
-    dial = Dial(action=action, method="POST", timeout=timeout_s)
-    events = "initiated ringing answered completed"
-    if endpoint.startswith("client:"):
-        dial.client(endpoint.removeprefix("client:"), status_callback=status, status_callback_method="POST",
-                    status_callback_event=events)
-    else:
-        dial.number(endpoint, status_callback=status, status_callback_method="POST",
-                    status_callback_event=events)
-    response.append(dial)
-    return response
 
 
 def fallback_twiml(settings: Settings, locale: str) -> VoiceResponse:

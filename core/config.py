@@ -188,6 +188,7 @@ class RoutingSettings(_Section):
     strategy: Literal["longest-idle", "round-robin", "fewest-calls"] = "longest-idle"
     agent_answer_timeout_s: int = Field(15, ge=5, le=600)  # then the agent is set away
     wrap_up_s: float = Field(30, ge=0)  # wrap-up after each call
+    transfer_answer_timeout_s: int = Field(20, ge=5, le=600)  # a transfer target who does not answer: H11 fallback
     menu_reprompts: int = Field(2, ge=0, le=5)  # no match / timeout → reprompt twice, then an agent
     gather_timeout_s: int = Field(5, ge=1, le=60)
     emergency_priority: int = Field(10, ge=1)  # H5: urgent callers are served first

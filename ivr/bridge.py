@@ -13,13 +13,16 @@ participant event on its timeline. Every REST request runs after the webhook's r
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import partial
 
 from flask import Flask
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 from twilio.twiml.voice_response import VoiceResponse
 
 from core.events import CallAnswered, ParticipantChanged, publish
-from core.models import CallbackStatus, Presence, QueueStatus
+from core.models import Call, CallbackStatus, Presence, QueueStatus
 from core.telephony.gateway import GatewayError, get_gateway
 from ivr import bridge_twiml, prompts, queue, recording, routing, twiml
 from ivr.calls import FINAL_STATUSES, add_event
@@ -45,6 +48,19 @@ def end_room(app: Flask, room: str) -> None:
         get_gateway(app).end_conference(room)
     except GatewayError:
         app.logger.info("conference %s already over", room)
+
+
+def hand_over(s: Session, call: Call, now: datetime) -> Offer | None:
+    """A transfer takes the call from the agent who answered it: the offer is done and the agent
+    goes to wrap-up, so the agent's leg leaving the room (``dial_done``/``agent_status``) no
+    longer ends it — only a *bridged* offer's agent leaving does. The caller leaving still ends
+    it (the caller's ``endConferenceOnExit``). None when no bridged offer holds the call (it was
+    handed over already)."""
+    offer = s.scalar(select(Offer).where(Offer.caller_call_sid == call.call_sid,
+                                         Offer.status == OfferStatus.BRIDGED).order_by(Offer.id.desc()).limit(1))
+    if offer is not None:
+        routing.finish_bridge(s, offer, now)
+    return offer
 
 
 # -- the agent's leg ---------------------------------------------------------------------------
@@ -120,8 +136,9 @@ def _agent_got_in(offer: Offer) -> bool:
 
 
 def _end_room_after(step: Step, offer: Offer) -> None:
-    """The agent left the room (hung up): end it after the response — the caller hears the
-    closing (its Dial action) — unless it is over already (the caller left first)."""
+    """The agent of a bridged offer left the room (hung up): end it after the response — the
+    caller hears the closing (its Dial action) — unless it is over already (the caller left
+    first). After a transfer the offer is done (``hand_over``) and this is not reached."""
     if offer.caller_call_sid:
         step.after.append(partial(end_room, room=room_name(offer.caller_call_sid)))
 

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from twilio.twiml.voice_response import VoiceResponse
 
 from core.config import Settings
-from core.models import Role, User
+from core.models import Call, Role, User
 from core.telephony.gateway import GatewayError, get_gateway
 from core.twiml import absolute_url
 from core.web.auth import audit
@@ -39,6 +39,9 @@ HOLD_PATH = "/ivr/conference/hold"
 DIGITS_PATH = "/ivr/conference/digits"
 MAX_DIGITS = 32  # keypad presses in one request (an extension, a PIN, a menu path)
 DIGITS_PATTERN = rf"^[0-9*#w]{{1,{MAX_DIGITS}}}$"
+#: the library lines a caller on hold may hear (``?line=`` of the hold URL): the hold line, and
+#: "please hold, I am putting you through…" while a transfer's target is dialed
+HOLD_LINES = ("manager_hold", "manager_transfer")
 
 
 class ControlRefused(Exception):
@@ -56,6 +59,7 @@ class Control:
     action: str
     hold_url: str
     announce_url: str = ""  # digits: the TwiML that plays them to the caller's leg
+    agent: str = "agent"  # the participant muted / unmuted (a label or CallSid)
 
 
 def valid_digits(digits: object) -> str | None:
@@ -84,7 +88,17 @@ def plan_control(s: Session, settings: Settings, user: User, call_sid: str, acti
     more = {"digits": len(valid_digits(digits) or "")} if action == "digits" else {}  # how many, not which
     audit(s, user.id, f"call_{action}", target=call.call_sid, conference_sid=call.conference_sid, **more)
     add_event(s, call, "control", action=action, by=user.name, **more)
-    return Control(call.call_sid, call.conference_sid, action, absolute_url(settings, HOLD_PATH), announce_url)
+    return Control(call.call_sid, call.conference_sid, action, absolute_url(settings, HOLD_PATH), announce_url,
+                   owner_participant(call))
+
+
+def owner_participant(call: Call) -> str:
+    """The participant of whoever has the call now: the answering agent's (label ``agent``), or
+    after a transfer the target's leg (``Call.extra["transfer"]``, kept by the console)."""
+    transfer = (call.extra or {}).get("transfer")
+    if isinstance(transfer, dict) and transfer.get("state") == "done" and transfer.get("leg"):
+        return str(transfer["leg"])
+    return "agent"
 
 
 def apply_control(app: Flask, control: Control) -> None:
@@ -102,7 +116,7 @@ def apply_control(app: Flask, control: Control) -> None:
             gateway.update_participant(control.conference_sid, "caller", announce_url=control.announce_url,
                                        announce_method="POST")
         else:
-            gateway.update_participant(control.conference_sid, "agent", muted=control.action == "mute")
+            gateway.update_participant(control.conference_sid, control.agent, muted=control.action == "mute")
     except GatewayError as exc:
         app.logger.warning("call %s: %s failed: %s", control.call_sid, control.action, exc)
 
@@ -116,10 +130,12 @@ def digits_twiml(digits: str) -> VoiceResponse:
     return response
 
 
-def hold_twiml(settings: Settings, locale: str, hold_url: str | None, hold_s: float | None) -> VoiceResponse:
-    """What a caller on hold hears, looped by Twilio: the library's hold line, then hold audio
-    and/or a pause so the line comes again within ``queue.reassure_every_s`` (H3)."""
-    text = prompts.text(settings, "manager_hold", locale)
+def hold_twiml(settings: Settings, locale: str, hold_url: str | None, hold_s: float | None,
+               line: str = "manager_hold") -> VoiceResponse:
+    """What a caller on hold hears, looped by Twilio: the library's hold line (``line``, one of
+    ``HOLD_LINES``), then hold audio and/or a pause so the line comes again within
+    ``queue.reassure_every_s`` (H3)."""
+    text = prompts.text(settings, line if line in HOLD_LINES else "manager_hold", locale)
     plan = queue.wait_plan(settings, queue.speech_seconds(settings, text, locale), hold_s if hold_url else None)
     return twiml.wait_loop(settings, locale, text, action=hold_url or "", input_timeout=plan.input_timeout_s,
                            pause_s=plan.pause_s + plan.input_timeout_s, play_url=hold_url,

@@ -30,7 +30,7 @@ from core.webhooks import (
     form_text,
     safe_webhook,
 )
-from ivr import bridge, bridge_control, callback_flow, calls, flow, hotpath, prompts, queue, twiml
+from ivr import bridge, bridge_control, callback_flow, calls, flow, hotpath, prompts, queue, requeue, twiml
 from ivr.calls import FINAL_STATUSES
 
 bp = Blueprint("ivr", __name__, url_prefix="/ivr")
@@ -246,7 +246,16 @@ def conference_hold():
     hold = queue.hold_audio_path(settings)
     hold_s = queue.wav_seconds(hold) if hold else None
     hold_url = absolute_url(settings, "/media/hold.wav") if hold_s else None
-    return _finish(step, bridge_control.hold_twiml(settings, step.locale, hold_url, hold_s))
+    return _finish(step, bridge_control.hold_twiml(settings, step.locale, hold_url, hold_s,
+                                                   line=arg_text("line", 20) or "manager_hold"))
+
+
+@bp.post("/transfer/queue")
+@safe
+def transfer_queue():
+    """A caller transferred to a queue/skill (redirected out of the room): back in line at the front."""
+    step = _step(known_only=True)
+    return _finish(step, requeue.front_of_line(step, arg_text("skill", 30)))
 
 
 @bp.post("/conference/digits")

@@ -111,6 +111,16 @@ class TelephonyGateway:
                                   answered_by=call.answered_by, date_created=created))
         return found
 
+    def start_transcription(self, call_sid: str, status_callback_url: str, *, track: str = "both_tracks",
+                            language_code: str | None = None) -> str:
+        """Start real-time transcription of a call in progress (what ``<Start><Transcription>``
+        does, for a call whose TwiML we do not write: a participant dialed by REST); its SID."""
+        kwargs: dict[str, Any] = {"status_callback_url": status_callback_url, "status_callback_method": "POST",
+                                  "track": track}
+        if language_code:
+            kwargs["language_code"] = language_code
+        return self._call(lambda: self.client.calls(call_sid).transcriptions.create(**kwargs), retry_5xx=False).sid
+
     # -- queues ------------------------------------------------------------------------------
     def queue_sid(self, name: str, max_size: int | None = None) -> str:
         """The SID of the queue called ``name``, creating it on first use."""

@@ -1,6 +1,6 @@
 """Every line a caller (or an agent's whisper) hears comes from the scripted-response library,
 and moving the wording there changed no word: each prompt, the outage fallback's TwiML and the
-manager transfer's TwiML say exactly what ``caller_wording.json`` (recorded before the move)
+hold line of a transfer say exactly what ``caller_wording.json`` (recorded before the move)
 says."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any
 
 from agent_console import transfer
 from core.ops import fallback
-from ivr import prompts
+from ivr import bridge_control, prompts
 from tests.twiml import parse, texts
 
 EXPECTED = Path(__file__).with_name("caller_wording.json")
@@ -47,9 +47,7 @@ def wording(settings: Any) -> dict[str, Any]:
             "fallback_closing": said(fallback.thanks_and_hangup(settings, locale, "closing")),
             "fallback_agent": said(fallback.thanks_and_hangup(settings, locale, "agent")),
             "fallback_hold": said(fallback.hold_in_line(settings, locale, 4)),
-            "transfer_hold": said(transfer.transfer_twiml(settings, locale, "client:lead", action="https://x/a",
-                                                          status="https://x/s", transcription="https://x/t",
-                                                          timeout_s=20)),
+            "transfer_hold": said(bridge_control.hold_twiml(settings, locale, None, None)),  # held for a transfer
             "transfer_no_lead": said(transfer.fallback_twiml(settings, locale)),
         }
     return out

@@ -87,6 +87,8 @@ SIGNED_IN = {
     "reports.quality_review", "reports.quality_mine", "quality_api.reviews_view",
     # call recordings: leads/admins or the agent who took the call (checked per call; 403 to others)
     "console.play_recording", "console.api_recording", "recording_api.post_recording",
+    # transfers: the agent on the call or a lead (checked per call; 403 to others)
+    "transfer_api.post_transfer", "console.api_transfer",
     "scheduler_api.preview_skip", "campaigns.preview_desk", "campaigns.preview_next_json",
     "campaigns.preview_dial_now", "campaigns.preview_skip_contact",
 }

@@ -7,6 +7,7 @@ import json
 from twilio.rest import Client
 from twilio.twiml.voice_response import VoiceResponse
 
+from core.telephony.gateway import GatewayError, TelephonyGateway
 from core.telephony.simulator import Behaviour, CallerScript, Simulator
 
 from .conftest import CALLER, HOTLINE, PUBLIC, Hooks, twiml
@@ -96,3 +97,27 @@ def test_stop_transcription_by_name(sim: Simulator, hooks: Hooks) -> None:
     assert sim.speak(sid, "too late") is False
     sim.run_until_idle()
     assert [e[0] for e in events(hooks)] == ["transcription-started", "transcription-stopped"]
+
+
+def test_transcription_started_by_rest_on_a_call_in_progress(sim: Simulator, hooks: Hooks, twilio: Client) -> None:
+    """CreateRealtimeTranscription (``Calls/{Sid}/Transcriptions``) starts the same session as
+    ``<Start><Transcription>`` on a call whose TwiML does not; a call that has ended: 21220."""
+    hooks.on("/voice", twiml(lambda r: r.pause(length=30)))
+    hooks.on("/rt")
+    caller = sim.place_inbound_call(CALLER, HOTLINE, CallerScript(talk_s=None))
+    sim.advance(1)
+    gateway = TelephonyGateway(twilio, HOTLINE, sleep=lambda _s: None)
+    sid = gateway.start_transcription(caller, f"{PUBLIC}/rt", track="inbound_track", language_code="zh-CN")
+    assert sid.startswith("GT")
+    assert sim.speak(caller, "我家的水管漏水了", "inbound_track")
+    sim.advance(2)
+    assert [e[:2] for e in events(hooks)] == [("transcription-started", ""), ("transcription-content", "inbound_track")]
+    assert hooks.hits("/rt")[1]["LanguageCode"] == "zh-CN"
+    sim.hangup(caller)
+    sim.run_until_idle()
+    try:
+        gateway.start_transcription(caller, f"{PUBLIC}/rt")
+    except GatewayError as exc:
+        assert exc.code == 21220
+    else:
+        raise AssertionError("an ended call was transcribed")

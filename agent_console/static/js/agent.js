@@ -4,6 +4,7 @@ import { fromCaller, initReply } from "./reply.js";
 import { initRecording } from "./recording.js";
 import { initRing, ringFor } from "./ring.js";
 import { initShortcuts } from "./shortcuts.js";
+import { initTransfer, renderTransfer } from "./transfer.js";
 
 const $ = (id) => document.getElementById(id);
 let desk = null;
@@ -113,6 +114,7 @@ function renderCall(call) {
   $("hangup-btn").disabled = call.ended;
   for (const id of ["hold-btn", "mute-btn"]) $(id).disabled = call.ended || call.ringing;
   document.querySelectorAll("#keypad button").forEach((b) => { b.disabled = call.ended || call.ringing; });
+  renderTransfer(call);
   if (call.call_sid !== controlledCall) { controlledCall = call.call_sid; setToggle("hold-btn", false); setToggle("mute-btn", false); }
   renderWrapUp(call);
   const form = $("caller-form");
@@ -379,6 +381,7 @@ function init() {
   initRing();
   initShortcuts();
   initRecording();
+  initTransfer(refresh);
   $("transcript").addEventListener("click", markWrongFlag);
   setInterval(tick, 500);  // the display clock only; data arrives by SSE
   live({

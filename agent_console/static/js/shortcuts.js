@@ -33,6 +33,14 @@ function focusOn(id) {
   return () => { const el = $(id); if (!el) return false; el.focus(); return true; };
 }
 
+function openTransfer() {
+  const details = $("transfer");
+  if (!details || details.hidden || details.offsetParent === null) return false;
+  details.open = true;
+  $("transfer-to")?.focus();
+  return true;
+}
+
 function saveCase() {
   const form = $("case-form");
   if (!form) return false;
@@ -47,6 +55,7 @@ export const SHORTCUTS = [
   { keys: "Alt+U", code: "KeyU", target: "mute-btn", zh: "静音 / 取消静音(来电人听不到您)", en: "Mute / unmute yourself", run: press("mute-btn") },
   { keys: "Alt+N", code: "KeyN", target: "keypad", zh: "拨号键盘(向来电方发送按键音)", en: "Keypad: send tones to the caller", run: openKeypad },
   { keys: "Alt+W", code: "KeyW", target: "wrapup-codes", zh: "话后结果(选择后保存)", en: "Wrap-up result: pick one, then save", run: focusWrapUp },
+  { keys: "Alt+T", code: "KeyT", target: "transfer", zh: "转接:热转接(先咨询,再三方)或冷转接,转给同事、班长或队列", en: "Transfer: warm (consult, then three-way) or cold, to an agent, the lead or a queue", run: openTransfer },
   { keys: "Alt+M", code: "KeyM", target: "manager-btn", zh: "转管理人员(或登记管理人员回电)", en: "Manager: transfer to a lead or open a call-back", run: press("manager-btn") },
   { keys: "Alt+P", code: "KeyP", target: "recording-btn", zh: "暂停 / 恢复录音(记入审计)", en: "Pause / resume the recording (audited)", run: press("recording-btn") },
   { keys: "Alt+E", code: "KeyE", target: "caller-edit", zh: "修改来电人信息(贵姓、称谓、城区)", en: "Edit the caller's surname, title and district", run: editCaller },

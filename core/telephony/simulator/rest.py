@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, Response, jsonify, request
 
+from .bridge import start_transcription
 from .calls import RestError, create_call, dequeue_member, update_call
 from .conference_rest import add_conference_routes
 from .queues import create_queue, find_queue
@@ -23,6 +24,10 @@ if TYPE_CHECKING:
     from .engine import Simulator
 
 API = "/2010-04-01/Accounts/<account_sid>"
+#: REST parameter → ``<Transcription>`` attribute, for a transcription started by REST
+TRANSCRIPTION_ATTRS = {"StatusCallbackUrl": "statusCallbackUrl", "StatusCallbackMethod": "statusCallbackMethod",
+                       "Track": "track", "LanguageCode": "languageCode", "Name": "name",
+                       "PartialResults": "partialResults"}
 _REASONS = {429: "Too Many Requests", 500: "Internal Server Error", 503: "Service Unavailable"}
 
 
@@ -177,6 +182,24 @@ def _add_call_routes(bp: Blueprint, sim: Simulator) -> None:
             leg = _leg_or_404(sim, call_sid)
             update_call(sim, leg, request.form)
             return jsonify(call_json(sim, leg))
+
+
+    @bp.post(f"{API}/Calls/<call_sid>/Transcriptions.json")
+    def transcriptions_create(account_sid: str, call_sid: str) -> tuple[Response, int]:
+        """Real-time transcription started by REST (Twilio's CreateRealtimeTranscription): the
+        same session as ``<Start><Transcription>`` — ``StatusCallbackUrl``, ``Track``,
+        ``LanguageCode``, ``Name``, ``PartialResults``; a call that has ended is refused (21220)."""
+        with sim.lock:
+            leg = _leg_or_404(sim, call_sid)
+            if leg.ended:
+                raise RestError(400, 21220, "Call is not in-progress. Cannot start a transcription.")
+            form = request.form
+            attrs = {attr: form[key] for key, attr in TRANSCRIPTION_ATTRS.items() if form.get(key)}
+            start_transcription(sim, leg, attrs)
+            session = leg.transcriptions[attrs.get("name") or next(reversed(leg.transcriptions))]
+            return jsonify({"sid": session["sid"], "account_sid": account_sid, "call_sid": call_sid,
+                            "name": session["name"], "status": "in-progress",
+                            "date_updated": rfc2822(wall(sim.start_time, sim.now))}), 201
 
 
 def _add_queue_routes(bp: Blueprint, sim: Simulator) -> None:
