@@ -90,7 +90,7 @@ def agent_answer(step: Step, offer_id: int) -> VoiceResponse:
         whisper.append(prompts.text(settings, "agent_apology_hint", agent_locale, apology=apology))
     add_event(s, caller_call, "agent_answered", agent=offer.agent.name, agent_code=offer.agent.agent_code)
     if entry.reassurances:  # in Twilio's queue already (its wait URL ran): bring the caller now;
-        # else the caller's first wait-URL fetch does (``flow._place_reserved_agent``)
+        # else the caller's first wait-URL fetch does (``hotpath._reserved_agent``)
         agent_sid = step.call.call_sid if step.call is not None else None
         step.after.append(partial(bring_caller, caller_sid=caller_call.call_sid, agent_sid=agent_sid,
                                   url=step.url("/ivr/queue/handoff", offer=offer.id)))
