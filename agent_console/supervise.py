@@ -29,7 +29,8 @@ from agent_console import simphone
 from core.config import Settings
 from core.db import session_scope
 from core.events import ParticipantChanged, publish
-from core.models import Call, CallEvent, User
+from core.models import Call, CallEvent, Presence, User
+from core.presence import set_presence
 from core.telephony.gateway import GatewayError, get_gateway
 from core.twiml import absolute_url
 from core.web.auth import LEAD_ROLES, audit
@@ -168,7 +169,10 @@ def plan(s: Session, settings: Settings, lead: User, call_sid: str, mode: str) -
     if mode == "whisper" and in_room(call)[agent_leg].get("hold"):
         raise SuperviseRefused("call_sid: the agent is on hold; coaching needs them in the call", 409)
     audit(s, lead.id, "call_supervise", target=call.call_sid, mode=mode, conference_sid=conference_sid)
-    add_event(s, call, REQUEST, mode=mode, by=lead.display_name or lead.name, lead_id=lead.id)
+    # a lead whose phone joins a call is not offered callers meanwhile; available again once it hangs up
+    back = action == "add" and lead.presence == Presence.AVAILABLE and set_presence(s, lead, Presence.BUSY)
+    add_event(s, call, REQUEST, mode=mode, by=lead.display_name or lead.name, lead_id=lead.id,
+              **({"back_to": str(Presence.AVAILABLE)} if back else {}))
     publish(s, ParticipantChanged(call_sid=call.call_sid, agent_id=call.agent_id))
     return Supervision(call.call_sid, conference_sid, mode, action, endpoint=lead.endpoint, agent_leg=agent_leg,
                        lead_leg=state.get("lead_leg"),
@@ -202,26 +206,41 @@ def apply(app: Flask, supervision: Supervision) -> None:
             gateway.end_call(sup.lead_leg)
     except GatewayError as exc:
         app.logger.warning("call %s: supervise %s failed: %s", sup.call_sid, sup.mode, exc)
-        _note(app, sup.call_sid, FAILED, mode=sup.mode, error=str(exc)[:200], code=exc.code)
+        _note(app, sup.call_sid, FAILED, lead_back=sup.action == "add", mode=sup.mode, error=str(exc)[:200],
+              code=exc.code)
 
 
 def leg_status(s: Session, caller_sid: str, leg_sid: str, status: str) -> bool:
-    """Status callback of a lead's leg: a phone that never answered (no-answer, busy, failed,
-    canceled) ends "connecting" with the reason on the page. True when noted."""
-    if status not in UNANSWERED:
+    """Status callback of a lead's leg once it is over: the lead made busy by joining is available
+    again, and a phone that never answered (no-answer, busy, failed, canceled) ends "connecting"
+    with the reason on the page. True when something was noted."""
+    if status not in UNANSWERED and status != "completed":
         return False
     call = find_call(s, caller_sid)
     if call is None or not any(e.kind == LEG and (e.detail or {}).get("call_sid") == leg_sid for e in call.events):
         return False
+    _lead_back(s, call)
+    if status == "completed":
+        return True
     s.add(CallEvent(call=call, kind=FAILED, detail={"error": f"your phone: {status}", "call_sid": leg_sid}))
     publish(s, ParticipantChanged(call_sid=call.call_sid, agent_id=call.agent_id))
     return True
 
 
-def _note(app: Flask, caller_sid: str, kind: str, **detail: Any) -> None:
+def _note(app: Flask, caller_sid: str, kind: str, lead_back: bool = False, **detail: Any) -> None:
     with session_scope(app) as s:
         call = find_call(s, caller_sid)
         if call is None:
             return
+        if lead_back:  # the lead's phone never joined: not busy with this call
+            _lead_back(s, call)
         s.add(CallEvent(call=call, kind=kind, detail=detail))
         publish(s, ParticipantChanged(call_sid=call.call_sid, agent_id=call.agent_id))
+
+
+def _lead_back(s: Session, call: Call) -> None:
+    """The lead who was made busy by joining this call is available again (if still busy)."""
+    joined = [e.detail or {} for e in call.events if e.kind == REQUEST and (e.detail or {}).get("back_to")]
+    lead = s.get(User, joined[-1].get("lead_id")) if joined else None
+    if lead is not None and lead.presence == Presence.BUSY:
+        set_presence(s, lead, joined[-1]["back_to"])

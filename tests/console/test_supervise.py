@@ -206,3 +206,28 @@ def test_the_api_supervises_with_a_bearer_token(app, sim, desk, caller, client):
 def test_a_lead_joining_marks_the_agents_desk_and_the_leads_view():
     dirty = notifier.dirty_of([ParticipantChanged(call_sid="CA1", agent_id=7)])
     assert dirty.users == {7} and dirty.calls == {"CA1"} and dirty.agents and not dirty.queue
+
+
+def test_a_lead_listening_in_is_not_offered_callers_until_the_phone_hangs_up(app, sim, desk, caller):
+    alice, lena, sid, _agent = on_call(sim, desk, caller)
+    lena.post("/console/api/presence", {"state": "available"})
+    assert supervise(lena, sid, "listen").status_code == 200
+    sim.advance(5)
+    assert lena.state()["presence"]["state"] == "busy"  # routing skips a lead whose phone is in a call
+    assert supervise(lena, sid, "leave").status_code == 200
+    sim.advance(5)
+    assert lena.state()["presence"]["state"] != "busy"  # free again (after any wrap-up)
+    sim.hangup(sid)
+    sim.run_until_idle(120)
+
+
+def test_a_lead_who_was_away_stays_away_after_listening(app, sim, desk, caller):
+    alice, lena, sid, _agent = on_call(sim, desk, caller)
+    lena.post("/console/api/presence", {"state": "away"})
+    assert supervise(lena, sid, "listen").status_code == 200
+    sim.advance(5)
+    assert supervise(lena, sid, "leave").status_code == 200
+    sim.advance(5)
+    assert lena.state()["presence"]["state"] == "away"
+    sim.hangup(sid)
+    sim.run_until_idle(120)
