@@ -29,7 +29,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.library_eval import Report, evaluate, situation_table, summary_lines  # noqa: E402
-from scripts_library import learned, wordvec, wordvec_distill  # noqa: E402
+from scripts_library import learned, learned_store, wordvec, wordvec_distill  # noqa: E402
 from scripts_library.loader import load_library  # noqa: E402
 from scripts_library.matcher import Matcher  # noqa: E402
 from scripts_library.model import Library  # noqa: E402
@@ -48,13 +48,19 @@ def merge(into: Report, rep: Report) -> None:
     into.misses += rep.misses
 
 
+def use_table(table: wordvec.WordVectors) -> None:
+    """Make the learned layer train and run on ``table`` instead of the shipped one
+    (``learned_store`` reads the table through its own name ``shipped``)."""
+    learned_store.shipped = lambda: table
+
+
 def distilled(lib: Library, work: Path, pool_max: bool) -> None:
     """Make the learned layer use a table distilled from this fold's sentences only."""
     names, q, scale = wordvec_distill.build(wordvec_distill.library_sentences(lib), work)
     path = work / "fold-table.npz"
     wordvec_distill.save(path, names, q, scale)
     table = wordvec.WordVectors(path, pool_max=pool_max)
-    learned.shipped = lambda: table
+    use_table(table)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -87,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.table or args.mean_only:
         table = wordvec.WordVectors(Path(args.table or wordvec.TABLE), pool_max=pool_max)
         wordvec.shipped.cache_clear()
-        learned.shipped = lambda: table
+        use_table(table)
     scored = set(args.score_files.split(",")) if args.score_files else None
     probs = [float(p) for p in args.min_prob.split(",")]
     reports = {p: Report() for p in probs}

@@ -12,7 +12,8 @@ situation.
 
 Augmentation (deterministic, a fixed seed per library): a filler or a politeness marker in
 front, a particle or tag at the end, the clauses in the other order, and traditional script
-for zh-CN — so «我是新手啦» also teaches «那個,我是新手吧».
+for zh-CN — so «我是新手啦» also teaches «那個,我是新手吧»; and for forbidden texts and tuning
+lines, copies with one word (or Chinese character) left out.
 """
 
 from __future__ import annotations
@@ -67,9 +68,40 @@ def clause_windows(text: str, most: int = 2) -> list[str]:
             if j - i < len(parts)]
 
 
+#: copies of each forbidden text and tuning line with one word (en) / character (zh-CN) left
+#: out, so the model does not lean on any single n-gram (chosen by cross-validation)
+DROPOUT = 2
+#: copies with a courtesy clause in front («I hear you, but …»): tried, see docs/library.md
+EMBED = 0
+_LEAD = {"zh-CN": ["我理解您的心情,但是", "不好意思啊,", "我明白,不过", "这个我知道,可是"],
+         "en": ["I hear you, but ", "I understand, but ", "Sorry about that, ", "I get it, but "]}
+
+
+def _dropped(text: str, locale: str, rng: random.Random) -> str:
+    """``text`` with one random Chinese character or English word left out (short texts unchanged)."""
+    if locale == "zh-CN":
+        idx = [i for i, ch in enumerate(text) if "\u4e00" <= ch <= "\u9fff"]
+        if len(idx) < 5:
+            return text
+        i = rng.choice(idx)
+        return text[:i] + text[i + 1 :]
+    words = text.split()
+    if len(words) < 4:
+        return text
+    del words[rng.randrange(len(words))]
+    return " ".join(words)
+
+
 def augment(text: str, locale: str, rng: random.Random, copies: int) -> Iterator[str]:
-    """``text`` and up to ``copies`` altered copies of it."""
+    """``text`` and up to ``copies`` altered copies of it (with ``copies`` ≥ 3 — the forbidden
+    texts and the tuning lines — also ``DROPOUT`` copies with a word left out)."""
     yield text
+    if copies >= 3:
+        for _ in range(DROPOUT):
+            yield _dropped(text, locale, rng)
+        for _ in range(EMBED):
+            lead = rng.choice(_LEAD[locale])
+            yield lead + (text[:1].lower() + text[1:] if locale == "en" else text)
     parts = clauses(text)
     for _ in range(copies):
         out = text
