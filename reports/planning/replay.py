@@ -16,7 +16,10 @@ from event to event until someone is.
 Replay-only savings that change nothing measured: no live transcription of the agents' calls
 (transcripts are not part of service level or abandonment; ``<Start><Transcription>`` is
 skipped by the replay's simulator), and no learned layer of the library (the replay never
-checks what an agent says).
+checks what an agent says). The rest is how the replay runs, not what it plays
+(``replay_app``): a webhook's follow-up work runs in the replay's thread before the next
+event, webhooks and REST calls go straight into the app's and the simulator's WSGI entries,
+and the database starts as a copy of a migrated one.
 
 The replay's app has its own clock (``core.clock``, on the app), so the app that started it
 keeps its time; it still runs in its own process (the CLI does; the lead's page starts the CLI)
