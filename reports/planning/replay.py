@@ -95,6 +95,7 @@ class ReplayResult:
     requests_by_path: dict[str, int] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     settings: Settings | None = None
+    cpu_s: dict[str, float] = field(default_factory=dict)  # the replay thread's: webhooks, follow_up, total
 
 
 def run(base: Settings, start: datetime, arrivals: list[Arrival], scenario: Scenario, seed: int = 1,
@@ -106,7 +107,7 @@ def run(base: Settings, start: datetime, arrivals: list[Arrival], scenario: Scen
     from app import create_app  # the replay builds a whole app: the factory (app.py imports this package)
 
     logging.getLogger().setLevel(logging.WARNING)
-    started = time.perf_counter()
+    started, cpu0 = time.perf_counter(), time.thread_time()
     replay_app.fresh_database(workdir)
     app = create_app(overrides=replay_app.replay_settings(base, scenario.overrides(), workdir), environ={})
     replay_app.throwaway_pragmas(app.extensions["db_engine"])
@@ -117,6 +118,7 @@ def run(base: Settings, start: datetime, arrivals: list[Arrival], scenario: Scen
         player = _Player(app, start, arrivals, scenario, seed)
         player.play()
         result = player.result()
+        result.cpu_s = {**replay_app.cpu_split(app), "total": time.thread_time() - cpu0}
     finally:
         replay_app.stop(app)
     result.wall_s = time.perf_counter() - started

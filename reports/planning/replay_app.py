@@ -14,6 +14,7 @@ thread, in order, before the simulator's next event (where the clock waited for 
 ``direct_webhooks``: the simulator calls the app's WSGI entry directly (no test client) and keeps
 only a count of its webhook requests, not each request and response; the app's REST requests
 to the simulator go straight to the simulator's REST API (Twilio's side), not through the app.
+``cpu_split``: the CPU time the replay spent in the webhooks and in their follow-up work.
 ``stop``: the simulator, deferred work and database connections of the app, when done.
 """
 
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import time
 from collections import deque
 from concurrent.futures import Executor, Future
 from pathlib import Path
@@ -90,21 +92,27 @@ class _Queued(Executor):
     calling thread (work submitted meanwhile included)."""
 
     def __init__(self) -> None:
-        self._queue: deque[tuple[Future[Any], Any, tuple[Any, ...]]] = deque()
+        self._queue: deque[tuple[Future[Any], Any, tuple[Any, ...], dict[str, Any]]] = deque()
+        self.cpu_s = 0.0  # CPU time of the replay's thread spent running the work
 
     def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future[Any]:
         future: Future[Any] = Future()
-        self._queue.append((future, fn, args))
+        self._queue.append((future, fn, args, kwargs))
         return future
 
     def run_pending(self) -> None:
+        if not self._queue:
+            return
+        began = time.thread_time()
         while self._queue:
-            future, fn, args = self._queue.popleft()
+            future, fn, args, kwargs = self._queue.popleft()
             if future.set_running_or_notify_cancel():
                 try:
-                    future.set_result(fn(*args))
+                    future.set_result(fn(*args, **kwargs))
                 except BaseException as exc:  # noqa: BLE001 - handed over like the pool does
                     future.set_exception(exc)
+
+        self.cpu_s += time.thread_time() - began
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         if wait:
@@ -137,9 +145,28 @@ def inline_deferred(app: Any) -> None:
     app.extensions["simulator"].clock.settle = deferred.drain
 
 
+class _TimedTransport(DirectWsgiTransport):
+    """``DirectWsgiTransport`` adding up the CPU time of the replay's thread inside the app."""
+
+    cpu_s = 0.0
+
+    def request(self, method: str, url: str, params: dict[str, str], headers: dict[str, str]) -> Any:
+        began = time.thread_time()
+        try:
+            return super().request(method, url, params, headers)
+        finally:
+            self.cpu_s += time.thread_time() - began
+
+
+def cpu_split(app: Any) -> dict[str, float]:
+    """CPU seconds of the replay's thread so far: in the webhooks, in their follow-up work."""
+    return {"webhooks": app.extensions["simulator"].transport.cpu_s,
+            "follow_up": app.extensions["ops_deferred"]._pool.cpu_s}
+
+
 def direct_webhooks(app: Any) -> None:
     sim = app.extensions["simulator"]
-    sim.transport = DirectWsgiTransport(app)
+    sim.transport = _TimedTransport(app)
     sim.keep_requests = False
     app.extensions["gateway"].client.http_client = SimulatorHttpClient(sim, direct=True)
 

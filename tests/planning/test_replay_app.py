@@ -76,3 +76,5 @@ def test_a_replay_counts_its_webhooks_without_keeping_them(tmp_path: Path) -> No
     assert by_path["/ivr/voice"] == by_path["/ivr/status"] == len(callers)
     assert by_path["/ivr/agent/answer"] == len(callers)  # legs placed by REST, answered, bridged
     assert result.requests == sum(by_path.values())
+    cpu = result.cpu_s  # the webhooks and their follow-up work (dispatch, placing legs) are part of it
+    assert cpu["webhooks"] > 0 and cpu["follow_up"] > 0 and cpu["webhooks"] + cpu["follow_up"] < cpu["total"]
