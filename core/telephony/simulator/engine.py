@@ -58,6 +58,7 @@ class Simulator(control_api.ControlApi):
         self.legs: dict[str, Leg] = {}
         self.queues: dict[str, QueueState] = {}
         self.conferences: dict[str, ConferenceState] = {}
+        self.conferences_by_name: dict[str, list[ConferenceState]] = {}  # friendly name → oldest first
         self.numbers: dict[str, dict[str, str | None]] = {}
         self.behaviours: dict[str, Behaviour] = {}
         self.recordings: dict[str, dict[str, Any]] = {}
