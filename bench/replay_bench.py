@@ -1,6 +1,7 @@
 """What-if replay benchmark: a 2,000-call day replayed through the real webhooks and the
 simulator on its virtual clock (into a throw-away SQLite database), wall time, CPU time and
-memory printed beside a same-run baseline (a 200-call day), plus the replay's fidelity:
+memory printed beside a same-run baseline (a 200-call day), where the big day's CPU went (the
+webhooks, their follow-up work, the rest), plus the replay's fidelity:
 
 - **unchanged replay**: the big day's replay is read back as a recorded day and replayed again
   with the same staffing; service level and abandonment of the two are printed side by side
@@ -123,6 +124,13 @@ def main() -> int:
           f"({wall:.0f} s wall, {cpu:.0f} s CPU; load average {load_before} before, {load_average()} after)")
     print(f"projected CPU for a 2,000-call day at this run's CPU per call: {2000 * cpu / calls:.0f} s "
           f"(the wall time on an idle core is about the CPU time)")
+    split = result.cpu_s
+    if split.get("total"):
+        rest = split["total"] - split["webhooks"] - split["follow_up"]
+        print("CPU of the replay's thread: " + ", ".join(
+            f"{name} {seconds:.1f} s ({100 * seconds / split['total']:.0f} %)" for name, seconds in (
+                ("webhooks", split["webhooks"]), ("their follow-up work", split["follow_up"]),
+                ("the rest (app build, simulator, replay loop)", rest))))
     print("requests by webhook:", result.requests_by_path)
 
     print("\nper half hour: replay against Erlang A (same calls, agents, patience)")

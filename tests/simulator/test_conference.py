@@ -220,3 +220,21 @@ def test_the_gateway_adds_and_removes_a_participant(sim: Simulator, hooks: Hooks
     sim.advance(1)
     assert sim.call(lead)["status"] == "completed"
     assert sim.hears(caller) == {agent}
+
+
+def test_a_name_used_again_opens_a_new_conference_and_lists_newest_first(sim: Simulator, hooks: Hooks,
+                                                                          twilio: Client) -> None:
+    conference_hooks(hooks)
+    hooks.on("/other", twiml(lambda r: r.dial().conference("another-room", beep=False)))
+    first_caller, _agent = meet(sim, twilio)
+    first = sim.call(first_caller)["conference_sid"]
+    twilio.calls.create(to="client:bob", from_=HOTLINE, url=f"{PUBLIC}/other")
+    twilio.conferences(first).update(status="completed")
+    sim.advance(10)
+    second_caller, _agent = meet(sim, twilio)
+    second = sim.call(second_caller)["conference_sid"]
+    assert second != first
+    assert [c.sid for c in twilio.conferences.list(friendly_name=ROOM)] == [second, first]
+    assert [c.sid for c in twilio.conferences.list(friendly_name=ROOM, status="completed")] == [first]
+    assert [c.sid for c in twilio.conferences.list(friendly_name=ROOM, status="in-progress")] == [second]
+    assert len(twilio.conferences.list()) == 3 and twilio.conferences.list(friendly_name="nowhere") == []

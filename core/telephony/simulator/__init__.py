@@ -5,7 +5,8 @@
   ``place_inbound_call`` (after ``register_number``) or through the REST API.
 - ``make_rest_blueprint`` (``rest.py``): Twilio's REST paths (Calls, Queues, Members, Recordings);
   ``make_control_blueprint`` (``control.py``): the console's call log and controls.
-- ``WsgiTransport`` / ``HttpTransport`` (``transport.py``): how signed webhooks reach the app.
+- ``WsgiTransport`` / ``DirectWsgiTransport`` / ``HttpTransport`` (``transport.py``): how signed
+  webhooks reach the app.
 - ``SimulatorHttpClient`` (``http_client.py``): the ``twilio`` library's HTTP client,
   dispatching in-process.
 - TwiML: ``twiml.py`` (documents, Say/Play/Pause/Redirect/Hangup/Reject/Start/Stop),
@@ -26,11 +27,12 @@ from .engine import Simulator
 from .http_client import SimulatorHttpClient
 from .records import Behaviour, CallerScript
 from .rest import make_rest_blueprint
-from .transport import HttpTransport, TransportResponse, WsgiTransport
+from .transport import DirectWsgiTransport, HttpTransport, TransportResponse, WsgiTransport
 
 __all__ = [
     "Behaviour",
     "CallerScript",
+    "DirectWsgiTransport",
     "HttpTransport",
     "Simulator",
     "SimulatorHttpClient",

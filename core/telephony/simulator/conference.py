@@ -56,8 +56,13 @@ SUBSCRIBED_AS = {
 }
 
 
+def named(sim: Simulator, name: str) -> list[ConferenceState]:
+    """The conferences called ``name``, oldest first (``sim.conferences_by_name``: no scan of all)."""
+    return sim.conferences_by_name.get(name, [])
+
+
 def find_active(sim: Simulator, name: str) -> ConferenceState | None:
-    return next((c for c in sim.conferences.values() if c.friendly_name == name and c.status != COMPLETED), None)
+    return next((c for c in named(sim, name) if c.status != COMPLETED), None)
 
 
 def open_conference(sim: Simulator, name: str) -> ConferenceState:
@@ -66,6 +71,7 @@ def open_conference(sim: Simulator, name: str) -> ConferenceState:
         conf = ConferenceState(sid=new_sid("CF"), friendly_name=name, created_t=sim.now,
                                created_at=wall(sim.start_time, sim.now))
         sim.conferences[conf.sid] = conf
+        sim.conferences_by_name.setdefault(name, []).append(conf)
     return conf
 
 

@@ -27,7 +27,7 @@ from werkzeug.datastructures import MultiDict
 
 from .calls import RestError, create_call
 from .conf_records import ConferenceState, Participant, flag
-from .conference import end, event, find_active, leave, open_conference
+from .conference import end, event, find_active, leave, named, open_conference
 from .records import rfc2822, wall
 from .signals import Announce, ConferenceChanged
 
@@ -170,8 +170,8 @@ def add_conference_routes(bp: Blueprint, sim: Simulator, page: Page) -> None:
     def conferences_list(account_sid: str) -> Response:
         with sim.lock:
             name, status = request.args.get("FriendlyName"), request.args.get("Status")
-            confs = [c for c in reversed(sim.conferences.values())
-                     if (name is None or c.friendly_name == name) and (status is None or c.status == status)]
+            every = sim.conferences.values() if name is None else named(sim, name)
+            confs = [c for c in reversed(every) if status is None or c.status == status]
             uri = f"/2010-04-01/Accounts/{account_sid}/Conferences.json"
             return jsonify(page("conferences", [conference_json(sim, c) for c in confs], uri))
 

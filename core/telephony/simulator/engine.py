@@ -10,15 +10,18 @@ webhook request, because the app calls the REST API from inside its own webhook 
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import random
 import threading
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
-
-from twilio.request_validator import RequestValidator
 
 from . import control_api, wiring
 from .clock import Clock
@@ -51,10 +54,11 @@ class Simulator(control_api.ControlApi):
         self.start_time = start_time or datetime.now(UTC)
         self.lock = threading.RLock()
         self.clock = Clock()
-        self.validator = RequestValidator(auth_token)
+        self._token = auth_token.encode("utf-8")
         self.legs: dict[str, Leg] = {}
         self.queues: dict[str, QueueState] = {}
         self.conferences: dict[str, ConferenceState] = {}
+        self.conferences_by_name: dict[str, list[ConferenceState]] = {}  # friendly name → oldest first
         self.numbers: dict[str, dict[str, str | None]] = {}
         self.behaviours: dict[str, Behaviour] = {}
         self.recordings: dict[str, dict[str, Any]] = {}
@@ -68,6 +72,11 @@ class Simulator(control_api.ControlApi):
         # Keep each webhook response's body in ``requests(sid)`` (what tests read); a long-running
         # load test turns it off so the log of Twilio's side does not count as the app's memory.
         self.keep_responses = True
+        # Keep each webhook request on its leg at all (``requests(sid)``); off, only
+        # ``request_counts`` (requests per URL without its query string) is kept.
+        self.keep_requests = True
+        self.request_counts: Counter[str] = Counter()
+        self._tokens = random.Random()  # idempotency tokens: unique, no entropy needed
 
     # -- time ---------------------------------------------------------------------------
     @property
@@ -225,15 +234,18 @@ class Simulator(control_api.ControlApi):
         """Make one signed request (call without the lock) and record it on ``leg``."""
         method = fetch.method.upper()
         if method == "GET":
-            signature = self.validator.compute_signature(with_query(fetch.url, fetch.params), {})
+            signature = self.signature(with_query(fetch.url, fetch.params), {})
         else:
-            signature = self.validator.compute_signature(fetch.url, fetch.params)
+            signature = self.signature(fetch.url, fetch.params)
+        token = uuid.UUID(int=self._tokens.getrandbits(128), version=4)
         headers = {"X-Twilio-Signature": signature, "User-Agent": "TwilioProxy/1.1",
-                   "I-Twilio-Idempotency-Token": str(uuid.uuid4())}
+                   "I-Twilio-Idempotency-Token": str(token)}
         with self.lock:
-            entry: dict[str, Any] = {"t": self.t(leg), "kind": fetch.kind, "method": method,
-                                     "url": fetch.url, "params": dict(fetch.params)}
-            leg.requests.append(entry)
+            entry: dict[str, Any] = {"t": self.t(leg), "kind": fetch.kind, "method": method, "url": fetch.url}
+            if self.keep_requests:
+                entry["params"] = dict(fetch.params)
+                leg.requests.append(entry)
+            self.request_counts[fetch.url.partition("?")[0]] += 1
         began = time.monotonic()
         try:
             response = self.transport.request(method, fetch.url, dict(fetch.params), headers)
@@ -251,6 +263,13 @@ class Simulator(control_api.ControlApi):
                 entry["warning"] = f"took {took:.1f} s; Twilio gives up after {RESPONSE_LIMIT_S:.0f} s"
                 self.record(leg, "warning", code=11205, url=fetch.url, message=entry["warning"])
         return response
+
+    def signature(self, url: str, params: dict[str, str]) -> str:
+        """``X-Twilio-Signature``: HMAC-SHA1 with the auth token over the URL followed by each
+        POST parameter's name and value, sorted by name, base64-encoded (as
+        ``twilio.request_validator.RequestValidator.compute_signature`` for single values)."""
+        data = url + "".join(name + params[name] for name in sorted(params))
+        return base64.b64encode(hmac.new(self._token, data.encode("utf-8"), hashlib.sha1).digest()).decode("ascii")
 
     def fire(self, leg: Leg, url: str, params: dict[str, str], method: str = "POST",
              kind: str = "callback") -> None:

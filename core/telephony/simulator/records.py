@@ -7,6 +7,7 @@ hands out scripted key presses and speech one Gather at a time.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -232,6 +233,7 @@ def wall(start: datetime, t: float) -> datetime:
     return start + timedelta(seconds=t)
 
 
+@functools.lru_cache(maxsize=4096)
 def _country(number: str) -> str:
     if not number.startswith("+"):
         return ""
