@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from twilio.twiml.voice_response import VoiceResponse
 
 from core.db import engine_of, session, utcnow
+from core.events import publish, write_last
 from core.ops import defer
 from core.ops.caller_context import remember_locale
 from core.ops.fallback import answer_stands
@@ -30,7 +31,19 @@ from core.webhooks import (
     form_text,
     safe_webhook,
 )
-from ivr import bridge, bridge_control, callback_flow, calls, flow, hotpath, prompts, queue, requeue, twiml
+from ivr import (
+    bridge,
+    bridge_control,
+    callback_flow,
+    calls,
+    flow,
+    hotpath,
+    hotstatus,
+    prompts,
+    queue,
+    requeue,
+    twiml,
+)
 from ivr.calls import FINAL_STATUSES
 
 bp = Blueprint("ivr", __name__, url_prefix="/ivr")
@@ -327,7 +340,36 @@ def voicemail_transcript():
 @bp.post("/status")
 @safe
 def status():
-    """The number's status callback: keep the call row's status and duration."""
+    """The number's status callback: keep the call row's status and duration; a caller who hung
+    up in line abandons it. The common paths without the ORM (``ivr.hotstatus``), on the
+    session's connection: the others continue in the same transaction (``_status_orm``)."""
+    settings = current_app.config["HOTLINE"]
+    s: Session = session()
+    now = utcnow()
+    sid = form_text("CallSid", 64)
+    read = hotstatus.read_status(s.connection(), settings, sid, request.form.get("CallStatus") or "", now) \
+        if sid else None
+    if read is None:  # an unknown call: nothing to keep
+        s.commit()
+        return _answer(prompts.locale_of(None, settings), [], None)
+    if read.orm:
+        return _status_orm()
+    locale = prompts.locale_of(read.row.locale, settings)
+    g.ivr_locale = locale  # an apology or the outage fallback speaks it too
+    applied = hotstatus.apply_status(s.connection(), read, request.form, locale, now)
+    if applied.last_write is not None:
+        last = applied.last_write
+        write_last(s, lambda _s: last)  # on PostgreSQL it carries the events' notification
+    publish(s, *applied.events)
+    s.commit()
+    response = _answer(locale, applied.after, None)
+    record_call_status(applied.status)
+    return response
+
+
+def _status_orm():
+    """The status callback's rarer paths with the ORM: an agent's leg ending, an offer to
+    cancel, a long wait's recovery call-back and case."""
     step = _step(known_only=True, with_entry=True)
     call = calls.apply_status_callback(step.s, request.form, step.call) if step.call is not None else None
     status_value = form_choice("CallStatus", CALL_STATUSES)
