@@ -56,6 +56,7 @@ def test_keypad_and_wrap_up_result_on_the_card(live: LiveServer, browser: Any) -
     assert [e["digits"] for e in sim.timeline(caller_sid) if e["verb"] == "play" and e.get("digits")] == ["1#"]
 
     agent.click("#hangup-btn")
+    wait_real(lambda: sim.call(leg)["status"] == "completed")  # the click has reached the server
     sim.advance(3)
     agent.wait_for_selector("#call-card[data-state=ended]")
     agent.wait_for_selector("#wrapup-form:not([hidden]) input[value=case_opened]")
