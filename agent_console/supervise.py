@@ -26,6 +26,7 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from agent_console import simphone
+from core.api import ApiError
 from core.config import Settings
 from core.db import session_scope
 from core.events import ParticipantChanged, publish
@@ -43,10 +44,8 @@ UNANSWERED = frozenset({"no-answer", "busy", "failed", "canceled"})
 REQUEST, LEG, FAILED = "supervise", "supervise_leg", "supervise_failed"
 
 
-class SuperviseRefused(Exception):
-    def __init__(self, message: str, status: int) -> None:
-        super().__init__(message)
-        self.message, self.status = message, status
+class SuperviseRefused(ApiError):
+    """A supervision the call or the user does not allow (``message`` names the field, ``status``)."""
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,7 @@ from pydantic import Field
 
 from agent_console import supervise
 from core.api import (
-    ApiError,
     Body,
-    PathParams,
     Reply,
     api_auth,
     api_blueprint,
@@ -23,12 +21,9 @@ from core.api import (
 from core.db import session
 from core.ops import defer
 from core.web.auth import LEAD_ROLES
+from ivr.api import CallPath
 
 bp = api_blueprint("console_api_supervise", __name__)
-
-
-class CallPath(PathParams):
-    call_sid: str = Field(min_length=1, max_length=64)
 
 
 class SuperviseIn(Body):
@@ -56,10 +51,8 @@ def post_call_supervise(path: CallPath, body: SuperviseIn):
     mode changed, or the lead leaves (the call goes on). Audited; 409 when the agent is no longer
     on the call, another lead supervises it, or the lead is not in it (leave)."""
     s = session()
-    try:
-        plan = supervise.plan(s, current_app.config["HOTLINE"], current_user(), path.call_sid, body.mode)
-    except supervise.SuperviseRefused as exc:
-        raise ApiError(exc.message, exc.status) from None
+    # a SuperviseRefused answers its status with the error
+    plan = supervise.plan(s, current_app.config["HOTLINE"], current_user(), path.call_sid, body.mode)
     s.commit()
     defer(current_app._get_current_object(), partial(supervise.apply, supervision=plan))  # type: ignore[attr-defined]
     return reply(SuperviseReply, {"call_sid": plan.call_sid, "mode": plan.mode, "action": plan.action,

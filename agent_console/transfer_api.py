@@ -21,9 +21,7 @@ from agent_console import lookups, transfer_flow, transfer_legs
 from agent_console.blueprint import bp
 from agent_console.transfer import Outcome, TransferError, manager_callback, s7_line
 from core.api import (
-    ApiError,
     Body,
-    PathParams,
     Reply,
     api_auth,
     api_blueprint,
@@ -36,12 +34,9 @@ from core.models import User
 from core.ops import defer
 from core.web.auth import current_console_user, login_required
 from core.web.i18n import t
+from ivr.api import CallPath
 
 api_bp = api_blueprint("transfer_api", __name__)
-
-
-class TransferPath(PathParams):
-    call_sid: str = Field(min_length=1, max_length=64)
 
 
 class TransferIn(Body):
@@ -84,14 +79,12 @@ def run(app: Flask, user: User, call_sid: str, data: dict[str, Any]) -> transfer
 
 @api_bp.post("/calls/<call_sid>/transfer", responses=responses({200: TransferReply}, 403, 404, 409, 422))
 @api_auth()
-def post_transfer(path: TransferPath, body: TransferIn):
+def post_transfer(path: CallPath, body: TransferIn):
     """Transfer a call connected to an agent: warm (consult, three-way, hand over) or cold, to
     another agent, the lead (H11: never a dead end) or a queue (back in line at the front)."""
-    try:
-        plan = run(current_app._get_current_object(), current_user(), path.call_sid,  # type: ignore[attr-defined]
-                   body.model_dump())
-    except transfer_flow.TransferRefused as exc:
-        raise ApiError(exc.message, exc.status) from None
+    # a TransferRefused (rolled back by ``run``) answers its status with the error
+    plan = run(current_app._get_current_object(), current_user(), path.call_sid,  # type: ignore[attr-defined]
+               body.model_dump())
     return reply(TransferReply, plan.as_dict())
 
 

@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session, object_session
 
 from agent_console.transfer import available_lead, manager_callback
 from agent_console.transfer_view import transfer_of
+from core.api import ApiError
 from core.config import Settings
 from core.db import utcnow
 from core.events import CallAnswered, publish
@@ -55,10 +56,12 @@ UNAVAILABLE_PATH = "/ivr/transfer/unavailable"
 QUEUE_PATH = "/ivr/transfer/queue"
 
 
-class TransferRefused(Exception):
+class TransferRefused(ApiError):
+    """A transfer the call or the user does not allow (``message`` names the field, ``status``)."""
+
     def __init__(self, message: str, status: int, field: str = "to") -> None:
-        super().__init__(message)
-        self.message, self.status, self.field = message, status, field
+        super().__init__(message, status)
+        self.field = field
 
 
 @dataclass

@@ -27,9 +27,9 @@ from core.models import Call, Presence, QueueEntry, User
 from core.ops import defer
 from core.presence import PresenceError, announce, set_presence
 from ivr import queue
-from ivr.bridge_control import ControlRefused, apply_control, plan_control
+from ivr.bridge_control import apply_control, plan_control
 from ivr.calls import find_call
-from ivr.wrapup import DispositionRefused, awaiting_disposition, disposition_json, set_disposition
+from ivr.wrapup import awaiting_disposition, disposition_json, set_disposition
 
 bp = api_blueprint("ivr_api", __name__)
 
@@ -232,11 +232,8 @@ def post_call_control(path: CallPath, body: ControlIn):
     or hang up a call connected to an agent — the agent on the call or a lead; audited. Twilio is
     asked right after this answer."""
     s = session()
-    try:
-        control = plan_control(s, current_app.config["HOTLINE"], current_user(), path.call_sid, body.action,
-                               body.digits)
-    except ControlRefused as exc:
-        raise ApiError(exc.message, exc.status) from None
+    control = plan_control(s, current_app.config["HOTLINE"], current_user(), path.call_sid, body.action,
+                           body.digits)  # a ControlRefused answers its status with the error
     s.commit()
     defer(current_app._get_current_object(), partial(apply_control, control=control))  # type: ignore[attr-defined]
     return reply(ControlReply, {"call_sid": control.call_sid, "action": control.action,
@@ -253,9 +250,7 @@ def post_call_disposition(path: CallPath, body: DispositionIn):
     call is still live or never reached an agent."""
     s = session()
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    try:
-        call = set_disposition(s, app.config["HOTLINE"], current_user(), path.call_sid, body.code, body.note, app)
-    except DispositionRefused as exc:
-        raise ApiError(exc.message, exc.status) from None
+    # a DispositionRefused answers its status with the error
+    call = set_disposition(s, app.config["HOTLINE"], current_user(), path.call_sid, body.code, body.note, app)
     s.commit()
     return reply(DispositionReply, disposition_json(app.config["HOTLINE"], call))

@@ -25,6 +25,7 @@ from flask import Flask
 from sqlalchemy.orm import Session
 from twilio.twiml.voice_response import VoiceResponse
 
+from core.api import ApiError
 from core.config import Settings
 from core.models import Call, Role, User
 from core.telephony.gateway import GatewayError, get_gateway
@@ -44,10 +45,8 @@ DIGITS_PATTERN = rf"^[0-9*#w]{{1,{MAX_DIGITS}}}$"
 HOLD_LINES = ("manager_hold", "manager_transfer")
 
 
-class ControlRefused(Exception):
-    def __init__(self, message: str, status: int) -> None:
-        super().__init__(message)
-        self.message, self.status = message, status
+class ControlRefused(ApiError):
+    """A control the call or the user does not allow (``message`` names the field, ``status``)."""
 
 
 @dataclass(frozen=True)

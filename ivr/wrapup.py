@@ -20,6 +20,7 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.api import ApiError
 from core.config import Disposition, Settings
 from core.db import utcnow
 from core.models import Call, QueueEntry, Role, User
@@ -32,10 +33,8 @@ MAX_NOTE = 200
 DispositionListener = Callable[[Session, Settings, Call, User], None]
 
 
-class DispositionRefused(Exception):
-    def __init__(self, message: str, status: int) -> None:
-        super().__init__(message)
-        self.message, self.status = message, status
+class DispositionRefused(ApiError):
+    """A wrap-up code the call or the user does not allow (``message`` names the field, ``status``)."""
 
     @property
     def field(self) -> str:
